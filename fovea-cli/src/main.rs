@@ -1,0 +1,2 @@
+//! The `fovea` command line (grows with each capability).
+fn main() {}

@@ -1,0 +1,323 @@
+//! The error type of `fovea-core`.
+//!
+//! Every failure is a variant of [`Error`] with a stable, machine-readable [`Error::code`]
+//! (the bindings map codes to exception classes in Python and to the `code` property of a
+//! JavaScript `Error`) and a message that names what was wrong and where: the JSON path of
+//! the offending field (`boxes[3].frameNumber`) or the frame an edit was refused at.
+
+use crate::model::Frame;
+
+/// A specialised `Result` for fovea-core operations.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in `fovea-core`.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The input is not syntactically valid JSON.
+    #[error("invalid JSON at line {line}, column {column}: {message}")]
+    InvalidJson {
+        /// 1-based line of the syntax error.
+        line: usize,
+        /// 1-based column of the syntax error.
+        column: usize,
+        /// What the parser expected.
+        message: String,
+    },
+    /// A value has the wrong JSON type (a string where a number belongs, …).
+    #[error("{path}: {message}")]
+    InvalidType {
+        /// JSON path of the value, e.g. `boxes[0].x`.
+        path: String,
+        /// What was found and what was expected.
+        message: String,
+    },
+    /// A required field is absent.
+    #[error("{path}: missing required field `{field}`")]
+    MissingField {
+        /// JSON path of the object that lacks the field.
+        path: String,
+        /// Name of the missing field.
+        field: String,
+    },
+    /// A frame number has a fractional part.
+    #[error("{path}: frame number must be an integer, got {value}")]
+    FrameNotInteger {
+        /// JSON path of the value.
+        path: String,
+        /// The value found.
+        value: f64,
+    },
+    /// A frame number is below zero.
+    #[error("{path}: frame number must be >= 0, got {value}")]
+    FrameNegative {
+        /// JSON path of the value.
+        path: String,
+        /// The value found.
+        value: f64,
+    },
+    /// A frame number is larger than [`crate::model::MAX_FRAME`].
+    #[error("{path}: frame number {value} exceeds the maximum {max}", max = crate::model::MAX_FRAME)]
+    FrameTooLarge {
+        /// JSON path of the value.
+        path: String,
+        /// The value found.
+        value: f64,
+    },
+    /// A number is NaN or infinite.
+    #[error("{path}: number must be finite, got {value}")]
+    NonFinite {
+        /// JSON path of the value.
+        path: String,
+        /// The value found.
+        value: f64,
+    },
+    /// The input is valid JSON but neither a sequence, an annotation nor an annotation line.
+    #[error("unrecognised input: {message}")]
+    UnrecognisedInput {
+        /// What was found instead.
+        message: String,
+    },
+    /// A value of an option (profile, policy, …) is unknown.
+    #[error("unknown {option} `{value}` (expected one of: {expected})")]
+    InvalidOption {
+        /// The option's name.
+        option: &'static str,
+        /// The value given.
+        value: String,
+        /// The accepted values.
+        expected: &'static str,
+    },
+    /// A segment uses a `custom` parametric function, which has no defined evaluation.
+    #[error(
+        "{path}: parametric function type `custom` cannot be evaluated (FOVEA never implemented \
+         it); use the `fovea` profile to evaluate it as linear"
+    )]
+    UnsupportedParametric {
+        /// JSON path of the parametric function.
+        path: String,
+    },
+    /// An interpolation type outside the seven FOVEA knows was requested.
+    #[error(
+        "unsupported interpolation type `{value}` (expected one of: linear, bezier, ease-in, \
+         ease-out, ease-in-out, hold, parametric)"
+    )]
+    UnsupportedInterpolation {
+        /// The type given.
+        value: String,
+    },
+    /// A bezier control point's time coordinate lies outside [0, 1].
+    #[error("{path}: bezier control point x must lie in [0, 1], got {value}")]
+    InvalidControlPoint {
+        /// JSON path of the control point.
+        path: String,
+        /// The x value found.
+        value: f64,
+    },
+    /// A frame range has its start after its end.
+    #[error("invalid frame range [{start}, {end}]: start is after end")]
+    InvalidRange {
+        /// First frame of the range.
+        start: Frame,
+        /// Last frame of the range.
+        end: Frame,
+    },
+    /// An output buffer is shorter than the number of frames to write.
+    #[error("output buffer too small: {needed} frames needed, room for {available}")]
+    BufferTooSmall {
+        /// Frames to be written.
+        needed: usize,
+        /// Frames the buffer can hold.
+        available: usize,
+    },
+    /// An edit was refused; the sequence is unchanged.
+    #[error("edit refused: {0}")]
+    Refused(#[from] Refusal),
+}
+
+/// Why an edit of a sequence was refused. A refused edit leaves the sequence untouched.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Refusal {
+    /// A keyframe already exists at the frame.
+    #[error("a keyframe already exists at frame {frame}")]
+    KeyframeExists {
+        /// The frame.
+        frame: Frame,
+    },
+    /// There is no keyframe at the frame.
+    #[error("there is no keyframe at frame {frame}")]
+    NotAKeyframe {
+        /// The frame.
+        frame: Frame,
+    },
+    /// The first and last keyframes bound the sequence and cannot be removed.
+    #[error(
+        "the keyframe at frame {frame} is the first or last keyframe and cannot be removed \
+         (move it instead)"
+    )]
+    EndKeyframe {
+        /// The frame.
+        frame: Frame,
+    },
+    /// The sequence has no keyframe to take a value from; give the box explicitly.
+    #[error("the sequence has no keyframes to interpolate frame {frame} from; pass the box values")]
+    NoKeyframes {
+        /// The frame.
+        frame: Frame,
+    },
+    /// The frame is not between two keyframes, so it belongs to no interpolation segment.
+    #[error("frame {frame} lies outside every keyframe pair (the keyframes span {span})")]
+    OutsideSpan {
+        /// The frame.
+        frame: Frame,
+        /// The keyframe span, e.g. `[0, 120]`, or `no pair` with fewer than two keyframes.
+        span: String,
+    },
+}
+
+impl Error {
+    /// The stable machine-readable code of this error, e.g. `frame-not-integer`.
+    ///
+    /// Codes never change meaning; bindings expose them (`FoveaError.code` in Python, the
+    /// `code` property of the thrown `Error` in Node).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::InvalidJson { .. } => "invalid-json",
+            Error::InvalidType { .. } => "invalid-type",
+            Error::MissingField { .. } => "missing-field",
+            Error::FrameNotInteger { .. } => "frame-not-integer",
+            Error::FrameNegative { .. } => "frame-negative",
+            Error::FrameTooLarge { .. } => "frame-too-large",
+            Error::NonFinite { .. } => "non-finite-number",
+            Error::UnrecognisedInput { .. } => "unrecognised-input",
+            Error::InvalidOption { .. } => "invalid-option",
+            Error::UnsupportedParametric { .. } => "unsupported-parametric",
+            Error::UnsupportedInterpolation { .. } => "unsupported-interpolation",
+            Error::InvalidControlPoint { .. } => "invalid-control-point",
+            Error::InvalidRange { .. } => "invalid-range",
+            Error::BufferTooSmall { .. } => "buffer-too-small",
+            Error::Refused(r) => r.code(),
+        }
+    }
+
+    /// The JSON path the error refers to, when it refers to one.
+    pub fn path(&self) -> Option<&str> {
+        match self {
+            Error::InvalidType { path, .. }
+            | Error::MissingField { path, .. }
+            | Error::FrameNotInteger { path, .. }
+            | Error::FrameNegative { path, .. }
+            | Error::FrameTooLarge { path, .. }
+            | Error::NonFinite { path, .. }
+            | Error::UnsupportedParametric { path, .. }
+            | Error::InvalidControlPoint { path, .. } => Some(path),
+            _ => None,
+        }
+    }
+
+    /// Every code [`Error::code`] can return, for bindings that declare one class per code.
+    pub const CODES: &'static [&'static str] = &[
+        "invalid-json",
+        "invalid-type",
+        "missing-field",
+        "frame-not-integer",
+        "frame-negative",
+        "frame-too-large",
+        "non-finite-number",
+        "unrecognised-input",
+        "invalid-option",
+        "unsupported-parametric",
+        "unsupported-interpolation",
+        "invalid-control-point",
+        "invalid-range",
+        "buffer-too-small",
+        "keyframe-exists",
+        "not-a-keyframe",
+        "end-keyframe",
+        "no-keyframes",
+        "outside-span",
+    ];
+
+    /// Prefixes the JSON path of a path-carrying error with `prefix` (e.g. `data.boundingBoxSequence`).
+    pub(crate) fn at_path(mut self, prefix: &str) -> Self {
+        if prefix.is_empty() {
+            return self;
+        }
+        if let Error::InvalidType { path, .. }
+        | Error::MissingField { path, .. }
+        | Error::FrameNotInteger { path, .. }
+        | Error::FrameNegative { path, .. }
+        | Error::FrameTooLarge { path, .. }
+        | Error::NonFinite { path, .. }
+        | Error::UnsupportedParametric { path, .. }
+        | Error::InvalidControlPoint { path, .. } = &mut self
+        {
+            *path = join_path(prefix, path);
+        }
+        self
+    }
+}
+
+impl Refusal {
+    /// The stable machine-readable code of this refusal.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Refusal::KeyframeExists { .. } => "keyframe-exists",
+            Refusal::NotAKeyframe { .. } => "not-a-keyframe",
+            Refusal::EndKeyframe { .. } => "end-keyframe",
+            Refusal::NoKeyframes { .. } => "no-keyframes",
+            Refusal::OutsideSpan { .. } => "outside-span",
+        }
+    }
+}
+
+/// Joins two JSON path fragments: `a` + `b` → `a.b`, `a` + `[0]` → `a[0]`, `a` + `` → `a`.
+pub(crate) fn join_path(prefix: &str, rest: &str) -> String {
+    if rest.is_empty() || rest == "." {
+        prefix.to_owned()
+    } else if prefix.is_empty() {
+        rest.to_owned()
+    } else if rest.starts_with('[') {
+        format!("{prefix}{rest}")
+    } else {
+        format!("{prefix}.{rest}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_variant_code_is_listed() {
+        let samples = [
+            Error::InvalidRange { start: 2, end: 1 },
+            Error::Refused(Refusal::OutsideSpan {
+                frame: 3,
+                span: "no pair".into(),
+            }),
+            Error::BufferTooSmall {
+                needed: 2,
+                available: 1,
+            },
+        ];
+        for e in samples {
+            assert!(Error::CODES.contains(&e.code()), "{}", e.code());
+        }
+    }
+
+    #[test]
+    fn paths_join() {
+        assert_eq!(join_path("a", "b"), "a.b");
+        assert_eq!(join_path("a", "[0].x"), "a[0].x");
+        assert_eq!(join_path("", "x"), "x");
+        assert_eq!(join_path("a", ""), "a");
+        let e = Error::NonFinite {
+            path: "boxes[0].x".into(),
+            value: f64::NAN,
+        }
+        .at_path("data.boundingBoxSequence");
+        assert_eq!(e.path(), Some("data.boundingBoxSequence.boxes[0].x"));
+    }
+}

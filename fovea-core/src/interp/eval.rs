@@ -1,0 +1,226 @@
+//! Eager evaluation: every visible frame of the keyframe span, ascending, pushed into a
+//! [`FrameSink`] — columnar buffers (reused or fresh), FOVEA-shaped boxes, or a streaming writer.
+//!
+//! The walk is O(N + K + H) for N emitted frames, K keyframes and H hidden intervals, with no
+//! allocation per frame: the curve of each keyframe pair is chosen once per visible run, and
+//! the hidden intervals are passed with a forward cursor.
+
+use super::curve::{Curve, Kernel};
+use super::visibility::HiddenCursor;
+use super::CompiledSequence;
+use crate::error::{Error, Result};
+use crate::model::{BoundingBox, Frame};
+use std::mem::MaybeUninit;
+
+/// Receives the frames of an eager evaluation, in ascending frame order.
+pub trait FrameSink {
+    /// A keyframe (with all its stored fields, `isKeyframe: true`).
+    fn keyframe(&mut self, key: &BoundingBox);
+    /// An interpolated frame: `[x, y, width, height]`.
+    fn interpolated(&mut self, frame: Frame, values: [f64; 4]);
+}
+
+/// Integer types a frame number can be written as (frames are at most
+/// [`crate::model::MAX_FRAME`], so every conversion is exact).
+pub trait FrameIndex: Copy {
+    /// Converts a frame.
+    fn from_frame(frame: Frame) -> Self;
+}
+
+macro_rules! frame_index {
+    ($($t:ty),*) => {$(
+        impl FrameIndex for $t {
+            #[inline(always)]
+            fn from_frame(frame: Frame) -> Self {
+                // MAX_FRAME = 2^31 - 1 fits every listed type.
+                frame as $t
+            }
+        }
+    )*};
+}
+frame_index!(u32, i32, i64, u64, usize);
+
+/// Columnar output of an eager evaluation: `frames[i]` is the frame of `boxes[i]` =
+/// `[x, y, width, height]`. `F` is the integer type of the frame column.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Dense<F = Frame> {
+    /// Frame numbers, ascending.
+    pub frames: Vec<F>,
+    /// Box values, one `[x, y, width, height]` per frame.
+    pub boxes: Vec<[f64; 4]>,
+}
+
+impl<F> Dense<F> {
+    /// The frame column and the boxes flattened row-major (`x0, y0, w0, h0, x1, …`), without
+    /// copying: the layout NumPy's `(N, 4)` arrays and JavaScript's `Float64Array` expect.
+    pub fn into_flat(self) -> (Vec<F>, Vec<f64>) {
+        let mut boxes = std::mem::ManuallyDrop::new(self.boxes);
+        let (ptr, len, cap) = (boxes.as_mut_ptr(), boxes.len(), boxes.capacity());
+        // SAFETY: `[f64; 4]` is four contiguous `f64`s with the alignment of `f64`, so the
+        // allocation of `cap` arrays is an allocation of `4 * cap` f64s with the same layout.
+        let flat = unsafe { Vec::from_raw_parts(ptr.cast::<f64>(), len * 4, cap * 4) };
+        (self.frames, flat)
+    }
+}
+
+/// Writes into caller-provided, possibly uninitialised, columnar buffers.
+struct Buffers<'a, F> {
+    frames: &'a mut [MaybeUninit<F>],
+    boxes: &'a mut [MaybeUninit<[f64; 4]>],
+    n: usize,
+}
+
+impl<F: FrameIndex> FrameSink for Buffers<'_, F> {
+    #[inline(always)]
+    fn keyframe(&mut self, key: &BoundingBox) {
+        self.interpolated(key.frame_number, key.values());
+    }
+
+    #[inline(always)]
+    fn interpolated(&mut self, frame: Frame, values: [f64; 4]) {
+        self.frames[self.n].write(F::from_frame(frame));
+        self.boxes[self.n].write(values);
+        self.n += 1;
+    }
+}
+
+/// Emits the frames `a..=b` of the pair `(s, e)` into `sink`.
+#[inline(always)]
+fn emit_run<S: FrameSink>(
+    sink: &mut S,
+    kernel: &Kernel,
+    (s, e): (Frame, Frame),
+    (start, end): (&[f64; 4], &[f64; 4]),
+    (a, b): (Frame, Frame),
+) {
+    let span = f64::from(e - s);
+    let delta: [f64; 4] = std::array::from_fn(|p| end[p] - start[p]);
+    // t is computed as FOVEA does, (f - s) / (e - s), for bit-for-bit agreement.
+    let t_of = |f: Frame| f64::from(f - s) / span;
+    match *kernel {
+        Kernel::Uniform(Curve::Linear) => {
+            // The hot path: kept free of indirection so it vectorises.
+            for f in a..=b {
+                let t = t_of(f);
+                sink.interpolated(
+                    f,
+                    [
+                        start[0] + delta[0] * t,
+                        start[1] + delta[1] * t,
+                        start[2] + delta[2] * t,
+                        start[3] + delta[3] * t,
+                    ],
+                );
+            }
+        }
+        Kernel::Uniform(Curve::Hold) => {
+            for f in a..=b {
+                sink.interpolated(f, *start);
+            }
+        }
+        Kernel::Uniform(c @ (Curve::EaseIn | Curve::EaseOut | Curve::EaseInOut | Curve::Bezier { .. })) => {
+            // One progress evaluation (one Newton solve for bezier) per frame for all four.
+            for f in a..=b {
+                let t = t_of(f);
+                let g = c.progress(t).unwrap_or(t);
+                sink.interpolated(f, std::array::from_fn(|p| start[p] + delta[p] * g));
+            }
+        }
+        _ => {
+            for f in a..=b {
+                sink.interpolated(f, kernel.values(start, end, t_of(f)));
+            }
+        }
+    }
+}
+
+impl CompiledSequence {
+    /// Pushes every visible frame of the keyframe span into `sink`, ascending.
+    ///
+    /// Keyframes go to [`FrameSink::keyframe`], other frames to [`FrameSink::interpolated`].
+    /// A lone keyframe is emitted even when hidden (FOVEA's rule).
+    pub fn visit<S: FrameSink>(&self, sink: &mut S) {
+        let frames = &self.timeline.frames;
+        match self.keys.as_slice() {
+            [] => {}
+            [only] => sink.keyframe(only),
+            [.., last] => {
+                let mut cursor = HiddenCursor::new(&self.timeline.hidden);
+                for (i, kernel) in self.kernels.iter().enumerate() {
+                    let (s, e) = (frames[i], frames[i + 1]);
+                    if cursor.visible(s) {
+                        sink.keyframe(&self.keys[i]);
+                    }
+                    let ends = (&self.values[i], &self.values[i + 1]);
+                    cursor.visible_runs(s, e, |a, b| emit_run(sink, kernel, (s, e), ends, (a, b)));
+                }
+                if cursor.visible(last.frame_number) {
+                    sink.keyframe(last);
+                }
+            }
+        }
+    }
+
+    /// Writes every visible frame into caller-provided buffers, which may be uninitialised
+    /// (e.g. a freshly allocated NumPy array). Returns the number of frames written, which is
+    /// [`CompiledSequence::len`]; both buffers must hold at least that many.
+    pub fn write_uninit<F: FrameIndex>(
+        &self,
+        frames: &mut [MaybeUninit<F>],
+        boxes: &mut [MaybeUninit<[f64; 4]>],
+    ) -> Result<usize> {
+        let available = frames.len().min(boxes.len());
+        if available < self.len {
+            return Err(Error::BufferTooSmall {
+                needed: self.len,
+                available,
+            });
+        }
+        let mut sink = Buffers {
+            frames,
+            boxes,
+            n: 0,
+        };
+        self.visit(&mut sink);
+        debug_assert_eq!(sink.n, self.len);
+        Ok(sink.n)
+    }
+
+    /// Writes every visible frame into reusable buffers; see [`CompiledSequence::write_uninit`].
+    pub fn write_into<F: FrameIndex>(&self, frames: &mut [F], boxes: &mut [[f64; 4]]) -> Result<usize> {
+        // SAFETY: `MaybeUninit<T>` has the layout of `T`, and the evaluation only ever writes
+        // initialised values, so the slices stay fully initialised.
+        let (frames, boxes) = unsafe {
+            (
+                &mut *(frames as *mut [F] as *mut [MaybeUninit<F>]),
+                &mut *(boxes as *mut [[f64; 4]] as *mut [MaybeUninit<[f64; 4]>]),
+            )
+        };
+        self.write_uninit(frames, boxes)
+    }
+
+    /// Every visible frame into new columnar buffers, allocated once at the exact size and
+    /// written without zeroing first.
+    pub fn to_dense(&self) -> Dense {
+        self.to_dense_as::<Frame>()
+    }
+
+    /// [`CompiledSequence::to_dense`] with frames written as `F` (e.g. `i64` for NumPy, `i32` for
+    /// JavaScript's `Int32Array`).
+    pub fn to_dense_as<F: FrameIndex>(&self) -> Dense<F> {
+        let mut frames: Vec<F> = Vec::with_capacity(self.len);
+        let mut boxes: Vec<[f64; 4]> = Vec::with_capacity(self.len);
+        let n = self
+            .write_uninit(
+                &mut frames.spare_capacity_mut()[..self.len],
+                &mut boxes.spare_capacity_mut()[..self.len],
+            )
+            .expect("buffers sized to len");
+        // SAFETY: `write_uninit` initialised exactly the first `n` elements of both buffers.
+        unsafe {
+            frames.set_len(n);
+            boxes.set_len(n);
+        }
+        Dense { frames, boxes }
+    }
+}

@@ -1,0 +1,159 @@
+//! JSON output that formats numbers as JavaScript does.
+//!
+//! FOVEA is written in TypeScript, so every number it writes goes through
+//! `Number.prototype.toString`: `50`, not `50.0`; `0.000001`, not `1e-6`; `1e+21`. Writing through
+//! [`JsFormatter`] makes fovea's output byte-compatible with FOVEA's for the same values.
+
+use serde::Serialize;
+use serde_json::ser::Formatter;
+use std::io::{self, Write};
+
+/// A `serde_json` formatter that writes compact JSON with JavaScript number formatting.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct JsFormatter;
+
+impl Formatter for JsFormatter {
+    fn write_f64<W: ?Sized + Write>(&mut self, writer: &mut W, value: f64) -> io::Result<()> {
+        let mut buf = NumberBuffer::new();
+        writer.write_all(buf.format(value).as_bytes())
+    }
+
+    fn write_f32<W: ?Sized + Write>(&mut self, writer: &mut W, value: f32) -> io::Result<()> {
+        self.write_f64(writer, f64::from(value))
+    }
+}
+
+/// Writes `value` as compact JSON with JavaScript number formatting.
+pub fn to_writer<W: Write, T: Serialize + ?Sized>(writer: W, value: &T) -> io::Result<()> {
+    let mut ser = serde_json::Serializer::with_formatter(writer, JsFormatter);
+    value.serialize(&mut ser).map_err(io::Error::other)
+}
+
+/// `value` as a compact JSON string with JavaScript number formatting.
+///
+/// ```
+/// let s = fovea_core::json::to_string(&serde_json::json!([50.0, 0.5, 1e21, 1e-7]));
+/// assert_eq!(s, "[50,0.5,1e+21,1e-7]");
+/// ```
+pub fn to_string<T: Serialize + ?Sized>(value: &T) -> String {
+    let mut out = Vec::with_capacity(128);
+    // Writing into a Vec cannot fail, and the model's Serialize impls never fail.
+    to_writer(&mut out, value).expect("serializing to memory");
+    String::from_utf8(out).expect("serde_json writes UTF-8")
+}
+
+/// A reusable buffer that formats one `f64` as JavaScript's `Number.prototype.toString` would.
+/// Non-finite values (which JSON cannot hold) are written as `null`, like `JSON.stringify`.
+pub struct NumberBuffer {
+    ryu: ryu::Buffer,
+    out: String,
+}
+
+impl Default for NumberBuffer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl NumberBuffer {
+    /// A new buffer.
+    pub fn new() -> Self {
+        NumberBuffer {
+            ryu: ryu::Buffer::new(),
+            out: String::with_capacity(32),
+        }
+    }
+
+    /// Formats `value`; the result lives until the next call.
+    pub fn format(&mut self, value: f64) -> &str {
+        self.out.clear();
+        if !value.is_finite() {
+            self.out.push_str("null");
+            return &self.out;
+        }
+        if value == 0.0 {
+            self.out.push('0');
+            return &self.out;
+        }
+        // Shortest round-trip digits from ryu, re-laid out by ECMAScript's rules.
+        let text = self.ryu.format_finite(value);
+        let (negative, text) = match text.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, text),
+        };
+        let (mantissa, exp) = match text.split_once('e') {
+            Some((m, e)) => (m, e.parse::<i32>().unwrap_or(0)),
+            None => (text, 0),
+        };
+        let (int_part, frac_part) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+        let mut digits: Vec<u8> = int_part.bytes().chain(frac_part.bytes()).collect();
+        // value = 0.DIGITS × 10^n
+        let mut n = int_part.len() as i32 + exp;
+        let leading = digits.iter().take_while(|&&d| d == b'0').count();
+        digits.drain(..leading);
+        n -= leading as i32;
+        while digits.last() == Some(&b'0') {
+            digits.pop();
+        }
+        let k = digits.len() as i32;
+        let digits = std::str::from_utf8(&digits).unwrap_or("0");
+        if negative {
+            self.out.push('-');
+        }
+        if k <= n && n <= 21 {
+            self.out.push_str(digits);
+            self.out.extend(std::iter::repeat_n('0', (n - k) as usize));
+        } else if 0 < n && n <= 21 {
+            self.out.push_str(&digits[..n as usize]);
+            self.out.push('.');
+            self.out.push_str(&digits[n as usize..]);
+        } else if -6 < n && n <= 0 {
+            self.out.push_str("0.");
+            self.out.extend(std::iter::repeat_n('0', (-n) as usize));
+            self.out.push_str(digits);
+        } else {
+            let e = n - 1;
+            self.out.push_str(&digits[..1]);
+            if k > 1 {
+                self.out.push('.');
+                self.out.push_str(&digits[1..]);
+            }
+            self.out.push('e');
+            self.out.push(if e > 0 { '+' } else { '-' });
+            self.out.push_str(&e.abs().to_string());
+        }
+        &self.out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matches_javascript_number_to_string() {
+        let mut b = NumberBuffer::new();
+        let cases: &[(f64, &str)] = &[
+            (0.0, "0"),
+            (-0.0, "0"),
+            (50.0, "50"),
+            (-7.075590249890751, "-7.075590249890751"),
+            (245.01041666666666, "245.01041666666666"),
+            (0.1, "0.1"),
+            (1e-6, "0.000001"),
+            (1.5e-6, "0.0000015"),
+            (1e-7, "1e-7"),
+            (1.25e-7, "1.25e-7"),
+            (123456789012345680000.0, "123456789012345680000"),
+            (1e21, "1e+21"),
+            (1.5e300, "1.5e+300"),
+            (9007199254740993.0, "9007199254740992"),
+            (0.98, "0.98"),
+            (100.5, "100.5"),
+            (f64::NAN, "null"),
+        ];
+        for &(v, want) in cases {
+            assert_eq!(b.format(v), want, "{v:e}");
+        }
+    }
+}

@@ -152,6 +152,33 @@ impl SegmentSpec {
     }
 }
 
+/// Reads box values for [`BoundingBoxSequence::add_keyframe`] from `{"x", "y", "width",
+/// "height"}` (other fields ignored) or `[x, y, width, height]`.
+///
+/// ```
+/// use fovea_core::edit::box_values_from_value;
+/// let v = box_values_from_value(serde_json::json!({"x": 1, "y": 2, "width": 3, "height": 4})).unwrap();
+/// assert_eq!(v, [1.0, 2.0, 3.0, 4.0]);
+/// assert_eq!(box_values_from_value(serde_json::json!([1, 2, 3])).unwrap_err().code(), "invalid-type");
+/// ```
+pub fn box_values_from_value(value: Value) -> Result<[f64; 4]> {
+    #[derive(Deserialize)]
+    struct Named {
+        x: f64,
+        y: f64,
+        width: f64,
+        height: f64,
+    }
+    let values = match value {
+        Value::Array(_) => from_value::<[f64; 4]>(value)?,
+        other => {
+            let n: Named = from_value(other)?;
+            [n.x, n.y, n.width, n.height]
+        }
+    };
+    check_values(values)
+}
+
 fn check_frame(frame: Frame, name: &str) -> Result<Frame> {
     to_frame(f64::from(frame), || name.to_owned())
 }

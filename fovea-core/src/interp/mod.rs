@@ -342,7 +342,7 @@ impl CompiledSequence {
 }
 
 /// An interpolated box as FOVEA's engine makes it: values, frame, `isKeyframe: false`.
-pub(crate) fn interpolated_box(frame: Frame, values: [f64; 4]) -> BoundingBox {
+pub fn interpolated_box(frame: Frame, values: [f64; 4]) -> BoundingBox {
     let mut b = BoundingBox::keyframe(frame, values);
     b.is_keyframe = Some(false);
     b

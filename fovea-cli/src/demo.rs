@@ -1,0 +1,155 @@
+//! `fovea demo`: fovea's main job on the embedded defaults — for now a walk through a
+//! sequence's interpolation, edits and timings.
+
+use crate::failure::Outcome;
+use fovea_core::edit::SegmentSpec;
+use fovea_core::interp::{CompiledSequence, InterpOptions};
+use fovea_core::model::{BoundingBoxSequence, InterpolationType, KeyframePolicy};
+use fovea_core::{Error, synth};
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+/// FOVEA's own example (its import dialog's container ship), keyframes and segments only.
+const SHIP: &str = r#"{"boxes":[
+  {"x":245,"y":180,"width":420,"height":285,"frameNumber":0,"isKeyframe":true,"confidence":0.98},
+  {"x":320,"y":195,"width":450,"height":310,"frameNumber":120,"isKeyframe":true,"confidence":0.99},
+  {"x":410,"y":210,"width":485,"height":335,"frameNumber":240,"isKeyframe":true,"confidence":0.97},
+  {"x":520,"y":225,"width":515,"height":360,"frameNumber":360,"isKeyframe":true,"confidence":0.98}],
+ "interpolationSegments":[
+  {"startFrame":0,"endFrame":120,"type":"ease-in-out"},
+  {"startFrame":120,"endFrame":240,"type":"linear"},
+  {"startFrame":240,"endFrame":360,"type":"ease-out"}],
+ "visibilityRanges":[{"startFrame":0,"endFrame":360,"visible":true}],
+ "trackId":1,"trackingSource":"manual"}"#;
+
+fn describe(seq: &BoundingBoxSequence) -> String {
+    let c = seq.counters(KeyframePolicy::default());
+    let keys: Vec<String> = seq.boxes.iter().map(|b| b.frame_number.to_string()).collect();
+    let segs: Vec<String> = seq
+        .interpolation_segments
+        .iter()
+        .map(|s| format!("[{},{}] {}", s.start_frame, s.end_frame, s.kind.as_str()))
+        .collect();
+    let ranges: Vec<String> = seq
+        .visibility_ranges
+        .iter()
+        .map(|r| {
+            let v = if r.visible { "visible" } else { "hidden" };
+            format!("[{},{}] {v}", r.start_frame, r.end_frame)
+        })
+        .collect();
+    format!(
+        "keyframes {} | segments {} | ranges {} | totalFrames {} keyframeCount {} interpolatedFrameCount {}",
+        keys.join(","),
+        segs.join(" "),
+        ranges.join(" "),
+        c.total_frames,
+        c.keyframe_count,
+        c.interpolated_frame_count
+    )
+}
+
+fn fmt_box(values: Option<[f64; 4]>) -> String {
+    match values {
+        Some([x, y, w, h]) => format!("x={x:.3} y={y:.3} w={w:.3} h={h:.3}"),
+        None => "null".into(),
+    }
+}
+
+/// Median wall time of `runs` runs of `f`.
+fn median(runs: usize, mut f: impl FnMut()) -> Duration {
+    f();
+    let mut times: Vec<Duration> = (0..runs)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed()
+        })
+        .collect();
+    times.sort();
+    times[runs / 2]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.3} ms", d.as_secs_f64() * 1e3)
+}
+
+fn show_edit(what: &str, result: Result<(), Error>, seq: &BoundingBoxSequence) {
+    match result {
+        Ok(()) => println!("  {what}\n    -> {}", describe(seq)),
+        Err(e) => println!("  {what}\n    -> refused [{}]: {e}", e.code()),
+    }
+}
+
+/// Runs the demo.
+pub fn run() -> Outcome {
+    let opts = InterpOptions::default();
+    println!("fovea demo — keyframe interpolation with FOVEA's formulas\n");
+
+    println!("1. FOVEA's container-ship example");
+    let mut seq = BoundingBoxSequence::from_json(SHIP)?;
+    println!("  {}", describe(&seq));
+    let compiled = seq.compile(&opts)?;
+    println!("  eager evaluation: {} frames", compiled.len());
+    for f in [0, 60, 180, 300, 360, 400] {
+        println!("  frame {f:>3}: {}", fmt_box(compiled.values_at(f)));
+    }
+
+    println!("\n2. Editing (FOVEA's behaviour, without its data loss)");
+    let r = seq.add_keyframe(180, None, &opts);
+    show_edit("add a keyframe at 180 (takes the interpolated box, splits [120,240])", r, &seq);
+    let r = seq.remove_keyframe(0, &opts).map(drop);
+    show_edit("remove the first keyframe", r, &seq);
+    let r = seq.move_keyframe(120, 100, &opts);
+    show_edit("move keyframe 120 to 100 (its segments follow)", r, &seq);
+    let spec = SegmentSpec {
+        kind: InterpolationType::Hold,
+        ..Default::default()
+    };
+    let r = seq.set_interpolation(300, spec, &opts);
+    show_edit("hold between 240 and 360", r, &seq);
+    let r = seq.set_visibility(200, 220, false);
+    show_edit("hide frames 200..220 (no overlapping ranges, nothing un-hidden)", r, &seq);
+    let r = seq.add_keyframe(210, None, &opts);
+    show_edit("add a keyframe at 210, inside the hidden range (only 210 is shown)", r, &seq);
+    let compiled = seq.compile(&opts)?;
+    println!("  frame 205: {}   frame 210: {}", fmt_box(compiled.values_at(205)), fmt_box(compiled.values_at(210)));
+    println!("  as FOVEA's JSON: {}", fovea_core::json::to_string(&seq));
+
+    println!("\n3. Timings on this machine (median)");
+    let linear = CompiledSequence::new(&synth::linear(1_000_000), &opts)?;
+    let mut frames = vec![0u32; linear.len()];
+    let mut boxes = vec![[0.0f64; 4]; linear.len()];
+    let reused = median(21, || {
+        black_box(linear.write_into(&mut frames, &mut boxes).expect("sized"));
+    });
+    let fresh = median(21, || {
+        black_box(linear.to_dense());
+    });
+    let touch = median(21, || {
+        let n = linear.len();
+        let mut f: Vec<u32> = Vec::with_capacity(n);
+        let mut b: Vec<[f64; 4]> = Vec::with_capacity(n);
+        f.resize(n, 1);
+        b.resize(n, [1.0; 4]);
+        black_box((f, b));
+    });
+    println!("  1,000,000 frames, 2 linear keyframes, reused buffers: {}", ms(reused));
+    println!("  the same into fresh buffers: {} (allocating and touching them alone: {})", ms(fresh), ms(touch));
+    let bezier = CompiledSequence::new(&synth::bezier(1_001, 100_000), &opts)?;
+    let mut frames = vec![0u32; bezier.len()];
+    let mut boxes = vec![[0.0f64; 4]; bezier.len()];
+    let bez = median(21, || {
+        black_box(bezier.write_into(&mut frames, &mut boxes).expect("sized"));
+    });
+    println!("  100,000 frames over 1,001 bezier keyframes: {}", ms(bez));
+    let probes: Vec<u32> = (0..10_000u32).map(|i| i.wrapping_mul(2_654_435_761) % 100_000).collect();
+    let lookups = median(21, || {
+        for &f in &probes {
+            black_box(bezier.values_at(f));
+        }
+    });
+    println!("  10,000 single-frame lookups on 1,001 keyframes: {}", ms(lookups));
+    println!("\n(FOVEA's engine on this machine class: 540 ms, 68 ms and 1,240 ms for the same work.)");
+    Ok(())
+}

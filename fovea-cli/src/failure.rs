@@ -1,0 +1,43 @@
+//! How a command fails, and the exit status each failure maps to.
+
+use std::fmt;
+
+/// A failed command.
+#[derive(Debug)]
+pub enum Failure {
+    /// The input is invalid (exit status 1).
+    Invalid(fovea_core::Error),
+    /// The command line is wrong (exit status 2).
+    Usage(String),
+    /// Reading or writing failed (exit status 2).
+    Io(String, std::io::Error),
+}
+
+impl Failure {
+    /// The process exit status for this failure.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Failure::Invalid(_) => 1,
+            Failure::Usage(_) | Failure::Io(..) => 2,
+        }
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::Invalid(e) => write!(f, "error[{}]: {e}", e.code()),
+            Failure::Usage(m) => write!(f, "usage: {m}"),
+            Failure::Io(what, e) => write!(f, "{what}: {e}"),
+        }
+    }
+}
+
+impl From<fovea_core::Error> for Failure {
+    fn from(e: fovea_core::Error) -> Self {
+        Failure::Invalid(e)
+    }
+}
+
+/// Shorthand for command results.
+pub type Outcome = Result<(), Failure>;

@@ -1,0 +1,87 @@
+//! Synthetic sequences of a given shape, for demos, benchmarks and tests.
+
+use crate::model::{
+    BezierControlPoint, BoundingBox, BoundingBoxSequence, ControlPoints, Frame,
+    InterpolationSegment, InterpolationType,
+};
+
+/// Two keyframes spanning `frames` frames (`0` and `frames - 1`) with no segment: implicit
+/// linear interpolation. `frames` must be at least 2.
+///
+/// ```
+/// let seq = fovea_core::synth::linear(1_000);
+/// assert_eq!(seq.counters(Default::default()).total_frames, 1_000);
+/// ```
+pub fn linear(frames: Frame) -> BoundingBoxSequence {
+    assert!(frames >= 2, "a linear sequence needs at least 2 frames");
+    BoundingBoxSequence {
+        boxes: vec![
+            BoundingBox::keyframe(0, [10.0, 20.0, 100.0, 50.0]),
+            BoundingBox::keyframe(frames - 1, [1810.0, 1020.0, 110.0, 60.0]),
+        ],
+        ..Default::default()
+    }
+}
+
+/// `keyframes` keyframes spaced evenly over `frames` frames, every pair a `bezier` segment with
+/// the CSS ease-in-out curve (0.42, 0)–(0.58, 1) on all four properties. The keyframes wander
+/// deterministically. `keyframes` must be at least 2 and `frames` at least `keyframes`.
+///
+/// ```
+/// let seq = fovea_core::synth::bezier(11, 101);
+/// assert_eq!(seq.boxes.len(), 11);
+/// assert_eq!(seq.interpolation_segments.len(), 10);
+/// ```
+pub fn bezier(keyframes: usize, frames: Frame) -> BoundingBoxSequence {
+    assert!(keyframes >= 2 && frames as usize >= keyframes);
+    let last = f64::from(frames - 1);
+    let frame_of = |i: usize| (last * i as f64 / (keyframes - 1) as f64).round() as Frame;
+    let boxes: Vec<BoundingBox> = (0..keyframes)
+        .map(|i| {
+            let phase = i as f64;
+            BoundingBox::keyframe(
+                frame_of(i),
+                [
+                    500.0 + 300.0 * (phase * 0.7).sin(),
+                    300.0 + 200.0 * (phase * 1.3).cos(),
+                    80.0 + 20.0 * (phase * 0.5).sin(),
+                    60.0 + 15.0 * (phase * 0.9).cos(),
+                ],
+            )
+        })
+        .collect();
+    let curve = || {
+        Some(vec![
+            BezierControlPoint {
+                x: 0.42,
+                y: 0.0,
+                extra: Default::default(),
+            },
+            BezierControlPoint {
+                x: 0.58,
+                y: 1.0,
+                extra: Default::default(),
+            },
+        ])
+    };
+    let segments = boxes
+        .windows(2)
+        .map(|w| {
+            let mut s =
+                InterpolationSegment::new(w[0].frame_number, w[1].frame_number, InterpolationType::Bezier);
+            s.control_points = Some(ControlPoints {
+                x: curve(),
+                y: curve(),
+                width: curve(),
+                height: curve(),
+                extra: Default::default(),
+            });
+            s
+        })
+        .collect();
+    BoundingBoxSequence {
+        boxes,
+        interpolation_segments: segments,
+        ..Default::default()
+    }
+}

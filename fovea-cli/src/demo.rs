@@ -24,7 +24,11 @@ const SHIP: &str = r#"{"boxes":[
 
 fn describe(seq: &BoundingBoxSequence) -> String {
     let c = seq.counters(KeyframePolicy::default());
-    let keys: Vec<String> = seq.boxes.iter().map(|b| b.frame_number.to_string()).collect();
+    let keys: Vec<String> = seq
+        .boxes
+        .iter()
+        .map(|b| b.frame_number.to_string())
+        .collect();
     let segs: Vec<String> = seq
         .interpolation_segments
         .iter()
@@ -97,7 +101,11 @@ pub fn run() -> Outcome {
 
     println!("\n2. Editing (FOVEA's behaviour, without its data loss)");
     let r = seq.add_keyframe(180, None, &opts);
-    show_edit("add a keyframe at 180 (takes the interpolated box, splits [120,240])", r, &seq);
+    show_edit(
+        "add a keyframe at 180 (takes the interpolated box, splits [120,240])",
+        r,
+        &seq,
+    );
     let r = seq.remove_keyframe(0, &opts).map(drop);
     show_edit("remove the first keyframe", r, &seq);
     let r = seq.move_keyframe(120, 100, &opts);
@@ -109,11 +117,23 @@ pub fn run() -> Outcome {
     let r = seq.set_interpolation(300, spec, &opts);
     show_edit("hold between 240 and 360", r, &seq);
     let r = seq.set_visibility(200, 220, false);
-    show_edit("hide frames 200..220 (no overlapping ranges, nothing un-hidden)", r, &seq);
+    show_edit(
+        "hide frames 200..220 (no overlapping ranges, nothing un-hidden)",
+        r,
+        &seq,
+    );
     let r = seq.add_keyframe(210, None, &opts);
-    show_edit("add a keyframe at 210, inside the hidden range (only 210 is shown)", r, &seq);
+    show_edit(
+        "add a keyframe at 210, inside the hidden range (only 210 is shown)",
+        r,
+        &seq,
+    );
     let compiled = seq.compile(&opts)?;
-    println!("  frame 205: {}   frame 210: {}", fmt_box(compiled.values_at(205)), fmt_box(compiled.values_at(210)));
+    println!(
+        "  frame 205: {}   frame 210: {}",
+        fmt_box(compiled.values_at(205)),
+        fmt_box(compiled.values_at(210))
+    );
     println!("  as FOVEA's JSON: {}", fovea_core::json::to_string(&seq));
 
     println!("\n3. Timings on this machine (median)");
@@ -134,8 +154,15 @@ pub fn run() -> Outcome {
         b.resize(n, [1.0; 4]);
         black_box((f, b));
     });
-    println!("  1,000,000 frames, 2 linear keyframes, reused buffers: {}", ms(reused));
-    println!("  the same into fresh buffers: {} (allocating and touching them alone: {})", ms(fresh), ms(touch));
+    println!(
+        "  1,000,000 frames, 2 linear keyframes, reused buffers: {}",
+        ms(reused)
+    );
+    println!(
+        "  the same into fresh buffers: {} (allocating and touching them alone: {})",
+        ms(fresh),
+        ms(touch)
+    );
     let bezier = CompiledSequence::new(&synth::bezier(1_001, 100_000), &opts)?;
     let mut frames = vec![0u32; bezier.len()];
     let mut boxes = vec![[0.0f64; 4]; bezier.len()];
@@ -143,13 +170,20 @@ pub fn run() -> Outcome {
         black_box(bezier.write_into(&mut frames, &mut boxes).expect("sized"));
     });
     println!("  100,000 frames over 1,001 bezier keyframes: {}", ms(bez));
-    let probes: Vec<u32> = (0..10_000u32).map(|i| i.wrapping_mul(2_654_435_761) % 100_000).collect();
+    let probes: Vec<u32> = (0..10_000u32)
+        .map(|i| i.wrapping_mul(2_654_435_761) % 100_000)
+        .collect();
     let lookups = median(21, || {
         for &f in &probes {
             black_box(bezier.values_at(f));
         }
     });
-    println!("  10,000 single-frame lookups on 1,001 keyframes: {}", ms(lookups));
-    println!("\n(FOVEA's engine on this machine class: 540 ms, 68 ms and 1,240 ms for the same work.)");
+    println!(
+        "  10,000 single-frame lookups on 1,001 keyframes: {}",
+        ms(lookups)
+    );
+    println!(
+        "\n(FOVEA's engine on this machine class: 540 ms, 68 ms and 1,240 ms for the same work.)"
+    );
     Ok(())
 }

@@ -80,7 +80,9 @@ pub fn run(args: &Args) -> Outcome {
         .map_err(|e| Failure::Usage(e.to_string()))?;
     let text = read_input(args.file.as_ref())?;
     let input = SequenceInput::from_json(&text)?;
-    let compiled = input.sequence.compile(&InterpOptions::with_profile(profile))?;
+    let compiled = input
+        .sequence
+        .compile(&InterpOptions::with_profile(profile))?;
     let stdout = io::stdout().lock();
     let mut out = BufWriter::with_capacity(1 << 16, stdout);
     let io_err = |e| Failure::Io("cannot write standard output".into(), e);
@@ -103,5 +105,7 @@ pub fn run(args: &Args) -> Outcome {
             out.write_all(close).map_err(io_err)?;
         }
     }
-    out.write_all(b"\n").and_then(|()| out.flush()).map_err(io_err)
+    out.write_all(b"\n")
+        .and_then(|()| out.flush())
+        .map_err(io_err)
 }

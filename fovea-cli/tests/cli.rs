@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
 fn testdata(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testdata/interp").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../testdata/interp")
+        .join(name)
 }
 
 fn fovea(args: &[&str], stdin: Option<&str>) -> Output {
@@ -24,14 +26,19 @@ fn fovea(args: &[&str], stdin: Option<&str>) -> Output {
 }
 
 fn stdout_json(out: &Output) -> Value {
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).expect("stdout is JSON")
 }
 
 #[test]
 fn interpolates_an_annotation_line_file_like_fovea() {
     let golden: Value =
-        serde_json::from_str(&std::fs::read_to_string(testdata("container-ship.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(testdata("container-ship.json")).unwrap())
+            .unwrap();
     let path = testdata("container-ship.jsonl");
     let out = fovea(&["interpolate", path.to_str().unwrap()], None);
     let boxes = stdout_json(&out);
@@ -53,7 +60,10 @@ fn reads_stdin_and_answers_single_frames() {
     assert_eq!(at["x"], 50);
     assert_eq!(at["isKeyframe"], false);
     for hidden_or_outside in ["12", "5", "25"] {
-        let at = stdout_json(&fovea(&["interpolate", "--frame", hidden_or_outside], Some(seq)));
+        let at = stdout_json(&fovea(
+            &["interpolate", "--frame", hidden_or_outside],
+            Some(seq),
+        ));
         assert_eq!(at, Value::Null, "frame {hidden_or_outside}");
     }
     let annotation = format!(r#"{{"id":"a","boundingBoxSequence":{seq}}}"#);
@@ -68,7 +78,10 @@ fn profiles_differ_on_parametric_segments() {
     let seq = r#"{"boxes":[{"x":0,"y":0,"width":10,"height":10,"frameNumber":0},{"x":100,"y":0,"width":10,"height":10,"frameNumber":10}],
                  "interpolationSegments":[{"startFrame":0,"endFrame":10,"type":"parametric","parametric":{"x":{"type":"quadratic","parameters":{"a":50}}}}]}"#;
     let fixed = stdout_json(&fovea(&["interpolate", "--frame", "5"], Some(seq)));
-    let compat = stdout_json(&fovea(&["interpolate", "--frame", "5", "--profile", "fovea"], Some(seq)));
+    let compat = stdout_json(&fovea(
+        &["interpolate", "--frame", "5", "--profile", "fovea"],
+        Some(seq),
+    ));
     assert_eq!(fixed["x"], 43.75);
     assert_eq!(compat["x"], 50);
 }
@@ -80,7 +93,12 @@ fn invalid_input_exits_1_and_names_the_field() {
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty());
     let err = String::from_utf8(out.stderr).unwrap();
-    assert!(err.contains("frame-not-integer") && err.contains("boxes[0].frameNumber") && err.contains("2.5"), "{err}");
+    assert!(
+        err.contains("frame-not-integer")
+            && err.contains("boxes[0].frameNumber")
+            && err.contains("2.5"),
+        "{err}"
+    );
     let out = fovea(&["interpolate"], Some("{not json"));
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("invalid-json"));
@@ -88,9 +106,29 @@ fn invalid_input_exits_1_and_names_the_field() {
 
 #[test]
 fn usage_and_io_errors_exit_2() {
-    assert_eq!(fovea(&["interpolate", "/no/such/file.json"], None).status.code(), Some(2));
-    assert_eq!(fovea(&["interpolate", "--frame", "-1"], Some("{}")).status.code(), Some(2));
-    assert_eq!(fovea(&["interpolate", "--frame", "1.5"], Some("{}")).status.code(), Some(2));
-    assert_eq!(fovea(&["interpolate", "--profile", "x"], Some("{}")).status.code(), Some(2));
+    assert_eq!(
+        fovea(&["interpolate", "/no/such/file.json"], None)
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        fovea(&["interpolate", "--frame", "-1"], Some("{}"))
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        fovea(&["interpolate", "--frame", "1.5"], Some("{}"))
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        fovea(&["interpolate", "--profile", "x"], Some("{}"))
+            .status
+            .code(),
+        Some(2)
+    );
     assert_eq!(fovea(&["no-such-command"], None).status.code(), Some(2));
 }

@@ -21,12 +21,13 @@
 //! they are recomputed whenever the sequence is written.
 
 use crate::error::{Error, Refusal, Result};
-use crate::interp::{InterpOptions, Piece, Profile, resolve_visibility, segment_for, sorted_keyframes};
+use crate::interp::{
+    InterpOptions, Piece, Profile, resolve_visibility, segment_for, sorted_keyframes,
+};
 use crate::model::parse::{finite, from_value, to_frame};
 use crate::model::{
     BoundingBox, BoundingBoxSequence, ControlPoints, Frame, InterpolationSegment,
-    InterpolationType, KeyframePolicy, MAX_FRAME, ParametricSet, ParametricType,
-    VisibilityRange,
+    InterpolationType, KeyframePolicy, MAX_FRAME, ParametricSet, ParametricType, VisibilityRange,
 };
 use serde::Deserialize;
 use serde::de::IgnoredAny;
@@ -123,7 +124,9 @@ pub struct SegmentSpec {
 impl SegmentSpec {
     fn check(&self, profile: Profile) -> Result<()> {
         if let InterpolationType::Other(name) = &self.kind {
-            return Err(Error::UnsupportedInterpolation { value: name.clone() });
+            return Err(Error::UnsupportedInterpolation {
+                value: name.clone(),
+            });
         }
         if let Some(cps) = &self.control_points {
             for (name, points) in cps.entries() {
@@ -310,7 +313,12 @@ impl BoundingBoxSequence {
     }
 
     /// Sets fields of the keyframe at `frame`. The frame and the keyframe flag do not change.
-    pub fn update_keyframe(&mut self, frame: Frame, update: &BoxUpdate, opts: &InterpOptions) -> Result<()> {
+    pub fn update_keyframe(
+        &mut self,
+        frame: Frame,
+        update: &BoxUpdate,
+        opts: &InterpOptions,
+    ) -> Result<()> {
         check_frame(frame, "frame")?;
         update.check()?;
         let b = self
@@ -392,7 +400,12 @@ impl BoundingBoxSequence {
     /// Sets the interpolation of the keyframe pair containing `frame` (the pair `[k, k']` with
     /// `k <= frame < k'`), creating its segment when it has none. A non-bezier type drops the
     /// segment's control points, a non-parametric type its parametric functions.
-    pub fn set_interpolation(&mut self, frame: Frame, spec: SegmentSpec, opts: &InterpOptions) -> Result<()> {
+    pub fn set_interpolation(
+        &mut self,
+        frame: Frame,
+        spec: SegmentSpec,
+        opts: &InterpOptions,
+    ) -> Result<()> {
         check_frame(frame, "frame")?;
         spec.check(opts.profile)?;
         let frames = self.keyframe_frames(opts.keyframes);
@@ -516,7 +529,13 @@ impl BoundingBoxSequence {
                 // uncovered gap, as FOVEA widens its visible range to the new keyframe.
                 let left = i.checked_sub(1).map(|j| pieces[j]).filter(|p| p.visible);
                 let right = right.copied().filter(|p| p.visible);
-                let gap = |p: &Piece| if p.end < frame { frame - p.end } else { p.start - frame };
+                let gap = |p: &Piece| {
+                    if p.end < frame {
+                        frame - p.end
+                    } else {
+                        p.start - frame
+                    }
+                };
                 let nearest = match (left, right) {
                     (Some(l), Some(r)) => Some(if gap(&r) < gap(&l) { r } else { l }),
                     (l, r) => l.or(r),
@@ -596,5 +615,8 @@ impl BoundingBoxSequence {
 fn neighbours(frames: &[Frame], frame: Frame) -> (Option<Frame>, Option<Frame>) {
     let lo = frames.partition_point(|&f| f < frame);
     let hi = frames.partition_point(|&f| f <= frame);
-    (lo.checked_sub(1).map(|i| frames[i]), frames.get(hi).copied())
+    (
+        lo.checked_sub(1).map(|i| frames[i]),
+        frames.get(hi).copied(),
+    )
 }

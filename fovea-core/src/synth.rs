@@ -67,8 +67,11 @@ pub fn bezier(keyframes: usize, frames: Frame) -> BoundingBoxSequence {
     let segments = boxes
         .windows(2)
         .map(|w| {
-            let mut s =
-                InterpolationSegment::new(w[0].frame_number, w[1].frame_number, InterpolationType::Bezier);
+            let mut s = InterpolationSegment::new(
+                w[0].frame_number,
+                w[1].frame_number,
+                InterpolationType::Bezier,
+            );
             s.control_points = Some(ControlPoints {
                 x: curve(),
                 y: curve(),

@@ -12,7 +12,9 @@ use serde_json::Value;
 use std::path::PathBuf;
 
 fn fixture(name: &str) -> Value {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testdata/interp").join(name);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../testdata/interp")
+        .join(name);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_str(&text).unwrap()
 }
@@ -23,7 +25,9 @@ fn assert_subset(actual: &Value, expected: &Value, at: &str) {
     match (actual, expected) {
         (Value::Object(a), Value::Object(e)) => {
             for (k, ev) in e {
-                let av = a.get(k).unwrap_or_else(|| panic!("{at}.{k}: missing in {actual}"));
+                let av = a
+                    .get(k)
+                    .unwrap_or_else(|| panic!("{at}.{k}: missing in {actual}"));
                 assert_subset(av, ev, &format!("{at}.{k}"));
             }
         }
@@ -57,7 +61,11 @@ fn check_at(seq: &BoundingBoxSequence, opts: &InterpOptions, checks: &Value, nam
         assert_subset(&got, &check["box"], &format!("{name}: at({frame})"));
         // values_at agrees with box_at.
         let values = compiled.values_at(frame);
-        assert_eq!(values.is_some(), !got.is_null(), "{name}: values_at({frame})");
+        assert_eq!(
+            values.is_some(),
+            !got.is_null(),
+            "{name}: values_at({frame})"
+        );
     }
 }
 
@@ -70,9 +78,14 @@ fn eval_vectors() {
         let seq = BoundingBoxSequence::from_value(case["sequence"].clone()).unwrap();
         let compiled = seq.compile(&opts).unwrap();
         let boxes = compiled.boxes();
-        let out: Vec<Value> = boxes.iter().map(|b| serde_json::to_value(b).unwrap()).collect();
+        let out: Vec<Value> = boxes
+            .iter()
+            .map(|b| serde_json::to_value(b).unwrap())
+            .collect();
         assert!(
-            boxes.windows(2).all(|w| w[0].frame_number <= w[1].frame_number),
+            boxes
+                .windows(2)
+                .all(|w| w[0].frame_number <= w[1].frame_number),
             "{name}: ascending"
         );
         assert_eq!(compiled.len(), boxes.len(), "{name}: len");
@@ -94,11 +107,18 @@ fn eval_vectors() {
         }
         for f in case["absent"].as_array().into_iter().flatten() {
             let f = f.as_u64().unwrap() as u32;
-            assert!(boxes.iter().all(|b| b.frame_number != f), "{name}: {f} present");
+            assert!(
+                boxes.iter().all(|b| b.frame_number != f),
+                "{name}: {f} present"
+            );
         }
         if let Some(idx) = case["keyframeIndexes"].as_array() {
             for i in idx {
-                assert_eq!(boxes[i.as_u64().unwrap() as usize].is_keyframe, Some(true), "{name}");
+                assert_eq!(
+                    boxes[i.as_u64().unwrap() as usize].is_keyframe,
+                    Some(true),
+                    "{name}"
+                );
             }
         }
         // The columnar output carries the same frames and values.
@@ -117,22 +137,38 @@ fn fovea_golden_container_ship() {
     let golden = fixture("container-ship.json");
     let text = golden["input"].to_string();
     let input = SequenceInput::from_json(&text).unwrap();
-    let boxes = input.sequence.compile(&InterpOptions::default()).unwrap().boxes();
+    let boxes = input
+        .sequence
+        .compile(&InterpOptions::default())
+        .unwrap()
+        .boxes();
     assert_eq!(boxes.len() as u64, golden["count"].as_u64().unwrap());
     for expected in golden["frames"].as_array().unwrap() {
         let f = expected["frameNumber"].as_u64().unwrap() as usize;
         assert_eq!(boxes[f].frame_number as usize, f);
-        assert_subset(&serde_json::to_value(&boxes[f]).unwrap(), expected, &format!("frame {f}"));
+        assert_subset(
+            &serde_json::to_value(&boxes[f]).unwrap(),
+            expected,
+            &format!("frame {f}"),
+        );
         // Exactly FOVEA's shape: no field more, no field less.
         assert_eq!(
-            serde_json::to_value(&boxes[f]).unwrap().as_object().unwrap().len(),
+            serde_json::to_value(&boxes[f])
+                .unwrap()
+                .as_object()
+                .unwrap()
+                .len(),
             expected.as_object().unwrap().len(),
             "frame {f}"
         );
     }
 }
 
-fn apply(seq: &mut BoundingBoxSequence, op: &Value, opts: &InterpOptions) -> fovea_core::Result<()> {
+fn apply(
+    seq: &mut BoundingBoxSequence,
+    op: &Value,
+    opts: &InterpOptions,
+) -> fovea_core::Result<()> {
     let frame = |k: &str| op[k].as_u64().unwrap() as u32;
     match op["op"].as_str().unwrap() {
         "add" => {
@@ -162,9 +198,11 @@ fn apply(seq: &mut BoundingBoxSequence, op: &Value, opts: &InterpOptions) -> fov
             };
             seq.set_interpolation(frame("frame"), spec, opts)
         }
-        "setVisibility" => {
-            seq.set_visibility(frame("start"), frame("end"), op["visible"].as_bool().unwrap())
-        }
+        "setVisibility" => seq.set_visibility(
+            frame("start"),
+            frame("end"),
+            op["visible"].as_bool().unwrap(),
+        ),
         "toggle" => seq.toggle_visibility(frame("frame")).map(drop),
         other => panic!("unknown op {other}"),
     }
@@ -210,7 +248,10 @@ fn error_vectors() {
         assert_eq!(err.code(), case["code"].as_str().unwrap(), "{name}: {err}");
         if let Some(path) = case["path"].as_str() {
             assert_eq!(err.path(), Some(path), "{name}: {err}");
-            assert!(err.to_string().contains(path), "{name}: message names the field: {err}");
+            assert!(
+                err.to_string().contains(path),
+                "{name}: message names the field: {err}"
+            );
         }
     }
 }
@@ -226,8 +267,14 @@ fn custom_parametric_is_refused_by_default() {
     .unwrap();
     let err = seq.compile(&InterpOptions::default()).unwrap_err();
     assert_eq!(err.code(), "unsupported-parametric");
-    assert_eq!(err.path(), Some("interpolationSegments[0].parametric.width"));
-    assert!(seq.compile(&InterpOptions::with_profile(Profile::Fovea)).is_ok());
+    assert_eq!(
+        err.path(),
+        Some("interpolationSegments[0].parametric.width")
+    );
+    assert!(
+        seq.compile(&InterpOptions::with_profile(Profile::Fovea))
+            .is_ok()
+    );
 }
 
 #[test]

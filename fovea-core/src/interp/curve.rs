@@ -5,8 +5,7 @@
 use crate::error::{Error, Result};
 use crate::interp::{InterpOptions, Profile};
 use crate::model::{
-    BezierControlPoint, InterpolationSegment, InterpolationType, ParametricFunction,
-    ParametricType,
+    BezierControlPoint, InterpolationSegment, InterpolationType, ParametricFunction, ParametricType,
 };
 
 /// How one property moves between two keyframes, resolved from a segment.
@@ -164,10 +163,9 @@ impl Kernel {
                     let mut curves = [Curve::Linear; 4];
                     for (slot, (name, f)) in curves.iter_mut().zip(set.entries()) {
                         if let Some(f) = f {
-                            *slot = parametric(f)
-                                .ok_or_else(|| Error::UnsupportedParametric {
-                                    path: format!("{}.parametric.{name}", path()),
-                                })?;
+                            *slot = parametric(f).ok_or_else(|| Error::UnsupportedParametric {
+                                path: format!("{}.parametric.{name}", path()),
+                            })?;
                         }
                     }
                     Kernel::from_curves(curves)
@@ -226,7 +224,11 @@ mod tests {
         let frames = [1.0, 2.0, 5.0, 8.0, 9.0];
         let expect = |c: Curve, want: [f64; 5]| {
             for (f, w) in frames.iter().zip(want) {
-                assert!((ramp(c, *f) - w).abs() < 1e-9, "{c:?} at {f}: {}", ramp(c, *f));
+                assert!(
+                    (ramp(c, *f) - w).abs() < 1e-9,
+                    "{c:?} at {f}: {}",
+                    ramp(c, *f)
+                );
             }
         };
         expect(Curve::EaseIn, [1.0, 4.0, 25.0, 64.0, 81.0]);
@@ -245,7 +247,14 @@ mod tests {
             amplitude: 0.2,
         };
         assert!((ramp(s, 1.0) - 21.755705045849464).abs() < 1e-9);
-        assert_eq!(Curve::Sinusoidal { frequency: 1.0, amplitude: 0.2 }.value(50.0, 50.0, 0.3), 50.0);
+        assert_eq!(
+            Curve::Sinusoidal {
+                frequency: 1.0,
+                amplitude: 0.2
+            }
+            .value(50.0, 50.0, 0.3),
+            50.0
+        );
     }
 
     #[test]

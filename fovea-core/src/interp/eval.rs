@@ -5,9 +5,9 @@
 //! allocation per frame: the curve of each keyframe pair is chosen once per visible run, and
 //! the hidden intervals are passed with a forward cursor.
 
+use super::CompiledSequence;
 use super::curve::{Curve, Kernel};
 use super::visibility::HiddenCursor;
-use super::CompiledSequence;
 use crate::error::{Error, Result};
 use crate::model::{BoundingBox, Frame};
 use std::mem::MaybeUninit;
@@ -118,7 +118,9 @@ fn emit_run<S: FrameSink>(
                 sink.interpolated(f, *start);
             }
         }
-        Kernel::Uniform(c @ (Curve::EaseIn | Curve::EaseOut | Curve::EaseInOut | Curve::Bezier { .. })) => {
+        Kernel::Uniform(
+            c @ (Curve::EaseIn | Curve::EaseOut | Curve::EaseInOut | Curve::Bezier { .. }),
+        ) => {
             // One progress evaluation (one Newton solve for bezier) per frame for all four.
             for f in a..=b {
                 let t = t_of(f);
@@ -187,7 +189,11 @@ impl CompiledSequence {
     }
 
     /// Writes every visible frame into reusable buffers; see [`CompiledSequence::write_uninit`].
-    pub fn write_into<F: FrameIndex>(&self, frames: &mut [F], boxes: &mut [[f64; 4]]) -> Result<usize> {
+    pub fn write_into<F: FrameIndex>(
+        &self,
+        frames: &mut [F],
+        boxes: &mut [[f64; 4]],
+    ) -> Result<usize> {
         // SAFETY: `MaybeUninit<T>` has the layout of `T`, and the evaluation only ever writes
         // initialised values, so the slices stay fully initialised.
         let (frames, boxes) = unsafe {

@@ -160,7 +160,11 @@ pub(crate) fn sorted_keyframes(seq: &BoundingBoxSequence, policy: KeyframePolicy
 
 /// Index of the segment governing the keyframe pair `(start, end)`: the first in array order
 /// anchored exactly on it.
-pub(crate) fn segment_for(segments: &[InterpolationSegment], start: Frame, end: Frame) -> Option<usize> {
+pub(crate) fn segment_for(
+    segments: &[InterpolationSegment],
+    start: Frame,
+    end: Frame,
+) -> Option<usize> {
     segments.iter().position(|s| s.spans(start, end))
 }
 
@@ -173,11 +177,16 @@ pub(crate) fn pair_value(
     frame: Frame,
     opts: &InterpOptions,
 ) -> Result<[f64; 4]> {
-    let idx = segment_for(&seq.interpolation_segments, left.frame_number, right.frame_number);
+    let idx = segment_for(
+        &seq.interpolation_segments,
+        left.frame_number,
+        right.frame_number,
+    );
     let kernel = Kernel::resolve(idx.map(|i| &seq.interpolation_segments[i]), opts, || {
         format!("interpolationSegments[{}]", idx.unwrap_or_default())
     })?;
-    let t = f64::from(frame - left.frame_number) / f64::from(right.frame_number - left.frame_number);
+    let t =
+        f64::from(frame - left.frame_number) / f64::from(right.frame_number - left.frame_number);
     Ok(kernel.values(&left.values(), &right.values(), t))
 }
 
@@ -215,14 +224,17 @@ impl CompiledSequence {
             })
             .collect();
         // First segment per exact pair, in array order: O(S) to build, O(1) per pair.
-        let mut by_pair: HashMap<(Frame, Frame), usize> = HashMap::with_capacity(seq.interpolation_segments.len());
+        let mut by_pair: HashMap<(Frame, Frame), usize> =
+            HashMap::with_capacity(seq.interpolation_segments.len());
         for (i, s) in seq.interpolation_segments.iter().enumerate() {
             by_pair.entry((s.start_frame, s.end_frame)).or_insert(i);
         }
         let kernels = keys
             .windows(2)
             .map(|w| {
-                let idx = by_pair.get(&(w[0].frame_number, w[1].frame_number)).copied();
+                let idx = by_pair
+                    .get(&(w[0].frame_number, w[1].frame_number))
+                    .copied();
                 Kernel::resolve(idx.map(|i| &seq.interpolation_segments[i]), opts, || {
                     format!("interpolationSegments[{}]", idx.unwrap_or_default())
                 })
@@ -265,7 +277,10 @@ impl CompiledSequence {
 
     /// The first and last keyframe frames.
     pub fn span(&self) -> Option<(Frame, Frame)> {
-        Some((*self.timeline.frames.first()?, *self.timeline.frames.last()?))
+        Some((
+            *self.timeline.frames.first()?,
+            *self.timeline.frames.last()?,
+        ))
     }
 
     /// Locates `frame`: `Ok(k)` if keyframe `k` sits there (the first of duplicates), `Err(i)`

@@ -27,9 +27,7 @@ pub(crate) struct Piece {
 pub(crate) fn resolve(ranges: &[VisibilityRange]) -> Vec<Piece> {
     // Fast path: already sorted and disjoint (what fovea writes) resolves to itself.
     let sorted_disjoint = ranges.iter().all(|r| r.start_frame <= r.end_frame)
-        && ranges
-            .windows(2)
-            .all(|w| w[0].end_frame < w[1].start_frame);
+        && ranges.windows(2).all(|w| w[0].end_frame < w[1].start_frame);
     if sorted_disjoint {
         return ranges
             .iter()
@@ -147,7 +145,12 @@ impl<'a> HiddenCursor<'a> {
     /// Calls `emit(a, b)` for each maximal visible run `[a, b]` of frames strictly between
     /// `after` and `before`.
     #[inline]
-    pub(crate) fn visible_runs(&mut self, after: Frame, before: Frame, mut emit: impl FnMut(Frame, Frame)) {
+    pub(crate) fn visible_runs(
+        &mut self,
+        after: Frame,
+        before: Frame,
+        mut emit: impl FnMut(Frame, Frame),
+    ) {
         let mut a = u64::from(after) + 1;
         let before = u64::from(before);
         while a < before {
@@ -181,7 +184,12 @@ mod tests {
 
     #[test]
     fn first_match_wins_and_uncovered_is_visible() {
-        let ranges = [r(0, 10, false), r(5, 15, true), r(20, 30, false), r(12, 25, true)];
+        let ranges = [
+            r(0, 10, false),
+            r(5, 15, true),
+            r(20, 30, false),
+            r(12, 25, true),
+        ];
         let hidden = hidden_intervals(&ranges);
         for f in 0..40 {
             assert_eq!(is_visible(&hidden, f), first_match(&ranges, f), "frame {f}");
@@ -195,8 +203,14 @@ mod tests {
     fn pieces_name_their_deciding_range() {
         let ranges = [r(10, 20, true), r(0, 30, false), r(25, 24, true)];
         let pieces = resolve(&ranges);
-        let spans: Vec<_> = pieces.iter().map(|p| (p.start, p.end, p.visible, p.src)).collect();
-        assert_eq!(spans, vec![(0, 9, false, 1), (10, 20, true, 0), (21, 30, false, 1)]);
+        let spans: Vec<_> = pieces
+            .iter()
+            .map(|p| (p.start, p.end, p.visible, p.src))
+            .collect();
+        assert_eq!(
+            spans,
+            vec![(0, 9, false, 1), (10, 20, true, 0), (21, 30, false, 1)]
+        );
     }
 
     #[test]

@@ -98,11 +98,16 @@ impl SequenceInput {
     }
 }
 
-fn take_sequence(obj: &mut serde_json::Map<String, Value>, path: &str) -> Result<BoundingBoxSequence> {
-    let value = obj.remove("boundingBoxSequence").ok_or_else(|| Error::MissingField {
-        path: path.rsplit_once('.').map_or("$", |(p, _)| p).to_owned(),
-        field: "boundingBoxSequence".into(),
-    })?;
+fn take_sequence(
+    obj: &mut serde_json::Map<String, Value>,
+    path: &str,
+) -> Result<BoundingBoxSequence> {
+    let value = obj
+        .remove("boundingBoxSequence")
+        .ok_or_else(|| Error::MissingField {
+            path: path.rsplit_once('.').map_or("$", |(p, _)| p).to_owned(),
+            field: "boundingBoxSequence".into(),
+        })?;
     BoundingBoxSequence::from_value(value).map_err(|e| e.at_path(path))
 }
 
@@ -132,15 +137,23 @@ mod tests {
     #[test]
     fn recognises_three_shapes_and_locates_errors() {
         let seq = r#"{"boxes":[{"x":0,"y":0,"width":1,"height":1,"frameNumber":0}]}"#;
-        assert_eq!(SequenceInput::from_json(seq).unwrap().source, SequenceSource::Sequence);
+        assert_eq!(
+            SequenceInput::from_json(seq).unwrap().source,
+            SequenceSource::Sequence
+        );
         let ann = format!(r#"{{"id":"a","boundingBoxSequence":{seq}}}"#);
         assert_eq!(
             SequenceInput::from_json(&ann).unwrap().source,
-            SequenceSource::Annotation { id: Some("a".into()) }
+            SequenceSource::Annotation {
+                id: Some("a".into())
+            }
         );
         let bad = r#"{"type":"annotation","data":{"boundingBoxSequence":{"boxes":[{"x":0,"y":0,"width":1,"height":1,"frameNumber":-1}]}}}"#;
         let e = SequenceInput::from_json(bad).unwrap_err();
-        assert_eq!(e.path(), Some("data.boundingBoxSequence.boxes[0].frameNumber"));
+        assert_eq!(
+            e.path(),
+            Some("data.boundingBoxSequence.boxes[0].frameNumber")
+        );
         let e = SequenceInput::from_json(r#"{"type":"video","data":{}}"#).unwrap_err();
         assert_eq!(e.code(), "unrecognised-input");
         let e = SequenceInput::from_json("[1]").unwrap_err();

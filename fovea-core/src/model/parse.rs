@@ -7,8 +7,7 @@
 
 use super::{
     BezierControlPoint, BoundingBox, BoundingBoxSequence, Frame, InterpolationSegment,
-    InterpolationType, MAX_FRAME, ParametricFunction, ParametricType, PerProperty,
-    VisibilityRange,
+    InterpolationType, MAX_FRAME, ParametricFunction, ParametricType, PerProperty, VisibilityRange,
 };
 use crate::error::{Error, Result, join_path};
 use serde::Deserialize;
@@ -259,9 +258,8 @@ impl<T> RawPerProperty<T> {
         path: &str,
         mut f: impl FnMut(T, &str) -> Result<U>,
     ) -> Result<PerProperty<U>> {
-        let mut one = |v: Option<T>, name: &str| {
-            v.map(|v| f(v, &join_path(path, name))).transpose()
-        };
+        let mut one =
+            |v: Option<T>, name: &str| v.map(|v| f(v, &join_path(path, name))).transpose();
         Ok(PerProperty {
             x: one(self.x, "x")?,
             y: one(self.y, "y")?,
@@ -434,13 +432,15 @@ mod tests {
 
     #[test]
     fn frames_must_be_non_negative_integers() {
-        let e = seq(r#"{"boxes":[{"x":0,"y":0,"width":1,"height":1,"frameNumber":-3}]}"#)
-            .unwrap_err();
+        let e =
+            seq(r#"{"boxes":[{"x":0,"y":0,"width":1,"height":1,"frameNumber":-3}]}"#).unwrap_err();
         assert_eq!(e.code(), "frame-negative");
         assert!(e.to_string().contains("boxes[0].frameNumber"), "{e}");
         assert!(e.to_string().contains("-3"), "{e}");
-        let e = seq(r#"{"boxes":[],"visibilityRanges":[{"startFrame":0,"endFrame":1e12,"visible":true}]}"#)
-            .unwrap_err();
+        let e = seq(
+            r#"{"boxes":[],"visibilityRanges":[{"startFrame":0,"endFrame":1e12,"visible":true}]}"#,
+        )
+        .unwrap_err();
         assert_eq!(e.code(), "frame-too-large");
         assert_eq!(e.path(), Some("visibilityRanges[0].endFrame"));
         // An integral float is an integer.
@@ -475,7 +475,10 @@ mod tests {
                 "controlPoints":{"y":[{"x":0.1,"y":0},{"x":"a","y":1}]}}]}"#,
         )
         .unwrap_err();
-        assert_eq!(e.path(), Some("interpolationSegments[0].controlPoints.y[1].x"));
+        assert_eq!(
+            e.path(),
+            Some("interpolationSegments[0].controlPoints.y[1].x")
+        );
         let e = seq(
             r#"{"boxes":[],"interpolationSegments":[{"startFrame":0,"endFrame":1.5,"type":"hold"}]}"#,
         )

@@ -40,3 +40,8 @@ pub mod synth;
 pub use error::{Error, Refusal, Result};
 pub use interp::{CompiledSequence, InterpOptions, Profile};
 pub use model::{BoundingBox, BoundingBoxSequence, Frame, KeyframePolicy};
+
+/// The README's Rust examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

@@ -9,6 +9,7 @@
 
 mod input;
 pub(crate) mod parse;
+pub(crate) mod raw;
 mod serialize;
 
 use serde_json::{Map, Value};

@@ -5,123 +5,36 @@
 //! `serde_path_to_error`); then the raw values are converted into the public types, checking the
 //! conventions serde cannot express (integer, non-negative, bounded frames; finite numbers).
 
+use super::raw::{
+    RawBox, RawControlPoints, RawFunction, RawParametricSet, RawPoint, RawRange, RawSegment,
+    RawSequence,
+};
 use super::{
-    BezierControlPoint, BoundingBox, BoundingBoxSequence, Frame, InterpolationSegment,
-    InterpolationType, MAX_FRAME, ParametricFunction, ParametricType, PerProperty, VisibilityRange,
+    BezierControlPoint, BoundingBox, BoundingBoxSequence, ControlPoints, Frame,
+    InterpolationSegment, InterpolationType, MAX_FRAME, ParametricFunction, ParametricSet,
+    ParametricType, PerProperty, VisibilityRange,
 };
 use crate::error::{Error, Result, join_path};
-use serde::Deserialize;
-use serde::de::{DeserializeOwned, IgnoredAny};
-use serde_json::{Map, Value};
-use std::collections::BTreeMap;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(super) struct RawBox {
-    x: f64,
-    y: f64,
-    width: f64,
-    height: f64,
-    frame_number: f64,
-    #[serde(default)]
-    confidence: Option<f64>,
-    #[serde(default)]
-    is_keyframe: Option<bool>,
-    #[serde(default)]
-    metadata: Option<Map<String, Value>>,
-    #[serde(flatten)]
-    extra: Map<String, Value>,
-}
-
-#[derive(Deserialize)]
-struct RawPoint {
-    x: f64,
-    y: f64,
-    #[serde(flatten)]
-    extra: Map<String, Value>,
-}
-
-#[derive(Deserialize)]
-struct RawPerProperty<T> {
-    #[serde(default = "none")]
-    x: Option<T>,
-    #[serde(default = "none")]
-    y: Option<T>,
-    #[serde(default = "none")]
-    width: Option<T>,
-    #[serde(default = "none")]
-    height: Option<T>,
-    #[serde(flatten)]
-    extra: Map<String, Value>,
-}
-
-fn none<T>() -> Option<T> {
-    None
-}
-
-#[derive(Deserialize)]
-struct RawFunction {
-    #[serde(rename = "type")]
-    kind: String,
-    #[serde(default)]
-    parameters: BTreeMap<String, f64>,
-    #[serde(default)]
-    expression: Option<String>,
-    #[serde(flatten)]
-    extra: Map<String, Value>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RawSegment {
-    start_frame: f64,
-    end_frame: f64,
-    #[serde(rename = "type")]
-    kind: String,
-    #[serde(default)]
-    control_points: Option<RawPerProperty<Vec<RawPoint>>>,
-    #[serde(default)]
-    parametric: Option<RawPerProperty<RawFunction>>,
-    #[serde(flatten)]
-    extra: Map<String, Value>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RawRange {
-    start_frame: f64,
-    end_frame: f64,
-    visible: bool,
-    #[serde(flatten)]
-    extra: Map<String, Value>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RawSequence {
-    boxes: Vec<RawBox>,
-    #[serde(default)]
-    interpolation_segments: Vec<RawSegment>,
-    #[serde(default)]
-    visibility_ranges: Vec<RawRange>,
-    #[serde(default)]
-    track_id: Option<Value>,
-    #[serde(default)]
-    tracking_source: Option<String>,
-    #[serde(default)]
-    tracking_confidence: Option<f64>,
-    // The counters are recomputed on write and never trusted on read.
-    #[serde(default)]
-    #[allow(dead_code)]
-    total_frames: Option<IgnoredAny>,
-    #[serde(default)]
-    #[allow(dead_code)]
-    keyframe_count: Option<IgnoredAny>,
-    #[serde(default)]
-    #[allow(dead_code)]
-    interpolated_frame_count: Option<IgnoredAny>,
-    #[serde(flatten)]
-    extra: Map<String, Value>,
+/// A required field's value, or a `missing-field` error naming the object and the field.
+pub(crate) fn required<T>(
+    value: Option<T>,
+    path: impl FnOnce() -> String,
+    field: &str,
+) -> Result<T> {
+    value.ok_or_else(|| {
+        let path = path();
+        Error::MissingField {
+            path: if path.is_empty() {
+                "$".to_owned()
+            } else {
+                path
+            },
+            field: field.to_owned(),
+        }
+    })
 }
 
 /// Converts a JSON number read as `f64` into a frame, or names why it is not one.
@@ -236,14 +149,17 @@ pub(crate) fn json_error(err: &serde_json::Error) -> Error {
 }
 
 impl RawBox {
-    pub(super) fn convert(self, path: &dyn Fn() -> String) -> Result<BoundingBox> {
+    pub(crate) fn convert(self, path: &dyn Fn() -> String) -> Result<BoundingBox> {
         let at = |field: &str| join_path(&path(), field);
+        let num = |v: Option<f64>, field: &str| finite(required(v, path, field)?, || at(field));
         Ok(BoundingBox {
-            x: finite(self.x, || at("x"))?,
-            y: finite(self.y, || at("y"))?,
-            width: finite(self.width, || at("width"))?,
-            height: finite(self.height, || at("height"))?,
-            frame_number: to_frame(self.frame_number, || at("frameNumber"))?,
+            x: num(self.x, "x")?,
+            y: num(self.y, "y")?,
+            width: num(self.width, "width")?,
+            height: num(self.height, "height")?,
+            frame_number: to_frame(required(self.frame_number, path, "frameNumber")?, || {
+                at("frameNumber")
+            })?,
             confidence: finite_opt(self.confidence, || at("confidence"))?,
             is_keyframe: self.is_keyframe,
             metadata: self.metadata,
@@ -252,21 +168,42 @@ impl RawBox {
     }
 }
 
-impl<T> RawPerProperty<T> {
-    fn convert<U>(
-        self,
-        path: &str,
-        mut f: impl FnMut(T, &str) -> Result<U>,
-    ) -> Result<PerProperty<U>> {
-        let mut one =
-            |v: Option<T>, name: &str| v.map(|v| f(v, &join_path(path, name))).transpose();
-        Ok(PerProperty {
-            x: one(self.x, "x")?,
-            y: one(self.y, "y")?,
-            width: one(self.width, "width")?,
-            height: one(self.height, "height")?,
-            extra: self.extra,
-        })
+/// Converts the four optional per-property values with `f`, which receives the property's path.
+fn per_property<T, U>(
+    [x, y, width, height]: [Option<T>; 4],
+    extra: serde_json::Map<String, Value>,
+    path: &str,
+    mut f: impl FnMut(T, &str) -> Result<U>,
+) -> Result<PerProperty<U>> {
+    let mut one = |v: Option<T>, name: &str| v.map(|v| f(v, &join_path(path, name))).transpose();
+    Ok(PerProperty {
+        x: one(x, "x")?,
+        y: one(y, "y")?,
+        width: one(width, "width")?,
+        height: one(height, "height")?,
+        extra,
+    })
+}
+
+impl RawControlPoints {
+    pub(crate) fn convert(self, path: &str) -> Result<ControlPoints> {
+        per_property(
+            [self.x, self.y, self.width, self.height],
+            self.extra,
+            path,
+            convert_points,
+        )
+    }
+}
+
+impl RawParametricSet {
+    pub(crate) fn convert(self, path: &str) -> Result<ParametricSet> {
+        per_property(
+            [self.x, self.y, self.width, self.height],
+            self.extra,
+            path,
+            convert_function,
+        )
     }
 }
 
@@ -275,10 +212,11 @@ fn convert_points(points: Vec<RawPoint>, path: &str) -> Result<Vec<BezierControl
         .into_iter()
         .enumerate()
         .map(|(i, p)| {
+            let here = || format!("{path}[{i}]");
             let at = |field: &str| format!("{path}[{i}].{field}");
             Ok(BezierControlPoint {
-                x: finite(p.x, || at("x"))?,
-                y: finite(p.y, || at("y"))?,
+                x: finite(required(p.x, here, "x")?, || at("x"))?,
+                y: finite(required(p.y, here, "y")?, || at("y"))?,
                 extra: p.extra,
             })
         })
@@ -286,31 +224,37 @@ fn convert_points(points: Vec<RawPoint>, path: &str) -> Result<Vec<BezierControl
 }
 
 fn convert_function(f: RawFunction, path: &str) -> Result<ParametricFunction> {
-    for (name, value) in &f.parameters {
+    let parameters = f.parameters.unwrap_or_default();
+    for (name, value) in &parameters {
         finite(*value, || format!("{path}.parameters.{name}"))?;
     }
     Ok(ParametricFunction {
-        kind: ParametricType::parse(&f.kind),
-        parameters: f.parameters,
+        kind: ParametricType::parse(&required(f.kind, || path.to_owned(), "type")?),
+        parameters,
         expression: f.expression,
         extra: f.extra,
     })
 }
 
 impl RawSegment {
-    fn convert(self, path: &str) -> Result<InterpolationSegment> {
+    pub(crate) fn convert(self, path: &str) -> Result<InterpolationSegment> {
+        let here = || path.to_owned();
         let at = |field: &str| join_path(path, field);
         Ok(InterpolationSegment {
-            start_frame: to_frame(self.start_frame, || at("startFrame"))?,
-            end_frame: to_frame(self.end_frame, || at("endFrame"))?,
-            kind: InterpolationType::parse(&self.kind),
+            start_frame: to_frame(required(self.start_frame, here, "startFrame")?, || {
+                at("startFrame")
+            })?,
+            end_frame: to_frame(required(self.end_frame, here, "endFrame")?, || {
+                at("endFrame")
+            })?,
+            kind: InterpolationType::parse(&required(self.kind, here, "type")?),
             control_points: self
                 .control_points
-                .map(|c| c.convert(&at("controlPoints"), convert_points))
+                .map(|c| c.convert(&at("controlPoints")))
                 .transpose()?,
             parametric: self
                 .parametric
-                .map(|p| p.convert(&at("parametric"), convert_function))
+                .map(|p| p.convert(&at("parametric")))
                 .transpose()?,
             extra: self.extra,
         })
@@ -318,41 +262,47 @@ impl RawSegment {
 }
 
 impl RawRange {
-    fn convert(self, path: &str) -> Result<VisibilityRange> {
+    pub(crate) fn convert(self, path: &str) -> Result<VisibilityRange> {
+        let here = || path.to_owned();
         let at = |field: &str| join_path(path, field);
         Ok(VisibilityRange {
-            start_frame: to_frame(self.start_frame, || at("startFrame"))?,
-            end_frame: to_frame(self.end_frame, || at("endFrame"))?,
-            visible: self.visible,
+            start_frame: to_frame(required(self.start_frame, here, "startFrame")?, || {
+                at("startFrame")
+            })?,
+            end_frame: to_frame(required(self.end_frame, here, "endFrame")?, || {
+                at("endFrame")
+            })?,
+            visible: required(self.visible, here, "visible")?,
             extra: self.extra,
         })
     }
 }
 
 impl RawSequence {
-    fn convert(self) -> Result<BoundingBoxSequence> {
+    pub(crate) fn convert(self) -> Result<BoundingBoxSequence> {
         if let Some(id) = &self.track_id
-            && !(id.is_string() || id.is_number() || id.is_null())
+            && !(id.is_string() || id.is_number())
         {
             return Err(Error::InvalidType {
                 path: "trackId".into(),
                 message: format!("expected a string or a number, got {id}"),
             });
         }
-        let boxes = self
-            .boxes
+        let boxes = required(self.boxes, String::new, "boxes")?
             .into_iter()
             .enumerate()
             .map(|(i, b)| b.convert(&|| format!("boxes[{i}]")))
             .collect::<Result<_>>()?;
         let interpolation_segments = self
             .interpolation_segments
+            .unwrap_or_default()
             .into_iter()
             .enumerate()
             .map(|(i, s)| s.convert(&format!("interpolationSegments[{i}]")))
             .collect::<Result<_>>()?;
         let visibility_ranges = self
             .visibility_ranges
+            .unwrap_or_default()
             .into_iter()
             .enumerate()
             .map(|(i, r)| r.convert(&format!("visibilityRanges[{i}]")))
@@ -361,7 +311,7 @@ impl RawSequence {
             boxes,
             interpolation_segments,
             visibility_ranges,
-            track_id: self.track_id.filter(|v| !v.is_null()),
+            track_id: self.track_id,
             tracking_source: self.tracking_source,
             tracking_confidence: finite_opt(self.tracking_confidence, || {
                 "trackingConfidence".into()
@@ -413,13 +363,13 @@ impl InterpolationSegment {
 }
 
 /// Reads per-property control points (`{"x": [{"x":…,"y":…}, …], …}`) from a JSON value.
-pub fn control_points_from_value(value: Value) -> Result<super::ControlPoints> {
-    from_value::<RawPerProperty<Vec<RawPoint>>>(value)?.convert("controlPoints", convert_points)
+pub fn control_points_from_value(value: Value) -> Result<ControlPoints> {
+    from_value::<RawControlPoints>(value)?.convert("controlPoints")
 }
 
 /// Reads per-property parametric functions (`{"y": {"type": "quadratic", …}, …}`) from a JSON value.
-pub fn parametric_from_value(value: Value) -> Result<super::ParametricSet> {
-    from_value::<RawPerProperty<RawFunction>>(value)?.convert("parametric", convert_function)
+pub fn parametric_from_value(value: Value) -> Result<ParametricSet> {
+    from_value::<RawParametricSet>(value)?.convert("parametric")
 }
 
 #[cfg(test)]

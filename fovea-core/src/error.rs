@@ -133,6 +133,38 @@ pub enum Error {
     /// An edit was refused; the sequence is unchanged.
     #[error("edit refused: {0}")]
     Refused(#[from] Refusal),
+    /// A JSON Lines record is not `{"type": <string>, "data": <non-empty value>}`.
+    #[error("line must have \"type\" and \"data\" fields: {message}")]
+    InvalidEnvelope {
+        /// What is wrong.
+        message: String,
+    },
+    /// A JSON Lines record is longer than the reader's limit.
+    #[error("line is longer than the limit of {limit} bytes")]
+    LineTooLong {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// A line is not valid UTF-8.
+    #[error("line is not valid UTF-8 (byte {offset})")]
+    InvalidUtf8 {
+        /// Offset of the first invalid byte in the line.
+        offset: usize,
+    },
+    /// Reading or writing failed.
+    #[error("I/O error: {message}")]
+    Io {
+        /// The operating system's message.
+        message: String,
+    },
+    /// An error on a given line of a JSON Lines file.
+    #[error("line {line}: {error}")]
+    AtLine {
+        /// Physical 1-based line number.
+        line: usize,
+        /// The error.
+        error: Box<Error>,
+    },
 }
 
 /// Why an edit of a sequence was refused. A refused edit leaves the sequence untouched.
@@ -198,6 +230,30 @@ impl Error {
             Error::InvalidRange { .. } => "invalid-range",
             Error::BufferTooSmall { .. } => "buffer-too-small",
             Error::Refused(r) => r.code(),
+            Error::InvalidEnvelope { .. } => "invalid-envelope",
+            Error::LineTooLong { .. } => "line-too-long",
+            Error::InvalidUtf8 { .. } => "invalid-utf8",
+            Error::Io { .. } => "io",
+            Error::AtLine { error, .. } => error.code(),
+        }
+    }
+
+    /// The line number of a line-located error.
+    pub fn line(&self) -> Option<usize> {
+        match self {
+            Error::AtLine { line, .. } => Some(*line),
+            _ => None,
+        }
+    }
+
+    /// This error, located at `line` of a JSON Lines file.
+    pub fn at_line(self, line: usize) -> Self {
+        match self {
+            located @ Error::AtLine { .. } => located,
+            other => Error::AtLine {
+                line,
+                error: Box::new(other),
+            },
         }
     }
 
@@ -212,6 +268,7 @@ impl Error {
             | Error::NonFinite { path, .. }
             | Error::UnsupportedParametric { path, .. }
             | Error::InvalidControlPoint { path, .. } => Some(path),
+            Error::AtLine { error, .. } => error.path(),
             _ => None,
         }
     }
@@ -237,11 +294,25 @@ impl Error {
         "end-keyframe",
         "no-keyframes",
         "outside-span",
+        "invalid-envelope",
+        "line-too-long",
+        "invalid-utf8",
+        "io",
     ];
 
     /// Prefixes the JSON path of a path-carrying error with `prefix` (e.g. `data.boundingBoxSequence`).
     pub(crate) fn at_path(mut self, prefix: &str) -> Self {
         if prefix.is_empty() {
+            return self;
+        }
+        if let Error::AtLine { error, .. } = &mut self {
+            let inner = std::mem::replace(
+                error.as_mut(),
+                Error::Io {
+                    message: String::new(),
+                },
+            );
+            **error = inner.at_path(prefix);
             return self;
         }
         if let Error::InvalidType { path, .. }
@@ -319,5 +390,13 @@ mod tests {
         }
         .at_path("data.boundingBoxSequence");
         assert_eq!(e.path(), Some("data.boundingBoxSequence.boxes[0].x"));
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        Error::Io {
+            message: e.to_string(),
+        }
     }
 }

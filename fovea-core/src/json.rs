@@ -14,8 +14,19 @@ pub struct JsFormatter;
 
 impl Formatter for JsFormatter {
     fn write_f64<W: ?Sized + Write>(&mut self, writer: &mut W, value: f64) -> io::Result<()> {
-        let mut buf = NumberBuffer::new();
-        writer.write_all(buf.format(value).as_bytes())
+        // Fast paths, no allocation: integers as integers; other values as ryu writes them
+        // whenever that already is JavaScript's form (no exponent). The rare rest is re-laid out.
+        if value.fract() == 0.0 && value.abs() < 1e15 {
+            return writer.write_all(itoa::Buffer::new().format(value as i64).as_bytes());
+        }
+        if value.is_finite() {
+            let mut ryu = ryu::Buffer::new();
+            let text = ryu.format_finite(value);
+            if !text.contains('e') && !text.ends_with(".0") {
+                return writer.write_all(text.as_bytes());
+            }
+        }
+        writer.write_all(NumberBuffer::new().format(value).as_bytes())
     }
 
     fn write_f32<W: ?Sized + Write>(&mut self, writer: &mut W, value: f32) -> io::Result<()> {
@@ -151,9 +162,15 @@ mod tests {
             (0.98, "0.98"),
             (100.5, "100.5"),
             (f64::NAN, "null"),
+            (0.00001, "0.00001"),
+            (1234.5e13, "12345000000000000"),
+            (-3.0, "-3"),
         ];
         for &(v, want) in cases {
             assert_eq!(b.format(v), want, "{v:e}");
+            let mut fast = Vec::new();
+            JsFormatter.write_f64(&mut fast, v).unwrap();
+            assert_eq!(String::from_utf8(fast).unwrap(), want, "formatter {v:e}");
         }
     }
 }

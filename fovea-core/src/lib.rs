@@ -9,6 +9,7 @@
 //!   or FOVEA-shaped boxes, or any single frame in O(log K).
 //! * [`edit`] — add, remove, update and move keyframes; set interpolation; edit visibility.
 //! * [`json`] — JSON output with JavaScript number formatting.
+//! * [`jsonl`] — streaming JSON Lines reader and writer, export modes.
 //! * [`synth`] — synthetic sequences for demos, benchmarks and tests.
 //!
 //! The core has no async, network or database code; it reads and writes through `std::io`.
@@ -34,6 +35,7 @@ pub mod edit;
 pub mod error;
 pub mod interp;
 pub mod json;
+pub mod jsonl;
 pub mod model;
 pub mod synth;
 

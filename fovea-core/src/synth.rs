@@ -88,3 +88,71 @@ pub fn bezier(keyframes: usize, frames: Frame) -> BoundingBoxSequence {
         ..Default::default()
     }
 }
+
+/// The `i`-th of a family of realistic annotations: a type annotation on one of 50 videos by
+/// one of 10 personas, `keyframes` keyframes 30 frames apart with eased segments, a visible
+/// range over them, FOVEA-style timestamps.
+///
+/// ```
+/// let a = fovea_core::synth::annotation(7, 5);
+/// assert_eq!(a.bounding_box_sequence.boxes.len(), 5);
+/// assert_eq!(a.bounding_box_sequence.counters(Default::default()).total_frames, 121);
+/// ```
+pub fn annotation(i: usize, keyframes: usize) -> crate::model::Annotation {
+    use crate::model::{Annotation, VisibilityRange};
+    let kinds = [
+        InterpolationType::Linear,
+        InterpolationType::EaseInOut,
+        InterpolationType::EaseOut,
+        InterpolationType::Hold,
+    ];
+    let start = (i % 1000) as Frame * 3;
+    let boxes: Vec<BoundingBox> = (0..keyframes)
+        .map(|k| {
+            let t = (i * 7 + k * 13) as f64;
+            // Sub-pixel coordinates with two decimals, as drawn boxes have.
+            let px = |v: f64| (v * 100.0).round() / 100.0;
+            let mut b = BoundingBox::keyframe(
+                start + 30 * k as Frame,
+                [
+                    px(100.0 + (t * 0.37).sin() * 80.0),
+                    px(200.0 + (t * 0.11).cos() * 60.0),
+                    px(50.0 + (t * 0.05).sin().abs() * 20.0),
+                    px(40.0 + (t * 0.07).cos().abs() * 10.0),
+                ],
+            );
+            b.confidence = Some(0.9);
+            b
+        })
+        .collect();
+    let segments = boxes
+        .windows(2)
+        .enumerate()
+        .map(|(k, w)| {
+            InterpolationSegment::new(
+                w[0].frame_number,
+                w[1].frame_number,
+                kinds[(i + k) % 4].clone(),
+            )
+        })
+        .collect();
+    let last = boxes.last().map_or(start, |b| b.frame_number);
+    Annotation {
+        id: format!("ann-{i:08}"),
+        video_id: format!("video-{:02}", i % 50),
+        annotation_type: Some("type".into()),
+        bounding_box_sequence: BoundingBoxSequence {
+            boxes,
+            interpolation_segments: segments,
+            visibility_ranges: vec![VisibilityRange::new(start, last, true)],
+            tracking_source: Some("manual".into()),
+            ..Default::default()
+        },
+        persona_id: Some(format!("persona-{}", i % 10)),
+        type_category: Some("entity".into()),
+        type_id: Some(format!("type-{}", i % 25)),
+        created_at: Some("2025-10-01T10:00:00.000Z".into()),
+        updated_at: Some("2025-10-01T10:00:00.000Z".into()),
+        ..Default::default()
+    }
+}

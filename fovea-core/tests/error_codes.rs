@@ -3,6 +3,7 @@
 
 use fovea_core::edit::{BoxUpdate, SegmentSpec, box_values_from_value};
 use fovea_core::interp::{InterpOptions, Profile};
+use fovea_core::jsonl::{ReadOptions, Reader};
 use fovea_core::model::{BoundingBoxSequence, InterpolationType, SequenceInput, parse_frame};
 use fovea_core::{Error, Result};
 use std::collections::BTreeSet;
@@ -33,6 +34,19 @@ fn custom_parametric() -> BoundingBoxSequence {
     )
     .unwrap();
     seq
+}
+
+fn first_record(bytes: &[u8]) -> Result<()> {
+    Reader::new(bytes).next().unwrap().map(drop)
+}
+
+/// A reader whose every read fails.
+struct Failing;
+
+impl std::io::Read for Failing {
+    fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+        Err(std::io::Error::other("disk on fire"))
+    }
 }
 
 #[test]
@@ -113,6 +127,30 @@ fn every_code_is_reachable_with_a_located_message() {
             "interpolation past the span",
             two_keys().set_interpolation(12, SegmentSpec::default(), &opts),
         ),
+        (
+            "envelope without data",
+            first_record(b"{\"type\":\"entity\"}\n"),
+        ),
+        ("line over the limit", {
+            let opts = ReadOptions {
+                max_line_bytes: 8,
+                ..Default::default()
+            };
+            Reader::with_options(&b"{\"type\":\"x\",\"data\":{}}"[..], opts)
+                .next()
+                .unwrap()
+                .map(drop)
+        }),
+        (
+            "bytes that are not UTF-8",
+            first_record(b"{\"type\":\"\xfe\",\"data\":{}}"),
+        ),
+        ("a failing reader", {
+            Reader::new(std::io::BufReader::new(Failing))
+                .next()
+                .unwrap()
+                .map(drop)
+        }),
     ];
     let mut seen = BTreeSet::new();
     for (what, result) in cases {

@@ -265,6 +265,15 @@ impl CompiledSequence {
         self.len == 0
     }
 
+    /// The counters of the evaluated sequence (as written with every frame).
+    pub fn counters(&self) -> crate::model::Counters {
+        crate::model::Counters {
+            total_frames: self.len,
+            keyframe_count: self.keys.len(),
+            interpolated_frame_count: self.len - self.timeline.visible_keyframe_count(),
+        }
+    }
+
     /// The keyframes, sorted by frame.
     pub fn keyframes(&self) -> &[BoundingBox] {
         &self.keys

@@ -7,16 +7,26 @@
 //! offending field. Writing always emits `"isKeyframe": true` on keyframes and recomputes the
 //! three counters (`totalFrames`, `keyframeCount`, `interpolatedFrameCount`).
 
+mod annotation;
 mod input;
 pub(crate) mod parse;
 pub(crate) mod raw;
 mod serialize;
+mod world;
 
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
+pub use annotation::Annotation;
+pub(crate) use annotation::{AnnotationOut, RawAnnotation};
 pub use input::{SequenceInput, SequenceSource};
 pub use parse::{control_points_from_value, parametric_from_value};
+pub(crate) use serialize::{BoxesOut, SequenceOut};
+pub use world::{
+    Entity, EntityCollection, Event, EventCollection, EventInterpretation, EventParticipant,
+    ExportMetadata, OntologyData, OntologyRelation, Persona, PersonaOntology, Time, TimeCollection,
+    TypeAssignment, Video,
+};
 
 /// A frame index: 0-based, inclusive in ranges.
 pub type Frame = u32;

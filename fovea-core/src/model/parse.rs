@@ -82,11 +82,20 @@ fn finite_opt(value: Option<f64>, path: impl FnOnce() -> String) -> Result<Optio
 }
 
 /// Deserializes `T` from JSON text, mapping serde errors to typed, located errors.
+///
+/// The text is read once without path tracking (the fast path); only when that fails is it
+/// read again with `serde_path_to_error` to name the offending field.
 pub(crate) fn from_str<T: DeserializeOwned>(text: &str) -> Result<T> {
-    let mut de = serde_json::Deserializer::from_str(text);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(located)?;
-    de.end().map_err(|e| json_error(&e))?;
-    Ok(value)
+    match serde_json::from_str(text) {
+        Ok(value) => Ok(value),
+        Err(first) => {
+            let mut de = serde_json::Deserializer::from_str(text);
+            match serde_path_to_error::deserialize::<_, T>(&mut de) {
+                Err(e) => Err(located(e)),
+                Ok(_) => Err(json_error(&first)),
+            }
+        }
+    }
 }
 
 /// Deserializes `T` from a JSON value, mapping serde errors to typed, located errors.

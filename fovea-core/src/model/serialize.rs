@@ -5,7 +5,8 @@ use super::{
     BezierControlPoint, BoundingBox, BoundingBoxSequence, InterpolationSegment, KeyframePolicy,
     ParametricFunction, PerProperty, VisibilityRange,
 };
-use serde::ser::{Serialize, SerializeMap, Serializer};
+use crate::interp::{CompiledSequence, FrameSink, interpolated_box};
+use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::{Map, Value};
 
 fn extras<M: SerializeMap>(map: &mut M, extra: &Map<String, Value>) -> Result<(), M::Error> {
@@ -116,27 +117,123 @@ impl Serialize for VisibilityRange {
     }
 }
 
-impl Serialize for BoundingBoxSequence {
+/// Which boxes a written sequence carries.
+#[derive(Clone, Copy)]
+pub(crate) enum BoxesOut<'a> {
+    /// The stored boxes (keyframes flagged).
+    Stored,
+    /// The keyframes only, flagged.
+    Keyframes(KeyframePolicy),
+    /// Every visible frame from the engine: keyframes with their fields, generated frames
+    /// `isKeyframe: false`.
+    Interpolated(&'a CompiledSequence),
+}
+
+/// A sequence as written: its boxes rendered per [`BoxesOut`], counters recomputed.
+pub(crate) struct SequenceOut<'a> {
+    pub seq: &'a BoundingBoxSequence,
+    pub boxes: BoxesOut<'a>,
+}
+
+impl<'a> SequenceOut<'a> {
+    /// The sequence as stored.
+    pub(crate) fn stored(seq: &'a BoundingBoxSequence) -> Self {
+        SequenceOut {
+            seq,
+            boxes: BoxesOut::Stored,
+        }
+    }
+}
+
+/// Streams the engine's frames into a JSON array.
+struct FramesOut<'a>(&'a CompiledSequence);
+
+impl Serialize for FramesOut<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let counters = self.counters(KeyframePolicy::AbsentIsKeyframe);
+        struct Sink<Q: SerializeSeq> {
+            seq: Q,
+            error: Option<Q::Error>,
+        }
+        impl<Q: SerializeSeq> FrameSink for Sink<Q> {
+            fn keyframe(&mut self, key: &BoundingBox) {
+                if self.error.is_none() {
+                    self.error = self.seq.serialize_element(key).err();
+                }
+            }
+            fn interpolated(&mut self, frame: crate::model::Frame, values: [f64; 4]) {
+                if self.error.is_none() {
+                    self.error = self
+                        .seq
+                        .serialize_element(&interpolated_box(frame, values))
+                        .err();
+                }
+            }
+        }
+        let mut sink = Sink {
+            seq: s.serialize_seq(Some(self.0.len()))?,
+            error: None,
+        };
+        self.0.visit(&mut sink);
+        match sink.error {
+            Some(e) => Err(e),
+            None => sink.seq.end(),
+        }
+    }
+}
+
+impl Serialize for SequenceOut<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let seq = self.seq;
         let mut m = s.serialize_map(None)?;
-        m.serialize_entry("boxes", &Seq(self.boxes.iter().map(Flagged)))?;
-        m.serialize_entry("interpolationSegments", &self.interpolation_segments)?;
-        m.serialize_entry("visibilityRanges", &self.visibility_ranges)?;
-        if let Some(id) = &self.track_id {
+        let counters = match self.boxes {
+            BoxesOut::Stored => {
+                m.serialize_entry("boxes", &Seq(seq.boxes.iter().map(Flagged)))?;
+                seq.counters(KeyframePolicy::AbsentIsKeyframe)
+            }
+            BoxesOut::Keyframes(policy) => {
+                let keys = seq
+                    .boxes
+                    .iter()
+                    .filter(move |b| b.is_keyframe_under(policy));
+                m.serialize_entry("boxes", &Seq(keys.map(KeyframeOut)))?;
+                seq.counters(policy)
+            }
+            BoxesOut::Interpolated(compiled) => {
+                m.serialize_entry("boxes", &FramesOut(compiled))?;
+                compiled.counters()
+            }
+        };
+        m.serialize_entry("interpolationSegments", &seq.interpolation_segments)?;
+        m.serialize_entry("visibilityRanges", &seq.visibility_ranges)?;
+        if let Some(id) = &seq.track_id {
             m.serialize_entry("trackId", id)?;
         }
-        if let Some(src) = &self.tracking_source {
+        if let Some(src) = &seq.tracking_source {
             m.serialize_entry("trackingSource", src)?;
         }
-        if let Some(c) = self.tracking_confidence {
+        if let Some(c) = seq.tracking_confidence {
             m.serialize_entry("trackingConfidence", &c)?;
         }
         m.serialize_entry("totalFrames", &counters.total_frames)?;
         m.serialize_entry("keyframeCount", &counters.keyframe_count)?;
         m.serialize_entry("interpolatedFrameCount", &counters.interpolated_frame_count)?;
-        extras(&mut m, &self.extra)?;
+        extras(&mut m, &seq.extra)?;
         m.end()
+    }
+}
+
+/// A keyframe written with `isKeyframe: true` whatever its stored flag.
+struct KeyframeOut<'a>(&'a BoundingBox);
+
+impl Serialize for KeyframeOut<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        write_box(self.0, Some(true), s)
+    }
+}
+
+impl Serialize for BoundingBoxSequence {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        SequenceOut::stored(self).serialize(s)
     }
 }
 

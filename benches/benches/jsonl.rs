@@ -1,0 +1,75 @@
+//! JSON Lines benchmarks (issue 3's figures): export and read of 100,000 annotations × 5
+//! keyframes.
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use fovea_core::interp::InterpOptions;
+use fovea_core::jsonl::{ExportMode, LineData, Reader, Writer};
+use fovea_core::synth;
+use std::hint::black_box;
+
+const N: usize = 100_000;
+
+fn export(c: &mut Criterion) {
+    let anns: Vec<_> = (0..N).map(|i| synth::annotation(i, 5)).collect();
+    let opts = InterpOptions::default();
+    let mut buf = Vec::with_capacity(200 << 20);
+    let mut g = c.benchmark_group("export_100k_x5");
+    g.sample_size(10);
+    for (name, mode) in [
+        ("keyframes", ExportMode::Keyframes),
+        ("interpolated", ExportMode::Interpolated),
+    ] {
+        buf.clear();
+        let mut w = Writer::new(&mut buf);
+        for a in &anns {
+            w.write_annotation(a, mode, &opts).unwrap();
+        }
+        let bytes = w.bytes();
+        println!("{name}: {bytes} bytes");
+        g.throughput(Throughput::Bytes(bytes));
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                buf.clear();
+                let mut w = Writer::new(&mut buf);
+                for a in &anns {
+                    w.write_annotation(a, mode, &opts).unwrap();
+                }
+                black_box(w.bytes())
+            })
+        });
+    }
+    g.finish();
+}
+
+fn read(c: &mut Criterion) {
+    let opts = InterpOptions::default();
+    let mut file = Vec::new();
+    let mut w = Writer::new(&mut file);
+    for i in 0..N {
+        w.write_annotation(&synth::annotation(i, 5), ExportMode::Keyframes, &opts)
+            .unwrap();
+    }
+    let mut g = c.benchmark_group("read_100k_x5");
+    g.sample_size(10);
+    g.throughput(Throughput::Bytes(file.len() as u64));
+    g.bench_function("parse_and_check", |b| {
+        b.iter(|| {
+            let mut n = 0;
+            for r in Reader::new(&file[..]) {
+                if let LineData::Annotation(a) = r.unwrap().data {
+                    n += a
+                        .into_annotation()
+                        .unwrap()
+                        .bounding_box_sequence
+                        .boxes
+                        .len();
+                }
+            }
+            black_box(n)
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, export, read);
+criterion_main!(benches);

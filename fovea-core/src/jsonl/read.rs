@@ -1,0 +1,323 @@
+//! Streaming JSON Lines reader: one line in memory at a time, whatever the file size.
+//!
+//! Lines are numbered physically from 1 (blank lines are skipped but counted; FOVEA counts
+//! only non-blank lines, which [`LineNumbering::NonBlank`] reproduces). `\r\n` endings are
+//! accepted. A line longer than the limit is skipped without being held in memory. Every
+//! problem is an [`Error::AtLine`]; reading goes on after it, so a caller can list them all.
+
+use super::line::{LineData, LineKind};
+use crate::error::{Error, Result};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use std::borrow::Cow;
+use std::io::BufRead;
+
+/// How lines are numbered in records and errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LineNumbering {
+    /// Physical line numbers, 1-based, blank lines included (fovea's default).
+    #[default]
+    Physical,
+    /// Only non-blank lines count (FOVEA's importer).
+    NonBlank,
+}
+
+/// Options of the [`Reader`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// Longest accepted line in bytes (without the line ending). Default 64 MiB.
+    pub max_line_bytes: usize,
+    /// Numbering of lines.
+    pub numbering: LineNumbering,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            max_line_bytes: 64 << 20,
+            numbering: LineNumbering::Physical,
+        }
+    }
+}
+
+/// One line of a JSON Lines file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    /// Its line number (see [`LineNumbering`]).
+    pub line: usize,
+    /// Its data, typed by kind.
+    pub data: LineData,
+}
+
+/// Reads records from a buffered reader, one line at a time.
+///
+/// ```
+/// use fovea_core::jsonl::Reader;
+/// let text = "{\"type\":\"video\",\"data\":{\"id\":\"v1\"}}\n\n{bad\n";
+/// let items: Vec<_> = Reader::new(text.as_bytes()).collect();
+/// assert_eq!(items[0].as_ref().unwrap().data.id(), Some("v1"));
+/// let err = items[1].as_ref().unwrap_err();
+/// assert_eq!((err.line(), err.code()), (Some(3), "invalid-json"));
+/// ```
+pub struct Reader<R> {
+    input: R,
+    opts: ReadOptions,
+    buf: Vec<u8>,
+    physical: usize,
+    non_blank: usize,
+    bytes_read: u64,
+    done: bool,
+}
+
+/// What reading one physical line gave.
+enum RawLine {
+    Text,
+    TooLong,
+    End,
+}
+
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    #[serde(rename = "type", borrow, default)]
+    kind: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    data: Option<&'a RawValue>,
+}
+
+impl<R: BufRead> Reader<R> {
+    /// A reader with default options.
+    pub fn new(input: R) -> Self {
+        Self::with_options(input, ReadOptions::default())
+    }
+
+    /// A reader with the given options.
+    pub fn with_options(input: R, opts: ReadOptions) -> Self {
+        Reader {
+            input,
+            opts,
+            buf: Vec::with_capacity(4096),
+            physical: 0,
+            non_blank: 0,
+            bytes_read: 0,
+            done: false,
+        }
+    }
+
+    /// Bytes consumed so far (for progress reporting).
+    pub fn bytes_read(&self) -> u64 {
+        self.bytes_read
+    }
+
+    /// Reads the next physical line into `buf` (without its `\n`), keeping at most
+    /// `max_line_bytes` bytes of it in memory.
+    fn read_line(&mut self) -> Result<RawLine> {
+        self.buf.clear();
+        let mut too_long = false;
+        let mut any = false;
+        loop {
+            let chunk = self.input.fill_buf()?;
+            if chunk.is_empty() {
+                return Ok(if any {
+                    if too_long {
+                        RawLine::TooLong
+                    } else {
+                        RawLine::Text
+                    }
+                } else {
+                    RawLine::End
+                });
+            }
+            any = true;
+            let (part, found) = match memchr(chunk) {
+                Some(i) => (&chunk[..i], Some(i)),
+                None => (chunk, None),
+            };
+            if !too_long {
+                if self.buf.len() + part.len() > self.opts.max_line_bytes {
+                    too_long = true;
+                    self.buf.clear();
+                } else {
+                    self.buf.extend_from_slice(part);
+                }
+            }
+            let used = found.map_or(chunk.len(), |i| i + 1);
+            self.input.consume(used);
+            self.bytes_read += used as u64;
+            if found.is_some() {
+                return Ok(if too_long {
+                    RawLine::TooLong
+                } else {
+                    RawLine::Text
+                });
+            }
+        }
+    }
+
+    fn parse_line(text: &[u8]) -> Result<LineData> {
+        let text = std::str::from_utf8(text).map_err(|e| Error::InvalidUtf8 {
+            offset: e.valid_up_to(),
+        })?;
+        let env: Envelope<'_> = serde_json::from_str(text).map_err(|e| {
+            if e.is_data() {
+                Error::InvalidEnvelope {
+                    message: "expected a JSON object".into(),
+                }
+            } else {
+                crate::model::parse::json_error(&e)
+            }
+        })?;
+        let kind = match env
+            .kind
+            .map(|k| serde_json::from_str::<Cow<'_, str>>(k.get()))
+        {
+            Some(Ok(k)) if !k.is_empty() => LineKind::parse(&k),
+            Some(Ok(_)) | None => {
+                return Err(Error::InvalidEnvelope {
+                    message: "`type` is missing or empty".into(),
+                });
+            }
+            Some(Err(_)) => {
+                return Err(Error::InvalidEnvelope {
+                    message: "`type` must be a string".into(),
+                });
+            }
+        };
+        let data = env.data.map(RawValue::get).unwrap_or("null");
+        // FOVEA requires a truthy `data`: null, false, 0 and "" are not.
+        if matches!(data, "null" | "false" | "0" | "\"\"" | "-0") {
+            return Err(Error::InvalidEnvelope {
+                message: format!("`data` is {data}"),
+            });
+        }
+        LineData::parse(kind, data).map_err(|e| e.at_path("data"))
+    }
+}
+
+/// Position of the first `\n` in `bytes`.
+fn memchr(bytes: &[u8]) -> Option<usize> {
+    bytes.iter().position(|&b| b == b'\n')
+}
+
+impl<R: BufRead> Iterator for Reader<R> {
+    type Item = Result<Record>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        while !self.done {
+            let raw = match self.read_line() {
+                Ok(raw) => raw,
+                Err(e) => {
+                    self.done = true;
+                    return Some(Err(e.at_line(self.physical + 1)));
+                }
+            };
+            if matches!(raw, RawLine::End) {
+                self.done = true;
+                break;
+            }
+            self.physical += 1;
+            let text = self.buf.strip_suffix(b"\r").unwrap_or(&self.buf);
+            let blank = text.iter().all(u8::is_ascii_whitespace);
+            if blank && matches!(raw, RawLine::Text) {
+                continue;
+            }
+            self.non_blank += 1;
+            let line = match self.opts.numbering {
+                LineNumbering::Physical => self.physical,
+                LineNumbering::NonBlank => self.non_blank,
+            };
+            let parsed = match raw {
+                RawLine::TooLong => Err(Error::LineTooLong {
+                    limit: self.opts.max_line_bytes,
+                }),
+                _ => Self::parse_line(text),
+            };
+            return Some(
+                parsed
+                    .map(|data| Record { line, data })
+                    .map_err(|e| e.at_line(line)),
+            );
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> Vec<Result<Record>> {
+        Reader::new(text.as_bytes()).collect()
+    }
+
+    #[test]
+    fn physical_numbers_blank_lines_and_crlf() {
+        let items = read(
+            "\n{\"type\":\"video\",\"data\":{\"id\":\"a\"}}\r\n  \n{\"type\":\"video\",\"data\":{\"id\":\"b\"}}",
+        );
+        let lines: Vec<usize> = items.iter().map(|r| r.as_ref().unwrap().line).collect();
+        assert_eq!(lines, vec![2, 4]);
+        let compat: Vec<usize> = Reader::with_options(
+            "\n{\"type\":\"x\",\"data\":{}}\n\n{\"type\":\"x\",\"data\":{}}\n".as_bytes(),
+            ReadOptions {
+                numbering: LineNumbering::NonBlank,
+                ..Default::default()
+            },
+        )
+        .map(|r| r.unwrap().line)
+        .collect();
+        assert_eq!(compat, vec![1, 2]);
+    }
+
+    #[test]
+    fn envelope_errors_name_the_line_and_reading_goes_on() {
+        let text = "{\"type\":\"annotation\"}\n{\"type\":\"annotation\",\"data\":null}\n[1,2]\n{\"data\":{}}\n{\"type\":3,\"data\":{}}\n{\"type\":\"x\",\"data\":{}}\n";
+        let items = read(text);
+        assert_eq!(items.len(), 6);
+        for (i, item) in items.iter().take(5).enumerate() {
+            let e = item.as_ref().unwrap_err();
+            assert_eq!(e.line(), Some(i + 1));
+            assert_eq!(e.code(), "invalid-envelope", "{e}");
+        }
+        assert!(matches!(
+            items[5].as_ref().unwrap().data,
+            LineData::Unknown { .. }
+        ));
+    }
+
+    #[test]
+    fn typed_data_errors_carry_the_path() {
+        let items = read("{\"type\":\"entity\",\"data\":{\"id\":5}}\n");
+        let e = items[0].as_ref().unwrap_err();
+        assert_eq!(e.code(), "invalid-type");
+        assert_eq!(e.path(), Some("data.id"));
+        assert_eq!(e.line(), Some(1));
+    }
+
+    #[test]
+    fn long_lines_are_skipped_without_buffering() {
+        let long = format!(
+            "{{\"type\":\"x\",\"data\":{{\"s\":\"{}\"}}}}",
+            "a".repeat(10_000)
+        );
+        let text = format!("{long}\n{{\"type\":\"x\",\"data\":{{}}}}\n");
+        let mut r = Reader::with_options(
+            std::io::BufReader::with_capacity(64, text.as_bytes()),
+            ReadOptions {
+                max_line_bytes: 100,
+                ..Default::default()
+            },
+        );
+        let e = r.next().unwrap().unwrap_err();
+        assert_eq!((e.code(), e.line()), ("line-too-long", Some(1)));
+        assert!(r.buf.capacity() < 10_000);
+        assert_eq!(r.next().unwrap().unwrap().line, 2);
+        assert!(r.next().is_none());
+    }
+
+    #[test]
+    fn invalid_utf8_is_reported() {
+        let bytes = b"{\"type\":\"x\",\"data\":{\"s\":\"\xff\"}}\n";
+        let e = Reader::new(&bytes[..]).next().unwrap().unwrap_err();
+        assert_eq!(e.code(), "invalid-utf8");
+    }
+}

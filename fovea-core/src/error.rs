@@ -356,6 +356,14 @@ pub(crate) fn join_path(prefix: &str, rest: &str) -> String {
     }
 }
 
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        Error::Io {
+            message: e.to_string(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -390,13 +398,5 @@ mod tests {
         }
         .at_path("data.boundingBoxSequence");
         assert_eq!(e.path(), Some("data.boundingBoxSequence.boxes[0].x"));
-    }
-}
-
-impl From<std::io::Error> for Error {
-    fn from(e: std::io::Error) -> Self {
-        Error::Io {
-            message: e.to_string(),
-        }
     }
 }

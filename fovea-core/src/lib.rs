@@ -10,6 +10,7 @@
 //! * [`edit`] — add, remove, update and move keyframes; set interpolation; edit visibility.
 //! * [`json`] — JSON output with JavaScript number formatting.
 //! * [`jsonl`] — streaming JSON Lines reader and writer, export modes.
+//! * [`validate`] — validation with typed codes; default and FOVEA profiles.
 //! * [`synth`] — synthetic sequences for demos, benchmarks and tests.
 //!
 //! The core has no async, network or database code; it reads and writes through `std::io`.
@@ -38,6 +39,7 @@ pub mod json;
 pub mod jsonl;
 pub mod model;
 pub mod synth;
+pub mod validate;
 
 pub use error::{Error, Refusal, Result};
 pub use interp::{CompiledSequence, InterpOptions, Profile};

@@ -36,7 +36,7 @@ use curve::Kernel;
 use std::collections::HashMap;
 
 pub use eval::{Dense, FrameIndex, FrameSink};
-pub(crate) use visibility::{Piece, resolve as resolve_visibility};
+pub(crate) use visibility::{Piece, hidden_intervals, is_visible, resolve as resolve_visibility};
 
 /// Which behaviour to follow where FOVEA's is defective.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]

@@ -19,7 +19,7 @@
 //!   {"x":9,"y":0,"width":10,"height":10,"frameNumber":20,"isKeyframe":true}],
 //!   "interpolationSegments":[{"startFrame":0,"endFrame":10,"type":"linear"},
 //!                            {"startFrame":10,"endFrame":20,"type":"hold"}],
-//!   "visibilityRanges":[{"startFrame":0,"endFrame":20,"visible":true}]}}}"#;
+//!   "visibilityRanges":[{"startFrame":0,"endFrame":20,"visible":true}]}}}"#.replace('\n', "");
 //! let record = Reader::new(line.as_bytes()).next().unwrap().unwrap();
 //! let issues = validate_record(&record, &ValidateOptions::default(), &Default::default());
 //! assert!(issues.is_empty()); // FOVEA's own validator rejects this ("Overlapping interpolation segments")

@@ -13,7 +13,8 @@
 //! ```
 //! use fovea_core::jsonl::Reader;
 //! use fovea_core::validate::{validate_record, ValidateOptions};
-//! let line = r#"{"type":"annotation","data":{"id":"a","videoId":"v","boundingBoxSequence":{"boxes":[
+//! let line = r#"{"type":"annotation","data":{"id":"a","videoId":"v","personaId":"p","typeId":"t",
+//!   "typeCategory":"entity","boundingBoxSequence":{"boxes":[
 //!   {"x":0,"y":0,"width":10,"height":10,"frameNumber":0,"isKeyframe":true},
 //!   {"x":5,"y":0,"width":10,"height":10,"frameNumber":10,"isKeyframe":true},
 //!   {"x":9,"y":0,"width":10,"height":10,"frameNumber":20,"isKeyframe":true}],

@@ -1,1 +1,5 @@
-fn main() { napi_build::setup(); }
+//! Build script: napi-rs linker setup for the addon.
+
+fn main() {
+    napi_build::setup();
+}

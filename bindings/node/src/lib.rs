@@ -1,1 +1,88 @@
-//! x
+//! # fovea-node
+//!
+//! The Node binding of fovea (napi-rs): keyframe interpolation and editing of FOVEA's
+//! bounding-box sequences, backed by `fovea-core`. The binding only converts values, maps
+//! errors and hands buffers over; all behaviour is the core's.
+//!
+//! * `interpolate(seq, options?)`, `boxAt(seq, frame, options?)` — one-shot evaluation of a
+//!   plain object, JSON text or `Sequence`.
+//! * `Sequence` — a sequence held natively: evaluation (cached compiled form), columnar output
+//!   as typed arrays without copying, and in-place edits.
+//! * `ERROR_CODES` — every `code` a thrown `Error` can carry.
+//!
+//! Every failure throws a JavaScript `Error` whose `code` is the core's stable code
+//! (`frame-not-integer`, `keyframe-exists`, …), whose `message` is the core's message, and with
+//! a `path` property (e.g. `boxes[0].x`) when the error names a field.
+
+mod convert;
+mod error;
+mod sequence;
+mod types;
+
+use convert::{Frames, Json};
+use error::OrThrow;
+use fovea_core::Error as CoreError;
+use napi::Env;
+use napi::bindgen_prelude::{Either, Unknown};
+use napi_derive::napi;
+use sequence::{Compiled, Source, load, profile_option};
+
+const CODE_COUNT: usize = CoreError::CODES.len();
+
+/// Every `code` a thrown `Error` can carry (`Error::CODES` of the core).
+#[napi]
+pub const ERROR_CODES: [&str; CODE_COUNT] = match CoreError::CODES.first_chunk::<CODE_COUNT>() {
+    Some(codes) => *codes,
+    None => unreachable!(),
+};
+
+/// Every visible frame of a sequence, ascending, in FOVEA's box shape: keyframes with all their
+/// fields (`isKeyframe: true`), interpolated frames as `{x, y, width, height, frameNumber,
+/// isKeyframe: false}`.
+///
+/// `seq` is a `Sequence`, or a plain object or JSON text holding a sequence, an annotation or an
+/// annotation JSON Lines record.
+#[napi(catch_unwind, ts_return_type = "BoundingBox[]")]
+pub fn interpolate<'a>(
+    env: &Env,
+    #[napi(ts_arg_type = "Sequence | SequenceData | Annotation | AnnotationLine | string")]
+    seq: Source<'a>,
+    #[napi(ts_arg_type = "SequenceOptions")] options: Option<Unknown>,
+) -> napi::Result<Frames<Compiled<'a>>> {
+    (|| {
+        let profile = profile_option(options.as_ref())?;
+        Ok(Frames(match seq {
+            Either::A(s) => s.compiled_as(profile)?,
+            Either::B(data) => Compiled::Owned(load(&data)?.compile(
+                &fovea_core::InterpOptions::with_profile(profile.unwrap_or_default()),
+            )?),
+        }))
+    })()
+    .or_throw(env)
+}
+
+/// The box at `frame` in FOVEA's shape, or `null` outside the keyframe span and on hidden
+/// frames. `seq` as for `interpolate`.
+#[napi(catch_unwind, ts_return_type = "BoundingBox | null")]
+pub fn box_at(
+    env: &Env,
+    #[napi(ts_arg_type = "Sequence | SequenceData | Annotation | AnnotationLine | string")]
+    seq: Source,
+    #[napi(ts_arg_type = "number")] frame: Unknown,
+    #[napi(ts_arg_type = "SequenceOptions")] options: Option<Unknown>,
+) -> napi::Result<Option<Json>> {
+    (|| {
+        let profile = profile_option(options.as_ref())?;
+        let frame = convert::frame(&frame, "frame")?;
+        let found = match seq {
+            Either::A(s) => s.compiled_as(profile)?.box_at(frame),
+            Either::B(data) => load(&data)?
+                .compile(&fovea_core::InterpOptions::with_profile(
+                    profile.unwrap_or_default(),
+                ))?
+                .box_at(frame),
+        };
+        found.map(|b| convert::box_json(&b)).transpose()
+    })()
+    .or_throw(env)
+}

@@ -1,0 +1,64 @@
+//! Error mapping: a failure of the core becomes a JavaScript `Error` whose `code` is the core's
+//! stable code (`Error::code()`), whose `message` is the core's message, and which carries a
+//! `path` property when the core error names one.
+
+use fovea_core::Error as CoreError;
+use napi::Env;
+use napi::bindgen_prelude::{JsObjectValue, JsValue};
+
+/// A failure inside the binding: a typed core error, or an error of Node-API itself (e.g. an
+/// exception thrown by a getter of the object being converted, which stays pending).
+pub(crate) enum Fail {
+    /// An error of `fovea-core` (or one the conversion layer raises with a core code).
+    Core(CoreError),
+    /// A Node-API failure, passed through unchanged.
+    Napi(napi::Error),
+}
+
+/// Result of the binding's internal functions.
+pub(crate) type Res<T> = std::result::Result<T, Fail>;
+
+impl From<CoreError> for Fail {
+    fn from(e: CoreError) -> Self {
+        Fail::Core(e)
+    }
+}
+
+impl From<napi::Error> for Fail {
+    fn from(e: napi::Error) -> Self {
+        Fail::Napi(e)
+    }
+}
+
+impl Fail {
+    /// The error to hand back to napi-rs, which throws it.
+    pub(crate) fn into_js(self, env: &Env) -> napi::Error {
+        match self {
+            Fail::Napi(e) => e,
+            Fail::Core(e) => core_error(env, &e).unwrap_or_else(|failed| failed),
+        }
+    }
+}
+
+/// Builds `new Error(message)` with `code` (and `path`) set, wrapped so napi-rs throws this very
+/// object.
+fn core_error(env: &Env, e: &CoreError) -> napi::Result<napi::Error> {
+    let mut obj = env.create_error(napi::Error::from_reason(e.to_string()))?;
+    obj.set_named_property("code", e.code())?;
+    if let Some(path) = e.path() {
+        obj.set_named_property("path", path)?;
+    }
+    Ok(napi::Error::from(obj.to_unknown()))
+}
+
+/// Turns an internal result into the `napi::Result` an exported function returns.
+pub(crate) trait OrThrow<T> {
+    /// Maps the failure to a JavaScript error (see the module docs).
+    fn or_throw(self, env: &Env) -> napi::Result<T>;
+}
+
+impl<T> OrThrow<T> for Res<T> {
+    fn or_throw(self, env: &Env) -> napi::Result<T> {
+        self.map_err(|f| f.into_js(env))
+    }
+}

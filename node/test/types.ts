@@ -1,0 +1,126 @@
+// Type-checked (never run) usage of the whole API against the generated index.d.ts:
+// `tsc --noEmit --strict` (see the `test` script). Lines marked @ts-expect-error must stay
+// errors: they check that the declarations are precise, not `any`.
+
+import {
+  interpolate,
+  boxAt,
+  Sequence,
+  ERROR_CODES,
+  type Annotation,
+  type AnnotationLine,
+  type BoundingBox,
+  type BoxChanges,
+  type BoxValues,
+  type ControlPoints,
+  type Counters,
+  type ParametricSet,
+  type SegmentOptions,
+  type SequenceData,
+  type SequenceObject,
+  type SequenceOptions,
+  type TypedArrays,
+} from '..'
+
+const data: SequenceData = {
+  boxes: [
+    { x: 0, y: 0, width: 100, height: 100, frameNumber: 0, isKeyframe: true, confidence: 0.9, metadata: { label: 'ship' } },
+    { x: 100, y: 100, width: 200, height: 200, frameNumber: 10 },
+  ],
+  interpolationSegments: [{ startFrame: 0, endFrame: 10, type: 'ease-in' }],
+  visibilityRanges: [{ startFrame: 0, endFrame: 10, visible: true }],
+  trackId: 7,
+  trackingSource: 'manual',
+}
+const annotation: Annotation = { id: 'a1', videoId: 'v1', boundingBoxSequence: data }
+const line: AnnotationLine = { type: 'annotation', data: annotation }
+const options: SequenceOptions = { profile: 'fovea' }
+
+// One-shot functions.
+const boxes: BoundingBox[] = interpolate(data)
+interpolate(annotation, options)
+interpolate(line, { profile: 'default' })
+interpolate(JSON.stringify(data))
+const first: BoundingBox = boxes[0]
+const frame: number = first.frameNumber
+const key: boolean = first.isKeyframe
+const conf: number | undefined = first.confidence
+const meta: Record<string, unknown> | undefined = first.metadata
+const at: BoundingBox | null = boxAt(data, 5)
+boxAt(line, 5, options)
+const codes: string[] = ERROR_CODES
+
+// The class.
+const seq = new Sequence(data, options)
+new Sequence()
+new Sequence(null)
+new Sequence(JSON.stringify(line))
+new Sequence(seq)
+const fromObject: Sequence = Sequence.fromObject(annotation, { profile: 'default' })
+const fromJson: Sequence = Sequence.fromJSON(JSON.stringify(data))
+interpolate(seq)
+boxAt(seq, 3)
+
+const profile: 'default' | 'fovea' = seq.profile
+const keyframes: BoundingBox[] = seq.keyframes
+const counters: Counters = seq.counters
+const total: number = counters.totalFrames + counters.keyframeCount + counters.interpolatedFrameCount
+const span: [number, number] | null = seq.span
+const count: number = seq.frameCount
+
+const obj: SequenceObject = seq.toObject()
+const json: SequenceObject = seq.toJSON()
+const text: string = seq.toJsonString() + JSON.stringify(seq) + seq.toString() + String(seq)
+const all: BoundingBox[] = seq.interpolate()
+const one: BoundingBox | null = seq.at(4)
+const arrays: TypedArrays = seq.toTypedArrays()
+const frames: Int32Array = arrays.frames
+const values: Float64Array = arrays.boxes
+
+// Edits.
+const values4: BoxValues = { x: 1, y: 2, width: 3, height: 4 }
+seq.addKeyframe(3, values4)
+seq.addKeyframe(4, [1, 2, 3, 4])
+seq.addKeyframe(5)
+const removed: BoundingBox = seq.removeKeyframe(5)
+const changes: BoxChanges = { x: 5, confidence: 0.5, metadata: { checked: true } }
+seq.updateKeyframe(3, changes)
+seq.moveKeyframe(3, 6)
+const controlPoints: ControlPoints = { x: [{ x: 0.42, y: 0 }, { x: 1, y: 1 }] }
+const parametric: ParametricSet = { y: { type: 'quadratic', parameters: { a: 2 } } }
+const segment: SegmentOptions = { controlPoints, parametric }
+seq.setInterpolation(0, 'bezier', segment)
+seq.setInterpolation(0, 'parametric', { parametric })
+seq.setInterpolation(0, 'hold')
+seq.setVisibility(1, 2, false)
+const visible: boolean = seq.toggleVisibility(1)
+const copy: Sequence = seq.copy()
+const same: boolean = seq.equals(copy)
+
+// Thrown errors carry the core's code (and path).
+try {
+  seq.at(-1)
+} catch (e) {
+  const err = e as Error & { code: string; path?: string }
+  const found: boolean = codes.includes(err.code) && (err.path ?? '').length >= 0
+  void found
+}
+
+// The declarations are precise.
+// @ts-expect-error frames are numbers
+seq.at('5')
+// @ts-expect-error unknown profile
+interpolate(data, { profile: 'strict' })
+// @ts-expect-error not an interpolation type
+seq.setInterpolation(0, 'step')
+// @ts-expect-error four values
+seq.addKeyframe(1, [1, 2, 3])
+// @ts-expect-error boxes are required
+const noBoxes: SequenceData = { interpolationSegments: [] }
+// @ts-expect-error the result may be null
+const notNull: BoundingBox = seq.at(3)
+
+void [
+  first, frame, key, conf, meta, at, fromObject, fromJson, profile, keyframes, total, span, count,
+  obj, json, text, all, one, frames, values, removed, visible, same, noBoxes, notNull,
+]

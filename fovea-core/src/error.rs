@@ -7,6 +7,23 @@
 
 use crate::model::Frame;
 
+/// Displays a number as JavaScript prints it (`NaN`, `Infinity`, `1e-7`, `50`), so messages
+/// read the same in every binding.
+pub struct JsNum(pub f64);
+
+impl std::fmt::Display for JsNum {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let v = self.0;
+        if v.is_nan() {
+            f.write_str("NaN")
+        } else if v.is_infinite() {
+            f.write_str(if v > 0.0 { "Infinity" } else { "-Infinity" })
+        } else {
+            f.write_str(crate::json::NumberBuffer::new().format(v))
+        }
+    }
+}
+
 /// A specialised `Result` for fovea-core operations.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -41,7 +58,7 @@ pub enum Error {
         field: String,
     },
     /// A frame number has a fractional part.
-    #[error("{path}: frame number must be an integer, got {value}")]
+    #[error("{path}: frame number must be an integer, got {}", JsNum(*value))]
     FrameNotInteger {
         /// JSON path of the value.
         path: String,
@@ -49,7 +66,7 @@ pub enum Error {
         value: f64,
     },
     /// A frame number is below zero.
-    #[error("{path}: frame number must be >= 0, got {value}")]
+    #[error("{path}: frame number must be >= 0, got {}", JsNum(*value))]
     FrameNegative {
         /// JSON path of the value.
         path: String,
@@ -57,7 +74,7 @@ pub enum Error {
         value: f64,
     },
     /// A frame number is larger than [`crate::model::MAX_FRAME`].
-    #[error("{path}: frame number {value} exceeds the maximum {max}", max = crate::model::MAX_FRAME)]
+    #[error("{path}: frame number {} exceeds the maximum {max}", JsNum(*value), max = crate::model::MAX_FRAME)]
     FrameTooLarge {
         /// JSON path of the value.
         path: String,
@@ -65,7 +82,7 @@ pub enum Error {
         value: f64,
     },
     /// A number is NaN or infinite.
-    #[error("{path}: number must be finite, got {value}")]
+    #[error("{path}: number must be finite, got {}", JsNum(*value))]
     NonFinite {
         /// JSON path of the value.
         path: String,
@@ -107,7 +124,7 @@ pub enum Error {
         value: String,
     },
     /// A bezier control point's time coordinate lies outside [0, 1].
-    #[error("{path}: bezier control point x must lie in [0, 1], got {value}")]
+    #[error("{path}: bezier control point x must lie in [0, 1], got {}", JsNum(*value))]
     InvalidControlPoint {
         /// JSON path of the control point.
         path: String,

@@ -173,6 +173,15 @@ fn non_finite_values_name_the_field() {
     let err = seq.update_keyframe(0, &update, &opts).unwrap_err();
     assert_eq!(err.code(), "non-finite-number");
     assert_eq!(err.path(), Some("width"));
+    assert!(
+        err.to_string().ends_with("got Infinity"),
+        "JavaScript's spelling: {err}"
+    );
+    let err = fovea_core::model::control_points_from_value(
+        serde_json::json!({"x": [{"x": "a", "y": 0}]}),
+    )
+    .unwrap_err();
+    assert_eq!(err.path(), Some("controlPoints.x[0].x"));
     let err = box_values_from_value(serde_json::json!({"x": 1, "y": 2, "width": 3})).unwrap_err();
     assert_eq!(err.code(), "missing-field");
     assert!(err.to_string().contains("height"), "{err}");

@@ -384,6 +384,23 @@ impl BoundingBoxSequence {
             .map(|(i, _)| i)
     }
 
+    /// The keyframes under `policy`, stably sorted by frame. O(K log K); needs no compilation.
+    pub fn sorted_keyframes(&self, policy: KeyframePolicy) -> Vec<&BoundingBox> {
+        crate::interp::sorted_keyframes(self, policy)
+            .into_iter()
+            .map(|i| &self.boxes[i])
+            .collect()
+    }
+
+    /// The first and last keyframe frames under `policy`, or `None` without keyframes.
+    pub fn span(&self, policy: KeyframePolicy) -> Option<(Frame, Frame)> {
+        let mut frames = self
+            .keyframe_indices(policy)
+            .map(|i| self.boxes[i].frame_number);
+        let first = frames.next()?;
+        Some(frames.fold((first, first), |(lo, hi), f| (lo.min(f), hi.max(f))))
+    }
+
     /// The counters as fovea writes them, under `policy`.
     ///
     /// O(K log K + R log R) for K keyframes and R visibility ranges; needs no curve, so it

@@ -373,12 +373,16 @@ impl InterpolationSegment {
 
 /// Reads per-property control points (`{"x": [{"x":…,"y":…}, …], …}`) from a JSON value.
 pub fn control_points_from_value(value: Value) -> Result<ControlPoints> {
-    from_value::<RawControlPoints>(value)?.convert("controlPoints")
+    from_value::<RawControlPoints>(value)
+        .map_err(|e| e.at_path("controlPoints"))?
+        .convert("controlPoints")
 }
 
 /// Reads per-property parametric functions (`{"y": {"type": "quadratic", …}, …}`) from a JSON value.
 pub fn parametric_from_value(value: Value) -> Result<ParametricSet> {
-    from_value::<RawParametricSet>(value)?.convert("parametric")
+    from_value::<RawParametricSet>(value)
+        .map_err(|e| e.at_path("parametric"))?
+        .convert("parametric")
 }
 
 #[cfg(test)]

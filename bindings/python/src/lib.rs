@@ -1,1 +1,28 @@
-//! x
+//! `fovea._fovea`: the Python extension module of fovea (re-exported by the `fovea` package).
+//!
+//! A thin layer over `fovea-core`: conversion between Python objects and the core's types,
+//! error mapping (one exception class per error code, under `fovea.FoveaError`) and GIL
+//! handling (large compilations and evaluations run with the GIL released; Python objects
+//! are built afterwards).
+
+mod convert;
+mod errors;
+mod sequence;
+
+use pyo3::prelude::*;
+use pyo3::types::PyTuple;
+
+/// Keyframe interpolation of FOVEA bounding-box sequences (native part of `fovea`).
+#[pymodule]
+fn _fovea(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    m.add_class::<sequence::Sequence>()?;
+    m.add_function(wrap_pyfunction!(sequence::interpolate, m)?)?;
+    m.add_function(wrap_pyfunction!(sequence::box_at, m)?)?;
+    errors::register(m)?;
+    m.add("ERROR_CODES", PyTuple::new(py, fovea_core::Error::CODES)?)?;
+    m.add("REFUSAL_CODES", PyTuple::new(py, errors::REFUSAL_CODES)?)?;
+    // Not in `__all__`.
+    m.setattr("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

@@ -1,0 +1,154 @@
+//! The exception tree: `FoveaError(Exception)`, `EditRefusedError(FoveaError)` and one class
+//! per code of [`Error::CODES`], built from that list at import so no code goes without one.
+//!
+//! * the five refusal codes subclass `EditRefusedError`;
+//! * `io` subclasses `OSError`;
+//! * every other code is an input/data error and also subclasses `ValueError`
+//!   (`invalid-type` also `TypeError`, since it is raised for arguments of the wrong type).
+//!
+//! Every raised instance carries `code` (the stable code), `path` (the JSON path or argument
+//! name the error refers to, or `None`) and `line` (the 1-based line of a JSON Lines input,
+//! or `None`).
+
+use fovea_core::Error;
+use pyo3::exceptions::{PyException, PyOSError, PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyTuple, PyType};
+
+/// Codes of [`fovea_core::Refusal`]: edits refused with the sequence left unchanged.
+///
+/// The core lists all codes in [`Error::CODES`] but not which of them are refusals; a test
+/// checks that each of these is a known code and is raised as a refusal.
+pub const REFUSAL_CODES: &[&str] = &[
+    "keyframe-exists",
+    "not-a-keyframe",
+    "end-keyframe",
+    "no-keyframes",
+    "outside-span",
+];
+
+const MODULE: &str = "fovea._fovea";
+
+struct Classes {
+    base: Py<PyType>,
+    refused: Py<PyType>,
+    by_code: Vec<(&'static str, Py<PyType>)>,
+}
+
+static CLASSES: PyOnceLock<Classes> = PyOnceLock::new();
+
+/// `frame-not-integer` → `FrameNotIntegerError`.
+pub fn class_name(code: &str) -> String {
+    let mut name: String = code
+        .split('-')
+        .map(|part| {
+            let mut chars = part.chars();
+            match chars.next() {
+                Some(first) => first.to_uppercase().chain(chars).collect::<String>(),
+                None => String::new(),
+            }
+        })
+        .collect();
+    name.push_str("Error");
+    name
+}
+
+fn new_class(
+    py: Python<'_>,
+    name: &str,
+    bases: Bound<'_, PyTuple>,
+    doc: &str,
+    attrs: &[(&str, Option<&str>)],
+) -> PyResult<Py<PyType>> {
+    let ns = PyDict::new(py);
+    ns.set_item("__module__", MODULE)?;
+    ns.set_item("__doc__", doc)?;
+    for (k, v) in attrs {
+        ns.set_item(*k, *v)?;
+    }
+    let cls = py.get_type::<PyType>().call1((name, bases, ns))?;
+    Ok(cls.cast_into::<PyType>()?.unbind())
+}
+
+fn build(py: Python<'_>) -> PyResult<Classes> {
+    let base = new_class(
+        py,
+        "FoveaError",
+        PyTuple::new(py, [py.get_type::<PyException>()])?,
+        "Base class of every error raised by fovea.\n\n`code` is the stable machine-readable \
+         code (e.g. 'frame-not-integer'); `path` the JSON path or argument the error refers \
+         to, or None; `line` the 1-based line of a JSON Lines input, or None.",
+        &[("code", None), ("path", None), ("line", None)],
+    )?;
+    let refused = new_class(
+        py,
+        "EditRefusedError",
+        PyTuple::new(py, [base.bind(py)])?,
+        "An edit was refused; the sequence is unchanged.",
+        &[],
+    )?;
+    let mut by_code = Vec::with_capacity(Error::CODES.len());
+    for &code in Error::CODES {
+        let bases = if REFUSAL_CODES.contains(&code) {
+            PyTuple::new(py, [refused.bind(py)])?
+        } else if code == "io" {
+            PyTuple::new(py, [base.bind(py).clone(), py.get_type::<PyOSError>()])?
+        } else if code == "invalid-type" {
+            PyTuple::new(
+                py,
+                [
+                    base.bind(py).clone(),
+                    py.get_type::<PyValueError>(),
+                    py.get_type::<PyTypeError>(),
+                ],
+            )?
+        } else {
+            PyTuple::new(py, [base.bind(py).clone(), py.get_type::<PyValueError>()])?
+        };
+        let doc = format!("Raised with code '{code}'.");
+        let cls = new_class(py, &class_name(code), bases, &doc, &[("code", Some(code))])?;
+        by_code.push((code, cls));
+    }
+    Ok(Classes {
+        base,
+        refused,
+        by_code,
+    })
+}
+
+fn classes(py: Python<'_>) -> PyResult<&'static Classes> {
+    CLASSES.get_or_try_init(py, || build(py))
+}
+
+/// Adds the exception classes to the module.
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    let c = classes(py)?;
+    m.add("FoveaError", c.base.bind(py))?;
+    m.add("EditRefusedError", c.refused.bind(py))?;
+    for (code, cls) in &c.by_code {
+        m.add(class_name(code), cls.bind(py))?;
+    }
+    Ok(())
+}
+
+/// The Python exception for a core error: the class of its code, with `code` and `path` set.
+pub fn to_pyerr(err: Error) -> PyErr {
+    Python::attach(|py| {
+        let build = || -> PyResult<PyErr> {
+            let c = classes(py)?;
+            let cls = c
+                .by_code
+                .iter()
+                .find(|(code, _)| *code == err.code())
+                .map_or(&c.base, |(_, cls)| cls);
+            let exc = cls.bind(py).call1((err.to_string(),))?;
+            exc.setattr("code", err.code())?;
+            exc.setattr("path", err.path())?;
+            exc.setattr("line", err.line())?;
+            Ok(PyErr::from_value(exc))
+        };
+        build().unwrap_or_else(|e| e)
+    })
+}

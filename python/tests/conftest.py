@@ -1,0 +1,55 @@
+"""Shared helpers of the fovea test suite: fixture loading and subset matching.
+
+The fixtures live in the repository's ``testdata/`` folder, shared with the Rust and Node
+suites; the matching rules are those of ``fovea-core/tests/fixtures.rs``.
+"""
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+TESTDATA = Path(__file__).resolve().parents[2] / "testdata"
+
+
+def load_fixture(name: str) -> Any:
+    return json.loads((TESTDATA / "interp" / name).read_text(encoding="utf-8"))
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def assert_subset(actual: Any, expected: Any, at: str = "$") -> None:
+    """`expected` is a subset of `actual`: objects by key, arrays element-wise with equal
+    length, numbers within 1e-9 * max(1, |e|), everything else equal (booleans are not
+    numbers)."""
+    if isinstance(expected, dict):
+        assert isinstance(actual, dict), f"{at}: expected an object, got {actual!r}"
+        for k, ev in expected.items():
+            assert k in actual, f"{at}.{k}: missing in {actual!r}"
+            assert_subset(actual[k], ev, f"{at}.{k}")
+    elif isinstance(expected, list):
+        assert isinstance(actual, list), f"{at}: expected an array, got {actual!r}"
+        assert len(actual) == len(expected), f"{at}: length of {actual!r}"
+        for i, (av, ev) in enumerate(zip(actual, expected)):
+            assert_subset(av, ev, f"{at}[{i}]")
+    elif _is_number(expected):
+        assert _is_number(actual), f"{at}: expected a number, got {actual!r}"
+        assert abs(actual - expected) <= 1e-9 * max(1.0, abs(expected)), f"{at}: {actual} != {expected}"
+    else:
+        assert type(actual) is type(expected) and actual == expected, f"{at}: {actual!r} != {expected!r}"
+
+
+@pytest.fixture
+def two_keys() -> dict:
+    """A linear 2-keyframe sequence over frames 0..10."""
+    return {
+        "boxes": [
+            {"x": 0, "y": 0, "width": 100, "height": 100, "frameNumber": 0, "isKeyframe": True},
+            {"x": 100, "y": 100, "width": 200, "height": 200, "frameNumber": 10, "isKeyframe": True},
+        ],
+        "interpolationSegments": [],
+        "visibilityRanges": [],
+    }

@@ -82,6 +82,14 @@ impl BoxUpdate {
     /// Reads a partial box (`{"x": 10, "confidence": 0.9, …}`). `frameNumber` and `isKeyframe`
     /// are accepted and ignored, as in FOVEA: an update never moves or demotes a keyframe.
     pub fn from_value(value: Value) -> Result<Self> {
+        if !value.is_object() {
+            return Err(Error::InvalidType {
+                path: "$".into(),
+                message: format!(
+                    "expected an object of box fields (x, y, width, height, …), got {value}"
+                ),
+            });
+        }
         let raw: RawUpdate = from_value(value)?;
         Ok(BoxUpdate {
             x: raw.x,
@@ -557,7 +565,13 @@ impl BoundingBoxSequence {
 
     /// Paints `start..=end` with `visible` onto the resolved ranges; the result is sorted and
     /// disjoint, with contiguous equal neighbours merged. O(R log R).
-    fn paint(&mut self, start: Frame, end: Frame, visible: bool, extra: Map<String, Value>) {
+    pub(crate) fn paint(
+        &mut self,
+        start: Frame,
+        end: Frame,
+        visible: bool,
+        extra: Map<String, Value>,
+    ) {
         debug_assert!(start <= end && end <= MAX_FRAME);
         let pieces: Vec<VisibilityRange> = resolve_visibility(&self.visibility_ranges)
             .into_iter()

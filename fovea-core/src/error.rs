@@ -174,6 +174,17 @@ pub enum Error {
         /// The operating system's message.
         message: String,
     },
+    /// An eager evaluation would produce more frames than the caller's limit (a keyframe at a
+    /// huge frame number, usually a data error, would otherwise exhaust memory).
+    #[error(
+        "the sequence spans {frames} frames, more than the limit of {limit} for evaluating every frame"
+    )]
+    TooManyFrames {
+        /// Frames the evaluation would produce.
+        frames: usize,
+        /// The limit.
+        limit: usize,
+    },
     /// An error on a given line of a JSON Lines file.
     #[error("line {line}: {error}")]
     AtLine {
@@ -251,6 +262,7 @@ impl Error {
             Error::LineTooLong { .. } => "line-too-long",
             Error::InvalidUtf8 { .. } => "invalid-utf8",
             Error::Io { .. } => "io",
+            Error::TooManyFrames { .. } => "too-many-frames",
             Error::AtLine { error, .. } => error.code(),
         }
     }
@@ -315,6 +327,7 @@ impl Error {
         "line-too-long",
         "invalid-utf8",
         "io",
+        "too-many-frames",
     ];
 
     /// Prefixes the JSON path of a path-carrying error with `prefix` (e.g. `data.boundingBoxSequence`).
@@ -348,6 +361,15 @@ impl Error {
 }
 
 impl Refusal {
+    /// Every code [`Refusal::code`] can return (a subset of [`Error::CODES`]).
+    pub const CODES: &'static [&'static str] = &[
+        "keyframe-exists",
+        "not-a-keyframe",
+        "end-keyframe",
+        "no-keyframes",
+        "outside-span",
+    ];
+
     /// The stable machine-readable code of this refusal.
     pub fn code(&self) -> &'static str {
         match self {

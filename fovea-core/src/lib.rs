@@ -10,6 +10,8 @@
 //! * [`edit`] — add, remove, update and move keyframes; set interpolation; edit visibility.
 //! * [`json`] — JSON output with JavaScript number formatting.
 //! * [`jsonl`] — streaming JSON Lines reader and writer, export modes.
+//! * [`import`] — import preview, conflict resolution, keyframe merge, the in-memory dataset.
+//! * [`time`] — ISO timestamps as FOVEA writes them.
 //! * [`validate`] — validation with typed codes; default and FOVEA profiles.
 //! * [`synth`] — synthetic sequences for demos, benchmarks and tests.
 //!
@@ -34,11 +36,13 @@
 
 pub mod edit;
 pub mod error;
+pub mod import;
 pub mod interp;
 pub mod json;
 pub mod jsonl;
 pub mod model;
 pub mod synth;
+pub mod time;
 pub mod validate;
 
 pub use error::{Error, Refusal, Result};

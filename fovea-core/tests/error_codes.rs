@@ -145,6 +145,12 @@ fn every_code_is_reachable_with_a_located_message() {
             "bytes that are not UTF-8",
             first_record(b"{\"type\":\"\xfe\",\"data\":{}}"),
         ),
+        (
+            "an eager evaluation past the limit",
+            two_keys()
+                .compile(&opts)
+                .and_then(|c| c.check_eager_limit(5)),
+        ),
         ("a failing reader", {
             Reader::new(std::io::BufReader::new(Failing))
                 .next()
@@ -159,6 +165,7 @@ fn every_code_is_reachable_with_a_located_message() {
         seen.insert(err.code());
     }
     let all: BTreeSet<&str> = Error::CODES.iter().copied().collect();
+    assert!(fovea_core::Refusal::CODES.iter().all(|c| all.contains(c)));
     assert_eq!(seen, all, "every code is exercised exactly by this table");
 }
 

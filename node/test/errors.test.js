@@ -134,7 +134,9 @@ test('unsupported-parametric, unsupported-interpolation, invalid-control-point',
   data.interpolationSegments = [{ startFrame: 0, endFrame: 10, type: 'parametric', parametric: { width: { type: 'custom', parameters: {}, expression: 't' } } }]
   expect(() => interpolate(data), 'unsupported-parametric', 'interpolationSegments[0].parametric.width')
   expect(() => new Sequence(data).at(3), 'unsupported-parametric', 'interpolationSegments[0].parametric.width')
-  expect(() => new Sequence(data).keyframes, 'unsupported-parametric')
+  // Keyframes and span need no evaluation, so they work on a sequence the engine refuses.
+  assert.deepStrictEqual(new Sequence(data).span, [0, 10])
+  assert.ok(new Sequence(data).keyframes.every((k) => k.isKeyframe === true))
   const seq = new Sequence(sample())
   expect(() => seq.setInterpolation(1, 'parametric', { parametric: { y: { type: 'custom', parameters: {}, expression: 't' } } }), 'unsupported-parametric', 'parametric.y')
   expect(() => seq.setInterpolation(1, 'step'), 'unsupported-interpolation', null)
@@ -154,6 +156,10 @@ test('invalid-range and the edit refusals', () => {
   expect(() => new Sequence().addKeyframe(3), 'no-keyframes', null)
   expect(() => seq.setInterpolation(10, 'hold'), 'outside-span', null)
   expect(() => new Sequence().setInterpolation(0, 'hold'), 'outside-span', null)
+  const huge = { boxes: [0, 200000000].map((f) => ({ x: 0, y: 0, width: 1, height: 1, frameNumber: f })) }
+  expect(() => new Sequence(huge).toTypedArrays(), 'too-many-frames', null)
+  expect(() => interpolate(huge), 'too-many-frames', null)
+  assert.strictEqual(new Sequence(huge).frameCount, 200000001)
 })
 
 test('refused and rejected edits leave the sequence unchanged', () => {

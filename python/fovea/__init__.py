@@ -47,6 +47,7 @@ from fovea._fovea import (
     LineTooLongError,
     InvalidUtf8Error,
     IoError,
+    TooManyFramesError,
     ERROR_CODES,
     REFUSAL_CODES,
 )
@@ -83,6 +84,7 @@ __all__ = [
     "LineTooLongError",
     "InvalidUtf8Error",
     "IoError",
+    "TooManyFramesError",
     "ERROR_CODES",
     "REFUSAL_CODES",
 ]

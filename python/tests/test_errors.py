@@ -101,6 +101,12 @@ REACHABLE = {
     "end-keyframe": (lambda: seq2().remove_keyframe(0), None),
     "no-keyframes": (lambda: fovea.Sequence().add_keyframe(3), None),
     "outside-span": (lambda: seq2().set_interpolation(25, "linear"), None),
+    "too-many-frames": (
+        lambda: fovea.Sequence(
+            {"boxes": [{"x": 0, "y": 0, "width": 1, "height": 1, "frameNumber": f} for f in (0, 200_000_000)]}
+        ).interpolate(),
+        None,
+    ),
 }
 UNREACHABLE = {
     # The core sizes its own buffers for every call the binding makes.

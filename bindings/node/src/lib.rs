@@ -51,12 +51,14 @@ pub fn interpolate<'a>(
 ) -> napi::Result<Frames<Compiled<'a>>> {
     (|| {
         let profile = profile_option(options.as_ref())?;
-        Ok(Frames(match seq {
+        let compiled = match seq {
             Either::A(s) => s.compiled_as(profile)?,
             Either::B(data) => Compiled::Owned(load(&data)?.compile(
                 &fovea_core::InterpOptions::with_profile(profile.unwrap_or_default()),
             )?),
-        }))
+        };
+        compiled.check_eager_limit(fovea_core::interp::DEFAULT_EAGER_LIMIT)?;
+        Ok(Frames(compiled))
     })()
     .or_throw(env)
 }

@@ -4,6 +4,7 @@
 use crate::convert::{self, BoxList, Columns, Frames, Json};
 use crate::error::{OrThrow, Res};
 use fovea_core::edit::{BoxUpdate, SegmentSpec, box_values_from_value};
+use fovea_core::interp::DEFAULT_EAGER_LIMIT;
 use fovea_core::model::{
     InterpolationType, KeyframePolicy, SequenceInput, control_points_from_value,
     parametric_from_value,
@@ -82,6 +83,14 @@ impl Sequence {
         }
         let c = self.seq.compile(&self.opts)?;
         Ok(self.compiled.get_or_init(|| c))
+    }
+
+    /// The compiled form, refused when evaluating every frame would exceed
+    /// [`DEFAULT_EAGER_LIMIT`] (a stray keyframe at a huge frame must not exhaust memory).
+    pub(crate) fn eager(&self) -> Res<&CompiledSequence> {
+        let c = self.compiled()?;
+        c.check_eager_limit(DEFAULT_EAGER_LIMIT)?;
+        Ok(c)
     }
 
     /// The compiled form under `profile` when it differs from this sequence's own.
@@ -195,8 +204,17 @@ impl Sequence {
 
     /// The keyframes, sorted by frame, with all their fields (`isKeyframe: true`).
     #[napi(getter, catch_unwind, ts_return_type = "BoundingBox[]")]
-    pub fn keyframes(&self, env: &Env) -> napi::Result<BoxList> {
-        (|| Ok(BoxList(self.compiled()?.keyframes().to_vec())))().or_throw(env)
+    pub fn keyframes(&self) -> BoxList {
+        let keys = self.seq.sorted_keyframes(KeyframePolicy::default());
+        BoxList(
+            keys.into_iter()
+                .map(|b| {
+                    let mut k = b.clone();
+                    k.is_keyframe = Some(true);
+                    k
+                })
+                .collect(),
+        )
     }
 
     /// `totalFrames`, `keyframeCount` and `interpolatedFrameCount`, as fovea writes them.
@@ -212,8 +230,10 @@ impl Sequence {
 
     /// `[first, last]` keyframe frames, or `null` without keyframes.
     #[napi(getter, catch_unwind, ts_return_type = "[number, number] | null")]
-    pub fn span(&self, env: &Env) -> napi::Result<Option<[u32; 2]>> {
-        (|| Ok(self.compiled()?.span().map(|(a, b)| [a, b])))().or_throw(env)
+    pub fn span(&self) -> Option<[u32; 2]> {
+        self.seq
+            .span(KeyframePolicy::default())
+            .map(|(a, b)| [a, b])
     }
 
     /// Number of frames `interpolate()` returns.
@@ -245,7 +265,7 @@ impl Sequence {
     /// `{x, y, width, height, frameNumber, isKeyframe: false}`.
     #[napi(catch_unwind, ts_return_type = "BoundingBox[]")]
     pub fn interpolate(&self, env: &Env) -> napi::Result<Frames<&CompiledSequence>> {
-        (|| Ok(Frames(self.compiled()?)))().or_throw(env)
+        (|| Ok(Frames(self.eager()?)))().or_throw(env)
     }
 
     /// The box at `frame`, or `null` outside the keyframe span and on hidden frames.
@@ -270,7 +290,7 @@ impl Sequence {
     /// memory: nothing is copied.
     #[napi(catch_unwind, ts_return_type = "TypedArrays")]
     pub fn to_typed_arrays(&self, env: &Env) -> napi::Result<Columns<'_>> {
-        (|| Ok(Columns(self.compiled()?)))().or_throw(env)
+        (|| Ok(Columns(self.eager()?)))().or_throw(env)
     }
 
     /// Adds a keyframe at `frame`: with the given values (`{x, y, width, height}` or

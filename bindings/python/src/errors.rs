@@ -16,17 +16,8 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyTuple, PyType};
 
-/// Codes of [`fovea_core::Refusal`]: edits refused with the sequence left unchanged.
-///
-/// The core lists all codes in [`Error::CODES`] but not which of them are refusals; a test
-/// checks that each of these is a known code and is raised as a refusal.
-pub const REFUSAL_CODES: &[&str] = &[
-    "keyframe-exists",
-    "not-a-keyframe",
-    "end-keyframe",
-    "no-keyframes",
-    "outside-span",
-];
+/// Codes of refused edits (the sequence is left unchanged): [`fovea_core::Refusal::CODES`].
+pub const REFUSAL_CODES: &[&str] = fovea_core::Refusal::CODES;
 
 const MODULE: &str = "fovea._fovea";
 

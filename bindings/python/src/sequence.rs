@@ -3,7 +3,7 @@
 use crate::convert::{box_to_py, frame_arg, serialize_to_py, to_value};
 use crate::errors::to_pyerr;
 use fovea_core::edit::{BoxUpdate, SegmentSpec, box_values_from_value};
-use fovea_core::interp::{CompiledSequence, InterpOptions, Profile};
+use fovea_core::interp::{CompiledSequence, DEFAULT_EAGER_LIMIT, InterpOptions, Profile};
 use fovea_core::model::{
     BoundingBoxSequence, InterpolationType, SequenceInput, control_points_from_value,
     parametric_from_value,
@@ -82,6 +82,9 @@ fn compile_input(
 }
 
 fn boxes_list<'py>(py: Python<'py>, compiled: &CompiledSequence) -> PyResult<Bound<'py, PyList>> {
+    compiled
+        .check_eager_limit(DEFAULT_EAGER_LIMIT)
+        .map_err(to_pyerr)?;
     let boxes = run(py, compiled.len() >= DETACH_AT, || compiled.boxes());
     let items = boxes
         .iter()
@@ -270,6 +273,9 @@ impl Sequence {
             return Err(err);
         }
         let compiled = self.compiled(py)?;
+        compiled
+            .check_eager_limit(DEFAULT_EAGER_LIMIT)
+            .map_err(to_pyerr)?;
         let (frames, flat) = run(py, compiled.len() >= DETACH_AT, || {
             compiled.to_dense_as::<i64>().into_flat()
         });
@@ -288,11 +294,15 @@ impl Sequence {
     /// The keyframes sorted by frame, with all their fields (`isKeyframe: True`).
     #[getter]
     fn keyframes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        let compiled = self.compiled(py)?;
-        let items = compiled
-            .keyframes()
-            .iter()
-            .map(|b| box_to_py(py, b))
+        let items = self
+            .seq
+            .sorted_keyframes(self.opts.keyframes)
+            .into_iter()
+            .map(|b| {
+                let mut flagged = b.clone();
+                flagged.is_keyframe = Some(true);
+                box_to_py(py, &flagged)
+            })
             .collect::<PyResult<Vec<_>>>()?;
         PyList::new(py, items)
     }
@@ -310,14 +320,14 @@ impl Sequence {
 
     /// `(first, last)` keyframe frames, or None without keyframes.
     #[getter]
-    fn span(&self, py: Python<'_>) -> PyResult<Option<(u32, u32)>> {
-        Ok(self.compiled(py)?.span())
+    fn span(&self) -> Option<(u32, u32)> {
+        self.seq.span(self.opts.keyframes)
     }
 
     /// Number of frames `interpolate()` returns.
     #[getter]
-    fn frame_count(&self, py: Python<'_>) -> PyResult<usize> {
-        Ok(self.compiled(py)?.len())
+    fn frame_count(&self) -> usize {
+        self.seq.counters(self.opts.keyframes).total_frames
     }
 
     /// Adds a keyframe at `frame`: with `box` (a dict with x, y, width, height, or a
@@ -435,21 +445,11 @@ impl Sequence {
         self.copy()
     }
 
-    fn __repr__(&self, py: Python<'_>) -> String {
+    fn __repr__(&self) -> String {
         let counters = self.seq.counters(self.opts.keyframes);
-        let span = match self.compiled(py) {
-            Ok(c) => match c.span() {
-                Some((a, b)) => format!("({a}, {b})"),
-                None => "None".to_owned(),
-            },
-            Err(e) => {
-                let code = e
-                    .value(py)
-                    .getattr("code")
-                    .and_then(|c| c.extract::<String>())
-                    .unwrap_or_default();
-                format!("<{code}>")
-            }
+        let span = match self.seq.span(self.opts.keyframes) {
+            Some((a, b)) => format!("({a}, {b})"),
+            None => "None".to_owned(),
         };
         format!(
             "Sequence(keyframes={}, span={}, frames={}, segments={}, ranges={}, profile='{}')",

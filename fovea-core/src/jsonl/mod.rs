@@ -1,10 +1,14 @@
 //! JSON Lines exchange: FOVEA's `{"type": …, "data": …}` records, read and written one line at a
 //! time.
 
+mod export;
 mod line;
 mod read;
 mod write;
 
+pub use export::{
+    EXPORT_VERSION, ExportOptions, ExportStats, Exporter, GROUPS, export_stream, group_of,
+};
 pub use line::{AnnotationRecord, LineData, LineKind};
 pub use read::{LineNumbering, ReadOptions, Reader, Record};
 pub use write::{ExportMode, Writer};

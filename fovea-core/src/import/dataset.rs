@@ -1,0 +1,178 @@
+//! A whole dataset in memory — the embedded store for JSON Lines files: personas and their
+//! ontologies, world objects, videos and annotations, indexed by id, kept in insertion order,
+//! written back in dependency order.
+
+use super::snapshot::{AnnotationSummary, ObjectKind, Snapshot};
+use crate::error::Result;
+use crate::jsonl::{ExportOptions, ExportStats, Exporter, LineData, Reader};
+use crate::model::{Annotation, KeyframePolicy, OntologyData, Persona, PersonaOntology, Video};
+use indexmap::IndexMap;
+use std::io::{BufRead, Write};
+
+/// A dataset held in memory.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Dataset {
+    /// Personas by id.
+    pub personas: IndexMap<String, Persona>,
+    /// Persona ontologies by persona id.
+    pub ontologies: IndexMap<String, PersonaOntology>,
+    /// World objects (entity, event, time, collections, relation lines) by id.
+    pub objects: IndexMap<String, LineData>,
+    /// Videos by id.
+    pub videos: IndexMap<String, Video>,
+    /// Annotations by id.
+    pub annotations: IndexMap<String, Annotation>,
+    /// Lines of unknown kinds, and objects without an id, kept as they are.
+    pub other: Vec<LineData>,
+}
+
+/// The world-object kind of a line, if it is a world object.
+pub fn object_kind(data: &LineData) -> Option<ObjectKind> {
+    Some(match data {
+        LineData::Entity(_) => ObjectKind::Entity,
+        LineData::Event(_) => ObjectKind::Event,
+        LineData::Time(_) => ObjectKind::Time,
+        LineData::EntityCollection(_) => ObjectKind::EntityCollection,
+        LineData::EventCollection(_) => ObjectKind::EventCollection,
+        LineData::TimeCollection(_) => ObjectKind::TimeCollection,
+        LineData::Relation(_) => ObjectKind::Relation,
+        _ => return None,
+    })
+}
+
+impl Dataset {
+    /// An empty dataset.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Reads a dataset from JSON Lines. Records that cannot be read (or annotations whose
+    /// sequence is invalid) are returned as errors and left out; a later record with an id
+    /// already present replaces the earlier one.
+    pub fn read<R: BufRead>(reader: Reader<R>) -> (Dataset, Vec<crate::Error>) {
+        let mut ds = Dataset::new();
+        let mut errors = Vec::new();
+        for item in reader {
+            match item {
+                Ok(rec) => {
+                    if let Err(e) = ds.insert(rec.data) {
+                        errors.push(e.at_line(rec.line));
+                    }
+                }
+                Err(e) => errors.push(e),
+            }
+        }
+        (ds, errors)
+    }
+
+    /// Adds (or replaces) one record.
+    pub fn insert(&mut self, data: LineData) -> Result<()> {
+        match data {
+            LineData::Ontology(o) => {
+                for p in o.personas.into_iter().flatten() {
+                    match p.id.clone() {
+                        Some(id) => {
+                            self.personas.insert(id, p);
+                        }
+                        None => self.other.push(LineData::Ontology(OntologyData {
+                            personas: Some(vec![p]),
+                            ..Default::default()
+                        })),
+                    }
+                }
+                for po in o.persona_ontologies.into_iter().flatten() {
+                    if let Some(pid) = po.persona_id.clone() {
+                        self.ontologies.insert(pid, po);
+                    }
+                }
+            }
+            LineData::Annotation(rec) => {
+                let a = rec.into_annotation()?;
+                self.annotations.insert(a.id.clone(), a);
+            }
+            LineData::Video(v) => match v.id.clone() {
+                Some(id) => {
+                    self.videos.insert(id, v);
+                }
+                None => self.other.push(LineData::Video(v)),
+            },
+            LineData::Metadata(_) => {}
+            other => match (object_kind(&other), other.id().map(str::to_owned)) {
+                (Some(_), Some(id)) => {
+                    self.objects.insert(id, other);
+                }
+                _ => self.other.push(other),
+            },
+        }
+        Ok(())
+    }
+
+    /// The ontology line: all personas and their ontologies (none when there are none).
+    pub fn ontology_line(&self) -> Option<LineData> {
+        if self.personas.is_empty() && self.ontologies.is_empty() {
+            return None;
+        }
+        Some(LineData::Ontology(OntologyData {
+            personas: Some(self.personas.values().cloned().collect()),
+            persona_ontologies: Some(self.ontologies.values().cloned().collect()),
+            extra: Default::default(),
+        }))
+    }
+
+    /// Writes the dataset in dependency order (ontology, world objects by kind, annotations,
+    /// videos, other lines, metadata), in the export mode and with the filters of `opts`.
+    pub fn write<W: Write>(&self, out: W, opts: ExportOptions) -> Result<(W, ExportStats)> {
+        let mut ex = Exporter::new(out, opts);
+        if let Some(o) = self.ontology_line() {
+            ex.record(&o)?;
+        }
+        let kinds = [
+            ObjectKind::Entity,
+            ObjectKind::Event,
+            ObjectKind::Time,
+            ObjectKind::EntityCollection,
+            ObjectKind::EventCollection,
+            ObjectKind::TimeCollection,
+            ObjectKind::Relation,
+        ];
+        for kind in kinds {
+            for obj in self
+                .objects
+                .values()
+                .filter(|o| object_kind(o) == Some(kind))
+            {
+                ex.record(obj)?;
+            }
+        }
+        for a in self.annotations.values() {
+            ex.annotation(a)?;
+        }
+        for v in self.videos.values() {
+            ex.record(&LineData::Video(v.clone()))?;
+        }
+        for o in &self.other {
+            ex.record(o)?;
+        }
+        ex.finish()
+    }
+
+    /// What conflict detection needs to know of this dataset.
+    pub fn snapshot(&self, policy: KeyframePolicy) -> Snapshot {
+        let mut s = Snapshot::new();
+        for id in self.personas.keys() {
+            s.add_persona(id.clone());
+        }
+        for id in self.videos.keys() {
+            s.add_video(id.clone());
+        }
+        for (id, o) in &self.objects {
+            if let Some(kind) = object_kind(o) {
+                s.add_object(id.clone(), kind);
+            }
+        }
+        for a in self.annotations.values() {
+            s.add_annotation(AnnotationSummary::of(a, policy));
+        }
+        s
+    }
+}

@@ -1,0 +1,42 @@
+//! Import: preview (validation and conflict detection against a snapshot of what exists),
+//! options and per-conflict resolution, keyframe merging, and application to a dataset.
+//!
+//! ```
+//! use fovea_core::import::{Dataset, ImportOptions, PreviewOptions, Previewer, apply};
+//! use fovea_core::jsonl::Reader;
+//! let file = r#"{"type":"video","data":{"id":"v1"}}
+//! {"type":"annotation","data":{"id":"a1","videoId":"v1","annotationType":"type","personaId":"p","typeId":"t","typeCategory":"entity","boundingBoxSequence":{"boxes":[{"x":1,"y":2,"width":3,"height":4,"frameNumber":0}]}}}"#;
+//! let mut store = Dataset::new();
+//! let snapshot = store.snapshot(Default::default());
+//! let mut preview = Previewer::new(&snapshot, PreviewOptions::default());
+//! let checked: Vec<_> = Reader::new(file.as_bytes()).map(|r| preview.add(r.unwrap())).collect();
+//! let preview = preview.finish();
+//! // The persona "p" exists nowhere: a missing dependency, skipped by default.
+//! assert_eq!(preview.conflicts[0].details, "Persona p does not exist");
+//! let options = ImportOptions::from_json(r#"{"conflictResolution":{"missingDependencies":"create-placeholder"}}"#).unwrap();
+//! let result = apply(&mut store, checked, &preview, &options, Default::default()).unwrap();
+//! assert!(result.success);
+//! assert_eq!(result.summary.imported_items.annotations, 1);
+//! assert!(store.personas.contains_key("p"));
+//! ```
+
+mod apply;
+mod conflict;
+mod dataset;
+mod merge;
+mod options;
+mod preview;
+mod snapshot;
+
+pub use apply::{ImportMessage, ImportResult, ImportSummary, ImportedItems, SkippedItems, apply};
+pub use conflict::{Conflict, ConflictKind, FrameRange};
+pub use dataset::{Dataset, object_kind};
+pub use merge::{Side, merge_keyframes};
+pub use options::{
+    ConflictChoice, ConflictResolution, DuplicateIdStrategy, ImportOptions, InterpolationStrategy,
+    MissingDependencyStrategy, ObjectScope, OverlapStrategy, PersonaStrategy, Scope,
+    SequenceResolution, SequenceStrategy, TransactionOptions, ValidationOptions,
+    WorldObjectStrategy,
+};
+pub use preview::{Checked, LineProblem, Preview, PreviewCounts, PreviewOptions, Previewer};
+pub use snapshot::{AnnotationSummary, Existing, ObjectKind, Owner, Snapshot};

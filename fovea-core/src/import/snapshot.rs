@@ -1,0 +1,206 @@
+//! What exists, as conflict detection needs it: an [`Existing`] trait that stores implement,
+//! and [`Snapshot`], an in-memory implementation built from a dataset or filled by a store
+//! with a few queries.
+
+use crate::model::{Annotation, Frame, KeyframePolicy};
+use std::collections::{HashMap, HashSet};
+
+/// What an annotation belongs to, for overlap detection: a persona's type, or a world object.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Owner {
+    /// A type annotation: persona and type.
+    Type {
+        /// The persona.
+        persona_id: String,
+        /// The type.
+        type_id: String,
+    },
+    /// An object annotation: its first link (`entity`, `event`, `time`, `location`,
+    /// `collection`) and the linked id.
+    Object {
+        /// Kind of the link.
+        link: &'static str,
+        /// The linked id.
+        id: String,
+    },
+}
+
+impl Owner {
+    /// The owner of an annotation, when it has one.
+    pub fn of(a: &Annotation) -> Option<Owner> {
+        if a.is_object() {
+            let (link, id) = a.linked_ids().next()?;
+            Some(Owner::Object {
+                link,
+                id: id.to_owned(),
+            })
+        } else {
+            Some(Owner::Type {
+                persona_id: a.persona_id.clone()?,
+                type_id: a.type_id.clone()?,
+            })
+        }
+    }
+}
+
+/// What conflict detection needs to know about an annotation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnnotationSummary {
+    /// Id.
+    pub id: String,
+    /// Video.
+    pub video_id: String,
+    /// Persona/type or linked object.
+    pub owner: Option<Owner>,
+    /// First and last keyframe.
+    pub span: Option<(Frame, Frame)>,
+    /// Consecutive keyframe pairs with the mode that governs each (`linear` without a segment).
+    pub pairs: Vec<(Frame, Frame, String)>,
+}
+
+impl AnnotationSummary {
+    /// Summarises an annotation. O(K log K + S).
+    pub fn of(a: &Annotation, policy: KeyframePolicy) -> Self {
+        let seq = &a.bounding_box_sequence;
+        let keys = seq.sorted_keyframes(policy);
+        let pairs = keys
+            .windows(2)
+            .map(|w| {
+                let (s, e) = (w[0].frame_number, w[1].frame_number);
+                let kind = crate::interp::segment_for(&seq.interpolation_segments, s, e)
+                    .map_or("linear", |i| seq.interpolation_segments[i].kind.as_str());
+                (s, e, kind.to_owned())
+            })
+            .collect();
+        AnnotationSummary {
+            id: a.id.clone(),
+            video_id: a.video_id.clone(),
+            owner: Owner::of(a),
+            span: seq.span(policy),
+            pairs,
+        }
+    }
+}
+
+/// The kinds of world object (and videos) an id can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ObjectKind {
+    /// An entity or location.
+    Entity,
+    /// An event.
+    Event,
+    /// A time.
+    Time,
+    /// An entity collection.
+    EntityCollection,
+    /// An event collection.
+    EventCollection,
+    /// A time collection.
+    TimeCollection,
+    /// A relation.
+    Relation,
+}
+
+impl ObjectKind {
+    /// Human name, as in messages (`entity`, `eventCollection`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ObjectKind::Entity => "entity",
+            ObjectKind::Event => "event",
+            ObjectKind::Time => "time",
+            ObjectKind::EntityCollection => "entityCollection",
+            ObjectKind::EventCollection => "eventCollection",
+            ObjectKind::TimeCollection => "timeCollection",
+            ObjectKind::Relation => "relation",
+        }
+    }
+}
+
+/// What exists in a store, as far as conflict detection asks.
+pub trait Existing {
+    /// Whether a persona with this id exists.
+    fn has_persona(&self, id: &str) -> bool;
+    /// Whether a video with this id exists.
+    fn has_video(&self, id: &str) -> bool;
+    /// The kind of the world object with this id, if one exists.
+    fn object_kind(&self, id: &str) -> Option<ObjectKind>;
+    /// The annotation with this id, if one exists.
+    fn annotation(&self, id: &str) -> Option<AnnotationSummary>;
+    /// The annotations of `owner` on `video_id`.
+    fn annotations_of(&self, video_id: &str, owner: &Owner) -> Vec<AnnotationSummary>;
+}
+
+/// An in-memory [`Existing`].
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    personas: HashSet<String>,
+    videos: HashSet<String>,
+    objects: HashMap<String, ObjectKind>,
+    annotations: HashMap<String, AnnotationSummary>,
+    by_owner: HashMap<(String, Owner), Vec<String>>,
+}
+
+impl Snapshot {
+    /// An empty snapshot (importing into an empty store).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records a persona.
+    pub fn add_persona(&mut self, id: impl Into<String>) {
+        self.personas.insert(id.into());
+    }
+
+    /// Records a video.
+    pub fn add_video(&mut self, id: impl Into<String>) {
+        self.videos.insert(id.into());
+    }
+
+    /// Records a world object.
+    pub fn add_object(&mut self, id: impl Into<String>, kind: ObjectKind) {
+        self.objects.insert(id.into(), kind);
+    }
+
+    /// Records an annotation.
+    pub fn add_annotation(&mut self, summary: AnnotationSummary) {
+        if let Some(owner) = &summary.owner {
+            self.by_owner
+                .entry((summary.video_id.clone(), owner.clone()))
+                .or_default()
+                .push(summary.id.clone());
+        }
+        self.annotations.insert(summary.id.clone(), summary);
+    }
+
+    /// Number of annotations recorded.
+    pub fn annotation_count(&self) -> usize {
+        self.annotations.len()
+    }
+}
+
+impl Existing for Snapshot {
+    fn has_persona(&self, id: &str) -> bool {
+        self.personas.contains(id)
+    }
+
+    fn has_video(&self, id: &str) -> bool {
+        self.videos.contains(id)
+    }
+
+    fn object_kind(&self, id: &str) -> Option<ObjectKind> {
+        self.objects.get(id).copied()
+    }
+
+    fn annotation(&self, id: &str) -> Option<AnnotationSummary> {
+        self.annotations.get(id).cloned()
+    }
+
+    fn annotations_of(&self, video_id: &str, owner: &Owner) -> Vec<AnnotationSummary> {
+        self.by_owner
+            .get(&(video_id.to_owned(), owner.clone()))
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.annotations.get(id).cloned())
+            .collect()
+    }
+}

@@ -9,9 +9,11 @@
 //!   the file (references may point forward: videos follow annotations in export order);
 //! * `id-conflict` — an id already used earlier in the file, or by another kind of object;
 //! * `duplicate-sequence` — an annotation id exists;
-//! * `overlapping-frames` — another annotation of the same owner (persona and type, or linked
-//!   object) on the same video, in the store or earlier in the file, has a keyframe span that
-//!   overlaps this one's (the conflict's `frameRange` is the overlap);
+//! * `overlapping-frames` — another annotation of the same owner on the same video, in the
+//!   store or earlier in the file, has a keyframe span that overlaps this one's (the conflict's
+//!   `frameRange` is the overlap). The owner is the linked world object of an object
+//!   annotation, or persona, type and `trackId` of a type annotation ([`Owner`]: untracked
+//!   annotations of one type may overlap — two cars at once);
 //! * `interpolation-conflict` — a keyframe pair of a duplicate sequence has a different mode
 //!   in the store (one conflict per pair).
 

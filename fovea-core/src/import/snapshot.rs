@@ -5,15 +5,22 @@
 use crate::model::{Annotation, Frame, KeyframePolicy};
 use std::collections::{HashMap, HashSet};
 
-/// What an annotation belongs to, for overlap detection: a persona's type, or a world object.
+/// What an annotation belongs to, for overlap detection: one tracked thing of a persona's type,
+/// or a world object.
+///
+/// Several type annotations of one type overlapping on a video are normal (two cars at once),
+/// so a type annotation has an owner only when it carries a `trackId`: two annotations of the
+/// same persona, type and track on one video describe the same thing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Owner {
-    /// A type annotation: persona and type.
+    /// A tracked type annotation: persona, type and track.
     Type {
         /// The persona.
         persona_id: String,
         /// The type.
         type_id: String,
+        /// The track id (as JSON text: `7` and `"7"` differ).
+        track: String,
     },
     /// An object annotation: its first link (`entity`, `event`, `time`, `location`,
     /// `collection`) and the linked id.
@@ -38,6 +45,7 @@ impl Owner {
             Some(Owner::Type {
                 persona_id: a.persona_id.clone()?,
                 type_id: a.type_id.clone()?,
+                track: a.bounding_box_sequence.track_id.as_ref()?.to_string(),
             })
         }
     }

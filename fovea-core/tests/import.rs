@@ -1,0 +1,226 @@
+//! Import scenarios (`testdata/import/scenarios.json`): FOVEA's TV-20 scenarios restated with
+//! fovea's semantics, and every strategy FOVEA leaves unimplemented.
+
+use fovea_core::import::{Dataset, ImportOptions, PreviewOptions, Previewer, apply};
+use fovea_core::jsonl::{LineData, Reader};
+use fovea_core::model::KeyframePolicy;
+use serde_json::Value;
+use std::path::PathBuf;
+
+fn fixture() -> Value {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testdata/import/scenarios.json");
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn jsonl(lines: &Value) -> String {
+    lines
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+fn frames(ds: &Dataset, id: &str) -> Vec<u64> {
+    ds.annotations[id]
+        .bounding_box_sequence
+        .boxes
+        .iter()
+        .map(|b| u64::from(b.frame_number))
+        .collect()
+}
+
+#[test]
+fn scenarios() {
+    let fx = fixture();
+    let (existing, errors) = Dataset::read(Reader::new(jsonl(&fx["existing"]).as_bytes()));
+    assert!(errors.is_empty(), "{errors:?}");
+    let policy = KeyframePolicy::default();
+    for s in fx["scenarios"].as_array().unwrap() {
+        let name = s["name"].as_str().unwrap();
+        let want = &s["expect"];
+        let mut ds = existing.clone();
+        let snapshot = ds.snapshot(policy);
+        let mut previewer = Previewer::new(&snapshot, PreviewOptions::default());
+        let text = jsonl(&s["lines"]);
+        let checked: Vec<_> = Reader::new(text.as_bytes())
+            .map(|r| previewer.add(r.unwrap()))
+            .collect();
+        let preview = previewer.finish();
+        let options = ImportOptions::from_value(s["options"].clone()).unwrap();
+        let result = apply(&mut ds, checked, &preview, &options, policy).unwrap();
+        let ctx = format!("{name}: {}", serde_json::to_string_pretty(&result).unwrap());
+        assert_eq!(result.success, want["success"].as_bool().unwrap(), "{ctx}");
+        assert_eq!(
+            result.committed,
+            want["committed"].as_bool().unwrap(),
+            "{ctx}"
+        );
+        let items = &result.summary.imported_items;
+        assert_eq!(
+            items.annotations,
+            want["imported"].as_u64().unwrap(),
+            "{ctx}"
+        );
+        let skipped = &result.summary.skipped_items;
+        assert_eq!(
+            skipped.annotations,
+            want["skippedAnnotations"].as_u64().unwrap_or(0),
+            "{ctx}"
+        );
+        assert_eq!(
+            skipped.world_objects,
+            want["skippedWorld"].as_u64().unwrap_or(0),
+            "{ctx}"
+        );
+        assert_eq!(
+            items.placeholders,
+            want["placeholders"].as_u64().unwrap_or(0),
+            "{ctx}"
+        );
+        let conflicts: Vec<Value> = result
+            .conflicts
+            .iter()
+            .map(|c| serde_json::json!([c.kind.as_str(), c.line, c.resolution]))
+            .collect();
+        assert_eq!(Value::from(conflicts), want["conflicts"], "{ctx}");
+        if !result.committed {
+            assert_eq!(
+                ds, existing,
+                "{name}: a failed atomic import changes nothing"
+            );
+            assert_eq!(
+                items.annotations + items.personas + items.entities,
+                0,
+                "{name}: honest counters"
+            );
+        }
+        if let Some(after) = want.get("after") {
+            let ids: Vec<&str> = ds.annotations.keys().map(String::as_str).collect();
+            assert_eq!(Value::from(ids), *after, "{ctx}");
+        }
+        if let Some(n) = want.get("afterCount") {
+            assert_eq!(ds.annotations.len() as u64, n.as_u64().unwrap(), "{ctx}");
+        }
+        for (id, fs) in want
+            .get("keyframes")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            assert_eq!(
+                Value::from(frames(&ds, id)),
+                *fs,
+                "{name}: keyframes of {id}"
+            );
+        }
+        for (id, segs) in want
+            .get("segments")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            let got: Vec<Value> = ds.annotations[id]
+                .bounding_box_sequence
+                .interpolation_segments
+                .iter()
+                .map(|s| serde_json::json!([s.start_frame, s.end_frame, s.kind.as_str()]))
+                .collect();
+            assert_eq!(Value::from(got), *segs, "{name}: segments of {id}");
+        }
+        for (id, hidden) in want
+            .get("hidden")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            let got: Vec<Value> = ds.annotations[id]
+                .bounding_box_sequence
+                .visibility_ranges
+                .iter()
+                .filter(|r| !r.visible)
+                .map(|r| serde_json::json!([r.start_frame, r.end_frame]))
+                .collect();
+            assert_eq!(Value::from(got), *hidden, "{name}: hidden ranges of {id}");
+        }
+        if let Some(videos) = want.get("videos") {
+            let ids: Vec<&str> = ds.videos.keys().map(String::as_str).collect();
+            assert_eq!(Value::from(ids), *videos, "{ctx}");
+        }
+        if let Some(n) = want.get("personaCount") {
+            assert_eq!(ds.personas.len() as u64, n.as_u64().unwrap(), "{ctx}");
+        }
+        if let Some(id) = want.get("renamedAnnotation").and_then(Value::as_str) {
+            let persona = ds.annotations[id].persona_id.clone().unwrap();
+            assert_ne!(
+                persona, "p-1",
+                "{name}: the reference follows the renamed persona"
+            );
+            assert!(ds.personas.contains_key(&persona), "{name}");
+            assert!(
+                ds.personas[&persona]
+                    .name
+                    .as_deref()
+                    .unwrap()
+                    .ends_with("(imported)")
+            );
+        }
+        for (id, n) in want
+            .get("entityAssignments")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            let LineData::Entity(e) = &ds.objects[id] else {
+                panic!("{name}: {id} is no entity")
+            };
+            assert_eq!(
+                e.type_assignments.as_ref().map_or(0, Vec::len) as u64,
+                n.as_u64().unwrap(),
+                "{name}"
+            );
+        }
+        for (key, list) in [
+            ("errorTypes", &result.errors),
+            ("warningTypes", &result.warnings),
+        ] {
+            if let Some(types) = want.get(key) {
+                let got: Vec<&str> = list.iter().map(|m| m.kind).collect();
+                assert_eq!(Value::from(got), *types, "{ctx}");
+            }
+        }
+    }
+}
+
+#[test]
+fn the_preview_reports_fovea_s_counts_and_warnings() {
+    let fx = fixture();
+    let (existing, _) = Dataset::read(Reader::new(jsonl(&fx["existing"]).as_bytes()));
+    let snapshot = existing.snapshot(KeyframePolicy::default());
+    let text = "{\"type\":\"annotation\",\"data\":{\"id\":\"a\",\"videoId\":\"vid-1\",\"personaId\":\"p-1\",\"typeId\":\"t\",\"typeCategory\":\"entity\",\"boundingBoxSequence\":{\"boxes\":[{\"x\":0,\"y\":0,\"width\":0,\"height\":1,\"frameNumber\":0}]}}}\n\n{oops\n";
+    let mut p = Previewer::new(&snapshot, PreviewOptions::default());
+    for item in Reader::new(text.as_bytes()) {
+        match item {
+            Ok(r) => {
+                p.add(r);
+            }
+            Err(e) => p.unreadable(&e),
+        }
+    }
+    let preview = p.finish();
+    assert_eq!(preview.counts.annotations, 1);
+    assert_eq!(preview.counts.total_keyframes, 1);
+    assert_eq!(preview.counts.single_keyframe_sequences, 1);
+    assert_eq!(preview.counts.invalid_lines, 1);
+    assert_eq!(preview.errors.len(), 1);
+    assert_eq!(
+        (preview.errors[0].line, preview.errors[0].code),
+        (3, "invalid-json")
+    );
+    assert!(
+        preview.warnings[0].starts_with("Line 1: "),
+        "{:?}",
+        preview.warnings
+    );
+    assert_eq!(preview.issues[0].code, "invalid-box-size");
+}

@@ -236,3 +236,65 @@ where
     let (out, stats) = exporter.finish()?;
     Ok((out, stats, errors))
 }
+
+/// What a JSON Lines file holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FileStats {
+    /// Records per line type.
+    pub lines: BTreeMap<String, u64>,
+    /// Annotation records.
+    pub annotations: u64,
+    /// Keyframes in them.
+    pub keyframes: u64,
+    /// Frames an interpolated export would write for them (visible frames).
+    pub frames: u64,
+    /// Interpolated frames among those.
+    pub interpolated_frames: u64,
+    /// Annotations with exactly one keyframe.
+    pub single_keyframe_sequences: u64,
+    /// Annotations whose sequence cannot be read (invalid frames, missing fields).
+    pub invalid_annotations: u64,
+    /// Lines that could not be read.
+    pub unreadable_lines: u64,
+    /// Bytes read.
+    pub bytes: u64,
+}
+
+/// Counts what a JSON Lines source holds, streaming.
+///
+/// ```
+/// let text = "{\"type\":\"annotation\",\"data\":{\"id\":\"a\",\"videoId\":\"v\",\"boundingBoxSequence\":{\"boxes\":[{\"x\":0,\"y\":0,\"width\":1,\"height\":1,\"frameNumber\":0},{\"x\":0,\"y\":0,\"width\":1,\"height\":1,\"frameNumber\":9}]}}}\n";
+/// let stats = fovea_core::jsonl::stats_reader(fovea_core::jsonl::Reader::new(text.as_bytes()), Default::default());
+/// assert_eq!((stats.annotations, stats.keyframes, stats.frames, stats.interpolated_frames), (1, 2, 10, 8));
+/// ```
+pub fn stats_reader<R: std::io::BufRead>(
+    mut reader: super::Reader<R>,
+    policy: crate::model::KeyframePolicy,
+) -> FileStats {
+    let mut s = FileStats::default();
+    for item in reader.by_ref() {
+        let Ok(rec) = item else {
+            s.unreadable_lines += 1;
+            continue;
+        };
+        *s.lines
+            .entry(rec.data.kind().as_str().to_owned())
+            .or_default() += 1;
+        if let LineData::Annotation(a) = rec.data {
+            s.annotations += 1;
+            match a.into_annotation() {
+                Ok(a) => {
+                    let c = a.bounding_box_sequence.counters(policy);
+                    s.keyframes += c.keyframe_count as u64;
+                    s.frames += c.total_frames as u64;
+                    s.interpolated_frames += c.interpolated_frame_count as u64;
+                    s.single_keyframe_sequences += u64::from(c.keyframe_count == 1);
+                }
+                Err(_) => s.invalid_annotations += 1,
+            }
+        }
+    }
+    s.bytes = reader.bytes_read();
+    s
+}

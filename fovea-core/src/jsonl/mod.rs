@@ -7,7 +7,8 @@ mod read;
 mod write;
 
 pub use export::{
-    EXPORT_VERSION, ExportOptions, ExportStats, Exporter, GROUPS, export_stream, group_of,
+    EXPORT_VERSION, ExportOptions, ExportStats, Exporter, FileStats, GROUPS, export_stream,
+    group_of, stats_reader,
 };
 pub use line::{AnnotationRecord, LineData, LineKind};
 pub use read::{LineNumbering, ReadOptions, Reader, Record};

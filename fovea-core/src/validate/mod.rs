@@ -152,3 +152,81 @@ impl Sink {
 pub(crate) fn js(value: f64) -> String {
     crate::json::NumberBuffer::new().format(value).to_owned()
 }
+
+/// The validation report of a whole file.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    /// No errors and no unreadable lines.
+    pub valid: bool,
+    /// Records read.
+    pub lines: u64,
+    /// Lines with at least one error (unreadable lines included).
+    pub invalid_lines: u64,
+    /// Errors (up to the cap), unreadable lines included (as errors with their read codes).
+    pub errors: Vec<Issue>,
+    /// Warnings (up to the cap).
+    pub warnings: Vec<Issue>,
+    /// Issues left out beyond the cap.
+    pub truncated: u64,
+}
+
+/// Validates every record of a JSON Lines source, streaming; lists up to `max_issues` issues
+/// and counts the rest.
+///
+/// ```
+/// use fovea_core::jsonl::Reader;
+/// use fovea_core::validate::{validate_reader, ValidateOptions};
+/// let report = validate_reader(Reader::new(&b"{bad\n{\"type\":\"video\",\"data\":{}}\n"[..]), &ValidateOptions::default(), &Default::default(), 100);
+/// assert!(!report.valid);
+/// assert_eq!(report.errors.iter().map(|i| (i.line, i.code)).collect::<Vec<_>>(),
+///            vec![(1, "invalid-json"), (2, "missing-field")]);
+/// ```
+pub fn validate_reader<R: std::io::BufRead>(
+    reader: crate::jsonl::Reader<R>,
+    opts: &ValidateOptions,
+    videos: &VideoSizes,
+    max_issues: usize,
+) -> Report {
+    let mut report = Report::default();
+    let keep = |report: &mut Report, issue: Issue| {
+        if report.errors.len() + report.warnings.len() >= max_issues {
+            report.truncated += 1;
+        } else if issue.severity == Severity::Error {
+            report.errors.push(issue);
+        } else {
+            report.warnings.push(issue);
+        }
+    };
+    for item in reader {
+        report.lines += 1;
+        match item {
+            Ok(record) => {
+                let issues = validate_record(&record, opts, videos);
+                if issues.iter().any(|i| i.severity == Severity::Error) {
+                    report.invalid_lines += 1;
+                }
+                for i in issues {
+                    keep(&mut report, i);
+                }
+            }
+            Err(e) => {
+                report.invalid_lines += 1;
+                let message = match &e {
+                    crate::Error::AtLine { error, .. } => error.to_string(),
+                    other => other.to_string(),
+                };
+                let issue = Issue {
+                    line: e.line().unwrap_or(0),
+                    severity: Severity::Error,
+                    code: e.code(),
+                    message,
+                    path: e.path().map(str::to_owned),
+                };
+                keep(&mut report, issue);
+            }
+        }
+    }
+    report.valid = report.invalid_lines == 0;
+    report
+}

@@ -11,6 +11,8 @@ pub enum Failure {
     Usage(String),
     /// Reading or writing failed (exit status 2).
     Io(String, std::io::Error),
+    /// The command already reported why (on stdout and stderr); only the exit status is left.
+    Silent(u8),
 }
 
 impl Failure {
@@ -19,6 +21,7 @@ impl Failure {
         match self {
             Failure::Invalid(_) => 1,
             Failure::Usage(_) | Failure::Io(..) => 2,
+            Failure::Silent(code) => *code,
         }
     }
 }
@@ -29,6 +32,7 @@ impl fmt::Display for Failure {
             Failure::Invalid(e) => write!(f, "error[{}]: {e}", e.code()),
             Failure::Usage(m) => write!(f, "usage: {m}"),
             Failure::Io(what, e) => write!(f, "{what}: {e}"),
+            Failure::Silent(code) => write!(f, "exit status {code}"),
         }
     }
 }

@@ -5,8 +5,10 @@
 //! work, 2 for usage or I/O errors.
 
 mod demo;
+mod exchange;
 mod failure;
 mod interpolate;
+mod progress;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -24,6 +26,16 @@ enum Command {
     /// Interpolate a sequence, an annotation or an `annotation` JSON Lines record: print every
     /// visible frame as a JSON array of boxes, or with --frame the box at one frame (or null).
     Interpolate(interpolate::Args),
+    /// Validate a JSON Lines file: a JSON report on stdout, exit 1 when invalid.
+    Validate(exchange::ValidateArgs),
+    /// Count what a JSON Lines file holds.
+    Stats(exchange::StatsArgs),
+    /// Re-export a JSON Lines file in dependency order: keyframes only or every frame, filtered.
+    Export(exchange::ExportArgs),
+    /// Preview importing a file into an existing dataset: counts, issues, conflicts.
+    Preview(exchange::PreviewArgs),
+    /// Import a file into a JSON Lines dataset (the file store) and write the result.
+    Merge(exchange::MergeArgs),
     /// Walk through fovea's main job on the embedded defaults.
     Demo,
 }
@@ -32,10 +44,16 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Interpolate(args) => interpolate::run(&args),
+        Command::Validate(args) => exchange::validate(&args),
+        Command::Stats(args) => exchange::stats(&args),
+        Command::Export(args) => exchange::export(&args),
+        Command::Preview(args) => exchange::preview(&args),
+        Command::Merge(args) => exchange::merge(&args),
         Command::Demo => demo::run(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(failure::Failure::Silent(code)) => ExitCode::from(code),
         Err(failure) => {
             eprintln!("fovea: {failure}");
             ExitCode::from(failure.exit_code())

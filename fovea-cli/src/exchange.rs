@@ -1,0 +1,355 @@
+//! The JSON Lines commands: `validate`, `stats`, `export`, `preview`, `merge`.
+
+use crate::failure::{Failure, Outcome};
+use crate::progress;
+use fovea_core::import::{Dataset, ImportOptions, PreviewOptions, import_reader, preview_reader};
+use fovea_core::interp::{InterpOptions, Profile};
+use fovea_core::jsonl::{ExportMode, ExportOptions, Reader, export_stream, stats_reader};
+use fovea_core::model::KeyframePolicy;
+use fovea_core::validate::{ValidateOptions, validate_reader};
+use serde::Serialize;
+use std::collections::HashSet;
+use std::fs::File;
+use std::io::{self, BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+type FileReader = Reader<BufReader<progress::Progress<File>>>;
+
+fn open(path: &Path, label: &str) -> Result<FileReader, Failure> {
+    let file = progress::open(path, label)
+        .map_err(|e| Failure::Io(format!("cannot read {}", path.display()), e))?;
+    Ok(Reader::new(BufReader::with_capacity(1 << 16, file)))
+}
+
+fn profile(name: &str) -> Result<Profile, Failure> {
+    Profile::parse(name).map_err(|e| Failure::Usage(e.to_string()))
+}
+
+/// Prints `value` as JSON on stdout.
+fn print_json<T: Serialize>(value: &T) -> Outcome {
+    let mut out = io::stdout().lock();
+    fovea_core::json::to_writer(&mut out, value)
+        .and_then(|()| out.write_all(b"\n"))
+        .map_err(|e| Failure::Io("cannot write standard output".into(), e))
+}
+
+/// Writes through a temporary file in the destination's folder, renamed into place at the end,
+/// so that a failure never leaves a half-written file.
+fn write_atomically<T>(
+    dest: &Path,
+    write: impl FnOnce(BufWriter<File>) -> Result<(BufWriter<File>, T), Failure>,
+) -> Result<T, Failure> {
+    let dir = dest
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = dest
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let io_err = |what: &str, e| Failure::Io(format!("{what} {}", dest.display()), e);
+    let file = File::create(&tmp).map_err(|e| io_err("cannot create", e))?;
+    let outcome = write(BufWriter::with_capacity(1 << 16, file)).and_then(|(w, t)| {
+        let file = w
+            .into_inner()
+            .map_err(|e| io_err("cannot write", e.into_error()))?;
+        file.sync_all().map_err(|e| io_err("cannot write", e))?;
+        Ok(t)
+    });
+    match outcome {
+        Ok(t) => {
+            std::fs::rename(&tmp, dest).map_err(|e| io_err("cannot write", e))?;
+            Ok(t)
+        }
+        Err(e) => {
+            // The temporary file is ours; removing it is best effort.
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
+    }
+}
+
+/// Arguments of `fovea validate`.
+#[derive(clap::Args)]
+pub struct ValidateArgs {
+    /// The JSON Lines file.
+    file: PathBuf,
+    /// `default` (fovea's rules) or `fovea` (FOVEA's validator and messages).
+    #[arg(long, default_value = "default")]
+    profile: String,
+    /// Most issues listed (the rest are counted).
+    #[arg(long, default_value_t = 1000)]
+    max_issues: usize,
+}
+
+/// `fovea validate FILE`: the report as JSON; exit 1 when the file is invalid.
+pub fn validate(args: &ValidateArgs) -> Outcome {
+    let opts = ValidateOptions {
+        profile: profile(&args.profile)?,
+        ..Default::default()
+    };
+    let report = validate_reader(
+        open(&args.file, "validating")?,
+        &opts,
+        &Default::default(),
+        args.max_issues,
+    );
+    print_json(&report)?;
+    eprintln!(
+        "{}: {} lines, {} invalid, {} errors and {} warnings listed",
+        args.file.display(),
+        report.lines,
+        report.invalid_lines,
+        report.errors.len(),
+        report.warnings.len()
+    );
+    if report.valid {
+        Ok(())
+    } else {
+        Err(Failure::Silent(1))
+    }
+}
+
+/// Arguments of `fovea stats`.
+#[derive(clap::Args)]
+pub struct StatsArgs {
+    /// The JSON Lines file.
+    file: PathBuf,
+}
+
+/// `fovea stats FILE`: what the file holds, as JSON.
+pub fn stats(args: &StatsArgs) -> Outcome {
+    print_json(&stats_reader(
+        open(&args.file, "reading")?,
+        KeyframePolicy::default(),
+    ))
+}
+
+/// Arguments of `fovea export`.
+#[derive(clap::Args)]
+pub struct ExportArgs {
+    /// The JSON Lines file to export (re-export) in dependency order.
+    input: PathBuf,
+    /// `keyframes` (compact) or `interpolated` (every visible frame).
+    #[arg(long, default_value = "keyframes")]
+    mode: String,
+    /// Keep only annotations typed by these personas.
+    #[arg(long = "persona", value_name = "ID")]
+    personas: Vec<String>,
+    /// Keep only annotations on these videos.
+    #[arg(long = "video", value_name = "ID")]
+    videos: Vec<String>,
+    /// Keep only annotations of these kinds (`type`, `object`).
+    #[arg(long = "type", value_name = "KIND")]
+    types: Vec<String>,
+    /// Interpolation profile (`default` or `fovea`).
+    #[arg(long, default_value = "default")]
+    profile: String,
+    /// The metadata line's `exportDate` (default: now).
+    #[arg(long)]
+    export_date: Option<String>,
+    /// Output file.
+    #[arg(short, long)]
+    output: PathBuf,
+}
+
+fn set(values: &[String]) -> Option<HashSet<String>> {
+    (!values.is_empty()).then(|| values.iter().cloned().collect())
+}
+
+/// `fovea export IN -o OUT`: streams the file into OUT (constant memory); prints the stats.
+pub fn export(args: &ExportArgs) -> Outcome {
+    for t in &args.types {
+        if t != "type" && t != "object" {
+            return Err(Failure::Usage(format!(
+                "--type must be `type` or `object`, not `{t}`"
+            )));
+        }
+    }
+    let opts = ExportOptions {
+        mode: ExportMode::parse(&args.mode).map_err(|e| Failure::Usage(e.to_string()))?,
+        interp: InterpOptions::with_profile(profile(&args.profile)?),
+        persona_ids: set(&args.personas),
+        video_ids: set(&args.videos),
+        annotation_types: set(&args.types),
+        export_date: args.export_date.clone(),
+        no_metadata: false,
+    };
+    let mut pass = 0;
+    let (stats, errors) = write_atomically(&args.output, |out| {
+        // The file is read once per export group (constant memory), each pass with its bar.
+        let open_pass = || {
+            pass += 1;
+            let label = format!("exporting, pass {pass}/{}", fovea_core::jsonl::GROUPS);
+            let file = progress::open(&args.input, &label).map_err(|e| fovea_core::Error::Io {
+                message: format!("{}: {e}", args.input.display()),
+            })?;
+            Ok(Reader::new(BufReader::with_capacity(1 << 16, file)))
+        };
+        let (out, stats, errors) = export_stream(open_pass, out, opts).map_err(Failure::Invalid)?;
+        Ok((out, (stats, errors)))
+    })?;
+    print_json(&stats)?;
+    for e in &errors {
+        eprintln!("fovea: skipped unreadable line: error[{}]: {e}", e.code());
+    }
+    eprintln!(
+        "exported {} annotations ({} keyframes, {} interpolated frames), {} bytes",
+        stats.annotation_count, stats.keyframe_count, stats.interpolated_frame_count, stats.bytes
+    );
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::Silent(1))
+    }
+}
+
+/// Arguments of `fovea preview`.
+#[derive(clap::Args)]
+pub struct PreviewArgs {
+    /// The existing dataset (JSON Lines); without it the store is empty.
+    #[arg(long)]
+    existing: Option<PathBuf>,
+    /// Validation profile.
+    #[arg(long, default_value = "default")]
+    profile: String,
+    /// The file to import.
+    input: PathBuf,
+}
+
+fn load(existing: Option<&PathBuf>) -> Result<Dataset, Failure> {
+    let Some(path) = existing else {
+        return Ok(Dataset::new());
+    };
+    let (ds, errors) = Dataset::read(open(path, "loading")?);
+    if let Some(e) = errors.first() {
+        return Err(Failure::Invalid(e.clone()));
+    }
+    Ok(ds)
+}
+
+fn preview_options(profile_name: &str) -> Result<PreviewOptions, Failure> {
+    Ok(PreviewOptions {
+        validate: ValidateOptions {
+            profile: profile(profile_name)?,
+            ..Default::default()
+        },
+        ..Default::default()
+    })
+}
+
+/// `fovea preview [--existing E] IN`: counts, issues and conflicts, as JSON. Nothing is written.
+pub fn preview(args: &PreviewArgs) -> Outcome {
+    let existing = load(args.existing.as_ref())?;
+    let snapshot = existing.snapshot(KeyframePolicy::default());
+    let p = preview_reader(
+        open(&args.input, "previewing")?,
+        &snapshot,
+        preview_options(&args.profile)?,
+    );
+    print_json(&p)?;
+    eprintln!(
+        "{} annotations, {} conflicts, {} invalid and {} unreadable lines",
+        p.counts.annotations,
+        p.conflicts.len(),
+        p.counts.invalid_lines,
+        p.counts.unreadable_lines
+    );
+    Ok(())
+}
+
+/// Arguments of `fovea merge`.
+#[derive(clap::Args)]
+pub struct MergeArgs {
+    /// The existing dataset (JSON Lines, the file store).
+    existing: PathBuf,
+    /// The file to import into it.
+    input: PathBuf,
+    /// Import options: JSON text, or `@FILE`.
+    #[arg(long)]
+    options: Option<String>,
+    /// Validation profile.
+    #[arg(long, default_value = "default")]
+    profile: String,
+    /// The metadata line's `exportDate` (default: now).
+    #[arg(long)]
+    export_date: Option<String>,
+    /// Output file (may be the existing file).
+    #[arg(short, long)]
+    output: PathBuf,
+}
+
+/// Reads `--options`: JSON text or `@FILE`.
+pub fn import_options(arg: Option<&str>) -> Result<ImportOptions, Failure> {
+    let Some(arg) = arg else {
+        return Ok(ImportOptions::default());
+    };
+    let text = match arg.strip_prefix('@') {
+        Some(path) => std::fs::read_to_string(path)
+            .map_err(|e| Failure::Io(format!("cannot read {path}"), e))?,
+        None => arg.to_owned(),
+    };
+    let options =
+        ImportOptions::from_json(&text).map_err(|e| Failure::Usage(format!("--options: {e}")))?;
+    options
+        .check()
+        .map_err(|e| Failure::Usage(format!("--options: {e}")))?;
+    Ok(options)
+}
+
+#[derive(Serialize)]
+struct MergeOutput<'a> {
+    preview: &'a fovea_core::import::Preview,
+    result: &'a fovea_core::import::ImportResult,
+    stats: Option<&'a fovea_core::jsonl::ExportStats>,
+}
+
+/// `fovea merge EXISTING IN -o OUT`: imports IN into the dataset EXISTING and writes it to OUT.
+/// Prints the preview, the result and the written stats; exit 1 when the import failed.
+pub fn merge(args: &MergeArgs) -> Outcome {
+    let options = import_options(args.options.as_deref())?;
+    let mut dataset = load(Some(&args.existing))?;
+    let reader = open(&args.input, "importing")?;
+    let (preview, result) = import_reader(
+        &mut dataset,
+        reader,
+        &options,
+        preview_options(&args.profile)?,
+    )
+    .map_err(Failure::Invalid)?;
+    let stats = if result.committed {
+        let opts = ExportOptions {
+            export_date: args.export_date.clone(),
+            ..Default::default()
+        };
+        Some(write_atomically(&args.output, |out| {
+            dataset.write(out, opts).map_err(Failure::Invalid)
+        })?)
+    } else {
+        None
+    };
+    print_json(&MergeOutput {
+        preview: &preview,
+        result: &result,
+        stats: stats.as_ref(),
+    })?;
+    let items = &result.summary.imported_items;
+    eprintln!(
+        "{}: {} annotations imported, {} skipped, {} conflicts, {} errors",
+        if result.success {
+            "imported"
+        } else {
+            "import failed"
+        },
+        items.annotations,
+        result.summary.skipped_items.annotations,
+        result.conflicts.len(),
+        result.errors.len()
+    );
+    if result.success {
+        Ok(())
+    } else {
+        Err(Failure::Silent(1))
+    }
+}

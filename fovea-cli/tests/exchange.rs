@@ -1,0 +1,246 @@
+//! The JSON Lines commands: validate, stats, export, preview, merge.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn testdata(rel: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../testdata")
+        .join(rel)
+}
+
+fn fovea(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_fovea"))
+        .args(args)
+        .output()
+        .expect("run fovea")
+}
+
+fn json(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+fn write_lines(path: &Path, lines: &Value) {
+    let text: String = lines
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(path, text).unwrap();
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("fovea-cli-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn scenarios() -> Value {
+    serde_json::from_str(&std::fs::read_to_string(testdata("import/scenarios.json")).unwrap())
+        .unwrap()
+}
+
+#[test]
+fn validate_reports_and_exits_1_when_invalid() {
+    let dir = scratch("validate");
+    let good = testdata("interp/container-ship.jsonl");
+    let out = fovea(&["validate", good.to_str().unwrap()]);
+    assert!(out.status.success());
+    assert_eq!(json(&out)["valid"], true);
+    // FOVEA's own validator rejects its own example (shared-boundary segments).
+    let out = fovea(&["validate", "--profile", "fovea", good.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let report = json(&out);
+    assert_eq!(
+        report["errors"][0]["message"],
+        "Overlapping interpolation segments: [0, 120] and [120, 240]"
+    );
+    let bad = dir.join("bad.jsonl");
+    std::fs::write(
+        &bad,
+        "{\"type\":\"video\",\"data\":{\"id\":\"v\"}}\n\n{oops\n",
+    )
+    .unwrap();
+    let out = fovea(&["validate", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let report = json(&out);
+    assert_eq!(report["errors"][0]["line"], 3);
+    assert_eq!(report["errors"][0]["code"], "invalid-json");
+    assert_eq!(
+        fovea(&["validate", "/no/such.jsonl"]).status.code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn export_both_modes_with_stats_and_filters() {
+    let dir = scratch("export");
+    let input = testdata("interp/container-ship.jsonl");
+    let keys = dir.join("keys.jsonl");
+    let full = dir.join("full.jsonl");
+    let date = "2025-01-01T00:00:00.000Z";
+    let a = json(&fovea(&[
+        "export",
+        input.to_str().unwrap(),
+        "--export-date",
+        date,
+        "-o",
+        keys.to_str().unwrap(),
+    ]));
+    let b = json(&fovea(&[
+        "export",
+        input.to_str().unwrap(),
+        "--mode",
+        "interpolated",
+        "--export-date",
+        date,
+        "-o",
+        full.to_str().unwrap(),
+    ]));
+    assert_eq!(
+        (
+            a["keyframeCount"].as_u64(),
+            a["interpolatedFrameCount"].as_u64()
+        ),
+        (Some(4), Some(0))
+    );
+    assert_eq!(
+        (
+            b["keyframeCount"].as_u64(),
+            b["interpolatedFrameCount"].as_u64()
+        ),
+        (Some(4), Some(357))
+    );
+    let full_text = std::fs::read_to_string(&full).unwrap();
+    assert_eq!(
+        b["bytes"].as_u64().unwrap() as usize,
+        full_text.len(),
+        "stats are exact"
+    );
+    let lines: Vec<Value> = full_text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        lines[0]["data"]["boundingBoxSequence"]["boxes"]
+            .as_array()
+            .unwrap()
+            .len(),
+        361
+    );
+    assert_eq!(lines.last().unwrap()["type"], "metadata");
+    assert_eq!(lines.last().unwrap()["data"]["interpolatedFrameCount"], 357);
+    // Filters.
+    let none = dir.join("none.jsonl");
+    let s = json(&fovea(&[
+        "export",
+        input.to_str().unwrap(),
+        "--type",
+        "object",
+        "-o",
+        none.to_str().unwrap(),
+    ]));
+    assert_eq!(
+        (s["annotationCount"].as_u64(), s["filteredOut"].as_u64()),
+        (Some(0), Some(1))
+    );
+    assert_eq!(
+        fovea(&[
+            "export",
+            input.to_str().unwrap(),
+            "--type",
+            "thing",
+            "-o",
+            none.to_str().unwrap()
+        ])
+        .status
+        .code(),
+        Some(2)
+    );
+    // The file statistics agree with what the interpolated export wrote.
+    let stats = json(&fovea(&["stats", input.to_str().unwrap()]));
+    assert_eq!(stats["frames"], 361);
+    assert_eq!(stats["interpolatedFrames"], 357);
+}
+
+#[test]
+fn preview_and_merge_follow_the_scenarios() {
+    let fx = scenarios();
+    let dir = scratch("merge");
+    let existing = dir.join("existing.jsonl");
+    write_lines(&existing, &fx["existing"]);
+    for s in fx["scenarios"].as_array().unwrap() {
+        let name = s["name"].as_str().unwrap();
+        let incoming = dir.join("incoming.jsonl");
+        write_lines(&incoming, &s["lines"]);
+        let out_path = dir.join("out.jsonl");
+        let _ = std::fs::remove_file(&out_path);
+        let options = s["options"].to_string();
+        let out = fovea(&[
+            "merge",
+            existing.to_str().unwrap(),
+            incoming.to_str().unwrap(),
+            "--options",
+            &options,
+            "-o",
+            out_path.to_str().unwrap(),
+        ]);
+        let v = json(&out);
+        let want = &s["expect"];
+        assert_eq!(v["result"]["success"], want["success"], "{name}");
+        assert_eq!(
+            out.status.success(),
+            want["success"].as_bool().unwrap(),
+            "{name}: exit status"
+        );
+        assert_eq!(
+            out_path.exists(),
+            want["committed"].as_bool().unwrap(),
+            "{name}: nothing written on failure"
+        );
+        assert_eq!(
+            v["result"]["summary"]["importedItems"]["annotations"], want["imported"],
+            "{name}"
+        );
+        if let Some(after) = want.get("after").filter(|_| out_path.exists()) {
+            let text = std::fs::read_to_string(&out_path).unwrap();
+            let ids: Vec<Value> = text
+                .lines()
+                .map(|l| serde_json::from_str::<Value>(l).unwrap())
+                .filter(|l| l["type"] == "annotation")
+                .map(|l| l["data"]["id"].clone())
+                .collect();
+            assert_eq!(Value::from(ids), *after, "{name}");
+        }
+        let preview = json(&fovea(&[
+            "preview",
+            "--existing",
+            existing.to_str().unwrap(),
+            incoming.to_str().unwrap(),
+        ]));
+        assert_eq!(
+            preview["conflicts"].as_array().unwrap().len(),
+            want["conflicts"].as_array().unwrap().len(),
+            "{name}"
+        );
+    }
+    let out = fovea(&[
+        "merge",
+        existing.to_str().unwrap(),
+        existing.to_str().unwrap(),
+        "--options",
+        "{\"bogus\":1}",
+        "-o",
+        "/tmp/x",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bogus"));
+}

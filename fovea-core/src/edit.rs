@@ -470,7 +470,9 @@ impl BoundingBoxSequence {
         Ok(visible)
     }
 
-    /// Splits every segment strictly containing `frame` into two copies (FOVEA's rule).
+    /// Splits every segment strictly containing `frame` into two copies (FOVEA's rule). Each
+    /// half is placed before any other segment on the same pair, so that a stray segment the new
+    /// keyframe happens to anchor cannot take over the split segment's motion.
     fn split_segments_at(&mut self, frame: Frame) {
         if !self
             .interpolation_segments
@@ -480,16 +482,33 @@ impl BoundingBoxSequence {
             return;
         }
         let old = std::mem::take(&mut self.interpolation_segments);
+        let mut halves = Vec::new();
         for s in old {
             if s.start_frame < frame && frame < s.end_frame {
                 let mut right = s.clone();
                 right.start_frame = frame;
                 let mut left = s;
                 left.end_frame = frame;
+                halves.push(self.interpolation_segments.len());
                 self.interpolation_segments.push(left);
+                halves.push(self.interpolation_segments.len());
                 self.interpolation_segments.push(right);
             } else {
                 self.interpolation_segments.push(s);
+            }
+        }
+        // Halves are visited in ascending position; moving one earlier shifts only positions
+        // before the later halves' targets, so their recorded positions stay right.
+        for &at in &halves {
+            let (start, end) = {
+                let h = &self.interpolation_segments[at];
+                (h.start_frame, h.end_frame)
+            };
+            if let Some(first) = segment_for(&self.interpolation_segments, start, end)
+                && first < at
+            {
+                let half = self.interpolation_segments.remove(at);
+                self.interpolation_segments.insert(first, half);
             }
         }
     }

@@ -9,36 +9,38 @@ use std::hint::black_box;
 
 const N: usize = 100_000;
 
-fn export(c: &mut Criterion) {
+fn export_mode(c: &mut Criterion, name: &str, mode: ExportMode) {
     let anns: Vec<_> = (0..N).map(|i| synth::annotation(i, 5)).collect();
     let opts = InterpOptions::default();
     let mut buf = Vec::with_capacity(200 << 20);
+    let mut w = Writer::new(&mut buf);
+    for a in &anns {
+        w.write_annotation(a, mode, &opts).unwrap();
+    }
+    let bytes = w.bytes();
+    println!("export {name}: {bytes} bytes");
     let mut g = c.benchmark_group("export_100k_x5");
     g.sample_size(10);
-    for (name, mode) in [
-        ("keyframes", ExportMode::Keyframes),
-        ("interpolated", ExportMode::Interpolated),
-    ] {
-        buf.clear();
-        let mut w = Writer::new(&mut buf);
-        for a in &anns {
-            w.write_annotation(a, mode, &opts).unwrap();
-        }
-        let bytes = w.bytes();
-        println!("{name}: {bytes} bytes");
-        g.throughput(Throughput::Bytes(bytes));
-        g.bench_function(name, |b| {
-            b.iter(|| {
-                buf.clear();
-                let mut w = Writer::new(&mut buf);
-                for a in &anns {
-                    w.write_annotation(a, mode, &opts).unwrap();
-                }
-                black_box(w.bytes())
-            })
-        });
-    }
+    g.throughput(Throughput::Bytes(bytes));
+    g.bench_function(name, |b| {
+        b.iter(|| {
+            buf.clear();
+            let mut w = Writer::new(&mut buf);
+            for a in &anns {
+                w.write_annotation(a, mode, &opts).unwrap();
+            }
+            black_box(w.bytes())
+        })
+    });
     g.finish();
+}
+
+fn export_keyframes(c: &mut Criterion) {
+    export_mode(c, "keyframes", ExportMode::Keyframes);
+}
+
+fn export_interpolated(c: &mut Criterion) {
+    export_mode(c, "interpolated", ExportMode::Interpolated);
 }
 
 fn read(c: &mut Criterion) {
@@ -71,5 +73,5 @@ fn read(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, export, read);
+criterion_group!(benches, export_keyframes, export_interpolated, read);
 criterion_main!(benches);

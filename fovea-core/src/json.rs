@@ -19,6 +19,9 @@ impl Formatter for JsFormatter {
         if value.fract() == 0.0 && value.abs() < 1e15 {
             return writer.write_all(itoa::Buffer::new().format(value as i64).as_bytes());
         }
+        if let Some((digits, len)) = short_decimal(value) {
+            return writer.write_all(&digits[..len]);
+        }
         if value.is_finite() {
             let mut ryu = ryu::Buffer::new();
             let text = ryu.format_finite(value);
@@ -32,6 +35,55 @@ impl Formatter for JsFormatter {
     fn write_f32<W: ?Sized + Write>(&mut self, writer: &mut W, value: f32) -> io::Result<()> {
         self.write_f64(writer, f64::from(value))
     }
+}
+
+/// The shortest decimal of `value` when it has one to three decimal places (sub-pixel
+/// coordinates, confidences) — the common case, written without the general algorithm.
+///
+/// If `k / 10^d` (with `k = round(value * 10^d)`) is exactly `value`, the decimal `k·10^-d` reads
+/// back as `value` (both are the double nearest to that decimal), and trying `d = 1, 2, 3` in
+/// order finds the fewest digits, which is what JavaScript prints. `|value| < 1e12` keeps `k`
+/// exact and the output in JavaScript's non-exponential range.
+fn short_decimal(value: f64) -> Option<([u8; 24], usize)> {
+    if !(value.abs() < 1e12) || value == 0.0 {
+        return None;
+    }
+    let (scale, places) = [(10.0, 1usize), (100.0, 2), (1000.0, 3)]
+        .into_iter()
+        .find(|(scale, _)| ((value * scale).round() / scale) == value)?;
+    let k = (value * scale).round() as i64;
+    let mut int = itoa::Buffer::new();
+    let digits = int.format(k.unsigned_abs()).as_bytes();
+    let mut out = [0u8; 24];
+    let mut n = 0;
+    if k < 0 {
+        out[0] = b'-';
+        n = 1;
+    }
+    // Integer part (at least "0"), point, then exactly `places` digits, trailing zeros trimmed.
+    let split = digits.len().saturating_sub(places);
+    if split == 0 {
+        out[n] = b'0';
+        n += 1;
+    } else {
+        out[n..n + split].copy_from_slice(&digits[..split]);
+        n += split;
+    }
+    out[n] = b'.';
+    n += 1;
+    let pad = places.saturating_sub(digits.len());
+    out[n..n + pad].fill(b'0');
+    n += pad;
+    let frac = &digits[split..];
+    out[n..n + frac.len()].copy_from_slice(frac);
+    n += frac.len();
+    while out[n - 1] == b'0' {
+        n -= 1;
+    }
+    if out[n - 1] == b'.' {
+        n -= 1;
+    }
+    Some((out, n))
 }
 
 /// Writes `value` as compact JSON with JavaScript number formatting.
@@ -141,6 +193,23 @@ impl NumberBuffer {
 mod tests {
     use super::*;
 
+    /// The short-decimal path agrees with ryu (shortest round trip) on every value it takes.
+    #[test]
+    fn short_decimals_agree_with_ryu() {
+        let mut ryu = ryu::Buffer::new();
+        for i in -200_000i64..200_000 {
+            for scale in [10.0, 100.0, 1000.0] {
+                let v = i as f64 / scale * 7.3;
+                if let Some((d, n)) = short_decimal(v) {
+                    let short = std::str::from_utf8(&d[..n]).unwrap();
+                    assert_eq!(short.parse::<f64>().unwrap(), v, "{short}");
+                    let general = ryu.format_finite(v);
+                    assert_eq!(short, general.strip_suffix(".0").unwrap_or(general), "{v}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn matches_javascript_number_to_string() {
         let mut b = NumberBuffer::new();
@@ -165,8 +234,20 @@ mod tests {
             (0.00001, "0.00001"),
             (1234.5e13, "12345000000000000"),
             (-3.0, "-3"),
+            (123.45, "123.45"),
+            (-0.05, "-0.05"),
+            (0.001, "0.001"),
+            (0.2, "0.2"),
+            (1.005, "1.005"),
+            (0.3, "0.3"),
+            (100.10, "100.1"),
+            (0.1 + 0.2, "0.30000000000000004"),
+            (999999999999.999, "999999999999.999"),
         ];
         for &(v, want) in cases {
+            if let Some((d, n)) = short_decimal(v) {
+                assert_eq!(std::str::from_utf8(&d[..n]).unwrap(), want, "short {v:e}");
+            }
             assert_eq!(b.format(v), want, "{v:e}");
             let mut fast = Vec::new();
             JsFormatter.write_f64(&mut fast, v).unwrap();

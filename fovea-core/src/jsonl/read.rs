@@ -153,10 +153,21 @@ impl<R: BufRead> Reader<R> {
         }
     }
 
+    /// Parses one line. The fast path reads envelope and typed data in one pass (when `type`
+    /// precedes `data`, as every writer here and FOVEA's emit it); any problem sends the line
+    /// through the checked path, which reports it precisely.
     fn parse_line(text: &[u8]) -> Result<LineData> {
         let text = std::str::from_utf8(text).map_err(|e| Error::InvalidUtf8 {
             offset: e.valid_up_to(),
         })?;
+        match serde_json::from_str::<FastLine>(text) {
+            Ok(FastLine(data)) => Ok(data),
+            Err(_) => Self::parse_line_checked(text),
+        }
+    }
+
+    /// The two-pass parse with precise, located errors.
+    fn parse_line_checked(text: &str) -> Result<LineData> {
         let env: Envelope<'_> = serde_json::from_str(text).map_err(|e| {
             if e.is_data() {
                 Error::InvalidEnvelope {
@@ -195,7 +206,105 @@ impl<R: BufRead> Reader<R> {
 
 /// Position of the first `\n` in `bytes`.
 fn memchr(bytes: &[u8]) -> Option<usize> {
-    bytes.iter().position(|&b| b == b'\n')
+    memchr::memchr(b'\n', bytes)
+}
+
+/// A line read in one pass: `type`, then `data` deserialised straight into its typed form.
+/// Anything unusual (data before type, falsy data, a wrong type) fails, and the caller takes
+/// the checked path.
+struct FastLine(LineData);
+
+impl<'de> Deserialize<'de> for FastLine {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = FastLine;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON Lines record")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<FastLine, A::Error> {
+                use serde::de::Error as _;
+                let mut kind: Option<LineKind> = None;
+                let mut data: Option<LineData> = None;
+                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                    match (key.as_ref(), &kind) {
+                        ("type", None) => {
+                            let k: Cow<'de, str> = map.next_value()?;
+                            if k.is_empty() {
+                                return Err(A::Error::custom("empty type"));
+                            }
+                            kind = Some(LineKind::parse(&k));
+                        }
+                        ("data", Some(k)) if data.is_none() => {
+                            data = Some(map.next_value_seed(DataSeed(k.clone()))?)
+                        }
+                        ("type" | "data", _) => return Err(A::Error::custom("unusual envelope")),
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                data.map(FastLine)
+                    .ok_or_else(|| A::Error::custom("no data"))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// Deserialises a line's `data` as the type its kind names; refuses falsy values (FOVEA's
+/// envelope rule) so that the checked path reports them.
+struct DataSeed(LineKind);
+
+impl<'de> serde::de::DeserializeSeed<'de> for DataSeed {
+    type Value = LineData;
+
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<LineData, D::Error> {
+        use super::line::AnnotationRecord;
+        use crate::model::{
+            Entity, EntityCollection, Event, EventCollection, ExportMetadata, OntologyData,
+            OntologyRelation, RawAnnotation, Time, TimeCollection, Video,
+        };
+        Ok(match self.0 {
+            LineKind::Ontology => LineData::Ontology(OntologyData::deserialize(d)?),
+            LineKind::Entity => LineData::Entity(Entity::deserialize(d)?),
+            LineKind::Event => LineData::Event(Event::deserialize(d)?),
+            LineKind::Time => LineData::Time(Time::deserialize(d)?),
+            LineKind::EntityCollection => {
+                LineData::EntityCollection(EntityCollection::deserialize(d)?)
+            }
+            LineKind::EventCollection => {
+                LineData::EventCollection(EventCollection::deserialize(d)?)
+            }
+            LineKind::TimeCollection => LineData::TimeCollection(TimeCollection::deserialize(d)?),
+            LineKind::Relation => LineData::Relation(OntologyRelation::deserialize(d)?),
+            LineKind::Annotation => {
+                LineData::Annotation(Box::new(AnnotationRecord(RawAnnotation::deserialize(d)?)))
+            }
+            LineKind::Video => LineData::Video(Video::deserialize(d)?),
+            LineKind::Metadata => LineData::Metadata(ExportMetadata::deserialize(d)?),
+            LineKind::Unknown(kind) => {
+                let data = serde_json::Value::deserialize(d)?;
+                let falsy = match &data {
+                    serde_json::Value::Null => true,
+                    serde_json::Value::Bool(b) => !b,
+                    serde_json::Value::Number(n) => n.as_f64() == Some(0.0),
+                    serde_json::Value::String(s) => s.is_empty(),
+                    _ => false,
+                };
+                if falsy {
+                    return Err(serde::de::Error::custom("falsy data"));
+                }
+                LineData::Unknown { kind, data }
+            }
+        })
+    }
 }
 
 impl<R: BufRead> Iterator for Reader<R> {

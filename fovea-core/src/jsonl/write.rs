@@ -34,24 +34,6 @@ impl ExportMode {
     }
 }
 
-/// Counts the bytes written through it.
-struct Counting<W> {
-    inner: W,
-    bytes: u64,
-}
-
-impl<W: Write> Write for Counting<W> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.bytes += n as u64;
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.inner.flush()
-    }
-}
-
 /// Writes JSON Lines records.
 ///
 /// ```
@@ -61,8 +43,12 @@ impl<W: Write> Write for Counting<W> {
 /// assert_eq!(w.into_inner().unwrap(), b"{\"type\":\"video\",\"data\":{}}\n");
 /// ```
 pub struct Writer<W: Write> {
-    out: Counting<W>,
+    out: W,
+    /// The line being written: serialised in memory (cheap small writes), then handed to `out`
+    /// in one call.
+    buf: Vec<u8>,
     lines: u64,
+    bytes: u64,
 }
 
 /// An annotation line with its sequence rendered by an export mode.
@@ -81,18 +67,20 @@ impl<W: Write> Writer<W> {
     /// A writer into `out` (wrap files in a `BufWriter`).
     pub fn new(out: W) -> Self {
         Writer {
-            out: Counting {
-                inner: out,
-                bytes: 0,
-            },
+            out,
+            buf: Vec::with_capacity(4096),
             lines: 0,
+            bytes: 0,
         }
     }
 
     fn line<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
-        crate::json::to_writer(&mut self.out, value)?;
-        self.out.write_all(b"\n")?;
+        self.buf.clear();
+        crate::json::to_writer(&mut self.buf, value)?;
+        self.buf.push(b'\n');
+        self.out.write_all(&self.buf)?;
         self.lines += 1;
+        self.bytes += self.buf.len() as u64;
         Ok(())
     }
 
@@ -146,12 +134,12 @@ impl<W: Write> Writer<W> {
 
     /// Bytes written so far.
     pub fn bytes(&self) -> u64 {
-        self.out.bytes
+        self.bytes
     }
 
     /// Flushes and returns the underlying writer.
     pub fn into_inner(mut self) -> Result<W> {
         self.out.flush()?;
-        Ok(self.out.inner)
+        Ok(self.out)
     }
 }

@@ -45,7 +45,7 @@ impl Formatter for JsFormatter {
 /// order finds the fewest digits, which is what JavaScript prints. `|value| < 1e12` keeps `k`
 /// exact and the output in JavaScript's non-exponential range.
 fn short_decimal(value: f64) -> Option<([u8; 24], usize)> {
-    if !(value.abs() < 1e12) || value == 0.0 {
+    if !value.is_finite() || value.abs() >= 1e12 || value == 0.0 {
         return None;
     }
     let (scale, places) = [(10.0, 1usize), (100.0, 2), (1000.0, 3)]

@@ -1,17 +1,27 @@
 #!/usr/bin/env python3
-"""Benchmark of the Python binding's columnar output.
+"""Benchmark of the Python binding: columnar output and JSON Lines exchange.
 
 Times ``Sequence.to_numpy()`` on a 2-keyframe linear sequence spanning 1,000,000 frames
 against the floor of any columnar output: allocating the same two arrays with ``numpy.empty``
 and touching every page (``fill(0)``). Target: to_numpy <= 1.5x that floor.
 
+Then writes a synthetic FOVEA dataset (100,000 type annotations x 5 keyframes, keyframes 10
+frames apart, with its ontology and video lines) to a temporary folder and times
+``export_jsonl`` in both modes and ``preview_import`` of it: seconds, MB/s and the process's
+peak RSS so far (``resource.getrusage``; streaming work should not raise it).
+
 Run against a release build (``pip install ./python`` builds one):
 
-    python benches/python_bench.py [--frames N] [--runs R]
+    python benches/python_bench.py [--frames N] [--runs R] [--annotations N] [--skip-numpy]
 """
 
 import argparse
+import json
+import os
+import resource
 import statistics
+import sys
+import tempfile
 import time
 
 import numpy as np
@@ -30,13 +40,7 @@ def median_time(fn, runs: int) -> float:
     return statistics.median(times)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--frames", type=int, default=1_000_000)
-    parser.add_argument("--runs", type=int, default=25)
-    args = parser.parse_args()
-    n, runs = args.frames, max(args.runs, 15)
-
+def numpy_bench(n: int, runs: int) -> None:
     seq = fovea.Sequence(
         {
             "boxes": [
@@ -60,11 +64,122 @@ def main() -> None:
     t_floor = median_time(floor, runs)
     t_dicts = median_time(seq.interpolate, 3)
 
-    print(f"fovea {fovea.__version__}: {n:,} frames, median of {runs} runs")
+    print(f"\nfovea {fovea.__version__}: {n:,} frames, median of {runs} runs")
     print(f"  seq.to_numpy()                 {t_numpy * 1e3:9.2f} ms")
     print(f"  numpy.empty x2 + fill(0)       {t_floor * 1e3:9.2f} ms")
     print(f"  ratio                          {t_numpy / t_floor:9.2f} x   (target <= 1.5 x)")
     print(f"  seq.interpolate() (dicts, 3 runs) {t_dicts * 1e3:6.0f} ms  ({t_dicts / n * 1e9:.0f} ns/frame)")
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process so far, in MB (ru_maxrss is KiB on Linux)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1 << 20) if sys.platform == "darwin" else peak / 1024
+
+
+def write_dataset(path: str, annotations: int, keyframes: int, spacing: int) -> None:
+    """A FOVEA-shaped dataset: an ontology line, type annotations, then their videos."""
+    videos = max(1, annotations // 1000)
+    with open(path, "w", encoding="utf-8") as f:
+        ontology = {
+            "personas": [{"id": "p-1", "name": "Analyst", "role": "analyst", "informationNeed": "ships"}],
+            "personaOntologies": [{"id": "o-1", "personaId": "p-1", "entities": [{"id": "ship", "name": "Ship"}]}],
+        }
+        f.write(json.dumps({"type": "ontology", "data": ontology}) + "\n")
+        for i in range(annotations):
+            boxes = [
+                {
+                    "x": 10.0 + k * 3 + i % 97,
+                    "y": 20.0 + k * 2,
+                    "width": 100.0 + k,
+                    "height": 80.0 + k,
+                    "frameNumber": k * spacing,
+                    "isKeyframe": True,
+                    "confidence": 0.9,
+                }
+                for k in range(keyframes)
+            ]
+            last = (keyframes - 1) * spacing
+            sequence = {
+                "boxes": boxes,
+                "interpolationSegments": [
+                    {"startFrame": k * spacing, "endFrame": (k + 1) * spacing, "type": "linear"}
+                    for k in range(keyframes - 1)
+                ],
+                "visibilityRanges": [{"startFrame": 0, "endFrame": last, "visible": True}],
+                "trackId": f"track-{i}",
+                "trackingSource": "manual",
+                "totalFrames": last + 1,
+                "keyframeCount": keyframes,
+                "interpolatedFrameCount": last + 1 - keyframes,
+            }
+            annotation = {
+                "id": f"ann-{i:06d}",
+                "videoId": f"vid-{i % videos}",
+                "annotationType": "type",
+                "personaId": "p-1",
+                "typeCategory": "entity",
+                "typeId": "ship",
+                "boundingBoxSequence": sequence,
+                "createdAt": "2026-01-01T00:00:00.000Z",
+            }
+            f.write(json.dumps({"type": "annotation", "data": annotation}, separators=(",", ":")) + "\n")
+        for v in range(videos):
+            video = {"id": f"vid-{v}", "title": f"Video {v}", "width": 1920, "height": 1080, "fps": 30}
+            f.write(json.dumps({"type": "video", "data": video}) + "\n")
+
+
+def exchange_bench(annotations: int, keyframes: int, spacing: int) -> None:
+    with tempfile.TemporaryDirectory(prefix="fovea-bench-") as tmp:
+        source = os.path.join(tmp, "source.jsonl")
+        t0 = time.perf_counter()
+        write_dataset(source, annotations, keyframes, spacing)
+        t_gen = time.perf_counter() - t0
+        size = os.path.getsize(source)
+        mb = 1e6
+        print(
+            f"JSON Lines: {annotations:,} annotations x {keyframes} keyframes ({spacing} frames apart), "
+            f"{size / mb:.1f} MB source (generated in {t_gen:.1f} s); peak RSS {peak_rss_mb():.0f} MB"
+        )
+        print(f"  {'':34} {'seconds':>8} {'in MB/s':>8} {'out MB':>8} {'out MB/s':>9} {'peak RSS':>9}")
+        for mode in ("keyframes", "interpolated"):
+            out = os.path.join(tmp, f"{mode}.jsonl")
+            t0 = time.perf_counter()
+            stats = fovea.export_jsonl(source, out, mode=mode)
+            dt = time.perf_counter() - t0
+            assert stats["annotationCount"] == annotations and not stats["readErrors"]
+            boxes = stats["keyframeCount"] + stats["interpolatedFrameCount"]
+            assert boxes == annotations * (keyframes if mode == "keyframes" else (keyframes - 1) * spacing + 1)
+            print(
+                f"  export_jsonl(mode={mode!r}) {'':<{12 - len(mode)}}{dt:8.2f} {size / mb / dt:8.0f} "
+                f"{stats['bytes'] / mb:8.0f} {stats['bytes'] / mb / dt:9.0f} {peak_rss_mb():7.0f} MB"
+                f"   ({boxes:,} boxes)"
+            )
+            os.remove(out)
+        t0 = time.perf_counter()
+        preview = fovea.preview_import(source)
+        dt = time.perf_counter() - t0
+        assert preview["counts"]["annotations"] == annotations
+        print(
+            f"  preview_import (empty store)       {dt:8.2f} {size / mb / dt:8.0f} {'':8} {'':9} {peak_rss_mb():7.0f} MB"
+            f"   ({len(preview['conflicts'])} conflicts, {len(preview['issues'])} issues)"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--frames", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=25)
+    parser.add_argument("--annotations", type=int, default=100_000)
+    parser.add_argument("--keyframes", type=int, default=5)
+    parser.add_argument("--spacing", type=int, default=10, help="frames between keyframes")
+    parser.add_argument("--skip-numpy", action="store_true", help="run only the JSON Lines benchmark")
+    args = parser.parse_args()
+    # The JSON Lines benchmark first: peak RSS is the process's, and 1M interpolated dicts
+    # would dominate it.
+    exchange_bench(args.annotations, args.keyframes, args.spacing)
+    if not args.skip_numpy:
+        numpy_bench(args.frames, max(args.runs, 15))
 
 
 if __name__ == "__main__":

@@ -13,8 +13,11 @@ The work is done by a Rust core (``fovea._fovea``); this package re-exports it.
 
 Every error is a ``fovea.FoveaError`` with a stable ``code`` and, where it applies, the
 JSON ``path`` it refers to; there is one subclass per code (``FrameNegativeError``, …),
-refused edits subclass ``EditRefusedError``. NumPy is optional: ``Sequence.to_numpy()``
-needs it (``pip install fovea[numpy]``), ``import fovea`` does not.
+refused edits subclass ``EditRefusedError``. JSON Lines files are read (``read_jsonl``),
+exported (``export_jsonl``), counted (``stats_jsonl``), validated (``validate_jsonl``),
+previewed for import (``preview_import``) and merged (``merge_jsonl``) with the GIL released.
+NumPy is optional: ``Sequence.to_numpy()`` needs it (``pip install fovea[numpy]``),
+``import fovea`` does not.
 """
 
 from fovea import _fovea
@@ -22,6 +25,13 @@ from fovea._fovea import (
     Sequence,
     interpolate,
     box_at,
+    JsonlReader,
+    read_jsonl,
+    export_jsonl,
+    stats_jsonl,
+    validate_jsonl,
+    preview_import,
+    merge_jsonl,
     FoveaError,
     EditRefusedError,
     InvalidJsonError,
@@ -59,6 +69,13 @@ __all__ = [
     "Sequence",
     "interpolate",
     "box_at",
+    "JsonlReader",
+    "read_jsonl",
+    "export_jsonl",
+    "stats_jsonl",
+    "validate_jsonl",
+    "preview_import",
+    "merge_jsonl",
     "FoveaError",
     "EditRefusedError",
     "InvalidJsonError",

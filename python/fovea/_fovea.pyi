@@ -1,6 +1,8 @@
 """Native part of fovea: keyframe interpolation of FOVEA bounding-box sequences."""
 
-from typing import Any, ClassVar, Dict, List, Optional, Tuple, Union, final
+import os
+from types import TracebackType
+from typing import Any, ClassVar, Dict, Iterable, List, Optional, Tuple, Type, Union, final
 
 import numpy
 import numpy.typing
@@ -9,6 +11,13 @@ __all__ = [
     "Sequence",
     "interpolate",
     "box_at",
+    "JsonlReader",
+    "read_jsonl",
+    "export_jsonl",
+    "stats_jsonl",
+    "validate_jsonl",
+    "preview_import",
+    "merge_jsonl",
     "FoveaError",
     "EditRefusedError",
     "InvalidJsonError",
@@ -53,6 +62,8 @@ _JsonDict = Dict[str, Any]
 _SequenceLike = Union["Sequence", Dict[str, Any], str]
 #: A frame number: an int (floats are accepted and checked: 2.5 raises FrameNotIntegerError).
 _FrameArg = Union[int, float]
+#: A file path.
+_Path = Union[str, "os.PathLike[str]"]
 
 def interpolate(seq: _SequenceLike, *, profile: Optional[str] = None) -> List[_JsonDict]:
     """Every visible frame, ascending, in FOVEA's box shape."""
@@ -113,6 +124,76 @@ class Sequence:
     def __ne__(self, other: object, /) -> bool: ...
     def __reduce__(self) -> Tuple[type, Tuple[()], Tuple[str, str]]: ...
     def __setstate__(self, state: Tuple[str, str], /) -> None: ...
+
+@final
+class JsonlReader:
+    """An iterator over the records of a JSON Lines file (see `read_jsonl`).
+
+    Yields `{"line": n, "type": ..., "data": {...}}`; a context manager closing the file."""
+
+    def __iter__(self) -> "JsonlReader": ...
+    def __next__(self) -> _JsonDict: ...
+    def __enter__(self) -> "JsonlReader": ...
+    def __exit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc_value: Optional[BaseException],
+        traceback: Optional[TracebackType],
+        /,
+    ) -> bool: ...
+    def close(self) -> None: ...
+    @property
+    def closed(self) -> bool: ...
+    @property
+    def errors(self) -> List[_JsonDict]:
+        """Lines skipped with on_error="collect": dicts {line, code, message, path}."""
+
+def read_jsonl(
+    path: _Path,
+    *,
+    on_error: str = "raise",
+    max_line_bytes: int = 67108864,
+    line_numbers: str = "physical",
+) -> JsonlReader:
+    """Iterates over the records of a JSON Lines file, one line in memory at a time.
+
+    on_error: "raise", "skip" or "collect"; line_numbers: "physical" or "non-blank"."""
+
+def export_jsonl(
+    source: _Path,
+    destination: _Path,
+    *,
+    mode: str = "keyframes",
+    persona_ids: Optional[Iterable[str]] = None,
+    video_ids: Optional[Iterable[str]] = None,
+    annotation_types: Optional[Iterable[str]] = None,
+    profile: str = "default",
+    export_date: Optional[str] = None,
+    metadata: bool = True,
+) -> Dict[str, Any]:
+    """Exports a JSON Lines file in dependency order; the export stats with `readErrors`."""
+
+def stats_jsonl(path: _Path) -> Dict[str, Any]:
+    """What a JSON Lines file holds (lines per type, annotations, keyframes, frames, ...)."""
+
+def validate_jsonl(path: _Path, *, profile: str = "default", max_issues: int = 1000) -> Dict[str, Any]:
+    """The validation report: valid, lines, invalidLines, errors, warnings, truncated."""
+
+def preview_import(
+    path: _Path, *, existing: Optional[_Path] = None, profile: str = "default", max_issues: int = 1000
+) -> Dict[str, Any]:
+    """Preview of an import into `existing` (None: an empty store): counts, conflicts, warnings, issues, errors."""
+
+def merge_jsonl(
+    existing: Optional[_Path],
+    incoming: _Path,
+    destination: _Path,
+    *,
+    options: Union[Dict[str, Any], str, None] = None,
+    profile: str = "default",
+    export_date: Optional[str] = None,
+) -> Dict[str, Any]:
+    """Imports `incoming` into `existing` and writes the result to `destination`: {preview, result, stats}."""
 
 class FoveaError(Exception):
     """Base class of every fovea error."""

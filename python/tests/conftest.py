@@ -5,6 +5,8 @@ suites; the matching rules are those of ``fovea-core/tests/fixtures.rs``.
 """
 
 import json
+import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -53,3 +55,30 @@ def two_keys() -> dict:
         "interpolationSegments": [],
         "visibilityRanges": [],
     }
+
+
+def overlaps(work) -> bool:
+    """Whether the main thread ran while `work` was running in another thread.
+
+    With a huge switch interval the interpreter never forces a thread off the GIL, so the
+    main thread (waiting for `started`) can run during `work` only if `work` releases the GIL.
+    """
+    started, main_ran = threading.Event(), threading.Event()
+    seen = {}
+
+    def worker():
+        started.set()
+        work()
+        seen["overlap"] = main_ran.is_set()
+
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1000.0)
+    try:
+        t = threading.Thread(target=worker)
+        t.start()
+        started.wait()
+        main_ran.set()
+        t.join()
+    finally:
+        sys.setswitchinterval(old)
+    return seen["overlap"]

@@ -3,7 +3,9 @@ the right `code` and `path`, refused edits change nothing, no panic reaches Pyth
 
 import json
 import math
+import os
 import random
+import tempfile
 
 import pytest
 
@@ -75,6 +77,18 @@ def test_package_exports_the_extension():
     assert isinstance(fovea.__version__, str) and fovea.__version__.count(".") == 2
 
 
+def first_record(content: bytes, **options):
+    """The first record of a JSON Lines file holding `content`."""
+    fd, path = tempfile.mkstemp(suffix=".jsonl")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(content)
+        with fovea.read_jsonl(path, **options) as reader:
+            return next(reader)
+    finally:
+        os.remove(path)
+
+
 # code -> (action raising it, expected path or None)
 REACHABLE = {
     "invalid-json": (lambda: fovea.Sequence('{"boxes":['), None),
@@ -107,15 +121,16 @@ REACHABLE = {
         ).interpolate(),
         None,
     ),
+    "invalid-envelope": (lambda: first_record(b'\n{"type":"video","data":null}\n'), None),
+    "line-too-long": (lambda: first_record(b'{"type":"video","data":{"id":"v"}}\n', max_line_bytes=10), None),
+    "invalid-utf8": (lambda: first_record(b'{"type":"video","data":{"id":"\xff"}}\n'), None),
+    "io": (lambda: fovea.stats_jsonl(os.path.join(tempfile.gettempdir(), "fovea-missing", "x.jsonl")), None),
 }
+# Codes raised for a line of a JSON Lines file carry its number.
+LINES = {"invalid-envelope": 2, "line-too-long": 1, "invalid-utf8": 1}
 UNREACHABLE = {
     # The core sizes its own buffers for every call the binding makes.
     "buffer-too-small",
-    # Raised by the core's JSON Lines reader, which the binding does not expose yet.
-    "invalid-envelope",
-    "line-too-long",
-    "invalid-utf8",
-    "io",
 }
 
 
@@ -132,7 +147,7 @@ def test_code_raises_its_class(code):
     assert type(info.value) is cls
     assert info.value.code == code
     assert info.value.path == path
-    assert info.value.line is None
+    assert info.value.line == LINES.get(code)
     assert str(info.value)
     if path is not None:
         assert path in str(info.value)

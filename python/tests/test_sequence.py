@@ -6,11 +6,11 @@ import json
 import pickle
 import subprocess
 import sys
-import threading
 
 import pytest
 
 import fovea
+from conftest import overlaps as _overlaps
 
 ROUND_TRIP = (
     '{"boxes":[{"x":1.5,"y":2,"width":3,"height":4,"frameNumber":0,"isKeyframe":true,"confidence":0.5,'
@@ -237,33 +237,6 @@ def test_import_without_numpy():
     assert "IMPORT-ERROR:" in out.stdout, out.stdout
     message = out.stdout.split("IMPORT-ERROR:", 1)[1]
     assert "numpy" in message and "pip install fovea[numpy]" in message
-
-
-def _overlaps(work) -> bool:
-    """Whether the main thread ran while `work` was running in another thread.
-
-    With a huge switch interval the interpreter never forces a thread off the GIL, so the
-    main thread (waiting for `started`) can run during `work` only if `work` releases the GIL.
-    """
-    started, main_ran = threading.Event(), threading.Event()
-    seen = {}
-
-    def worker():
-        started.set()
-        work()
-        seen["overlap"] = main_ran.is_set()
-
-    old = sys.getswitchinterval()
-    sys.setswitchinterval(1000.0)
-    try:
-        t = threading.Thread(target=worker)
-        t.start()
-        started.wait()
-        main_ran.set()
-        t.join()
-    finally:
-        sys.setswitchinterval(old)
-    return seen["overlap"]
 
 
 def test_to_numpy_releases_the_gil():

@@ -2,11 +2,12 @@
 //!
 //! A thin layer over `fovea-core`: conversion between Python objects and the core's types,
 //! error mapping (one exception class per error code, under `fovea.FoveaError`) and GIL
-//! handling (large compilations and evaluations run with the GIL released; Python objects
-//! are built afterwards).
+//! handling (large compilations and evaluations, and file work, run with the GIL released;
+//! Python objects are built afterwards).
 
 mod convert;
 mod errors;
+mod exchange;
 mod sequence;
 
 use pyo3::prelude::*;
@@ -19,6 +20,13 @@ fn _fovea(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<sequence::Sequence>()?;
     m.add_function(wrap_pyfunction!(sequence::interpolate, m)?)?;
     m.add_function(wrap_pyfunction!(sequence::box_at, m)?)?;
+    m.add_class::<exchange::JsonlReader>()?;
+    m.add_function(wrap_pyfunction!(exchange::read_jsonl, m)?)?;
+    m.add_function(wrap_pyfunction!(exchange::export_jsonl, m)?)?;
+    m.add_function(wrap_pyfunction!(exchange::stats_jsonl, m)?)?;
+    m.add_function(wrap_pyfunction!(exchange::validate_jsonl, m)?)?;
+    m.add_function(wrap_pyfunction!(exchange::preview_import, m)?)?;
+    m.add_function(wrap_pyfunction!(exchange::merge_jsonl, m)?)?;
     errors::register(m)?;
     m.add("ERROR_CODES", PyTuple::new(py, fovea_core::Error::CODES)?)?;
     m.add("REFUSAL_CODES", PyTuple::new(py, errors::REFUSAL_CODES)?)?;

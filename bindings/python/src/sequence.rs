@@ -21,10 +21,10 @@ type Columns<'py> = (Bound<'py, PyArray1<i64>>, Bound<'py, PyArray2<f64>>);
 
 /// Work at least this large (frames, stored items, bytes of JSON / 16) runs with the GIL
 /// released; smaller work is not worth the two GIL hand-overs.
-const DETACH_AT: usize = 4096;
+pub(crate) const DETACH_AT: usize = 4096;
 
 /// Runs `f`, with the GIL released when `big`.
-fn run<T: Ungil>(py: Python<'_>, big: bool, f: impl Ungil + FnOnce() -> T) -> T {
+pub(crate) fn run<T: Ungil>(py: Python<'_>, big: bool, f: impl Ungil + FnOnce() -> T) -> T {
     if big { py.detach(f) } else { f() }
 }
 

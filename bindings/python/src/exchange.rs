@@ -1,0 +1,649 @@
+//! JSON Lines exchange: `read_jsonl` (a streaming `JsonlReader`), `export_jsonl`,
+//! `stats_jsonl`, `validate_jsonl`, `preview_import` and `merge_jsonl`.
+//!
+//! Results are the core's `Serialize` output (FOVEA's camelCase keys) as plain dicts and
+//! lists. Work on files runs with the GIL released, as Python's own file I/O does; the
+//! reader releases it per batch of lines on files of 64 KiB or more. Files are written
+//! through a temporary file in the destination's folder, renamed into place once complete,
+//! so a failure never leaves a half-written file.
+
+use crate::convert::{to_py, to_value, type_name};
+use crate::errors::to_pyerr;
+use crate::sequence::{DETACH_AT, run};
+use fovea_core::Error;
+use fovea_core::import::{Dataset, ImportOptions, PreviewOptions, import_reader, preview_reader};
+use fovea_core::interp::{InterpOptions, Profile};
+use fovea_core::jsonl::{
+    ExportMode, ExportOptions, LineNumbering, ReadOptions, Reader, export_stream, stats_reader,
+};
+use fovea_core::model::KeyframePolicy;
+use fovea_core::validate::{ValidateOptions, validate_reader};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyString};
+use serde_json::{Value, json};
+use std::collections::{HashSet, VecDeque};
+use std::fs::{File, OpenOptions};
+use std::io::{BufReader, BufWriter};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+type FileReader = Reader<BufReader<File>>;
+
+/// Buffer size of file readers and writers.
+const BUF_BYTES: usize = 1 << 16;
+/// Most records the reader reads ahead in one batch…
+const BATCH_RECORDS: usize = 1024;
+/// …and most bytes.
+const BATCH_BYTES: u64 = 1 << 20;
+
+/// A failure while the GIL is released, turned into a Python exception afterwards.
+enum Fail {
+    /// A core error.
+    Core(Error),
+    /// Opening, creating or renaming a file failed: an `IoError` with `errno` set.
+    File { path: PathBuf, err: std::io::Error },
+}
+
+impl From<Error> for Fail {
+    fn from(e: Error) -> Self {
+        Fail::Core(e)
+    }
+}
+
+impl Fail {
+    fn file(path: &Path, err: std::io::Error) -> Self {
+        Fail::File {
+            path: path.to_owned(),
+            err,
+        }
+    }
+
+    fn into_pyerr(self, py: Python<'_>) -> PyErr {
+        match self {
+            Fail::Core(e) => to_pyerr(e),
+            Fail::File { path, err } => {
+                let pyerr = to_pyerr(Error::Io {
+                    message: format!("{}: {err}", path.display()),
+                });
+                if let Some(errno) = err.raw_os_error() {
+                    // Best effort: the message stays the core's.
+                    let _ = pyerr.value(py).setattr("errno", errno);
+                }
+                pyerr
+            }
+        }
+    }
+}
+
+type Outcome<T> = Result<T, Fail>;
+
+/// A path argument (`str` or `os.PathLike`), else `invalid-type` naming the argument.
+fn path_arg(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<PathBuf> {
+    obj.extract::<PathBuf>().map_err(|_| {
+        to_pyerr(Error::InvalidType {
+            path: name.to_owned(),
+            message: format!(
+                "expected a path (str or os.PathLike), got {}",
+                type_name(obj)
+            ),
+        })
+    })
+}
+
+fn profile_arg(name: &str) -> PyResult<Profile> {
+    Profile::parse(name).map_err(to_pyerr)
+}
+
+fn open_file(path: &Path) -> Outcome<File> {
+    File::open(path).map_err(|e| Fail::file(path, e))
+}
+
+fn file_reader(file: File, opts: ReadOptions) -> FileReader {
+    Reader::with_options(BufReader::with_capacity(BUF_BYTES, file), opts)
+}
+
+/// A core error as a dict: `{line, code, message, path}` (the message without its line).
+fn error_value(e: &Error) -> Value {
+    let message = match e {
+        Error::AtLine { error, .. } => error.to_string(),
+        other => other.to_string(),
+    };
+    json!({ "line": e.line(), "code": e.code(), "message": message, "path": e.path() })
+}
+
+fn value_of<T: serde::Serialize>(value: &T) -> Outcome<Value> {
+    serde_json::to_value(value).map_err(|e| {
+        Fail::Core(Error::InvalidType {
+            path: "$".into(),
+            message: e.to_string(),
+        })
+    })
+}
+
+/// Numbers temporary files of this process.
+static TMP_SEQ: AtomicU64 = AtomicU64::new(0);
+
+/// Writes `dest` through a new temporary file in its folder, synced and renamed into place
+/// when `write` succeeds, removed when anything fails.
+fn write_atomically<T>(
+    dest: &Path,
+    write: impl FnOnce(BufWriter<File>) -> Outcome<(BufWriter<File>, T)>,
+) -> Outcome<T> {
+    let dir = dest
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = dest
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(
+        ".{name}.{}-{}.tmp",
+        std::process::id(),
+        TMP_SEQ.fetch_add(1, Ordering::Relaxed)
+    ));
+    let file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)
+        .map_err(|e| Fail::file(dest, e))?;
+    let outcome = write(BufWriter::with_capacity(BUF_BYTES, file)).and_then(|(w, t)| {
+        let file = w
+            .into_inner()
+            .map_err(|e| Fail::file(dest, e.into_error()))?;
+        file.sync_all().map_err(|e| Fail::file(dest, e))?;
+        Ok(t)
+    });
+    let outcome = outcome.and_then(|t| {
+        std::fs::rename(&tmp, dest)
+            .map_err(|e| Fail::file(dest, e))
+            .map(|()| t)
+    });
+    if outcome.is_err() {
+        // The temporary file is ours; removing it is best effort.
+        let _ = std::fs::remove_file(&tmp);
+    }
+    outcome
+}
+
+/// An optional collection of ids (any iterable of str, not a str itself).
+fn id_set(obj: Option<&Bound<'_, PyAny>>, name: &str) -> PyResult<Option<HashSet<String>>> {
+    let Some(obj) = obj.filter(|o| !o.is_none()) else {
+        return Ok(None);
+    };
+    let invalid = |path: String, message: String| to_pyerr(Error::InvalidType { path, message });
+    if obj.is_instance_of::<PyString>() {
+        return Err(invalid(
+            name.to_owned(),
+            "expected a collection of str, got a single str".into(),
+        ));
+    }
+    let items = obj.try_iter().map_err(|_| {
+        invalid(
+            name.to_owned(),
+            format!("expected a collection of str, got {}", type_name(obj)),
+        )
+    })?;
+    let mut set = HashSet::new();
+    for (i, item) in items.enumerate() {
+        let item = item?;
+        let id = item.extract::<String>().map_err(|_| {
+            invalid(
+                format!("{name}[{i}]"),
+                format!("expected a str, got {}", type_name(&item)),
+            )
+        })?;
+        set.insert(id);
+    }
+    Ok(Some(set))
+}
+
+/// Import options: None (FOVEA's defaults), a dict or JSON text with FOVEA's option names.
+fn import_options(obj: Option<&Bound<'_, PyAny>>) -> PyResult<ImportOptions> {
+    let options = match obj.filter(|o| !o.is_none()) {
+        None => ImportOptions::default(),
+        Some(o) => match o.cast::<PyString>() {
+            Ok(text) => ImportOptions::from_json(&text.to_cow()?),
+            Err(_) => to_value(o).and_then(ImportOptions::from_value),
+        }
+        .map_err(to_pyerr)?,
+    };
+    options.check().map_err(to_pyerr)?;
+    Ok(options)
+}
+
+/// Reads a whole dataset; the first unreadable record is an error (rewriting the dataset
+/// would otherwise drop it).
+fn load_dataset(file: Option<File>) -> Outcome<Dataset> {
+    let Some(file) = file else {
+        return Ok(Dataset::new());
+    };
+    let (dataset, errors) = Dataset::read(file_reader(file, ReadOptions::default()));
+    match errors.into_iter().next() {
+        Some(e) => Err(Fail::Core(e)),
+        None => Ok(dataset),
+    }
+}
+
+fn preview_options(profile: Profile, max_issues: usize) -> PreviewOptions {
+    PreviewOptions {
+        validate: ValidateOptions {
+            profile,
+            ..Default::default()
+        },
+        max_issues,
+        ..Default::default()
+    }
+}
+
+// --- reading --------------------------------------------------------------------------------
+
+/// What the reader does with a line that cannot be read.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum OnError {
+    Raise,
+    Skip,
+    Collect,
+}
+
+/// A record read ahead: its line number and the whole line as JSON, or the error.
+type Item = Result<(usize, Value), Error>;
+
+/// An iterator over the records of a JSON Lines file (from `read_jsonl`).
+///
+/// Yields `{"line": n, "type": ..., "data": {...}}` dicts. A line that cannot be read raises
+/// its error class (with `.line`), or is skipped, or skipped and kept in `errors`, as chosen
+/// with `on_error`; iteration can go on after a raise. An I/O error always raises and ends
+/// the iteration. A context manager: leaving the `with` block closes the file.
+#[pyclass(module = "fovea._fovea", name = "JsonlReader")]
+pub struct JsonlReader {
+    reader: Option<FileReader>,
+    on_error: OnError,
+    detach: bool,
+    closed: bool,
+    pending: VecDeque<Item>,
+    errors: Vec<Value>,
+}
+
+/// Reads up to a batch of records ahead, as JSON values.
+fn read_batch(reader: &mut FileReader, pending: &mut VecDeque<Item>) -> bool {
+    let start = reader.bytes_read();
+    for _ in 0..BATCH_RECORDS {
+        let Some(item) = reader.next() else {
+            return false;
+        };
+        pending.push_back(item.and_then(|rec| {
+            serde_json::to_value(&rec.data)
+                .map(|v| (rec.line, v))
+                .map_err(|e| {
+                    Error::InvalidType {
+                        path: "data".into(),
+                        message: e.to_string(),
+                    }
+                    .at_line(rec.line)
+                })
+        }));
+        if reader.bytes_read() - start >= BATCH_BYTES {
+            break;
+        }
+    }
+    true
+}
+
+fn record_dict<'py>(py: Python<'py>, line: usize, value: Value) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("line", line)?;
+    if let Value::Object(map) = value {
+        for (k, v) in &map {
+            d.set_item(k, to_py(py, v)?)?;
+        }
+    }
+    Ok(d)
+}
+
+#[pymethods]
+impl JsonlReader {
+    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __next__<'py>(&mut self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
+        if self.closed {
+            return Err(PyValueError::new_err(
+                "I/O operation on a closed JSON Lines reader",
+            ));
+        }
+        loop {
+            let Some(item) = self.pending.pop_front() else {
+                let Some(reader) = self.reader.as_mut() else {
+                    return Ok(None);
+                };
+                let pending = &mut self.pending;
+                if !run(py, self.detach, || read_batch(reader, pending)) {
+                    // End of file: close it now.
+                    self.reader = None;
+                }
+                continue;
+            };
+            match item {
+                Ok((line, value)) => return record_dict(py, line, value).map(Some),
+                Err(e) if self.on_error == OnError::Raise || e.code() == "io" => {
+                    return Err(to_pyerr(e));
+                }
+                Err(e) => {
+                    if self.on_error == OnError::Collect {
+                        self.errors.push(error_value(&e));
+                    }
+                }
+            }
+        }
+    }
+
+    fn __enter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __exit__(
+        &mut self,
+        _exc_type: &Bound<'_, PyAny>,
+        _exc_value: &Bound<'_, PyAny>,
+        _traceback: &Bound<'_, PyAny>,
+    ) -> bool {
+        self.close();
+        false
+    }
+
+    /// Closes the file; iterating afterwards raises ValueError.
+    fn close(&mut self) {
+        self.reader = None;
+        self.pending.clear();
+        self.closed = true;
+    }
+
+    /// Whether `close()` was called (or the `with` block left).
+    #[getter]
+    fn closed(&self) -> bool {
+        self.closed
+    }
+
+    /// Lines skipped so far with `on_error="collect"`: dicts `{line, code, message, path}`.
+    #[getter]
+    fn errors<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let items = self
+            .errors
+            .iter()
+            .map(|e| to_py(py, e))
+            .collect::<PyResult<Vec<_>>>()?;
+        PyList::new(py, items)
+    }
+}
+
+/// Iterates over the records of a JSON Lines file, one line in memory at a time.
+///
+/// `on_error`: "raise" (the error's class, with `.line`; iteration can go on), "skip" or
+/// "collect" (skipped and kept in the reader's `errors`). `max_line_bytes`: longer lines are
+/// `line-too-long` errors. `line_numbers`: "physical" (blank lines counted) or "non-blank"
+/// (FOVEA's importer numbering).
+#[pyfunction]
+#[pyo3(signature = (path, *, on_error = "raise", max_line_bytes = 67108864, line_numbers = "physical"))]
+pub fn read_jsonl(
+    py: Python<'_>,
+    path: &Bound<'_, PyAny>,
+    on_error: &str,
+    max_line_bytes: usize,
+    line_numbers: &str,
+) -> PyResult<JsonlReader> {
+    let path = path_arg(path, "path")?;
+    let on_error = match on_error {
+        "raise" => OnError::Raise,
+        "skip" => OnError::Skip,
+        "collect" => OnError::Collect,
+        other => {
+            return Err(to_pyerr(Error::InvalidOption {
+                option: "on_error",
+                value: other.to_owned(),
+                expected: "raise, skip, collect",
+            }));
+        }
+    };
+    let numbering = match line_numbers {
+        "physical" => LineNumbering::Physical,
+        "non-blank" => LineNumbering::NonBlank,
+        other => {
+            return Err(to_pyerr(Error::InvalidOption {
+                option: "line_numbers",
+                value: other.to_owned(),
+                expected: "physical, non-blank",
+            }));
+        }
+    };
+    let (file, len) = py
+        .detach(|| {
+            let file = open_file(&path)?;
+            let len = file.metadata().map_or(0, |m| m.len());
+            Ok((file, len))
+        })
+        .map_err(|e: Fail| e.into_pyerr(py))?;
+    let opts = ReadOptions {
+        max_line_bytes,
+        numbering,
+    };
+    Ok(JsonlReader {
+        reader: Some(file_reader(file, opts)),
+        on_error,
+        detach: len / 16 >= DETACH_AT as u64,
+        closed: false,
+        pending: VecDeque::new(),
+        errors: Vec::new(),
+    })
+}
+
+// --- whole-file operations ------------------------------------------------------------------
+
+/// Exports (re-exports) a JSON Lines file in dependency order, streaming: the source is read
+/// once per export group, and a final metadata line with the real counts is written.
+///
+/// `mode`: "keyframes" or "interpolated" (every visible frame). `persona_ids`, `video_ids`,
+/// `annotation_types` ("type", "object"): filters. `profile`: interpolation profile.
+/// `export_date`: the metadata line's date (default: now); `metadata=False` leaves it out.
+/// Returns the export statistics with `readErrors`, the source lines that could not be read
+/// (and were left out).
+#[pyfunction]
+#[pyo3(signature = (source, destination, *, mode = "keyframes", persona_ids = None, video_ids = None, annotation_types = None, profile = "default", export_date = None, metadata = true))]
+#[allow(clippy::too_many_arguments)]
+pub fn export_jsonl<'py>(
+    py: Python<'py>,
+    source: &Bound<'py, PyAny>,
+    destination: &Bound<'py, PyAny>,
+    mode: &str,
+    persona_ids: Option<&Bound<'py, PyAny>>,
+    video_ids: Option<&Bound<'py, PyAny>>,
+    annotation_types: Option<&Bound<'py, PyAny>>,
+    profile: &str,
+    export_date: Option<String>,
+    metadata: bool,
+) -> PyResult<Bound<'py, PyAny>> {
+    let source = path_arg(source, "source")?;
+    let destination = path_arg(destination, "destination")?;
+    let annotation_types = id_set(annotation_types, "annotation_types")?;
+    for t in annotation_types.iter().flatten() {
+        if t != "type" && t != "object" {
+            return Err(to_pyerr(Error::InvalidOption {
+                option: "annotation type",
+                value: t.clone(),
+                expected: "type, object",
+            }));
+        }
+    }
+    let opts = ExportOptions {
+        mode: ExportMode::parse(mode).map_err(to_pyerr)?,
+        interp: InterpOptions::with_profile(profile_arg(profile)?),
+        persona_ids: id_set(persona_ids, "persona_ids")?,
+        video_ids: id_set(video_ids, "video_ids")?,
+        annotation_types,
+        export_date,
+        no_metadata: !metadata,
+    };
+    let value = py
+        .detach(|| -> Outcome<Value> {
+            let mut first = Some(open_file(&source)?);
+            let open = || -> fovea_core::Result<FileReader> {
+                let file = match first.take() {
+                    Some(f) => f,
+                    None => File::open(&source).map_err(|e| Error::Io {
+                        message: format!("{}: {e}", source.display()),
+                    })?,
+                };
+                Ok(file_reader(file, ReadOptions::default()))
+            };
+            let (stats, errors) = write_atomically(&destination, |out| {
+                let (out, stats, errors) = export_stream(open, out, opts)?;
+                Ok((out, (stats, errors)))
+            })?;
+            let mut value = value_of(&stats)?;
+            if let Value::Object(map) = &mut value {
+                map.insert(
+                    "readErrors".into(),
+                    Value::Array(errors.iter().map(error_value).collect()),
+                );
+            }
+            Ok(value)
+        })
+        .map_err(|e| e.into_pyerr(py))?;
+    to_py(py, &value)
+}
+
+/// What a JSON Lines file holds: lines per type, annotations, keyframes, frames an
+/// interpolated export would write, unreadable lines, bytes.
+#[pyfunction]
+pub fn stats_jsonl<'py>(py: Python<'py>, path: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    let path = path_arg(path, "path")?;
+    let value = py
+        .detach(|| {
+            let reader = file_reader(open_file(&path)?, ReadOptions::default());
+            value_of(&stats_reader(reader, KeyframePolicy::default()))
+        })
+        .map_err(|e| e.into_pyerr(py))?;
+    to_py(py, &value)
+}
+
+/// Validates every record of a JSON Lines file. Returns the report: `valid`, `lines`,
+/// `invalidLines`, `errors` and `warnings` (issues `{line, severity, code, message, path}`,
+/// unreadable lines included as errors), `truncated` (issues beyond `max_issues`).
+/// `profile`: "default" (fovea's rules) or "fovea" (FOVEA's validator and messages).
+#[pyfunction]
+#[pyo3(signature = (path, *, profile = "default", max_issues = 1000))]
+pub fn validate_jsonl<'py>(
+    py: Python<'py>,
+    path: &Bound<'py, PyAny>,
+    profile: &str,
+    max_issues: usize,
+) -> PyResult<Bound<'py, PyAny>> {
+    let path = path_arg(path, "path")?;
+    let opts = ValidateOptions {
+        profile: profile_arg(profile)?,
+        ..Default::default()
+    };
+    let value = py
+        .detach(|| {
+            let reader = file_reader(open_file(&path)?, ReadOptions::default());
+            value_of(&validate_reader(
+                reader,
+                &opts,
+                &Default::default(),
+                max_issues,
+            ))
+        })
+        .map_err(|e| e.into_pyerr(py))?;
+    to_py(py, &value)
+}
+
+/// Previews an import of a JSON Lines file into `existing` (the path of a JSON Lines
+/// dataset, or None for an empty store). Nothing is written. Returns `counts`, `conflicts`
+/// (FOVEA's Conflict shape), `warnings` (FOVEA's texts), `issues`, `issuesTruncated` and
+/// `errors` (unreadable lines).
+#[pyfunction]
+#[pyo3(signature = (path, *, existing = None, profile = "default", max_issues = 1000))]
+pub fn preview_import<'py>(
+    py: Python<'py>,
+    path: &Bound<'py, PyAny>,
+    existing: Option<&Bound<'py, PyAny>>,
+    profile: &str,
+    max_issues: usize,
+) -> PyResult<Bound<'py, PyAny>> {
+    let path = path_arg(path, "path")?;
+    let existing = existing
+        .filter(|e| !e.is_none())
+        .map(|e| path_arg(e, "existing"))
+        .transpose()?;
+    let opts = preview_options(profile_arg(profile)?, max_issues);
+    let value = py
+        .detach(|| {
+            let store = existing.as_deref().map(open_file).transpose()?;
+            let incoming = file_reader(open_file(&path)?, ReadOptions::default());
+            let dataset = load_dataset(store)?;
+            let snapshot = dataset.snapshot(opts.validate.keyframes);
+            value_of(&preview_reader(incoming, &snapshot, opts))
+        })
+        .map_err(|e| e.into_pyerr(py))?;
+    to_py(py, &value)
+}
+
+/// Imports `incoming` into the dataset `existing` (a JSON Lines file, or None for an empty
+/// one) and writes the result to `destination` in keyframes mode (it may be `existing`).
+///
+/// `options`: a dict or JSON text with FOVEA's import option names, deep-merged over its
+/// defaults. The destination is written only when the import is committed (a failed atomic
+/// import changes nothing); then `stats` holds the export statistics, else None. Returns
+/// `{"preview": ..., "result": ..., "stats": ...}`.
+#[pyfunction]
+#[pyo3(signature = (existing, incoming, destination, *, options = None, profile = "default", export_date = None))]
+pub fn merge_jsonl<'py>(
+    py: Python<'py>,
+    existing: Option<&Bound<'py, PyAny>>,
+    incoming: &Bound<'py, PyAny>,
+    destination: &Bound<'py, PyAny>,
+    options: Option<&Bound<'py, PyAny>>,
+    profile: &str,
+    export_date: Option<String>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let existing = existing
+        .filter(|e| !e.is_none())
+        .map(|e| path_arg(e, "existing"))
+        .transpose()?;
+    let incoming = path_arg(incoming, "incoming")?;
+    let destination = path_arg(destination, "destination")?;
+    let options = import_options(options)?;
+    let profile = profile_arg(profile)?;
+    let value = py
+        .detach(|| {
+            let store = existing.as_deref().map(open_file).transpose()?;
+            let reader = file_reader(open_file(&incoming)?, ReadOptions::default());
+            let mut dataset = load_dataset(store)?;
+            let (preview, result) = import_reader(
+                &mut dataset,
+                reader,
+                &options,
+                preview_options(profile, 1000),
+            )?;
+            let stats = if result.committed {
+                let opts = ExportOptions {
+                    interp: InterpOptions::with_profile(profile),
+                    export_date,
+                    ..Default::default()
+                };
+                let stats = write_atomically(&destination, |out| Ok(dataset.write(out, opts)?))?;
+                value_of(&stats)?
+            } else {
+                Value::Null
+            };
+            Ok(json!({
+                "preview": value_of(&preview)?,
+                "result": value_of(&result)?,
+                "stats": stats,
+            }))
+        })
+        .map_err(|e: Fail| e.into_pyerr(py))?;
+    to_py(py, &value)
+}

@@ -186,7 +186,7 @@ pub enum Error {
         limit: usize,
     },
     /// An error on a given line of a JSON Lines file.
-    #[error("line {line}: {error}")]
+    #[error("line {line}{}", at_line_detail(error))]
     AtLine {
         /// Physical 1-based line number.
         line: usize,
@@ -379,6 +379,17 @@ impl Refusal {
             Refusal::NoKeyframes { .. } => "no-keyframes",
             Refusal::OutsideSpan { .. } => "outside-span",
         }
+    }
+}
+
+/// The part of a line-located message after the line number: a JSON syntax error gives its
+/// column (the line is the record's), anything else its own message.
+fn at_line_detail(error: &Error) -> String {
+    match error {
+        Error::InvalidJson {
+            column, message, ..
+        } => format!(", column {column}: invalid JSON: {message}"),
+        other => format!(": {other}"),
     }
 }
 

@@ -156,6 +156,20 @@ impl Dataset {
         ex.finish()
     }
 
+    /// The sizes of the videos that declare `width` and `height`, for bounds checks.
+    pub fn video_sizes(&self) -> crate::validate::VideoSizes {
+        self.videos
+            .iter()
+            .filter_map(|(id, v)| {
+                let size = crate::validate::VideoSize {
+                    width: v.width?,
+                    height: v.height?,
+                };
+                Some((id.clone(), size))
+            })
+            .collect()
+    }
+
     /// What conflict detection needs to know of this dataset.
     pub fn snapshot(&self, policy: KeyframePolicy) -> Snapshot {
         let mut s = Snapshot::new();

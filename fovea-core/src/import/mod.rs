@@ -70,6 +70,12 @@ pub fn import_reader<R: std::io::BufRead>(
     options.check()?;
     let mut preview_opts = preview_opts;
     preview_opts.check_references &= options.validation.validate_references;
+    if options.validation.validate_bounding_box_ranges {
+        // Boxes are checked against the sizes of the store's videos (the caller's win).
+        for (id, size) in dataset.video_sizes() {
+            preview_opts.video_sizes.entry(id).or_insert(size);
+        }
+    }
     let policy = preview_opts.validate.keyframes;
     let snapshot = dataset.snapshot(policy);
     let mut p = Previewer::new(&snapshot, preview_opts);

@@ -204,8 +204,10 @@ impl<W: Write> Exporter<W> {
 }
 
 /// Exports a JSON Lines source in dependency order with constant memory: the source is read
-/// once per export group (`open` is called up to five times), and only the records of that
-/// group are written in each pass. Records that fail to read are returned, not written.
+/// once per export group (`open` is called up to five times); each pass parses only the lines of
+/// its group (the others are recognised by their `type` and skipped unparsed). Records that
+/// cannot be read or exported (an annotation whose sequence is invalid) are returned with their
+/// line, not written; everything else is.
 pub fn export_stream<R, W, F>(
     mut open: F,
     out: W,
@@ -217,14 +219,18 @@ where
     F: FnMut() -> Result<super::Reader<R>>,
 {
     let mut exporter = Exporter::new(out, opts);
-    let mut errors = Vec::new();
+    let mut errors: Vec<crate::Error> = Vec::new();
     for group in 0..GROUPS {
-        for item in open()? {
+        let mut reader = open()?;
+        while let Some(item) = reader.next_where(|k| group_of(k) == group) {
             match item {
                 Ok(rec) if group_of(&rec.data.kind()) == group => {
-                    exporter
-                        .record(&rec.data)
-                        .map_err(|e| e.at_line(rec.line))?;
+                    if let Err(e) = exporter.record(&rec.data) {
+                        match e {
+                            crate::Error::Io { .. } => return Err(e),
+                            other => errors.push(other.at_line(rec.line)),
+                        }
+                    }
                 }
                 Ok(_) => {}
                 // Errors are reported once, from the first pass.
@@ -233,6 +239,7 @@ where
             }
         }
     }
+    errors.sort_by_key(|e| e.line());
     let (out, stats) = exporter.finish()?;
     Ok((out, stats, errors))
 }

@@ -307,10 +307,12 @@ impl<'de> serde::de::DeserializeSeed<'de> for DataSeed {
     }
 }
 
-impl<R: BufRead> Iterator for Reader<R> {
-    type Item = Result<Record>;
-
-    fn next(&mut self) -> Option<Self::Item> {
+impl<R: BufRead> Reader<R> {
+    /// The next record whose kind `keep` accepts. Lines written the usual way
+    /// (`{"type":"…",…`) whose kind is refused are skipped without being parsed, which makes a
+    /// pass that wants one kind of line cheap; other lines are parsed and returned whatever
+    /// their kind (so errors are never lost).
+    pub fn next_where(&mut self, keep: impl Fn(&LineKind) -> bool) -> Option<Result<Record>> {
         while !self.done {
             let raw = match self.read_line() {
                 Ok(raw) => raw,
@@ -330,6 +332,9 @@ impl<R: BufRead> Iterator for Reader<R> {
                 continue;
             }
             self.non_blank += 1;
+            if matches!(raw, RawLine::Text) && peek_kind(text).is_some_and(|k| !keep(&k)) {
+                continue;
+            }
             let line = match self.opts.numbering {
                 LineNumbering::Physical => self.physical,
                 LineNumbering::NonBlank => self.non_blank,
@@ -347,6 +352,22 @@ impl<R: BufRead> Iterator for Reader<R> {
             );
         }
         None
+    }
+}
+
+/// The kind of a line that starts `{"type":"<kind>"` (no escapes), without parsing it.
+fn peek_kind(text: &[u8]) -> Option<LineKind> {
+    let rest = text.strip_prefix(b"{\"type\":\"")?;
+    let end = memchr::memchr(b'"', rest)?;
+    let name = std::str::from_utf8(&rest[..end]).ok()?;
+    (!name.contains('\\') && !name.is_empty()).then(|| LineKind::parse(name))
+}
+
+impl<R: BufRead> Iterator for Reader<R> {
+    type Item = Result<Record>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_where(|_| true)
     }
 }
 
@@ -421,6 +442,22 @@ mod tests {
         assert!(r.buf.capacity() < 10_000);
         assert_eq!(r.next().unwrap().unwrap().line, 2);
         assert!(r.next().is_none());
+    }
+
+    #[test]
+    fn filtered_reading_skips_other_kinds_unparsed() {
+        let text = "{\"type\":\"video\",\"data\":{\"id\":\"v\"}}\n{\"type\":\"entity\",\"data\":{\"id\":5}}\n{\"data\":{},\"type\":\"video\"}\n{bad\n";
+        let mut r = Reader::new(text.as_bytes());
+        let only_videos = |k: &LineKind| *k == LineKind::Video;
+        assert_eq!(r.next_where(only_videos).unwrap().unwrap().line, 1);
+        // Line 2 (an entity) is skipped unparsed, so its bad id is not reported here; line 3
+        // cannot be peeked and is parsed; line 4 is an error and is returned.
+        assert_eq!(r.next_where(only_videos).unwrap().unwrap().line, 3);
+        assert_eq!(
+            r.next_where(only_videos).unwrap().unwrap_err().line(),
+            Some(4)
+        );
+        assert!(r.next_where(only_videos).is_none());
     }
 
     #[test]

@@ -73,5 +73,48 @@ fn read(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, export_keyframes, export_interpolated, read);
+/// Parse + validate + preview of the 100,000-annotation file against a store that holds
+/// 50,000 other annotations (and the file's personas and videos).
+fn preview(c: &mut Criterion) {
+    use fovea_core::import::{AnnotationSummary, PreviewOptions, Snapshot, preview_reader};
+    let opts = InterpOptions::default();
+    let mut file = Vec::new();
+    let mut w = Writer::new(&mut file);
+    for i in 0..N {
+        w.write_annotation(&synth::annotation(i, 5), ExportMode::Keyframes, &opts)
+            .unwrap();
+    }
+    let mut snapshot = Snapshot::new();
+    for p in 0..10 {
+        snapshot.add_persona(format!("persona-{p}"));
+    }
+    for v in 0..50 {
+        snapshot.add_video(format!("video-{v:02}"));
+    }
+    for i in N..N + 50_000 {
+        snapshot.add_annotation(AnnotationSummary::of(
+            &synth::annotation(i, 5),
+            Default::default(),
+        ));
+    }
+    let mut g = c.benchmark_group("preview_100k_x5");
+    g.sample_size(10);
+    g.throughput(Throughput::Bytes(file.len() as u64));
+    g.bench_function("against_50k_existing", |b| {
+        b.iter(|| {
+            let p = preview_reader(Reader::new(&file[..]), &snapshot, PreviewOptions::default());
+            assert_eq!(p.counts.annotations as usize, N);
+            black_box(p.conflicts.len())
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    export_keyframes,
+    export_interpolated,
+    read,
+    preview
+);
 criterion_main!(benches);

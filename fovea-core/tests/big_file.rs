@@ -23,7 +23,8 @@ impl Generated {
         self.n += 1;
         let mut w = Writer::new(Vec::new());
         let a = fovea_core::synth::annotation(self.n, 5);
-        w.write_annotation(&a, ExportMode::Keyframes, &InterpOptions::default()).unwrap();
+        w.write_annotation(&a, ExportMode::Keyframes, &InterpOptions::default())
+            .unwrap();
         self.line = w.into_inner().unwrap();
         self.pos = 0;
     }
@@ -67,10 +68,21 @@ fn one_gibibyte_in_bounded_memory() {
         n: 0,
     };
     let reader = Reader::new(BufReader::with_capacity(1 << 16, source));
-    let report = validate_reader(reader, &ValidateOptions::default(), &Default::default(), 100);
+    let report = validate_reader(
+        reader,
+        &ValidateOptions::default(),
+        &Default::default(),
+        100,
+    );
     let grown_mib = peak_rss_kib().saturating_sub(before) / 1024;
     assert!(report.valid, "{:?}", report.errors.first());
     assert!(report.lines > 800_000, "{} lines", report.lines);
-    assert!(grown_mib < 64, "peak memory grew by {grown_mib} MiB reading 1 GiB");
-    eprintln!("read {} lines (1 GiB); peak memory grew by {grown_mib} MiB", report.lines);
+    assert!(
+        grown_mib < 64,
+        "peak memory grew by {grown_mib} MiB reading 1 GiB"
+    );
+    eprintln!(
+        "read {} lines (1 GiB); peak memory grew by {grown_mib} MiB",
+        report.lines
+    );
 }

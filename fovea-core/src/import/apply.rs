@@ -32,7 +32,7 @@ use super::options::{
     DuplicateIdStrategy, ImportOptions, InterpolationStrategy, MissingDependencyStrategy,
     ObjectScope, OverlapStrategy, PersonaStrategy, SequenceStrategy, WorldObjectStrategy,
 };
-use super::preview::{Checked, Preview};
+use super::preview::{Checked, CheckedData, Preview};
 use crate::error::Result;
 use crate::jsonl::{LineData, group_of};
 use crate::model::{
@@ -282,7 +282,7 @@ impl Applier<'_> {
     }
 
     /// Applies one line; `Err` is a line failure (message).
-    fn line(&mut self, mut item: Checked, d: Decision) -> std::result::Result<(), String> {
+    fn line(&mut self, item: Checked, d: Decision) -> std::result::Result<(), String> {
         let line = item.line;
         if let Some(why) = d.fail {
             return Err(format!(
@@ -311,25 +311,23 @@ impl Applier<'_> {
             self.placeholder(kind, id);
         }
         match item.data {
-            LineData::Annotation(_) => {
-                let a = item
-                    .annotation
-                    .take()
-                    .ok_or("the annotation could not be read")?;
-                self.annotation(a, &d)?;
+            CheckedData::Annotation(a) => self.annotation(*a, &d)?,
+            CheckedData::Record(LineData::Annotation(_)) => {
+                return Err("the annotation could not be read".into());
             }
-            LineData::Ontology(o) => self.ontology(o, &d),
-            LineData::Video(v) => self.video(v, &d),
-            LineData::Metadata(_) => return Ok(()),
-            LineData::Unknown { ref kind, .. } => {
+            CheckedData::Record(LineData::Ontology(o)) => self.ontology(o, &d),
+            CheckedData::Record(LineData::Video(v)) => self.video(v, &d),
+            CheckedData::Record(LineData::Metadata(_)) => return Ok(()),
+            CheckedData::Record(unknown @ LineData::Unknown { .. }) => {
+                let kind = unknown.kind();
                 self.warn(
                     line,
                     "validation",
-                    format!("Unknown line type: {kind} (kept)"),
+                    format!("Unknown line type: {} (kept)", kind.as_str()),
                 );
-                self.work.other.push(item.data);
+                self.work.other.push(unknown);
             }
-            other => self.object(other, &d),
+            CheckedData::Record(other) => self.object(other, &d),
         }
         self.result.summary.processed_lines += 1;
         Ok(())
@@ -337,17 +335,19 @@ impl Applier<'_> {
 
     fn in_scope(&self, item: &Checked) -> bool {
         let scope = &self.options.scope;
-        match &item.data {
-            LineData::Ontology(_) => scope.include_personas,
-            LineData::Annotation(_) => {
-                scope.include_annotations
-                    && scope.specific_persona_ids.as_ref().is_none_or(|ids| {
-                        item.annotation
-                            .as_ref()
-                            .and_then(|a| a.persona_id.as_ref())
-                            .is_some_and(|p| ids.contains(p))
-                    })
+        let data = match &item.data {
+            CheckedData::Annotation(a) => {
+                return scope.include_annotations
+                    && scope
+                        .specific_persona_ids
+                        .as_ref()
+                        .is_none_or(|ids| a.persona_id.as_ref().is_some_and(|p| ids.contains(p)));
             }
+            CheckedData::Record(data) => data,
+        };
+        match data {
+            LineData::Ontology(_) => scope.include_personas,
+            LineData::Annotation(_) => scope.include_annotations,
             other => match object_kind(other) {
                 Some(kind) => {
                     let wanted = match kind.as_str() {
@@ -367,8 +367,15 @@ impl Applier<'_> {
         }
     }
 
-    fn skip_kind(&mut self, data: &LineData) {
+    fn skip_kind(&mut self, data: &CheckedData) {
         let s = &mut self.result.summary.skipped_items;
+        let data = match data {
+            CheckedData::Annotation(_) => {
+                s.annotations += 1;
+                return;
+            }
+            CheckedData::Record(data) => data,
+        };
         match data {
             LineData::Annotation(_) => s.annotations += 1,
             LineData::Ontology(o) => {

@@ -38,7 +38,9 @@ pub use options::{
     SequenceResolution, SequenceStrategy, TransactionOptions, ValidationOptions,
     WorldObjectStrategy,
 };
-pub use preview::{Checked, LineProblem, Preview, PreviewCounts, PreviewOptions, Previewer};
+pub use preview::{
+    Checked, CheckedData, LineProblem, Preview, PreviewCounts, PreviewOptions, Previewer,
+};
 pub use snapshot::{AnnotationSummary, Existing, ObjectKind, Owner, Snapshot};
 
 /// Previews an import of a JSON Lines source against `existing`, streaming.

@@ -127,15 +127,32 @@ struct PendingRef {
     id: String,
 }
 
+/// What a checked record holds.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CheckedData {
+    /// A valid annotation, converted to its typed form.
+    Annotation(Box<Annotation>),
+    /// Any other record, or an annotation that failed validation (as read).
+    Record(LineData),
+}
+
+impl CheckedData {
+    /// The record's kind.
+    pub fn kind(&self) -> crate::jsonl::LineKind {
+        match self {
+            CheckedData::Annotation(_) => crate::jsonl::LineKind::Annotation,
+            CheckedData::Record(d) => d.kind(),
+        }
+    }
+}
+
 /// A record after the preview looked at it: annotations converted when valid.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Checked {
     /// Physical line.
     pub line: usize,
-    /// The record's data (annotation records stay as read).
-    pub data: LineData,
-    /// The typed annotation, for valid annotation lines.
-    pub annotation: Option<Annotation>,
+    /// The record.
+    pub data: CheckedData,
     /// Whether validation found errors.
     pub invalid: bool,
     /// The validation error messages (for import results).
@@ -285,9 +302,8 @@ impl<'a, E: Existing + ?Sized> Previewer<'a, E> {
             .entry(rec.data.kind().as_str().to_owned())
             .or_default() += 1;
         let errors = self.issues(&rec);
-        let line = rec.line;
-        let mut annotation = None;
-        match &rec.data {
+        let Record { line, data } = rec;
+        let data = match data {
             LineData::Annotation(a) => {
                 self.out.counts.annotations += 1;
                 let policy = self.opts.validate.keyframes;
@@ -305,63 +321,74 @@ impl<'a, E: Existing + ?Sized> Previewer<'a, E> {
                         });
                 self.out.counts.total_keyframes += keys as u64;
                 self.out.counts.single_keyframe_sequences += u64::from(keys == 1);
-                if errors.is_empty() {
-                    annotation = a.to_annotation().ok();
-                }
-                match &annotation {
-                    Some(ann) => self.annotation(line, ann),
-                    None => {
-                        if let Some(id) = a.id() {
+                let converted = if errors.is_empty() {
+                    a.into_annotation().map_err(|_| None)
+                } else {
+                    Err(Some(a))
+                };
+                match converted {
+                    Ok(ann) => {
+                        self.annotation(line, &ann);
+                        CheckedData::Annotation(Box::new(ann))
+                    }
+                    Err(raw) => {
+                        let raw = raw.unwrap_or_default();
+                        if let Some(id) = raw.id() {
                             self.claim(id, line, "annotation");
                         }
+                        CheckedData::Record(LineData::Annotation(raw))
                     }
                 }
             }
-            LineData::Ontology(o) => {
-                for p in o.personas.iter().flatten() {
-                    let Some(id) = p.id.as_deref() else { continue };
-                    self.claim(id, line, "persona");
-                    if self.existing.has_persona(id) {
-                        self.conflict(
-                            ConflictKind::DuplicatePersona,
-                            line,
-                            id,
-                            Some(id),
-                            format!("Persona with ID {id} already exists"),
-                        );
+            other => {
+                match &other {
+                    LineData::Ontology(o) => {
+                        for p in o.personas.iter().flatten() {
+                            let Some(id) = p.id.as_deref() else { continue };
+                            self.claim(id, line, "persona");
+                            if self.existing.has_persona(id) {
+                                self.conflict(
+                                    ConflictKind::DuplicatePersona,
+                                    line,
+                                    id,
+                                    Some(id),
+                                    format!("Persona with ID {id} already exists"),
+                                );
+                            }
+                            self.personas.insert(id.to_owned());
+                        }
+                        for po in o.persona_ontologies.iter().flatten() {
+                            if let Some(pid) = po.persona_id.as_deref() {
+                                let from = po.id.clone().unwrap_or_else(|| pid.to_owned());
+                                self.reference(line, &from, RefKind::Persona, pid);
+                            }
+                        }
                     }
-                    self.personas.insert(id.to_owned());
-                }
-                for po in o.persona_ontologies.iter().flatten() {
-                    if let Some(pid) = po.persona_id.as_deref() {
-                        let from = po.id.clone().unwrap_or_else(|| pid.to_owned());
-                        self.reference(line, &from, RefKind::Persona, pid);
+                    LineData::Video(v) => {
+                        if let Some(id) = v.id.as_deref() {
+                            self.claim(id, line, "video");
+                            if self.existing.has_video(id) {
+                                self.conflict(
+                                    ConflictKind::DuplicateObject,
+                                    line,
+                                    id,
+                                    Some(id),
+                                    format!("Video with ID {id} already exists"),
+                                );
+                            }
+                            self.videos.insert(id.to_owned());
+                        }
                     }
+                    LineData::Metadata(_) | LineData::Unknown { .. } | LineData::Annotation(_) => {}
+                    object => self.object(line, object),
                 }
+                CheckedData::Record(other)
             }
-            LineData::Video(v) => {
-                if let Some(id) = v.id.as_deref() {
-                    self.claim(id, line, "video");
-                    if self.existing.has_video(id) {
-                        self.conflict(
-                            ConflictKind::DuplicateObject,
-                            line,
-                            id,
-                            Some(id),
-                            format!("Video with ID {id} already exists"),
-                        );
-                    }
-                    self.videos.insert(id.to_owned());
-                }
-            }
-            LineData::Metadata(_) | LineData::Unknown { .. } => {}
-            other => self.object(line, other),
-        }
+        };
         let invalid = !errors.is_empty();
         Checked {
             line,
-            data: rec.data,
-            annotation,
+            data,
             invalid,
             errors,
         }
@@ -496,7 +523,8 @@ impl<'a, E: Existing + ?Sized> Previewer<'a, E> {
                 .map(|(s, e, k)| ((*s, *e), k.as_str()))
                 .collect();
             for (s, e, mine) in &summary.pairs {
-                if let Some(other) = theirs.get(&(*s, *e)).filter(|o| **o != mine.as_str()) {
+                let mine = mine.as_str();
+                if let Some(other) = theirs.get(&(*s, *e)).filter(|o| **o != mine) {
                     self.out.conflicts.push(Conflict {
                         kind: ConflictKind::InterpolationConflict,
                         line,
@@ -506,7 +534,7 @@ impl<'a, E: Existing + ?Sized> Previewer<'a, E> {
                             "Keyframe pair [{s}, {e}] is {other} in the existing sequence and {mine} in the imported one"
                         ),
                         frame_range: Some(FrameRange { start: *s, end: *e }),
-                        interpolation_type: Some(mine.clone()),
+                        interpolation_type: Some(mine.to_owned()),
                         resolution: None,
                     });
                 }

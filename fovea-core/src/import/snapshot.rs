@@ -2,7 +2,7 @@
 //! and [`Snapshot`], an in-memory implementation built from a dataset or filled by a store
 //! with a few queries.
 
-use crate::model::{Annotation, Frame, KeyframePolicy};
+use crate::model::{Annotation, Frame, InterpolationType, KeyframePolicy};
 use std::collections::{HashMap, HashSet};
 
 /// What an annotation belongs to, for overlap detection: one tracked thing of a persona's type,
@@ -63,7 +63,7 @@ pub struct AnnotationSummary {
     /// First and last keyframe.
     pub span: Option<(Frame, Frame)>,
     /// Consecutive keyframe pairs with the mode that governs each (`linear` without a segment).
-    pub pairs: Vec<(Frame, Frame, String)>,
+    pub pairs: Vec<(Frame, Frame, InterpolationType)>,
 }
 
 impl AnnotationSummary {
@@ -76,8 +76,10 @@ impl AnnotationSummary {
             .map(|w| {
                 let (s, e) = (w[0].frame_number, w[1].frame_number);
                 let kind = crate::interp::segment_for(&seq.interpolation_segments, s, e)
-                    .map_or("linear", |i| seq.interpolation_segments[i].kind.as_str());
-                (s, e, kind.to_owned())
+                    .map_or(InterpolationType::Linear, |i| {
+                        seq.interpolation_segments[i].kind.clone()
+                    });
+                (s, e, kind)
             })
             .collect();
         AnnotationSummary {

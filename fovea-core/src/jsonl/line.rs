@@ -78,7 +78,7 @@ impl LineKind {
 
 /// An annotation as read from a line: required fields and frames not yet checked, so that
 /// validation can report every problem. [`AnnotationRecord::to_annotation`] checks them.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct AnnotationRecord(pub(crate) RawAnnotation);
 
 impl AnnotationRecord {

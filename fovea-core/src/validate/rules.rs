@@ -46,15 +46,29 @@ fn present(v: &Option<String>) -> bool {
     v.as_deref().is_some_and(|s| !s.is_empty())
 }
 
-fn missing(out: &mut Sink, path: &str, field: &str) {
+fn missing(out: &mut Sink, path: impl std::fmt::Display, field: &str) {
+    let path = path.to_string();
+    let shown = if path.is_empty() { "data" } else { &path };
     out.error(
         "missing-field",
-        format!(
-            "{}: missing required field `{field}`",
-            if path.is_empty() { "data" } else { path }
-        ),
-        Some(join_path(path, field)),
+        format!("{shown}: missing required field `{field}`"),
+        Some(join_path(&path, field)),
     );
+}
+
+/// The path of an element of an array, `{base}.{array}[{index}]`, formatted only when an issue
+/// needs it (validating a valid line allocates no path).
+#[derive(Clone, Copy)]
+struct At<'a> {
+    base: &'a str,
+    array: &'static str,
+    index: usize,
+}
+
+impl std::fmt::Display for At<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}[{}]", self.base, self.array, self.index)
+    }
 }
 
 pub(super) fn validate_line(
@@ -303,14 +317,18 @@ fn segments(seq: &RawSequence, keys: &[u32], path: &str, out: &mut Sink) {
     let mut spans: Vec<(u32, u32, usize)> = Vec::with_capacity(segs.len());
     let mut first_on_pair: HashMap<(u32, u32), usize> = HashMap::new();
     for (i, s) in segs.iter().enumerate() {
-        let here = format!("{path}.interpolationSegments[{i}]");
+        let here = At {
+            base: path,
+            array: "interpolationSegments",
+            index: i,
+        };
         for (field, v) in [
             ("startFrame", s.start_frame.is_some()),
             ("endFrame", s.end_frame.is_some()),
             ("type", s.kind.is_some()),
         ] {
             if !v {
-                missing(out, &here, field);
+                missing(out, here, field);
             }
         }
         let kind = s.kind.as_deref().unwrap_or("linear");
@@ -383,7 +401,7 @@ fn segments(seq: &RawSequence, keys: &[u32], path: &str, out: &mut Sink) {
             out.error(
                 "invalid-range",
                 format!("{here}: starts at {start}, after its end {end}"),
-                Some(here),
+                Some(here.to_string()),
             );
             continue;
         }
@@ -394,13 +412,13 @@ fn segments(seq: &RawSequence, keys: &[u32], path: &str, out: &mut Sink) {
             out.warning(
                 "segment-not-anchored",
                 format!("{here}: [{start}, {end}] is not a pair of consecutive keyframes, so it is ignored"),
-                Some(here.clone()),
+                Some(here.to_string()),
             );
         } else if let Some(first) = first_on_pair.insert((start, end), i) {
             out.warning(
                 "duplicate-segment",
                 format!("{here}: keyframe pair [{start}, {end}] already has segment {first}; only the first is used"),
-                Some(here.clone()),
+                Some(here.to_string()),
             );
             first_on_pair.insert((start, end), first);
         }
@@ -426,14 +444,18 @@ fn visibility(seq: &RawSequence, keys: &[u32], path: &str, out: &mut Sink) {
     };
     let mut checked = Vec::with_capacity(ranges.len());
     for (i, r) in ranges.iter().enumerate() {
-        let here = format!("{path}.visibilityRanges[{i}]");
+        let here = At {
+            base: path,
+            array: "visibilityRanges",
+            index: i,
+        };
         for (field, v) in [
             ("startFrame", r.start_frame.is_some()),
             ("endFrame", r.end_frame.is_some()),
             ("visible", r.visible.is_some()),
         ] {
             if !v {
-                missing(out, &here, field);
+                missing(out, here, field);
             }
         }
         let start = frame(out, r.start_frame, || format!("{here}.startFrame"));
@@ -445,7 +467,7 @@ fn visibility(seq: &RawSequence, keys: &[u32], path: &str, out: &mut Sink) {
             out.error(
                 "invalid-range",
                 format!("{here}: starts at {start}, after its end {end}"),
-                Some(here),
+                Some(here.to_string()),
             );
             continue;
         }

@@ -9,76 +9,256 @@
 // `new Int32Array(N)` + `new Float64Array(4 * N)` and touching every page (`fill(0)`). Prints
 // the medians of `runs` (default 21, at least 15) interleaved timings after a warm-up, and their
 // ratio (target: <= 1.5x). Run with `node --expose-gc` to collect garbage between timings.
+//
+// Then the JSON Lines exchange: generates (in JavaScript) a source file of A synthetic
+// annotations (default 100,000; env FOVEA_BENCH_ANNOTATIONS, 0 skips this part) with 5
+// keyframes each (frames 0, 30, 60, 90, 120: 121 frames), plus an ontology line and 10 video
+// lines, and times `exportJsonl` in keyframes and interpolated mode, `previewImport` (empty
+// store) and a `for await` over `readJsonl`, each in a fresh child process. Prints seconds,
+// MB/s of the source read (and of the output written, for exports) and the child's peak RSS:
+// `process.resourceUsage().maxRSS` and, on Linux, `VmHWM` (maxRSS can carry memory inherited
+// from the parent at fork; VmHWM is the child's own). The keyframes export reads the source
+// once per export group (5 passes: the core's constant-memory export).
 
 const path = require('node:path')
-const { Sequence } = require(path.join(__dirname, '..', 'node'))
+const fovea = require(path.join(__dirname, '..', 'node'))
+const { Sequence } = fovea
 
-const N = Number(process.argv[2] ?? 1_000_000)
-const RUNS = Math.max(15, Number(process.argv[3] ?? 21))
-const WARMUP = 5
+if (process.argv[2] === '--jsonl-phase') {
+  // A child process timing one JSON Lines call (see `jsonlBenchmark`).
+  runPhase(process.argv[3], process.argv[4], process.argv[5]).then(
+    (result) => process.stdout.write(JSON.stringify(result)),
+    (e) => {
+      console.error(e)
+      process.exit(1)
+    },
+  )
+} else {
+  typedArraysBenchmark()
+  jsonlBenchmark()
+}
 
-const seq = new Sequence({
-  boxes: [
-    { x: 0, y: 0, width: 100, height: 100, frameNumber: 0, isKeyframe: true },
-    { x: 1000, y: 500, width: 200, height: 50, frameNumber: N - 1, isKeyframe: true },
-  ],
-  interpolationSegments: [{ startFrame: 0, endFrame: N - 1, type: 'linear' }],
-  visibilityRanges: [],
-})
+function typedArraysBenchmark() {
+  const N = Number(process.argv[2] ?? 1_000_000)
+  const RUNS = Math.max(15, Number(process.argv[3] ?? 21))
+  const WARMUP = 5
 
-let sink = 0
+  const seq = new Sequence({
+    boxes: [
+      { x: 0, y: 0, width: 100, height: 100, frameNumber: 0, isKeyframe: true },
+      { x: 1000, y: 500, width: 200, height: 50, frameNumber: N - 1, isKeyframe: true },
+    ],
+    interpolationSegments: [{ startFrame: 0, endFrame: N - 1, type: 'linear' }],
+    visibilityRanges: [],
+  })
 
-function timeAddon() {
+  let sink = 0
+
+  function timeAddon() {
+    const t0 = process.hrtime.bigint()
+    const { frames, boxes } = seq.toTypedArrays()
+    const t1 = process.hrtime.bigint()
+    sink += frames[N - 1] + boxes[4 * N - 1]
+    if (frames.length !== N || boxes.length !== 4 * N) throw new Error('wrong length')
+    return Number(t1 - t0) / 1e6
+  }
+
+  function timeBaseline() {
+    const t0 = process.hrtime.bigint()
+    const frames = new Int32Array(N).fill(0)
+    const boxes = new Float64Array(4 * N).fill(0)
+    const t1 = process.hrtime.bigint()
+    sink += frames[N - 1] + boxes[4 * N - 1]
+    return Number(t1 - t0) / 1e6
+  }
+
+  function median(xs) {
+    const s = [...xs].sort((a, b) => a - b)
+    const m = s.length >> 1
+    return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
+  }
+
+  const gc = typeof global.gc === 'function' ? global.gc : () => {}
+
+  // Correctness spot check before timing.
+  const check = seq.toTypedArrays()
+  const mid = N >> 1
+  const expected = seq.at(mid)
+  if (check.frames[mid] !== mid || Math.abs(check.boxes[4 * mid] - expected.x) > 1e-9) {
+    throw new Error('toTypedArrays disagrees with at()')
+  }
+
+  for (let i = 0; i < WARMUP; i++) {
+    timeAddon()
+    timeBaseline()
+  }
+  const addon = []
+  const baseline = []
+  for (let i = 0; i < RUNS; i++) {
+    gc()
+    addon.push(timeAddon())
+    gc()
+    baseline.push(timeBaseline())
+  }
+
+  const a = median(addon)
+  const b = median(baseline)
+  console.log(`frames: ${N.toLocaleString('en-US')}, runs: ${RUNS} (after ${WARMUP} warm-up), node ${process.version}, gc between runs: ${typeof global.gc === 'function'}`)
+  console.log(`seq.toTypedArrays()                          median ${a.toFixed(2)} ms  (min ${Math.min(...addon).toFixed(2)}, max ${Math.max(...addon).toFixed(2)})`)
+  console.log(`new Int32Array(N) + new Float64Array(4N) + fill(0)  median ${b.toFixed(2)} ms  (min ${Math.min(...baseline).toFixed(2)}, max ${Math.max(...baseline).toFixed(2)})`)
+  console.log(`ratio: ${(a / b).toFixed(2)}x (target <= 1.5x)`)
+  if (!Number.isFinite(sink)) console.log(sink)
+}
+
+async function runPhase(phase, source, dest) {
   const t0 = process.hrtime.bigint()
-  const { frames, boxes } = seq.toTypedArrays()
-  const t1 = process.hrtime.bigint()
-  sink += frames[N - 1] + boxes[4 * N - 1]
-  if (frames.length !== N || boxes.length !== 4 * N) throw new Error('wrong length')
-  return Number(t1 - t0) / 1e6
+  let detail
+  if (phase === 'export-keyframes' || phase === 'export-interpolated') {
+    const mode = phase.slice('export-'.length)
+    const stats = await fovea.exportJsonl(source, dest, { mode, exportDate: '2025-01-01T00:00:00.000Z' })
+    if (stats.readErrors.length > 0) throw new Error('read errors')
+    detail = { written: stats.bytes, annotations: stats.annotationCount, boxes: stats.keyframeCount + stats.interpolatedFrameCount }
+  } else if (phase === 'preview') {
+    const preview = await fovea.previewImport(source)
+    detail = { annotations: preview.counts.annotations, conflicts: preview.conflicts.length, issues: preview.issues.length }
+  } else if (phase === 'read') {
+    let records = 0
+    let boxes = 0
+    for await (const r of fovea.readJsonl(source)) {
+      records++
+      if (r.type === 'annotation') boxes += r.data.boundingBoxSequence.boxes.length
+    }
+    detail = { records, boxes }
+  } else {
+    throw new Error(`unknown phase ${phase}`)
+  }
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9
+  return { seconds, maxRSS: process.resourceUsage().maxRSS, hwm: highWaterMark(), ...detail }
 }
 
-function timeBaseline() {
-  const t0 = process.hrtime.bigint()
-  const frames = new Int32Array(N).fill(0)
-  const boxes = new Float64Array(4 * N).fill(0)
-  const t1 = process.hrtime.bigint()
-  sink += frames[N - 1] + boxes[4 * N - 1]
-  return Number(t1 - t0) / 1e6
+/**
+ * Peak RSS of this process's own memory in KiB (Linux `VmHWM`), or undefined: on Linux the
+ * `maxRSS` of a child process can carry memory of its parent inherited at fork.
+ */
+function highWaterMark() {
+  try {
+    const status = require('node:fs').readFileSync('/proc/self/status', 'utf8')
+    const m = /^VmHWM:\s+(\d+) kB/m.exec(status)
+    return m ? Number(m[1]) : undefined
+  } catch {
+    return undefined
+  }
 }
 
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b)
-  const m = s.length >> 1
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
+/** Writes the synthetic source file; returns its size in bytes. */
+function generateSource(file, count) {
+  const fs = require('node:fs')
+  const fd = fs.openSync(file, 'w')
+  const videos = 10
+  const chunk = []
+  const flush = () => {
+    fs.writeSync(fd, chunk.join(''))
+    chunk.length = 0
+  }
+  chunk.push(
+    JSON.stringify({
+      type: 'ontology',
+      data: {
+        personas: [{ id: 'p-1', name: 'Analyst', role: 'analyst', informationNeed: 'ships' }],
+        personaOntologies: [],
+      },
+    }) + '\n',
+  )
+  for (let i = 0; i < count; i++) {
+    const x = (i * 37) % 1500
+    const y = (i * 53) % 800
+    const boxes = [0, 30, 60, 90, 120].map((frameNumber, k) => ({
+      x: x + 10 * k,
+      y: y + 5 * k,
+      width: 120 + k,
+      height: 80 + 2 * k,
+      frameNumber,
+      isKeyframe: true,
+      confidence: 0.9,
+    }))
+    const annotation = {
+      type: 'annotation',
+      data: {
+        id: `ann-${i}`,
+        videoId: `vid-${i % videos}`,
+        annotationType: 'type',
+        personaId: 'p-1',
+        typeCategory: 'entity',
+        typeId: 'ship',
+        boundingBoxSequence: {
+          boxes,
+          interpolationSegments: [
+            { startFrame: 0, endFrame: 30, type: 'linear' },
+            { startFrame: 30, endFrame: 60, type: 'ease-in-out' },
+            { startFrame: 60, endFrame: 90, type: 'linear' },
+            { startFrame: 90, endFrame: 120, type: 'ease-out' },
+          ],
+          visibilityRanges: [{ startFrame: 0, endFrame: 120, visible: true }],
+          totalFrames: 121,
+          keyframeCount: 5,
+          interpolatedFrameCount: 116,
+        },
+        createdAt: '2025-01-01T00:00:00.000Z',
+        updatedAt: '2025-01-01T00:00:00.000Z',
+      },
+    }
+    chunk.push(JSON.stringify(annotation) + '\n')
+    if (chunk.length >= 1000) flush()
+  }
+  for (let v = 0; v < videos; v++) {
+    chunk.push(JSON.stringify({ type: 'video', data: { id: `vid-${v}`, title: `Video ${v}`, width: 1920, height: 1080 } }) + '\n')
+  }
+  flush()
+  fs.closeSync(fd)
+  return fs.statSync(file).size
 }
 
-const gc = typeof global.gc === 'function' ? global.gc : () => {}
-
-// Correctness spot check before timing.
-const check = seq.toTypedArrays()
-const mid = N >> 1
-const expected = seq.at(mid)
-if (check.frames[mid] !== mid || Math.abs(check.boxes[4 * mid] - expected.x) > 1e-9) {
-  throw new Error('toTypedArrays disagrees with at()')
+function jsonlBenchmark() {
+  const fs = require('node:fs')
+  const os = require('node:os')
+  const { execFileSync } = require('node:child_process')
+  const count = Number(process.env.FOVEA_BENCH_ANNOTATIONS ?? 100_000)
+  if (!(count > 0)) return
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fovea-node-bench-'))
+  try {
+    const source = path.join(dir, 'source.jsonl')
+    const t0 = process.hrtime.bigint()
+    const size = generateSource(source, count)
+    const generated = Number(process.hrtime.bigint() - t0) / 1e9
+    const mb = (bytes) => bytes / 1e6
+    console.log()
+    console.log(`(each call in a fresh process; maxRSS = process.resourceUsage().maxRSS, which on Linux can carry memory of the parent inherited at fork (RSS ${(process.memoryUsage().rss / 1048576).toFixed(0)} MiB here); VmHWM = the child's own peak)`)
+    console.log(`JSON Lines: ${count.toLocaleString('en-US')} annotations x 5 keyframes (121 frames each), source ${mb(size).toFixed(1)} MB, generated in JS in ${generated.toFixed(2)} s`)
+    for (const phase of ['export-keyframes', 'export-interpolated', 'preview', 'read']) {
+      const dest = path.join(dir, `${phase}.jsonl`)
+      const out = execFileSync(process.execPath, [__filename, '--jsonl-phase', phase, source, dest], {
+        encoding: 'utf8',
+        maxBuffer: 1 << 20,
+      })
+      const r = JSON.parse(out)
+      const name = {
+        'export-keyframes': 'exportJsonl keyframes',
+        'export-interpolated': 'exportJsonl interpolated',
+        preview: 'previewImport (empty store)',
+        read: 'for await readJsonl',
+      }[phase]
+      let line = `${name.padEnd(28)} ${r.seconds.toFixed(2).padStart(6)} s  read ${(mb(size) / r.seconds).toFixed(0).padStart(4)} MB/s`
+      if (r.written !== undefined) {
+        line += `  wrote ${mb(r.written).toFixed(1)} MB (${(mb(r.written) / r.seconds).toFixed(0)} MB/s, ${r.boxes.toLocaleString('en-US')} boxes)`
+      }
+      if (r.records !== undefined) line += `  ${(r.records / r.seconds).toFixed(0)} records/s`
+      if (r.conflicts !== undefined) line += `  ${r.conflicts} conflicts, ${r.issues} issues`
+      line += `  peak RSS: maxRSS ${(r.maxRSS / 1024).toFixed(0)} MiB`
+      if (r.hwm !== undefined) line += `, VmHWM ${(r.hwm / 1024).toFixed(0)} MiB`
+      console.log(line)
+      fs.rmSync(dest, { force: true })
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
 }
-
-for (let i = 0; i < WARMUP; i++) {
-  timeAddon()
-  timeBaseline()
-}
-const addon = []
-const baseline = []
-for (let i = 0; i < RUNS; i++) {
-  gc()
-  addon.push(timeAddon())
-  gc()
-  baseline.push(timeBaseline())
-}
-
-const a = median(addon)
-const b = median(baseline)
-console.log(`frames: ${N.toLocaleString('en-US')}, runs: ${RUNS} (after ${WARMUP} warm-up), node ${process.version}, gc between runs: ${typeof global.gc === 'function'}`)
-console.log(`seq.toTypedArrays()                          median ${a.toFixed(2)} ms  (min ${Math.min(...addon).toFixed(2)}, max ${Math.max(...addon).toFixed(2)})`)
-console.log(`new Int32Array(N) + new Float64Array(4N) + fill(0)  median ${b.toFixed(2)} ms  (min ${Math.min(...baseline).toFixed(2)}, max ${Math.max(...baseline).toFixed(2)})`)
-console.log(`ratio: ${(a / b).toFixed(2)}x (target <= 1.5x)`)
-if (!Number.isFinite(sink)) console.log(sink)

@@ -9,12 +9,16 @@ const fovea = require('..')
 const { interpolate, boxAt, Sequence, ERROR_CODES } = fovea
 const { assertSubset, sample } = require('./helpers')
 
-test('require("..") loads the package main, the generated loader', () => {
+test('require("..") loads the package main: the generated loader\'s exports plus readJsonl', () => {
   const pkg = require('../package.json')
   assert.equal(pkg.name, 'fovea-core')
+  assert.equal(pkg.main, 'fovea.js')
   assert.equal(require.resolve('..'), path.join(__dirname, '..', pkg.main))
-  assert.equal(require('../index.js'), fovea)
-  for (const name of ['interpolate', 'boxAt', 'Sequence']) {
+  const native = require('../index.js')
+  for (const [name, value] of Object.entries(native)) {
+    assert.equal(fovea[name], value, name)
+  }
+  for (const name of ['interpolate', 'boxAt', 'Sequence', 'readJsonl', 'exportJsonl', 'mergeJsonl']) {
     assert.equal(typeof fovea[name], 'function', name)
   }
   assert.ok(Array.isArray(ERROR_CODES))

@@ -4,7 +4,10 @@
 
 const test = require('node:test')
 const assert = require('node:assert/strict')
-const { interpolate, boxAt, Sequence, ERROR_CODES } = require('..')
+const fs = require('node:fs')
+const os = require('node:os')
+const nodePath = require('node:path')
+const { interpolate, boxAt, Sequence, ERROR_CODES, readJsonl, statsJsonl, mergeJsonl } = require('..')
 const { expectCode, sample } = require('./helpers')
 
 /** Codes exercised below; checked against ERROR_CODES at the end. */
@@ -203,11 +206,56 @@ test('a getter that throws propagates its own exception', () => {
   assert.throws(() => interpolate(toJSON), (e) => e instanceof TypeError && e.message === 'no json')
 })
 
+test('the JSON Lines codes: line errors of readJsonl, io rejections', async () => {
+  const dir = fs.mkdtempSync(nodePath.join(os.tmpdir(), 'fovea-node-errors-'))
+  try {
+    const file = nodePath.join(dir, 'lines.jsonl')
+    fs.writeFileSync(
+      file,
+      Buffer.concat([
+        Buffer.from('{"type":"video","data":{"id":"v1"}}\n{"type":"video"}\n'),
+        Buffer.from('{"type":"video","data":{"id":"'),
+        Buffer.from([0xff, 0xfe]),
+        Buffer.from('"}}\n{"type":"entity","data":{"id":"e1","name":"a long name, longer than the limit"}}\n'),
+      ]),
+    )
+    const it = readJsonl(file, { onError: 'collect', maxLineBytes: 60 })
+    const records = []
+    for await (const r of it) records.push(r.line)
+    assert.deepStrictEqual(records, [1])
+    assert.deepStrictEqual(
+      it.errors.map((e) => [e.line, e.code]),
+      [
+        [2, 'invalid-envelope'],
+        [3, 'invalid-utf8'],
+        [4, 'line-too-long'],
+      ],
+    )
+    for (const e of it.errors) {
+      seen.add(e.code)
+      expect(() => {
+        throw e
+      }, e.code, null)
+    }
+    for (const promise of [statsJsonl(nodePath.join(dir, 'missing.jsonl')), mergeJsonl(null, file, nodePath.join(dir, 'no', 'dir'))]) {
+      let error
+      await assert.rejects(promise, (e) => {
+        error = e
+        return true
+      })
+      expect(() => {
+        throw error
+      }, 'io', null)
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+})
+
 test('every code in ERROR_CODES that JavaScript can reach is covered above', () => {
   // Not reachable through this API: buffer-too-small needs a caller-provided buffer (the Node
-  // API sizes its own); the JSON Lines codes belong to readers the binding does not expose.
-  // A code added to the core must be tested here or listed here.
-  const unreachable = new Set(['buffer-too-small', 'invalid-envelope', 'line-too-long', 'invalid-utf8', 'io'])
+  // API sizes its own). A code added to the core must be tested here or listed here.
+  const unreachable = new Set(['buffer-too-small'])
   const missing = ERROR_CODES.filter((c) => !unreachable.has(c) && !seen.has(c))
   assert.deepStrictEqual(missing, [])
   for (const code of seen) assert.ok(ERROR_CODES.includes(code), `${code} is listed`)

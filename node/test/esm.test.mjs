@@ -1,9 +1,12 @@
-// Loading through ESM: named imports and the default import of the CommonJS loader.
+// Loading through ESM: named imports and the default import of the CommonJS entry point
+// (`fovea.js`, which re-exports the napi-rs loader `index.js` and adds readJsonl).
 
 import test from 'node:test'
 import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
-import fovea, { interpolate, boxAt, Sequence, ERROR_CODES } from '../index.js'
+import { fileURLToPath } from 'node:url'
+import fovea, { interpolate, boxAt, Sequence, ERROR_CODES, readJsonl, statsJsonl, JsonlReader } from '../fovea.js'
+import * as native from '../index.js'
 
 const require = createRequire(import.meta.url)
 
@@ -14,6 +17,22 @@ test('named and default ESM imports are the CommonJS exports', () => {
   assert.equal(boxAt, cjs.boxAt)
   assert.equal(Sequence, cjs.Sequence)
   assert.deepStrictEqual(ERROR_CODES, cjs.ERROR_CODES)
+  assert.equal(readJsonl, cjs.readJsonl)
+  assert.equal(statsJsonl, cjs.statsJsonl)
+  // The addon's own exports are the same objects.
+  assert.equal(native.Sequence, Sequence)
+  assert.equal(native.JsonlReader, JsonlReader)
+})
+
+test('readJsonl through ESM: for await over a JSON Lines file', async () => {
+  const file = new URL('../../testdata/interp/container-ship.jsonl', import.meta.url)
+  const records = []
+  for await (const record of readJsonl(fileURLToPath(file))) records.push(record)
+  assert.equal(records.length, 1)
+  const [{ line, type, data }] = records
+  assert.deepStrictEqual([line, type], [1, 'annotation'])
+  assert.equal(interpolate(data).length, 361)
+  assert.equal((await statsJsonl(fileURLToPath(file))).frames, 361)
 })
 
 test('the addon works through ESM', () => {
@@ -31,8 +50,9 @@ test('the addon works through ESM', () => {
   assert.throws(() => seq.at(-1), { code: 'frame-negative', path: 'frame' })
 })
 
-test('dynamic import of the package directory entry point', async () => {
-  const mod = await import('../index.js')
+test('dynamic import of the package entry point', async () => {
+  const mod = await import('../fovea.js')
   assert.equal(typeof mod.interpolate, 'function')
+  assert.equal(typeof mod.readJsonl, 'function')
   assert.equal(mod.default.Sequence, Sequence)
 })

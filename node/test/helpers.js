@@ -62,6 +62,21 @@ function expectCode(fn, code, path) {
   return error
 }
 
+/**
+ * Awaits `promise`, which must reject with an `Error` with the given `code` (and `path`, as for
+ * `expectCode`). Returns the error.
+ */
+async function expectRejection(promise, code, path) {
+  let error
+  await assert.rejects(promise, (e) => {
+    error = e
+    return true
+  })
+  return expectCode(() => {
+    throw error
+  }, code, path)
+}
+
 /** Two keyframes, 0 → 10, linear, with extra fields everywhere. */
 function sample() {
   return {
@@ -75,4 +90,4 @@ function sample() {
   }
 }
 
-module.exports = { FIXTURES, fixture, assertSubset, expectCode, sample }
+module.exports = { FIXTURES, fixture, assertSubset, expectCode, expectRejection, sample }

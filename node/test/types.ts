@@ -1,5 +1,5 @@
-// Type-checked (never run) usage of the whole API against the generated index.d.ts:
-// `tsc --noEmit --strict` (see the `test` script). Lines marked @ts-expect-error must stay
+// Type-checked (never run) usage of the whole API against the package's declarations
+// (fovea.d.ts over the generated index.d.ts): `tsc --noEmit --strict` (see the `test` script). Lines marked @ts-expect-error must stay
 // errors: they check that the declarations are precise, not `any`.
 
 import {
@@ -20,6 +20,30 @@ import {
   type SequenceObject,
   type SequenceOptions,
   type TypedArrays,
+  readJsonl,
+  JsonlLines,
+  JsonlReader,
+  exportJsonl,
+  statsJsonl,
+  validateJsonl,
+  previewImport,
+  mergeJsonl,
+  type Conflict,
+  type ExportJsonlOptions,
+  type ExportResult,
+  type ExportStats,
+  type FileStats,
+  type FoveaError,
+  type ImportOptions,
+  type ImportPreview,
+  type ImportResult,
+  type Issue,
+  type JsonlBatch,
+  type JsonlRecord,
+  type LineError,
+  type MergeResult,
+  type ReadJsonlOptions,
+  type ValidationReport,
 } from '..'
 
 const data: SequenceData = {
@@ -105,6 +129,81 @@ try {
   const found: boolean = codes.includes(err.code) && (err.path ?? '').length >= 0
   void found
 }
+
+// JSON Lines exchange: Promises of typed results.
+async function exchange(signal: AbortSignal): Promise<void> {
+  const readOptions: ReadJsonlOptions = { onError: 'collect', maxLineBytes: 1 << 20, lineNumbers: 'nonBlank', signal }
+  const lines: JsonlLines = readJsonl('data.jsonl', readOptions)
+  for await (const record of lines) {
+    const r: JsonlRecord = record
+    const n: number = r.line
+    const kind: string = r.type
+    const payload: Record<string, unknown> = r.data
+    void [n, kind, payload]
+  }
+  const collected: FoveaError[] = lines.errors
+  const firstLine: number | undefined = collected[0]?.line
+  const next: IteratorResult<JsonlRecord, undefined> = await readJsonl('data.jsonl').next()
+  await readJsonl('data.jsonl').return()
+  const reader = new JsonlReader('data.jsonl', { onError: 'skip' })
+  const batch: JsonlBatch = await reader.nextBatch(100)
+  const batchRecords: JsonlRecord[] = batch.records
+  const batchDone: boolean = batch.done
+  reader.close()
+
+  const exportOptions: ExportJsonlOptions = {
+    mode: 'interpolated',
+    personaIds: ['p'],
+    videoIds: ['v'],
+    annotationTypes: ['type', 'object'],
+    profile: 'fovea',
+    exportDate: '2025-01-01T00:00:00.000Z',
+    metadata: false,
+    signal,
+  }
+  const exported: ExportResult = await exportJsonl('in.jsonl', 'out.jsonl', exportOptions)
+  const readErrors: LineError[] = exported.readErrors
+  const written: number = exported.lines['annotation'] + exported.keyframeCount + exported.interpolatedFrameCount + exported.bytes
+  const stats: FileStats = await statsJsonl('in.jsonl', { signal })
+  const frames: number = stats.frames + stats.interpolatedFrames + stats.unreadableLines
+  const report: ValidationReport = await validateJsonl('in.jsonl', { profile: 'fovea', maxIssues: 10 })
+  const issue: Issue | undefined = report.errors[0]
+  const severity: 'error' | 'warning' | undefined = issue?.severity
+  const preview: ImportPreview = await previewImport('in.jsonl', { existing: 'store.jsonl', profile: 'default', maxIssues: 5 })
+  const conflict: Conflict | undefined = preview.conflicts[0]
+  const conflictType: 'duplicate-sequence' | string | undefined = conflict?.type
+  const importOptions: ImportOptions = {
+    conflictResolution: { sequences: { duplicateSequenceIds: 'merge-keyframes' }, missingDependencies: 'create-placeholder' },
+    validation: { strictMode: true },
+    transaction: { atomic: false },
+    resolutions: [{ line: 3, type: 'duplicate-sequence', resolution: 'replace' }],
+  }
+  const merged: MergeResult = await mergeJsonl('store.jsonl', 'in.jsonl', 'store.jsonl', { options: importOptions, exportDate: 'now', signal })
+  await mergeJsonl(null, 'in.jsonl', 'out.jsonl', { options: '{"transaction":{"atomic":false}}' })
+  const result: ImportResult = merged.result
+  const committed: boolean = result.committed && result.success
+  const imported: number = result.summary.importedItems.annotations + result.summary.skippedItems.annotations
+  const writtenStats: ExportStats | null = merged.stats
+
+  // @ts-expect-error not an error mode
+  readJsonl('data.jsonl', { onError: 'ignore' })
+  // @ts-expect-error not an export mode
+  exportJsonl('in.jsonl', 'out.jsonl', { mode: 'all' })
+  // @ts-expect-error annotation types are `type` or `object`
+  exportJsonl('in.jsonl', 'out.jsonl', { annotationTypes: ['track'] })
+  // @ts-expect-error not a strategy
+  mergeJsonl(null, 'in.jsonl', 'out.jsonl', { options: { conflictResolution: { personas: 'overwrite' } } })
+  // @ts-expect-error the stats may be null
+  const notNullStats: ExportStats = merged.stats
+  // @ts-expect-error results are Promises
+  const notAwaited: FileStats = statsJsonl('in.jsonl')
+
+  void [
+    collected, firstLine, next, batchRecords, batchDone, readErrors, written, frames, severity,
+    conflictType, committed, imported, writtenStats, notNullStats, notAwaited,
+  ]
+}
+void exchange
 
 // The declarations are precise.
 // @ts-expect-error frames are numbers

@@ -17,7 +17,7 @@
 use crate::error::{Fail, Res};
 use fovea_core::Error as CoreError;
 use fovea_core::model::{BoundingBox, BoundingBoxSequence, Frame, parse_frame};
-use napi::bindgen_prelude::{JsValue, ToNapiValue, Unknown};
+use napi::bindgen_prelude::{JsValue, ToNapiValue, TypeName, Unknown};
 use napi::{ValueType, check_status, sys};
 use serde_json::{Map, Number, Value};
 use std::ffi::c_char;
@@ -446,6 +446,60 @@ impl ToNapiValue for Json {
     unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> napi::Result<sys::napi_value> {
         unsafe { to_js(env, &val.0) }
     }
+}
+
+/// JSON text returned to JavaScript as the value `JSON.parse` makes of it: V8's parser builds
+/// large results faster than property-by-property Node-API calls, and keeps keys such as
+/// `__proto__` as own properties. The text comes from the core's writer, which spells numbers
+/// as JavaScript does, so they parse back exactly.
+pub struct JsonText(
+    /// The JSON text.
+    pub String,
+);
+
+impl TypeName for JsonText {
+    fn type_name() -> &'static str {
+        "unknown"
+    }
+
+    fn value_type() -> ValueType {
+        ValueType::Unknown
+    }
+}
+
+impl ToNapiValue for JsonText {
+    unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> napi::Result<sys::napi_value> {
+        unsafe { parse_json(env, &val.0) }
+    }
+}
+
+/// `JSON.parse(text)` with the realm's own `JSON` object.
+///
+/// # Safety
+/// `env` must be the current callback's environment.
+pub(crate) unsafe fn parse_json(env: sys::napi_env, text: &str) -> napi::Result<sys::napi_value> {
+    let mut global = ptr::null_mut();
+    let mut json = ptr::null_mut();
+    let mut parse = ptr::null_mut();
+    let mut out = ptr::null_mut();
+    unsafe {
+        check_status!(sys::napi_get_global(env, &mut global))?;
+        check_status!(sys::napi_get_named_property(
+            env,
+            global,
+            c"JSON".as_ptr(),
+            &mut json
+        ))?;
+        check_status!(sys::napi_get_named_property(
+            env,
+            json,
+            c"parse".as_ptr(),
+            &mut parse
+        ))?;
+        let arg = create_string(env, text)?;
+        check_status!(sys::napi_call_function(env, json, parse, 1, &arg, &mut out))?;
+    }
+    Ok(out)
 }
 
 /// Boxes returned to JavaScript as an array of FOVEA-shaped objects, converted one at a time.

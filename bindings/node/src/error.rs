@@ -1,10 +1,11 @@
 //! Error mapping: a failure of the core becomes a JavaScript `Error` whose `code` is the core's
 //! stable code (`Error::code()`), whose `message` is the core's message, and which carries a
-//! `path` property when the core error names one.
+//! `path` property when the core error names one and a `line` property when it is located on a
+//! line of a JSON Lines file.
 
 use fovea_core::Error as CoreError;
 use napi::Env;
-use napi::bindgen_prelude::{JsObjectValue, JsValue};
+use napi::bindgen_prelude::{JsObjectValue, JsValue, Object};
 
 /// A failure inside the binding: a typed core error, or an error of Node-API itself (e.g. an
 /// exception thrown by a getter of the object being converted, which stays pending).
@@ -40,15 +41,23 @@ impl Fail {
     }
 }
 
-/// Builds `new Error(message)` with `code` (and `path`) set, wrapped so napi-rs throws this very
-/// object.
-fn core_error(env: &Env, e: &CoreError) -> napi::Result<napi::Error> {
+/// Builds `new Error(message)` with `code` (and `path`, `line`) set, wrapped so napi-rs throws
+/// (or rejects with) this very object.
+pub(crate) fn core_error(env: &Env, e: &CoreError) -> napi::Result<napi::Error> {
+    Ok(napi::Error::from(error_object(env, e)?.to_unknown()))
+}
+
+/// `new Error(message)` with `code` (and `path`, `line`) set.
+pub(crate) fn error_object<'env>(env: &'env Env, e: &CoreError) -> napi::Result<Object<'env>> {
     let mut obj = env.create_error(napi::Error::from_reason(e.to_string()))?;
     obj.set_named_property("code", e.code())?;
     if let Some(path) = e.path() {
         obj.set_named_property("path", path)?;
     }
-    Ok(napi::Error::from(obj.to_unknown()))
+    if let Some(line) = e.line() {
+        obj.set_named_property("line", line as f64)?;
+    }
+    Ok(obj)
 }
 
 /// Turns an internal result into the `napi::Result` an exported function returns.

@@ -9,14 +9,20 @@
 //! * `Sequence` — a sequence held natively: evaluation (cached compiled form), columnar output
 //!   as typed arrays without copying, and in-place edits.
 //! * `ERROR_CODES` — every `code` a thrown `Error` can carry.
+//! * JSON Lines exchange (`exchange`): `exportJsonl`, `statsJsonl`, `validateJsonl`,
+//!   `previewImport`, `mergeJsonl` and the `JsonlReader` behind `readJsonl` (`fovea.js`) —
+//!   Promise-returning, run on the libuv thread pool, cancellable by an `AbortSignal` (`task`).
 //!
-//! Every failure throws a JavaScript `Error` whose `code` is the core's stable code
-//! (`frame-not-integer`, `keyframe-exists`, …), whose `message` is the core's message, and with
-//! a `path` property (e.g. `boxes[0].x`) when the error names a field.
+//! Every failure throws (or rejects with) a JavaScript `Error` whose `code` is the core's stable
+//! code (`frame-not-integer`, `keyframe-exists`, …), whose `message` is the core's message, with
+//! a `path` property (e.g. `boxes[0].x`) when the error names a field and a `line` property when
+//! it is located on a line of a JSON Lines file.
 
 mod convert;
 mod error;
+mod exchange;
 mod sequence;
+mod task;
 mod types;
 
 use convert::{Frames, Json};
@@ -26,6 +32,10 @@ use napi::Env;
 use napi::bindgen_prelude::{Either, Unknown};
 use napi_derive::napi;
 use sequence::{Compiled, Source, load, profile_option};
+
+pub use exchange::{
+    JsonlReader, export_jsonl, merge_jsonl, preview_import, stats_jsonl, validate_jsonl,
+};
 
 const CODE_COUNT: usize = CoreError::CODES.len();
 

@@ -262,3 +262,556 @@ pub struct TypedArrays {
     /// `[x, y, width, height]` per frame, row-major (`4 * frames.length` values).
     pub boxes: Float64Array,
 }
+
+// ---------------------------------------------------------------------------------------------
+// JSON Lines exchange.
+
+/// Options of every Promise-returning call.
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct CallOptions {
+    /// Aborts the call: the Promise rejects with an `AbortError` (`code: 'ABORT_ERR'`).
+    #[napi(ts_type = "AbortSignal")]
+    pub signal: Option<()>,
+}
+
+/// Options of `readJsonl` (and `JsonlReader`).
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct ReadJsonlOptions {
+    /// A line that cannot be read: `throw` ends the iteration with its error (default), `skip`
+    /// leaves it out, `collect` leaves it out and keeps the error in `errors`. An I/O failure
+    /// always ends the iteration.
+    #[napi(ts_type = "'throw' | 'skip' | 'collect'")]
+    pub on_error: Option<String>,
+    /// Longest accepted line in bytes (default 64 MiB); longer lines are `line-too-long` errors
+    /// and are never held in memory.
+    pub max_line_bytes: Option<f64>,
+    /// `physical` (default): every line counts, blank ones included; `nonBlank`: only non-blank
+    /// lines count (FOVEA's importer).
+    #[napi(ts_type = "'physical' | 'nonBlank'")]
+    pub line_numbers: Option<String>,
+    /// Aborts the reading: the pending `next()` rejects with an `AbortError`.
+    #[napi(ts_type = "AbortSignal")]
+    pub signal: Option<()>,
+}
+
+/// One record of a JSON Lines file.
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct JsonlRecord {
+    /// Its line number (see `lineNumbers`).
+    pub line: f64,
+    /// Its `type`: `ontology`, `entity`, `event`, `time`, `entityCollection`, `eventCollection`,
+    /// `timeCollection`, `relation`, `annotation`, `video`, `metadata`, or another kind (kept).
+    #[napi(
+        js_name = "type",
+        ts_type = "'ontology' | 'entity' | 'event' | 'time' | 'entityCollection' | 'eventCollection' | 'timeCollection' | 'relation' | 'annotation' | 'video' | 'metadata' | (string & {})"
+    )]
+    pub kind: String,
+    /// Its `data`, as the core read it (unknown fields kept).
+    #[napi(ts_type = "Record<string, unknown>")]
+    pub data: (),
+}
+
+/// What `JsonlReader.nextBatch` resolves to.
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct JsonlBatch {
+    /// The records read.
+    pub records: Vec<JsonlRecord>,
+    /// Line errors left out (with `onError: 'collect'`).
+    #[napi(ts_type = "Array<Error & FoveaErrorFields>")]
+    pub errors: (),
+    /// The error that ends the iteration, after `records`.
+    #[napi(ts_type = "Error & FoveaErrorFields")]
+    pub error: Option<()>,
+    /// Whether the file is finished (or closed).
+    pub done: bool,
+}
+
+/// An error of fovea: an `Error` with the core's `code`, and `path` / `line` when it names a
+/// field or a line.
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct FoveaErrorFields {
+    /// The core's stable code (`ERROR_CODES`).
+    pub code: String,
+    /// The JSON path of the offending value, when there is one.
+    pub path: Option<String>,
+    /// The line of the JSON Lines file, when located on one.
+    pub line: Option<f64>,
+}
+
+/// A line that could not be read, as a plain object.
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct LineError {
+    /// Its line (0: not line-specific).
+    pub line: f64,
+    /// The error code.
+    pub code: String,
+    /// The message (without the `line N:` prefix).
+    pub message: String,
+    /// The JSON path of the offending value, when there is one.
+    pub path: Option<String>,
+}
+
+/// Options of `exportJsonl`.
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct ExportJsonlOptions {
+    /// `keyframes` (default: keyframes, segments and visibility) or `interpolated` (every
+    /// visible frame; generated boxes are `isKeyframe: false`).
+    #[napi(ts_type = "'keyframes' | 'interpolated'")]
+    pub mode: Option<String>,
+    /// Only annotations typed by these personas (and only these personas in ontology lines).
+    pub persona_ids: Option<Vec<String>>,
+    /// Only annotations on these videos (and only these video lines).
+    pub video_ids: Option<Vec<String>>,
+    /// Only annotations of these kinds.
+    #[napi(ts_type = "Array<'type' | 'object'>")]
+    pub annotation_types: Option<Vec<String>>,
+    /// Interpolation profile of the `interpolated` mode.
+    #[napi(ts_type = "'default' | 'fovea'")]
+    pub profile: Option<String>,
+    /// The `exportDate` of the metadata line (default: now); fixed dates make exports
+    /// reproducible byte for byte.
+    pub export_date: Option<String>,
+    /// `false`: no final metadata line (default `true`).
+    pub metadata: Option<bool>,
+    /// Aborts the export (the destination is left untouched).
+    #[napi(ts_type = "AbortSignal")]
+    pub signal: Option<()>,
+}
+
+/// What an export wrote.
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct ExportStats {
+    /// Lines written per line type (the metadata line included).
+    #[napi(ts_type = "Record<string, number>")]
+    pub lines: (),
+    /// Annotation lines written.
+    pub annotation_count: f64,
+    /// Sequences written (one per annotation).
+    pub sequence_count: f64,
+    /// Keyframe boxes written.
+    pub keyframe_count: f64,
+    /// Interpolated boxes written.
+    pub interpolated_frame_count: f64,
+    /// Bytes written.
+    pub bytes: f64,
+    /// Records left out by the filters.
+    pub filtered_out: f64,
+}
+
+/// What `exportJsonl` resolves to: the export statistics and the lines that could not be read.
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct ExportResult {
+    /// Lines written per line type (the metadata line included).
+    #[napi(ts_type = "Record<string, number>")]
+    pub lines: (),
+    /// Annotation lines written.
+    pub annotation_count: f64,
+    /// Sequences written (one per annotation).
+    pub sequence_count: f64,
+    /// Keyframe boxes written.
+    pub keyframe_count: f64,
+    /// Interpolated boxes written.
+    pub interpolated_frame_count: f64,
+    /// Bytes written.
+    pub bytes: f64,
+    /// Records left out by the filters.
+    pub filtered_out: f64,
+    /// Lines of the source that could not be read (not written).
+    pub read_errors: Vec<LineError>,
+}
+
+/// What a JSON Lines file holds (`statsJsonl`).
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct FileStats {
+    /// Records per line type.
+    #[napi(ts_type = "Record<string, number>")]
+    pub lines: (),
+    /// Annotation records.
+    pub annotations: f64,
+    /// Keyframes in them.
+    pub keyframes: f64,
+    /// Frames an interpolated export would write for them (visible frames).
+    pub frames: f64,
+    /// Interpolated frames among those.
+    pub interpolated_frames: f64,
+    /// Annotations with exactly one keyframe.
+    pub single_keyframe_sequences: f64,
+    /// Annotations whose sequence cannot be read (invalid frames, missing fields).
+    pub invalid_annotations: f64,
+    /// Lines that could not be read.
+    pub unreadable_lines: f64,
+    /// Bytes read.
+    pub bytes: f64,
+}
+
+/// Options of `validateJsonl`.
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct ValidateJsonlOptions {
+    /// `default` (fovea's rules, typed codes) or `fovea` (FOVEA's validator, its exact
+    /// messages).
+    #[napi(ts_type = "'default' | 'fovea'")]
+    pub profile: Option<String>,
+    /// Most issues listed (default 1000); the rest are counted.
+    pub max_issues: Option<f64>,
+    /// Aborts the validation.
+    #[napi(ts_type = "AbortSignal")]
+    pub signal: Option<()>,
+}
+
+/// One problem found in one line.
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct Issue {
+    /// Its line.
+    pub line: f64,
+    /// Errors make a line invalid; warnings do not.
+    #[napi(ts_type = "'error' | 'warning'")]
+    pub severity: String,
+    /// Stable machine-readable code.
+    pub code: String,
+    /// Human-readable message (FOVEA's exact text under the `fovea` profile).
+    pub message: String,
+    /// JSON path of the offending value inside the line, when there is one.
+    pub path: Option<String>,
+}
+
+/// The validation report of a file (`validateJsonl`).
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct ValidationReport {
+    /// No errors and no unreadable lines.
+    pub valid: bool,
+    /// Records read.
+    pub lines: f64,
+    /// Lines with at least one error (unreadable lines included).
+    pub invalid_lines: f64,
+    /// Errors (up to `maxIssues`), unreadable lines included with their read codes.
+    pub errors: Vec<Issue>,
+    /// Warnings (up to `maxIssues`).
+    pub warnings: Vec<Issue>,
+    /// Issues left out beyond `maxIssues`.
+    pub truncated: f64,
+}
+
+/// Options of `previewImport`.
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct PreviewImportOptions {
+    /// Path of the existing dataset (JSON Lines); absent: an empty store.
+    pub existing: Option<String>,
+    /// Validation profile.
+    #[napi(ts_type = "'default' | 'fovea'")]
+    pub profile: Option<String>,
+    /// Most issues listed (default 1000); the rest are counted.
+    pub max_issues: Option<f64>,
+    /// Aborts the preview.
+    #[napi(ts_type = "AbortSignal")]
+    pub signal: Option<()>,
+}
+
+/// An inclusive frame range.
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct FrameRange {
+    /// First frame.
+    pub start: f64,
+    /// Last frame.
+    pub end: f64,
+}
+
+/// One conflict between imported data and what exists (or the file itself).
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct Conflict {
+    /// The conflict type.
+    #[napi(
+        js_name = "type",
+        ts_type = "'duplicate-persona' | 'duplicate-object' | 'missing-dependency' | 'id-conflict' | 'duplicate-sequence' | 'overlapping-frames' | 'interpolation-conflict'"
+    )]
+    pub kind: String,
+    /// Line of the imported record.
+    pub line: f64,
+    /// Id of the imported object.
+    pub original_id: String,
+    /// Id of the existing (or earlier) object it conflicts with, or of the missing one.
+    pub existing_id: Option<String>,
+    /// What the conflict is.
+    pub details: String,
+    /// The frames concerned (keyframe span, overlap, or keyframe pair).
+    pub frame_range: Option<FrameRange>,
+    /// The interpolation type concerned.
+    pub interpolation_type: Option<String>,
+    /// The strategy chosen for it (set by an import).
+    pub resolution: Option<String>,
+}
+
+/// Counts of a preview.
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct PreviewCounts {
+    /// Annotation lines.
+    pub annotations: f64,
+    /// Keyframes in them.
+    pub total_keyframes: f64,
+    /// Annotations with exactly one keyframe.
+    pub single_keyframe_sequences: f64,
+    /// Lines per type.
+    #[napi(ts_type = "Record<string, number>")]
+    pub lines: (),
+    /// Lines with validation errors.
+    pub invalid_lines: f64,
+    /// Lines that could not be read.
+    pub unreadable_lines: f64,
+}
+
+/// A line that could not be read (in a preview).
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct LineProblem {
+    /// Its line (0: not line-specific).
+    pub line: f64,
+    /// The error code.
+    pub code: String,
+    /// The message.
+    pub message: String,
+}
+
+/// What `previewImport` resolves to: counts, issues and conflicts. Nothing is written.
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct ImportPreview {
+    /// Counts.
+    pub counts: PreviewCounts,
+    /// Conflicts, in line order.
+    pub conflicts: Vec<Conflict>,
+    /// FOVEA's warnings (`Line {n}: …`).
+    pub warnings: Vec<String>,
+    /// Validation issues (up to `maxIssues`).
+    pub issues: Vec<Issue>,
+    /// Issues left out beyond `maxIssues`.
+    pub issues_truncated: f64,
+    /// Lines that could not be read.
+    pub errors: Vec<LineProblem>,
+}
+
+/// Items imported, by kind.
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct ImportedItems {
+    /// Personas.
+    pub personas: f64,
+    /// Persona ontologies.
+    pub ontologies: f64,
+    /// Entities.
+    pub entities: f64,
+    /// Events.
+    pub events: f64,
+    /// Times.
+    pub times: f64,
+    /// Entity collections.
+    pub entity_collections: f64,
+    /// Event collections.
+    pub event_collections: f64,
+    /// Time collections.
+    pub time_collections: f64,
+    /// Relations.
+    pub relations: f64,
+    /// Videos.
+    pub videos: f64,
+    /// Annotations.
+    pub annotations: f64,
+    /// Keyframes of the imported annotations.
+    pub total_keyframes: f64,
+    /// Interpolated frames of the imported annotations.
+    pub total_interpolated_frames: f64,
+    /// Imported annotations with exactly one keyframe.
+    pub single_keyframe_sequences: f64,
+    /// Placeholders created for missing references.
+    pub placeholders: f64,
+}
+
+/// Items skipped, by kind.
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct SkippedItems {
+    /// Personas (and their ontologies).
+    pub personas: f64,
+    /// World objects and videos.
+    pub world_objects: f64,
+    /// Annotations.
+    pub annotations: f64,
+    /// Annotations skipped as duplicate sequences.
+    pub sequence_annotations: f64,
+}
+
+/// Counts of an import.
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct ImportSummary {
+    /// Records read.
+    pub total_lines: f64,
+    /// Records applied.
+    pub processed_lines: f64,
+    /// What was imported.
+    pub imported_items: ImportedItems,
+    /// What was skipped.
+    pub skipped_items: SkippedItems,
+}
+
+/// A warning or error of an import.
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct ImportMessage {
+    /// Its line (0: not line-specific).
+    pub line: f64,
+    /// FOVEA's message types.
+    #[napi(
+        js_name = "type",
+        ts_type = "'validation' | 'import' | 'execution' | 'conflict'"
+    )]
+    pub kind: String,
+    /// What happened.
+    pub message: String,
+}
+
+/// The result of an import.
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct ImportResult {
+    /// Whether every line was applied or deliberately skipped (no line failed).
+    pub success: bool,
+    /// Whether the changes were kept (always for non-atomic imports; on success for atomic
+    /// ones).
+    pub committed: bool,
+    /// Counts of what was applied.
+    pub summary: ImportSummary,
+    /// Warnings.
+    pub warnings: Vec<ImportMessage>,
+    /// Errors.
+    pub errors: Vec<ImportMessage>,
+    /// Every conflict with the strategy chosen for it.
+    pub conflicts: Vec<Conflict>,
+}
+
+/// What `mergeJsonl` resolves to.
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct MergeResult {
+    /// The preview of the import against the existing dataset.
+    pub preview: ImportPreview,
+    /// The import's result.
+    pub result: ImportResult,
+    /// What was written to the destination; `null` when the import was not committed (nothing
+    /// written).
+    #[napi(ts_type = "ExportStats | null")]
+    pub stats: (),
+}
+
+/// Strategies for sequence conflicts (FOVEA's names).
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct SequenceResolution {
+    /// `duplicate-sequence` (default `skip`).
+    #[napi(ts_type = "'skip' | 'replace' | 'merge-keyframes' | 'create-new'")]
+    pub duplicate_sequence_ids: Option<String>,
+    /// `overlapping-frames` (default `fail-import`).
+    #[napi(ts_type = "'split-ranges' | 'extend-range' | 'replace-overlap' | 'fail-import'")]
+    pub overlapping_frame_ranges: Option<String>,
+    /// `interpolation-conflict` (default `use-existing`).
+    #[napi(ts_type = "'use-imported' | 'use-existing' | 'fail-import'")]
+    pub interpolation_conflicts: Option<String>,
+}
+
+/// Strategies per conflict type (FOVEA's names).
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct ConflictResolution {
+    /// `duplicate-persona` (default `skip`).
+    #[napi(ts_type = "'skip' | 'replace' | 'merge' | 'rename'")]
+    pub personas: Option<String>,
+    /// `duplicate-object` (default `skip`).
+    #[napi(ts_type = "'skip' | 'replace' | 'merge-assignments'")]
+    pub world_objects: Option<String>,
+    /// `missing-dependency` (default `skip-item`).
+    #[napi(ts_type = "'skip-item' | 'create-placeholder' | 'fail-import'")]
+    pub missing_dependencies: Option<String>,
+    /// `id-conflict` (default `preserve-id`).
+    #[napi(ts_type = "'preserve-id' | 'regenerate-id'")]
+    pub duplicate_ids: Option<String>,
+    /// Sequence conflicts.
+    pub sequences: Option<SequenceResolution>,
+}
+
+/// What to import.
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct ImportScope {
+    /// Ontology lines (default `true`).
+    pub include_personas: Option<bool>,
+    /// World object lines (default `true`).
+    pub include_world_state: Option<bool>,
+    /// Annotation lines (default `true`).
+    pub include_annotations: Option<bool>,
+    /// Only these personas (and annotations typed by them).
+    pub specific_persona_ids: Option<Vec<String>>,
+    /// Only these world object kinds.
+    #[napi(ts_type = "Array<'entity' | 'event' | 'time' | 'collection'>")]
+    pub specific_object_types: Option<Vec<String>>,
+}
+
+/// Validation switches of an import.
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct ImportValidation {
+    /// An invalid line fails (the import, when atomic) instead of being skipped (default
+    /// `false`).
+    pub strict_mode: Option<bool>,
+    /// Report missing references (default `true`).
+    pub validate_references: Option<bool>,
+    /// Run the sequence validator (default `true`).
+    pub validate_sequence_integrity: Option<bool>,
+    /// Refuse unknown interpolation types (default `true`).
+    pub validate_interpolation_types: Option<bool>,
+    /// Check boxes against known video sizes (default `true`).
+    pub validate_bounding_box_ranges: Option<bool>,
+    /// Rewrite counters from the keyframes (default `false`).
+    pub recompute_interpolation: Option<bool>,
+}
+
+/// Transaction mode of an import.
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct ImportTransaction {
+    /// All or nothing (default `true`); `false`: each line on its own.
+    pub atomic: Option<bool>,
+}
+
+/// A choice for one conflict, overriding its type's strategy.
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct ConflictChoice {
+    /// The conflict's line.
+    pub line: f64,
+    /// The conflict's type.
+    #[napi(
+        js_name = "type",
+        ts_type = "'duplicate-persona' | 'duplicate-object' | 'missing-dependency' | 'id-conflict' | 'duplicate-sequence' | 'overlapping-frames' | 'interpolation-conflict'"
+    )]
+    pub kind: String,
+    /// A strategy of that type.
+    pub resolution: String,
+}
+
+/// FOVEA's import options; every field is optional and deep-merged over FOVEA's defaults.
+/// Unknown keys are refused (`invalid-option`).
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct ImportOptions {
+    /// Strategies per conflict type.
+    pub conflict_resolution: Option<ConflictResolution>,
+    /// What to import.
+    pub scope: Option<ImportScope>,
+    /// Validation switches.
+    pub validation: Option<ImportValidation>,
+    /// Transaction mode.
+    pub transaction: Option<ImportTransaction>,
+    /// Choices for single conflicts (by line and type).
+    pub resolutions: Option<Vec<ConflictChoice>>,
+}
+
+/// Options of `mergeJsonl`.
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct MergeJsonlOptions {
+    /// Import options: an object or JSON text with FOVEA's names.
+    #[napi(ts_type = "ImportOptions | string")]
+    pub options: Option<()>,
+    /// Validation profile.
+    #[napi(ts_type = "'default' | 'fovea'")]
+    pub profile: Option<String>,
+    /// Most issues listed in the preview (default 1000).
+    pub max_issues: Option<f64>,
+    /// The `exportDate` of the destination's metadata line (default: now).
+    pub export_date: Option<String>,
+    /// Aborts the merge (the destination is left untouched).
+    #[napi(ts_type = "AbortSignal")]
+    pub signal: Option<()>,
+}

@@ -1,0 +1,678 @@
+//! JSON Lines exchange: reading a file record by record (`JsonlReader`, wrapped as an async
+//! iterator by `readJsonl` in `fovea.js`), export, statistics, validation, import preview and
+//! merge. Every call returns a Promise and runs on the libuv thread pool (see `task`); results
+//! are the core's `Serialize` output (FOVEA's camelCase keys), handed over as JSON text that
+//! `JSON.parse` turns into plain objects.
+
+use crate::convert::{self, JsonText};
+use crate::error::{self, OrThrow, Res};
+use crate::sequence::profile_option;
+use crate::task::{Cancel, FileReader, Files, Job, Listener, Work, listen, spawn};
+use fovea_core::Error as CoreError;
+use fovea_core::import::{Dataset, ImportOptions, PreviewOptions, import_reader, preview_reader};
+use fovea_core::interp::{InterpOptions, Profile};
+use fovea_core::jsonl::{
+    ExportMode, ExportOptions, LineNumbering, ReadOptions, export_stream, stats_reader,
+};
+use fovea_core::model::KeyframePolicy;
+use fovea_core::validate::{ValidateOptions, validate_reader};
+use napi::bindgen_prelude::{AsyncTask, JsValue, ToNapiValue, TypeName, Unknown};
+use napi::{Env, ValueType, check_status, sys};
+use napi_derive::napi;
+use serde::Serialize;
+use serde_json::{Map, Value};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::ptr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// Issues listed by `validateJsonl` and `previewImport` unless `maxIssues` says otherwise (the
+/// CLI's default).
+const DEFAULT_MAX_ISSUES: usize = 1000;
+
+/// JSON text of a batch beyond which `nextBatch` stops adding records.
+const BATCH_BYTES: usize = 4 << 20;
+
+fn invalid_type(path: &str, message: impl Into<String>) -> CoreError {
+    CoreError::InvalidType {
+        path: path.to_owned(),
+        message: message.into(),
+    }
+}
+
+/// A file path argument (a string).
+fn path_arg(value: &Unknown, name: &str) -> Res<PathBuf> {
+    Ok(PathBuf::from(convert::string(value, name)?))
+}
+
+/// The value of `options.<name>` (absent for `undefined` and `null`).
+fn field(options: Option<&Unknown>, name: &str) -> Res<Option<Value>> {
+    convert::option_field(options, "options", name)
+}
+
+fn string_field(options: Option<&Unknown>, name: &str) -> Res<Option<String>> {
+    match field(options, name)? {
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(other) => Err(invalid_type(
+            &format!("options.{name}"),
+            format!("expected a string, got {other}"),
+        )
+        .into()),
+    }
+}
+
+fn bool_field(options: Option<&Unknown>, name: &str) -> Res<Option<bool>> {
+    match field(options, name)? {
+        None => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(b)),
+        Some(other) => Err(invalid_type(
+            &format!("options.{name}"),
+            format!("expected a boolean, got {other}"),
+        )
+        .into()),
+    }
+}
+
+/// A non-negative integer option (at least `min`).
+fn count_field(options: Option<&Unknown>, name: &str, min: u64) -> Res<Option<usize>> {
+    match field(options, name)? {
+        None => Ok(None),
+        Some(Value::Number(n)) if n.as_u64().is_some_and(|n| n >= min) => {
+            Ok(n.as_u64().map(|n| usize::try_from(n).unwrap_or(usize::MAX)))
+        }
+        Some(other) => Err(invalid_type(
+            &format!("options.{name}"),
+            format!("expected an integer >= {min}, got {other}"),
+        )
+        .into()),
+    }
+}
+
+/// A list of strings, as a set.
+fn set_field(options: Option<&Unknown>, name: &str) -> Res<Option<HashSet<String>>> {
+    let Some(value) = field(options, name)? else {
+        return Ok(None);
+    };
+    let path = format!("options.{name}");
+    let Value::Array(items) = value else {
+        return Err(
+            invalid_type(&path, format!("expected an array of strings, got {value}")).into(),
+        );
+    };
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| match item {
+            Value::String(s) => Ok(s),
+            other => Err(invalid_type(
+                &format!("{path}[{i}]"),
+                format!("expected a string, got {other}"),
+            )
+            .into()),
+        })
+        .collect::<Res<HashSet<String>>>()
+        .map(Some)
+}
+
+fn profile_or_default(options: Option<&Unknown>) -> Res<Profile> {
+    Ok(profile_option(options)?.unwrap_or_default())
+}
+
+/// JSON text of a core result (numbers spelled as JavaScript spells them).
+fn json_text<T: Serialize + ?Sized>(value: &T) -> JsonText {
+    JsonText(fovea_core::json::to_string(value))
+}
+
+/// A read error as a plain object: `{ line, code, message, path? }` (the message without its
+/// `line N:` prefix, as in a preview's `errors`).
+fn line_error(e: &CoreError) -> Value {
+    let message = match e {
+        CoreError::AtLine { error, .. } => error.to_string(),
+        other => other.to_string(),
+    };
+    let mut m = Map::new();
+    m.insert("line".into(), Value::from(e.line().unwrap_or(0)));
+    m.insert("code".into(), Value::from(e.code()));
+    m.insert("message".into(), Value::from(message));
+    if let Some(path) = e.path() {
+        m.insert("path".into(), Value::from(path));
+    }
+    Value::Object(m)
+}
+
+/// Reads a dataset file, refusing one with unreadable records (merging would drop them).
+fn load(files: &Files, path: Option<&Path>) -> fovea_core::Result<Dataset> {
+    let Some(path) = path else {
+        return Ok(Dataset::new());
+    };
+    let (dataset, errors) = Dataset::read(files.open(path, ReadOptions::default())?);
+    files.check()?;
+    match errors.into_iter().next() {
+        Some(e) => Err(e),
+        None => Ok(dataset),
+    }
+}
+
+/// `existing`: a path, or `null`/`undefined` for an empty store.
+fn optional_path(value: Option<&Unknown>, name: &str) -> Res<Option<PathBuf>> {
+    match value {
+        Some(v) if !convert::is_nullish(v)? => Ok(Some(path_arg(v, name)?)),
+        _ => Ok(None),
+    }
+}
+
+/// Exports the JSON Lines file `source` to `destination` in dependency order, streaming
+/// (constant memory: the source is read once per export group), through a temporary file
+/// renamed into place.
+///
+/// Resolves to the export statistics (`lines` per type, counts, `bytes`, `filteredOut`) and
+/// `readErrors`: the lines that could not be read (left out). Options: `mode` (`keyframes`, the
+/// default, or `interpolated`: every visible frame), filters `personaIds`, `videoIds`,
+/// `annotationTypes` (`type`, `object`), `profile`, `exportDate` (of the final metadata line;
+/// default now), `metadata: false` (no metadata line), `signal`.
+#[napi(catch_unwind, ts_return_type = "Promise<ExportResult>")]
+pub fn export_jsonl(
+    env: &Env,
+    #[napi(ts_arg_type = "string")] source: Unknown,
+    #[napi(ts_arg_type = "string")] destination: Unknown,
+    #[napi(ts_arg_type = "ExportJsonlOptions")] options: Option<Unknown>,
+) -> napi::Result<AsyncTask<Job<JsonText>>> {
+    let options = options.as_ref();
+    spawn(env, options, || {
+        let source = path_arg(&source, "source")?;
+        let destination = path_arg(&destination, "destination")?;
+        let mode = match string_field(options, "mode")? {
+            Some(name) => ExportMode::parse(&name)?,
+            None => ExportMode::default(),
+        };
+        let annotation_types = set_field(options, "annotationTypes")?;
+        for t in annotation_types.iter().flatten() {
+            if t != "type" && t != "object" {
+                return Err(CoreError::InvalidOption {
+                    option: "annotation type",
+                    value: t.clone(),
+                    expected: "type, object",
+                }
+                .into());
+            }
+        }
+        let opts = ExportOptions {
+            mode,
+            interp: InterpOptions::with_profile(profile_or_default(options)?),
+            persona_ids: set_field(options, "personaIds")?,
+            video_ids: set_field(options, "videoIds")?,
+            annotation_types,
+            export_date: string_field(options, "exportDate")?,
+            no_metadata: !bool_field(options, "metadata")?.unwrap_or(true),
+        };
+        let work: Work<JsonText> = Box::new(move |files| {
+            let (stats, errors) = files.write_atomically(&destination, |out| {
+                let open = || files.open(&source, ReadOptions::default());
+                let (out, stats, errors) = export_stream(open, out, opts)?;
+                Ok((out, (stats, errors)))
+            })?;
+            let mut value = serde_json::to_value(&stats).map_err(|e| CoreError::Io {
+                message: e.to_string(),
+            })?;
+            if let Value::Object(m) = &mut value {
+                m.insert(
+                    "readErrors".into(),
+                    Value::Array(errors.iter().map(line_error).collect()),
+                );
+            }
+            Ok(json_text(&value))
+        });
+        Ok(work)
+    })
+}
+
+/// What a JSON Lines file holds (lines per type, annotations, keyframes, the frames an
+/// interpolated export would write, unreadable lines, bytes), streaming. Options: `signal`.
+#[napi(catch_unwind, ts_return_type = "Promise<FileStats>")]
+pub fn stats_jsonl(
+    env: &Env,
+    #[napi(ts_arg_type = "string")] path: Unknown,
+    #[napi(ts_arg_type = "CallOptions")] options: Option<Unknown>,
+) -> napi::Result<AsyncTask<Job<JsonText>>> {
+    spawn(env, options.as_ref(), || {
+        let path = path_arg(&path, "path")?;
+        let work: Work<JsonText> = Box::new(move |files| {
+            let reader = files.open(&path, ReadOptions::default())?;
+            let stats = stats_reader(reader, KeyframePolicy::default());
+            files.check()?;
+            Ok(json_text(&stats))
+        });
+        Ok(work)
+    })
+}
+
+/// Validates every record of a JSON Lines file, streaming. Options: `profile` (`default`:
+/// fovea's rules and codes; `fovea`: FOVEA's validator and its exact messages), `maxIssues`
+/// (issues listed, default 1000; the rest are counted in `truncated`), `signal`.
+#[napi(catch_unwind, ts_return_type = "Promise<ValidationReport>")]
+pub fn validate_jsonl(
+    env: &Env,
+    #[napi(ts_arg_type = "string")] path: Unknown,
+    #[napi(ts_arg_type = "ValidateJsonlOptions")] options: Option<Unknown>,
+) -> napi::Result<AsyncTask<Job<JsonText>>> {
+    let options = options.as_ref();
+    spawn(env, options, || {
+        let path = path_arg(&path, "path")?;
+        let opts = ValidateOptions {
+            profile: profile_or_default(options)?,
+            ..Default::default()
+        };
+        let max_issues = count_field(options, "maxIssues", 0)?.unwrap_or(DEFAULT_MAX_ISSUES);
+        let work: Work<JsonText> = Box::new(move |files| {
+            let reader = files.open(&path, ReadOptions::default())?;
+            let report = validate_reader(reader, &opts, &Default::default(), max_issues);
+            files.check()?;
+            Ok(json_text(&report))
+        });
+        Ok(work)
+    })
+}
+
+fn preview_options(options: Option<&Unknown>) -> Res<PreviewOptions> {
+    Ok(PreviewOptions {
+        validate: ValidateOptions {
+            profile: profile_or_default(options)?,
+            ..Default::default()
+        },
+        max_issues: count_field(options, "maxIssues", 0)?.unwrap_or(DEFAULT_MAX_ISSUES),
+        ..Default::default()
+    })
+}
+
+/// Previews an import of the JSON Lines file `path`: counts, validation issues and conflicts
+/// against `options.existing` (the path of a JSON Lines dataset; absent: an empty store), with
+/// boxes checked against the sizes of its videos (as `mergeJsonl` does). Nothing is written. Options: `existing`, `profile`, `maxIssues`, `signal`.
+#[napi(catch_unwind, ts_return_type = "Promise<ImportPreview>")]
+pub fn preview_import(
+    env: &Env,
+    #[napi(ts_arg_type = "string")] path: Unknown,
+    #[napi(ts_arg_type = "PreviewImportOptions")] options: Option<Unknown>,
+) -> napi::Result<AsyncTask<Job<JsonText>>> {
+    let options = options.as_ref();
+    spawn(env, options, || {
+        let path = path_arg(&path, "path")?;
+        let existing = string_field(options, "existing")?.map(PathBuf::from);
+        let opts = preview_options(options)?;
+        let work: Work<JsonText> = Box::new(move |files| {
+            let dataset = load(files, existing.as_deref())?;
+            let snapshot = dataset.snapshot(opts.validate.keyframes);
+            // Boxes are checked against the sizes of the store's videos, as an import does.
+            let mut opts = opts;
+            opts.video_sizes = dataset.video_sizes();
+            let reader = files.open(&path, ReadOptions::default())?;
+            let preview = preview_reader(reader, &snapshot, opts);
+            files.check()?;
+            Ok(json_text(&preview))
+        });
+        Ok(work)
+    })
+}
+
+/// The result of `mergeJsonl`.
+#[derive(Serialize)]
+struct MergeOutput<'a> {
+    preview: &'a fovea_core::import::Preview,
+    result: &'a fovea_core::import::ImportResult,
+    stats: Option<&'a fovea_core::jsonl::ExportStats>,
+}
+
+/// Imports the JSON Lines file `incoming` into the dataset `existing` (a JSON Lines file, or
+/// `null` for an empty store) and, when the import is committed, writes the result to
+/// `destination` (keyframes mode, through a temporary file renamed into place; it may be
+/// `existing` itself). A failed atomic import writes nothing (`stats: null`).
+///
+/// Options: `options` (FOVEA's `ImportOptions`, an object or JSON text, deep-merged over
+/// FOVEA's defaults; unknown keys reject with `invalid-option`), `profile` (validation),
+/// `maxIssues`, `exportDate` (of the metadata line), `signal`. The existing file must read
+/// without errors (a merge would drop its unreadable lines).
+#[napi(catch_unwind, ts_return_type = "Promise<MergeResult>")]
+pub fn merge_jsonl(
+    env: &Env,
+    #[napi(ts_arg_type = "string | null")] existing: Option<Unknown>,
+    #[napi(ts_arg_type = "string")] incoming: Unknown,
+    #[napi(ts_arg_type = "string")] destination: Unknown,
+    #[napi(ts_arg_type = "MergeJsonlOptions")] options: Option<Unknown>,
+) -> napi::Result<AsyncTask<Job<JsonText>>> {
+    let options = options.as_ref();
+    spawn(env, options, || {
+        let existing = optional_path(existing.as_ref(), "existing")?;
+        let incoming = path_arg(&incoming, "incoming")?;
+        let destination = path_arg(&destination, "destination")?;
+        let import_options = match field(options, "options")? {
+            None => ImportOptions::default(),
+            Some(Value::String(text)) => ImportOptions::from_json(&text)?,
+            Some(value) => ImportOptions::from_value(value)?,
+        };
+        import_options.check()?;
+        let preview_opts = preview_options(options)?;
+        let export_date = string_field(options, "exportDate")?;
+        let work: Work<JsonText> = Box::new(move |files| {
+            let mut dataset = load(files, existing.as_deref())?;
+            let reader: FileReader = files.open(&incoming, ReadOptions::default())?;
+            let (preview, result) =
+                import_reader(&mut dataset, reader, &import_options, preview_opts)?;
+            files.check()?;
+            let stats = if result.committed {
+                let opts = ExportOptions {
+                    export_date,
+                    ..Default::default()
+                };
+                Some(files.write_atomically(&destination, |out| dataset.write(out, opts))?)
+            } else {
+                None
+            };
+            Ok(json_text(&MergeOutput {
+                preview: &preview,
+                result: &result,
+                stats: stats.as_ref(),
+            }))
+        });
+        Ok(work)
+    })
+}
+
+/// What `readJsonl` does with a line that cannot be read.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum OnError {
+    /// End the iteration with the error (the default).
+    Throw,
+    /// Leave the line out.
+    Skip,
+    /// Leave the line out and keep the error (`errors`).
+    Collect,
+}
+
+impl OnError {
+    fn as_str(self) -> &'static str {
+        match self {
+            OnError::Throw => "throw",
+            OnError::Skip => "skip",
+            OnError::Collect => "collect",
+        }
+    }
+}
+
+/// The state of a reader, shared with the batch running on the pool.
+struct ReaderState {
+    path: PathBuf,
+    opts: ReadOptions,
+    reader: Option<FileReader>,
+    started: bool,
+}
+
+/// Up to `max` records read from a file, as JSON text of an array of `{line, type, data}`, with
+/// the line errors collected and the error that ends the iteration, if any.
+pub struct Batch {
+    json: String,
+    errors: Vec<CoreError>,
+    error: Option<CoreError>,
+    done: bool,
+}
+
+impl TypeName for Batch {
+    fn type_name() -> &'static str {
+        "JsonlBatch"
+    }
+
+    fn value_type() -> ValueType {
+        ValueType::Object
+    }
+}
+
+impl ToNapiValue for Batch {
+    unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> napi::Result<sys::napi_value> {
+        let wrapped = Env::from_raw(env);
+        let mut out = ptr::null_mut();
+        // SAFETY: `env` is the current callback's environment; every value is created in it
+        // and stored into `out` before the callback returns.
+        unsafe {
+            check_status!(sys::napi_create_object(env, &mut out))?;
+            let records = convert::parse_json(env, &val.json)?;
+            check_status!(sys::napi_set_named_property(
+                env,
+                out,
+                c"records".as_ptr(),
+                records
+            ))?;
+            let mut errors = ptr::null_mut();
+            check_status!(sys::napi_create_array_with_length(
+                env,
+                val.errors.len(),
+                &mut errors
+            ))?;
+            for (i, e) in val.errors.iter().enumerate() {
+                let obj = error::error_object(&wrapped, e)?;
+                check_status!(sys::napi_set_element(
+                    env,
+                    errors,
+                    i as u32,
+                    obj.value().value
+                ))?;
+            }
+            check_status!(sys::napi_set_named_property(
+                env,
+                out,
+                c"errors".as_ptr(),
+                errors
+            ))?;
+            if let Some(e) = &val.error {
+                let obj = error::error_object(&wrapped, e)?;
+                check_status!(sys::napi_set_named_property(
+                    env,
+                    out,
+                    c"error".as_ptr(),
+                    obj.value().value
+                ))?;
+            }
+            let done = ToNapiValue::to_napi_value(env, val.done)?;
+            check_status!(sys::napi_set_named_property(
+                env,
+                out,
+                c"done".as_ptr(),
+                done
+            ))?;
+        }
+        Ok(out)
+    }
+}
+
+/// Reads the next batch. Records are written as `{"line":N,"type":…,"data":…}`.
+fn read_batch(
+    state: &mut ReaderState,
+    files: &Files,
+    closed: &AtomicBool,
+    on_error: OnError,
+    max: usize,
+) -> Batch {
+    let mut batch = Batch {
+        json: String::from("["),
+        errors: Vec::new(),
+        error: None,
+        done: false,
+    };
+    if !state.started {
+        state.started = true;
+        match files.open(&state.path, state.opts) {
+            Ok(reader) => state.reader = Some(reader),
+            Err(e) => batch.error = Some(e),
+        }
+    }
+    let mut count = 0;
+    let mut record = Vec::new();
+    while count < max && batch.json.len() < BATCH_BYTES && !closed.load(Ordering::Relaxed) {
+        let Some(reader) = state.reader.as_mut() else {
+            break;
+        };
+        match reader.next() {
+            None => {
+                state.reader = None;
+            }
+            Some(Ok(rec)) => {
+                record.clear();
+                // `LineData` writes `{"type":…,"data":…}`; the line number goes first.
+                if let Err(e) = fovea_core::json::to_writer(&mut record, &rec.data) {
+                    batch.error = Some(CoreError::from(e).at_line(rec.line));
+                    break;
+                }
+                if count > 0 {
+                    batch.json.push(',');
+                }
+                batch.json.push_str("{\"line\":");
+                batch.json.push_str(&rec.line.to_string());
+                batch.json.push(',');
+                // The core's writer produces UTF-8 JSON starting with `{`.
+                batch
+                    .json
+                    .push_str(std::str::from_utf8(&record[1..]).unwrap_or("}"));
+                count += 1;
+            }
+            Some(Err(e)) if e.code() == "io" || on_error == OnError::Throw => {
+                if e.code() == "io" {
+                    state.reader = None;
+                }
+                batch.error = Some(e);
+                break;
+            }
+            Some(Err(e)) => {
+                if on_error == OnError::Collect {
+                    batch.errors.push(e);
+                }
+            }
+        }
+    }
+    batch.json.push(']');
+    if closed.load(Ordering::Relaxed) {
+        state.reader = None;
+    }
+    batch.done = state.reader.is_none() && state.started;
+    batch
+}
+
+/// A JSON Lines file read record by record on the libuv thread pool; the engine of
+/// `readJsonl` (use that: it adds `for await` and the error modes' bookkeeping).
+///
+/// The file is opened by the first `nextBatch` (an unreadable file rejects there, code `io`)
+/// and closed at the end, on an I/O failure or by `close()`. Options: `onError` (`throw`,
+/// `skip`, `collect`), `maxLineBytes` (longest accepted line, default 64 MiB; longer lines are
+/// `line-too-long` errors), `lineNumbers` (`physical`, the default, counts every line;
+/// `nonBlank` counts non-blank lines as FOVEA's importer does), `signal`.
+#[napi]
+pub struct JsonlReader {
+    state: Arc<Mutex<ReaderState>>,
+    files: Files,
+    cancel: Cancel,
+    closed: Arc<AtomicBool>,
+    on_error: OnError,
+    listener: Option<Listener>,
+}
+
+#[napi]
+impl JsonlReader {
+    /// A reader of the file at `path` (nothing is read until `nextBatch`).
+    #[napi(constructor, catch_unwind)]
+    pub fn new(
+        env: &Env,
+        #[napi(ts_arg_type = "string")] path: Unknown,
+        #[napi(ts_arg_type = "ReadJsonlOptions")] options: Option<Unknown>,
+    ) -> napi::Result<Self> {
+        let options = options.as_ref();
+        (|| {
+            let path = path_arg(&path, "path")?;
+            let on_error = match string_field(options, "onError")?.as_deref() {
+                None | Some("throw") => OnError::Throw,
+                Some("skip") => OnError::Skip,
+                Some("collect") => OnError::Collect,
+                Some(other) => {
+                    return Err(CoreError::InvalidOption {
+                        option: "onError",
+                        value: other.to_owned(),
+                        expected: "throw, skip, collect",
+                    }
+                    .into());
+                }
+            };
+            let numbering = match string_field(options, "lineNumbers")?.as_deref() {
+                None | Some("physical") => LineNumbering::Physical,
+                Some("nonBlank") => LineNumbering::NonBlank,
+                Some(other) => {
+                    return Err(CoreError::InvalidOption {
+                        option: "lineNumbers",
+                        value: other.to_owned(),
+                        expected: "physical, nonBlank",
+                    }
+                    .into());
+                }
+            };
+            let mut opts = ReadOptions {
+                numbering,
+                ..Default::default()
+            };
+            if let Some(max) = count_field(options, "maxLineBytes", 1)? {
+                opts.max_line_bytes = max;
+            }
+            let cancel = Cancel::default();
+            let listener = listen(env, options, &cancel)?;
+            Ok(JsonlReader {
+                state: Arc::new(Mutex::new(ReaderState {
+                    path,
+                    opts,
+                    reader: None,
+                    started: false,
+                })),
+                files: Files::new(cancel.clone()),
+                cancel,
+                closed: Arc::default(),
+                on_error,
+                listener,
+            })
+        })()
+        .or_throw(env)
+    }
+
+    /// How lines that cannot be read are handled: `throw`, `skip` or `collect`.
+    #[napi(getter, catch_unwind, ts_return_type = "'throw' | 'skip' | 'collect'")]
+    pub fn on_error(&self) -> &'static str {
+        self.on_error.as_str()
+    }
+
+    /// Reads up to `max` records (fewer when their JSON passes 4 MiB). Resolves to `records`
+    /// (`{ line, type, data }`), `errors` (line errors, with `onError: 'collect'`), `error`
+    /// (the error that ends the iteration: the first line error with `onError: 'throw'`, or an
+    /// I/O failure) and `done` (the file is finished or closed). One call at a time.
+    #[napi(catch_unwind, ts_return_type = "Promise<JsonlBatch>")]
+    pub fn next_batch(&self, max: u32) -> AsyncTask<Job<Batch>> {
+        let state = Arc::clone(&self.state);
+        let files = self.files.clone();
+        let closed = Arc::clone(&self.closed);
+        let on_error = self.on_error;
+        let max = max.max(1) as usize;
+        let work: Work<Batch> = Box::new(move |_| {
+            // I/O failures and aborts arrive as line errors of the reader, so the batch reports
+            // them itself (an abort then rejects the call).
+            let mut state = state.lock().unwrap_or_else(|p| p.into_inner());
+            Ok(read_batch(&mut state, &files, &closed, on_error, max))
+        });
+        AsyncTask::new(Job::with_cancel(work, self.cancel.clone()))
+    }
+
+    /// Closes the file (a batch in flight finishes first) and stops listening to the signal.
+    /// Later batches are empty and `done`.
+    #[napi(catch_unwind)]
+    pub fn close(&mut self, env: &Env) {
+        self.closed.store(true, Ordering::Relaxed);
+        if let Ok(mut state) = self.state.try_lock() {
+            state.reader = None;
+            state.started = true;
+        }
+        if let Some(listener) = self.listener.take() {
+            listener.remove(env);
+        }
+    }
+}

@@ -128,6 +128,9 @@ struct PendingRef {
 }
 
 /// What a checked record holds.
+// A record is moved once into the import queue; boxing the larger variant would add an
+// allocation per line for nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum CheckedData {
     /// A valid annotation, converted to its typed form.

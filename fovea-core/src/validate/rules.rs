@@ -141,7 +141,7 @@ pub(super) fn validate_line(
                 Some(ps) => {
                     for (i, p) in ps.iter().enumerate() {
                         if !present(&p.id) {
-                            missing(out, &format!("data.personas[{i}]"), "id");
+                            missing(out, format!("data.personas[{i}]"), "id");
                         }
                     }
                 }
@@ -214,7 +214,7 @@ pub(super) fn validate_sequence(
             ("frameNumber", b.frame_number),
         ] {
             if v.is_none() {
-                missing(out, &here(), field);
+                missing(out, here(), field);
             }
         }
         let f = frame(out, b.frame_number, || format!("{}.frameNumber", here()));

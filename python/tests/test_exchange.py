@@ -95,7 +95,7 @@ def test_read_raise_in_a_for_loop_then_continue(mixed):
             seen.append(record["line"])
     assert seen == [2]
     assert (info.value.code, info.value.line, info.value.path) == ("invalid-json", 3, None)
-    assert str(info.value).startswith("line 3: ")
+    assert str(info.value).startswith("line 3, column 2: invalid JSON")
     with pytest.raises(fovea.InvalidEnvelopeError) as info:
         next(reader)
     assert info.value.line == 5
@@ -392,19 +392,24 @@ def test_export_arguments(dataset, tmp_path):
     assert not out.exists()
 
 
-def test_a_failed_export_leaves_no_file(tmp_path):
+def test_an_annotation_that_cannot_be_exported_is_reported_not_written(tmp_path):
     bad = dict(SECOND, data=dict(SECOND["data"], boundingBoxSequence={"boxes": [box(0), box(-4)]}))
     source = write_lines(tmp_path / "source.jsonl", [CONTAINER_LINE, bad])
     out = tmp_path / "out.jsonl"
-    with pytest.raises(fovea.FrameNegativeError) as info:
-        fovea.export_jsonl(source, out)
-    assert info.value.line == 2
-    assert not out.exists()
-    out.write_text("previous\n")
-    with pytest.raises(fovea.FrameNegativeError):
-        fovea.export_jsonl(source, out)
-    assert out.read_text() == "previous\n"
+    stats = fovea.export_jsonl(source, out)
+    assert [(e["line"], e["code"]) for e in stats["readErrors"]] == [(2, "frame-negative")]
+    assert stats["annotationCount"] == 1
+    assert annotation_ids(out) == [CONTAINER_ID]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.jsonl", "source.jsonl"]
+
+
+def test_a_failed_export_leaves_the_destination_untouched(tmp_path):
+    out = tmp_path / "out.jsonl"
+    out.write_text("previous\n")
+    with pytest.raises(fovea.IoError):
+        fovea.export_jsonl(tmp_path / "missing.jsonl", out)
+    assert out.read_text() == "previous\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.jsonl"]
 
 
 def test_export_in_place(dataset, tmp_path):

@@ -44,26 +44,24 @@ pub use preview::{
 pub use snapshot::{AnnotationSummary, Existing, ObjectKind, Owner, Snapshot};
 
 /// Previews an import of a JSON Lines source against `existing`, streaming.
-pub fn preview_reader<R: std::io::BufRead, E: Existing + ?Sized>(
+pub fn preview_reader<R: std::io::BufRead + Send, E: Existing + ?Sized>(
     reader: crate::jsonl::Reader<R>,
     existing: &E,
     opts: PreviewOptions,
 ) -> Preview {
     let mut p = Previewer::new(existing, opts);
-    for item in reader {
-        match item {
-            Ok(rec) => {
-                p.add(rec);
-            }
-            Err(e) => p.unreadable(&e),
+    crate::jsonl::pipelined(reader, |item| match item {
+        Ok(rec) => {
+            p.add(rec);
         }
-    }
+        Err(e) => p.unreadable(&e),
+    });
     p.finish()
 }
 
 /// Imports a JSON Lines source into a dataset: preview against the dataset, then apply with
 /// `options`. Returns the preview (counts, issues, conflicts) and the result.
-pub fn import_reader<R: std::io::BufRead>(
+pub fn import_reader<R: std::io::BufRead + Send>(
     dataset: &mut Dataset,
     reader: crate::jsonl::Reader<R>,
     options: &ImportOptions,
@@ -82,12 +80,10 @@ pub fn import_reader<R: std::io::BufRead>(
     let snapshot = dataset.snapshot(policy);
     let mut p = Previewer::new(&snapshot, preview_opts);
     let mut checked = Vec::new();
-    for item in reader {
-        match item {
-            Ok(rec) => checked.push(p.add(rec)),
-            Err(e) => p.unreadable(&e),
-        }
-    }
+    crate::jsonl::pipelined(reader, |item| match item {
+        Ok(rec) => checked.push(p.add(rec)),
+        Err(e) => p.unreadable(&e),
+    });
     let preview = p.finish();
     let result = apply(dataset, checked, &preview, options, policy)?;
     Ok((preview, result))

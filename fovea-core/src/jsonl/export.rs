@@ -219,7 +219,10 @@ where
     F: FnMut() -> Result<super::Reader<R>>,
 {
     let mut exporter = Exporter::new(out, opts);
-    let mut errors: Vec<crate::Error> = Vec::new();
+    // Unreadable lines surface in the pass that parses them, possibly several: each is
+    // reported once.
+    let mut errors: std::collections::BTreeMap<usize, crate::Error> =
+        std::collections::BTreeMap::new();
     for group in 0..GROUPS {
         let mut reader = open()?;
         while let Some(item) = reader.next_where(|k| group_of(k) == group) {
@@ -228,18 +231,20 @@ where
                     if let Err(e) = exporter.record(&rec.data) {
                         match e {
                             crate::Error::Io { .. } => return Err(e),
-                            other => errors.push(other.at_line(rec.line)),
+                            other => {
+                                errors.insert(rec.line, other.at_line(rec.line));
+                            }
                         }
                     }
                 }
                 Ok(_) => {}
-                // Errors are reported once, from the first pass.
-                Err(e) if group == 0 => errors.push(e),
-                Err(_) => {}
+                Err(e) => {
+                    errors.entry(e.line().unwrap_or(0)).or_insert(e);
+                }
             }
         }
     }
-    errors.sort_by_key(|e| e.line());
+    let errors: Vec<crate::Error> = errors.into_values().collect();
     let (out, stats) = exporter.finish()?;
     Ok((out, stats, errors))
 }

@@ -182,7 +182,7 @@ pub struct Report {
 /// assert_eq!(report.errors.iter().map(|i| (i.line, i.code)).collect::<Vec<_>>(),
 ///            vec![(1, "invalid-json"), (2, "missing-field")]);
 /// ```
-pub fn validate_reader<R: std::io::BufRead>(
+pub fn validate_reader<R: std::io::BufRead + Send>(
     reader: crate::jsonl::Reader<R>,
     opts: &ValidateOptions,
     videos: &VideoSizes,
@@ -198,7 +198,7 @@ pub fn validate_reader<R: std::io::BufRead>(
             report.warnings.push(issue);
         }
     };
-    for item in reader {
+    crate::jsonl::pipelined(reader, |item| {
         report.lines += 1;
         match item {
             Ok(record) => {
@@ -226,7 +226,7 @@ pub fn validate_reader<R: std::io::BufRead>(
                 keep(&mut report, issue);
             }
         }
-    }
+    });
     report.valid = report.invalid_lines == 0;
     report
 }

@@ -49,17 +49,19 @@ impl Dataset {
     /// Reads a dataset from JSON Lines. Records that cannot be read (or annotations whose
     /// sequence is invalid) are returned as errors and left out; a later record with an id
     /// already present replaces the earlier one.
-    pub fn read<R: BufRead + Send>(reader: Reader<R>) -> (Dataset, Vec<crate::Error>) {
+    pub fn read<R: BufRead>(reader: Reader<R>) -> (Dataset, Vec<crate::Error>) {
         let mut ds = Dataset::new();
         let mut errors = Vec::new();
-        crate::jsonl::pipelined(reader, |item| match item {
-            Ok(rec) => {
-                if let Err(e) = ds.insert(rec.data) {
-                    errors.push(e.at_line(rec.line));
+        for item in reader {
+            match item {
+                Ok(rec) => {
+                    if let Err(e) = ds.insert(rec.data) {
+                        errors.push(e.at_line(rec.line));
+                    }
                 }
+                Err(e) => errors.push(e),
             }
-            Err(e) => errors.push(e),
-        });
+        }
         (ds, errors)
     }
 

@@ -44,24 +44,26 @@ pub use preview::{
 pub use snapshot::{AnnotationSummary, Existing, ObjectKind, Owner, Snapshot};
 
 /// Previews an import of a JSON Lines source against `existing`, streaming.
-pub fn preview_reader<R: std::io::BufRead + Send, E: Existing + ?Sized>(
+pub fn preview_reader<R: std::io::BufRead, E: Existing + ?Sized>(
     reader: crate::jsonl::Reader<R>,
     existing: &E,
     opts: PreviewOptions,
 ) -> Preview {
     let mut p = Previewer::new(existing, opts);
-    crate::jsonl::pipelined(reader, |item| match item {
-        Ok(rec) => {
-            p.add(rec);
+    for item in reader {
+        match item {
+            Ok(rec) => {
+                p.add(rec);
+            }
+            Err(e) => p.unreadable(&e),
         }
-        Err(e) => p.unreadable(&e),
-    });
+    }
     p.finish()
 }
 
 /// Imports a JSON Lines source into a dataset: preview against the dataset, then apply with
 /// `options`. Returns the preview (counts, issues, conflicts) and the result.
-pub fn import_reader<R: std::io::BufRead + Send>(
+pub fn import_reader<R: std::io::BufRead>(
     dataset: &mut Dataset,
     reader: crate::jsonl::Reader<R>,
     options: &ImportOptions,
@@ -80,10 +82,12 @@ pub fn import_reader<R: std::io::BufRead + Send>(
     let snapshot = dataset.snapshot(policy);
     let mut p = Previewer::new(&snapshot, preview_opts);
     let mut checked = Vec::new();
-    crate::jsonl::pipelined(reader, |item| match item {
-        Ok(rec) => checked.push(p.add(rec)),
-        Err(e) => p.unreadable(&e),
-    });
+    for item in reader {
+        match item {
+            Ok(rec) => checked.push(p.add(rec)),
+            Err(e) => p.unreadable(&e),
+        }
+    }
     let preview = p.finish();
     let result = apply(dataset, checked, &preview, options, policy)?;
     Ok((preview, result))

@@ -355,41 +355,6 @@ impl<R: BufRead> Reader<R> {
     }
 }
 
-/// Records per batch handed from the reading thread to the consumer in [`pipelined`].
-const BATCH: usize = 256;
-/// Batches in flight at most: memory stays bounded whatever the file size.
-const IN_FLIGHT: usize = 4;
-
-/// Feeds every record of `reader` to `consume`, in order, while a second thread reads and
-/// parses ahead: parsing overlaps the consumer's work (validation, conflict detection), which
-/// nearly halves the time on two cores. At most `IN_FLIGHT` batches of `BATCH` records are in
-/// flight, so memory stays bounded.
-pub fn pipelined<R: BufRead + Send>(reader: Reader<R>, mut consume: impl FnMut(Result<Record>)) {
-    std::thread::scope(|scope| {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Result<Record>>>(IN_FLIGHT);
-        scope.spawn(move || {
-            let mut batch = Vec::with_capacity(BATCH);
-            for item in reader {
-                batch.push(item);
-                if batch.len() == BATCH {
-                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                    if tx.send(full).is_err() {
-                        // The consumer is gone (it panicked): stop reading.
-                        return;
-                    }
-                }
-            }
-            // A closed channel here means the consumer is gone too; nothing is lost.
-            let _ = tx.send(batch);
-        });
-        for batch in rx {
-            for item in batch {
-                consume(item);
-            }
-        }
-    });
-}
-
 /// The kind of a line that starts `{"type":"<kind>"` (no escapes), without parsing it.
 fn peek_kind(text: &[u8]) -> Option<LineKind> {
     let rest = text.strip_prefix(b"{\"type\":\"")?;

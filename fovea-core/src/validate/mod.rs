@@ -182,7 +182,7 @@ pub struct Report {
 /// assert_eq!(report.errors.iter().map(|i| (i.line, i.code)).collect::<Vec<_>>(),
 ///            vec![(1, "invalid-json"), (2, "missing-field")]);
 /// ```
-pub fn validate_reader<R: std::io::BufRead + Send>(
+pub fn validate_reader<R: std::io::BufRead>(
     reader: crate::jsonl::Reader<R>,
     opts: &ValidateOptions,
     videos: &VideoSizes,
@@ -198,7 +198,7 @@ pub fn validate_reader<R: std::io::BufRead + Send>(
             report.warnings.push(issue);
         }
     };
-    crate::jsonl::pipelined(reader, |item| {
+    for item in reader {
         report.lines += 1;
         match item {
             Ok(record) => {
@@ -226,7 +226,7 @@ pub fn validate_reader<R: std::io::BufRead + Send>(
                 keep(&mut report, issue);
             }
         }
-    });
+    }
     report.valid = report.invalid_lines == 0;
     report
 }

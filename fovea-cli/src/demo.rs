@@ -85,6 +85,97 @@ fn show_edit(what: &str, result: Result<(), Error>, seq: &BoundingBoxSequence) {
     }
 }
 
+/// Exports, validates, previews and merges a small dataset in memory.
+fn exchange_demo(seq: &BoundingBoxSequence) -> Outcome {
+    use fovea_core::import::{Dataset, ImportOptions, PreviewOptions, import_reader};
+    use fovea_core::jsonl::{ExportMode, ExportOptions, Reader};
+    use fovea_core::model::Annotation;
+    use fovea_core::validate::{ValidateOptions, validate_reader};
+    let io = |e: fovea_core::Error| crate::failure::Failure::Invalid(e);
+    let mut store = Dataset::new();
+    let ship = Annotation {
+        id: "ship-1".into(),
+        video_id: "harbour".into(),
+        annotation_type: Some("type".into()),
+        bounding_box_sequence: seq.clone(),
+        persona_id: Some("analyst".into()),
+        type_category: Some("entity".into()),
+        type_id: Some("container_ship".into()),
+        ..Default::default()
+    };
+    store.annotations.insert(ship.id.clone(), ship);
+    let export = |store: &Dataset, mode| {
+        let opts = ExportOptions {
+            mode,
+            export_date: Some("2025-01-15T18:30:00.000Z".into()),
+            ..Default::default()
+        };
+        store.write(Vec::new(), opts)
+    };
+    let (keys, _) = export(&store, ExportMode::Keyframes).map_err(io)?;
+    let (full, stats) = export(&store, ExportMode::Interpolated).map_err(io)?;
+    println!(
+        "  export: keyframes only {} bytes, every frame {} bytes ({} boxes): {:.1}% smaller",
+        keys.len(),
+        full.len(),
+        stats.keyframe_count + stats.interpolated_frame_count,
+        100.0 * (1.0 - keys.len() as f64 / full.len() as f64)
+    );
+    for profile in [fovea_core::Profile::Default, fovea_core::Profile::Fovea] {
+        let opts = ValidateOptions {
+            profile,
+            ..Default::default()
+        };
+        let report = validate_reader(Reader::new(&keys[..]), &opts, &Default::default(), 10);
+        let first = report
+            .errors
+            .first()
+            .map_or(String::new(), |e| format!(": {}", e.message));
+        println!(
+            "  validate, {} profile: valid {}{first}",
+            profile.as_str(),
+            report.valid
+        );
+    }
+    // Re-import the export with a changed keyframe: a duplicate sequence, merged by keyframe.
+    let text = String::from_utf8_lossy(&keys).replace("\"frameNumber\":360", "\"frameNumber\":400");
+    let options = ImportOptions::from_json(
+        r#"{"conflictResolution":{"sequences":{"duplicateSequenceIds":"merge-keyframes"},"missingDependencies":"create-placeholder"}}"#,
+    )
+    .map_err(io)?;
+    let (preview, result) = import_reader(
+        &mut store,
+        Reader::new(text.as_bytes()),
+        &options,
+        PreviewOptions::default(),
+    )
+    .map_err(io)?;
+    for c in &result.conflicts {
+        println!(
+            "  conflict line {} {}: {} -> {}",
+            c.line,
+            c.kind.as_str(),
+            c.details,
+            c.resolution.as_deref().unwrap_or("none")
+        );
+    }
+    let merged = &store.annotations["ship-1"].bounding_box_sequence;
+    let frames: Vec<String> = merged
+        .boxes
+        .iter()
+        .map(|b| b.frame_number.to_string())
+        .collect();
+    println!(
+        "  import: {} lines, {} conflicts, success {}; merged keyframes {}; {} placeholders",
+        preview.counts.lines.values().sum::<u64>(),
+        result.conflicts.len(),
+        result.success,
+        frames.join(","),
+        result.summary.imported_items.placeholders
+    );
+    Ok(())
+}
+
 /// Runs the demo.
 pub fn run() -> Outcome {
     let opts = InterpOptions::default();
@@ -136,7 +227,10 @@ pub fn run() -> Outcome {
     );
     println!("  as FOVEA's JSON: {}", fovea_core::json::to_string(&seq));
 
-    println!("\n3. Timings on this machine (median)");
+    println!("\n3. JSON Lines exchange");
+    exchange_demo(&seq)?;
+
+    println!("\n4. Timings on this machine (median)");
     let linear = CompiledSequence::new(&synth::linear(1_000_000), &opts)?;
     let mut frames = vec![0u32; linear.len()];
     let mut boxes = vec![[0.0f64; 4]; linear.len()];

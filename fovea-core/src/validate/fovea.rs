@@ -3,20 +3,9 @@
 //! "overlapping", a box without `isKeyframe` is not a keyframe, JavaScript's `undefined`
 //! comparisons are false.
 
-use super::{Sink, VideoSizes, js};
+use super::{SOURCES, SUPPORTED, Sink, VideoSizes, js};
 use crate::jsonl::LineData;
 use crate::model::raw::{RawBox, RawSequence};
-
-const SUPPORTED: [&str; 7] = [
-    "linear",
-    "bezier",
-    "ease-in",
-    "ease-out",
-    "ease-in-out",
-    "hold",
-    "parametric",
-];
-const SOURCES: [&str; 5] = ["manual", "samurai", "sam2long", "sam2", "yolo11seg"];
 
 /// `${value}` of a number that may be `undefined`.
 fn num(v: Option<f64>) -> String {

@@ -35,6 +35,20 @@ use crate::model::KeyframePolicy;
 use serde::Serialize;
 use std::collections::HashMap;
 
+/// FOVEA's interpolation types, in the order its messages list them.
+pub(crate) const SUPPORTED: [&str; 7] = [
+    "linear",
+    "bezier",
+    "ease-in",
+    "ease-out",
+    "ease-in-out",
+    "hold",
+    "parametric",
+];
+
+/// FOVEA's tracking sources, in the order its messages list them.
+pub(crate) const SOURCES: [&str; 5] = ["manual", "samurai", "sam2long", "sam2", "yolo11seg"];
+
 /// How serious an issue is. Errors make a line invalid; warnings do not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
 #[serde(rename_all = "lowercase")]

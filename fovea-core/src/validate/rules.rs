@@ -24,23 +24,12 @@
 //! | `invalid-tracking-confidence` | error | `trackingConfidence` outside [0, 1] |
 //! | `unknown-line-type` | warning | a line type fovea does not know (kept verbatim) |
 
-use super::{Sink, VideoSizes, js};
+use super::{SOURCES, SUPPORTED, Sink, VideoSizes, js};
 use crate::error::join_path;
 use crate::jsonl::LineData;
 use crate::model::raw::{RawBox, RawSequence};
 use crate::model::{KeyframePolicy, MAX_FRAME};
 use std::collections::HashMap;
-
-const SUPPORTED: [&str; 7] = [
-    "linear",
-    "bezier",
-    "ease-in",
-    "ease-out",
-    "ease-in-out",
-    "hold",
-    "parametric",
-];
-const SOURCES: [&str; 5] = ["manual", "samurai", "sam2long", "sam2", "yolo11seg"];
 
 fn present(v: &Option<String>) -> bool {
     v.as_deref().is_some_and(|s| !s.is_empty())

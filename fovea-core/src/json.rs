@@ -12,24 +12,128 @@ use std::io::{self, Write};
 #[derive(Debug, Default, Clone, Copy)]
 pub struct JsFormatter;
 
+/// Writes `value` as JavaScript prints it. Fast paths, no allocation: integers as integers,
+/// one to three decimals directly, other values as ryu writes them whenever that already is
+/// JavaScript's form (no exponent); the rare rest is re-laid out.
+pub(crate) fn write_number<W: ?Sized + Write>(writer: &mut W, value: f64) -> io::Result<()> {
+    if value.fract() == 0.0 && value.abs() < 1e15 {
+        return writer.write_all(itoa::Buffer::new().format(value as i64).as_bytes());
+    }
+    if let Some((digits, len)) = short_decimal(value) {
+        return writer.write_all(&digits[..len]);
+    }
+    if value.is_finite() {
+        let mut ryu = ryu::Buffer::new();
+        let text = ryu.format_finite(value);
+        if !text.contains('e') && !text.ends_with(".0") {
+            return writer.write_all(text.as_bytes());
+        }
+    }
+    writer.write_all(NumberBuffer::new().format(value).as_bytes())
+}
+
+/// Appends JSON text to a buffer directly — keys, strings, numbers, nested values — for the
+/// model's own writers, which skip serde's per-field machinery on the export hot path.
+pub(crate) struct JsonBuf<'a>(pub &'a mut Vec<u8>);
+
+impl<'a> JsonBuf<'a> {
+    /// A JSON string, quoted and escaped.
+    pub(crate) fn str(&mut self, s: &str) {
+        if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+            self.0.push(b'"');
+            self.0.extend_from_slice(s.as_bytes());
+            self.0.push(b'"');
+        } else {
+            // Writing into a Vec cannot fail.
+            let _ = to_writer(&mut *self.0, s);
+        }
+    }
+
+    /// A number, as JavaScript prints it.
+    pub(crate) fn num(&mut self, v: f64) {
+        // Writing into a Vec cannot fail.
+        let _ = write_number(self.0, v);
+    }
+
+    /// An unsigned integer.
+    pub(crate) fn uint(&mut self, v: u64) {
+        self.0
+            .extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+    }
+
+    /// Any serde value (metadata, unknown fields), with JavaScript number formatting.
+    pub(crate) fn value<T: Serialize + ?Sized>(&mut self, v: &T) {
+        // Writing into a Vec cannot fail, and JSON values always serialize.
+        let _ = to_writer(&mut *self.0, v);
+    }
+
+    /// Opens an object; the returned writer closes it on [`JsonObj::end`].
+    pub(crate) fn obj<'b>(&'b mut self) -> JsonObj<'b, 'a> {
+        self.0.push(b'{');
+        JsonObj {
+            buf: self,
+            first: true,
+        }
+    }
+}
+
+/// An open JSON object.
+pub(crate) struct JsonObj<'b, 'a> {
+    buf: &'b mut JsonBuf<'a>,
+    first: bool,
+}
+
+impl<'a> JsonObj<'_, 'a> {
+    /// Writes `"key":` (a separator before it when needed) for one of the model's own field
+    /// names (plain ASCII, nothing to escape) and returns the buffer for the value.
+    pub(crate) fn key(&mut self, key: &'static str) -> &mut JsonBuf<'a> {
+        debug_assert!(key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'));
+        let out = &mut *self.buf.0;
+        out.push(if self.first { b'"' } else { b',' });
+        if !self.first {
+            out.push(b'"');
+        }
+        self.first = false;
+        out.extend_from_slice(key.as_bytes());
+        out.extend_from_slice(b"\":");
+        self.buf
+    }
+
+    /// Writes the entries of a map of unknown fields (keys escaped as needed).
+    pub(crate) fn extras(&mut self, extra: &serde_json::Map<String, serde_json::Value>) {
+        for (k, v) in extra {
+            if !self.first {
+                self.buf.0.push(b',');
+            }
+            self.first = false;
+            self.buf.str(k);
+            self.buf.0.push(b':');
+            self.buf.value(v);
+        }
+    }
+
+    /// Closes the object.
+    pub(crate) fn end(self) {
+        self.buf.0.push(b'}');
+    }
+}
+
+/// Makes a serde `Serialize` out of a direct writer: the JSON text it writes goes through as a
+/// raw value (serde_json's serializers and `to_value` take it as it is).
+pub(crate) fn serialize_written<S: serde::Serializer>(
+    s: S,
+    write: impl FnOnce(&mut JsonBuf<'_>),
+) -> Result<S::Ok, S::Error> {
+    let mut text = Vec::with_capacity(256);
+    write(&mut JsonBuf(&mut text));
+    let text = String::from_utf8(text).map_err(serde::ser::Error::custom)?;
+    let raw = serde_json::value::RawValue::from_string(text).map_err(serde::ser::Error::custom)?;
+    raw.serialize(s)
+}
+
 impl Formatter for JsFormatter {
     fn write_f64<W: ?Sized + Write>(&mut self, writer: &mut W, value: f64) -> io::Result<()> {
-        // Fast paths, no allocation: integers as integers; other values as ryu writes them
-        // whenever that already is JavaScript's form (no exponent). The rare rest is re-laid out.
-        if value.fract() == 0.0 && value.abs() < 1e15 {
-            return writer.write_all(itoa::Buffer::new().format(value as i64).as_bytes());
-        }
-        if let Some((digits, len)) = short_decimal(value) {
-            return writer.write_all(&digits[..len]);
-        }
-        if value.is_finite() {
-            let mut ryu = ryu::Buffer::new();
-            let text = ryu.format_finite(value);
-            if !text.contains('e') && !text.ends_with(".0") {
-                return writer.write_all(text.as_bytes());
-            }
-        }
-        writer.write_all(NumberBuffer::new().format(value).as_bytes())
+        write_number(writer, value)
     }
 
     fn write_f32<W: ?Sized + Write>(&mut self, writer: &mut W, value: f32) -> io::Result<()> {
@@ -40,18 +144,22 @@ impl Formatter for JsFormatter {
 /// The shortest decimal of `value` when it has one to three decimal places (sub-pixel
 /// coordinates, confidences) — the common case, written without the general algorithm.
 ///
-/// If `k / 10^d` (with `k = round(value * 10^d)`) is exactly `value`, the decimal `k·10^-d` reads
-/// back as `value` (both are the double nearest to that decimal), and trying `d = 1, 2, 3` in
-/// order finds the fewest digits, which is what JavaScript prints. `|value| < 1e12` keeps `k`
+/// If `k / 1000` (with `k = round(value * 1000)`) is exactly `value`, the decimal `k·10^-3` reads
+/// back as `value` (both are the double nearest to that decimal), and with its trailing zeros
+/// trimmed it has the fewest digits, which is what JavaScript prints. `|value| < 1e12` keeps `k`
 /// exact and the output in JavaScript's non-exponential range.
 fn short_decimal(value: f64) -> Option<([u8; 24], usize)> {
     if !value.is_finite() || value.abs() >= 1e12 || value == 0.0 {
         return None;
     }
-    let (scale, places) = [(10.0, 1usize), (100.0, 2), (1000.0, 3)]
-        .into_iter()
-        .find(|(scale, _)| ((value * scale).round() / scale) == value)?;
-    let k = (value * scale).round() as i64;
+    // One scale covers one to three decimals: trimming the trailing zeros of `k / 1000` gives
+    // the shortest form, because `k / 1000` and `(k / 10) / 100` are the same double.
+    let scaled = value * 1000.0;
+    let k = (scaled + if scaled >= 0.0 { 0.5 } else { -0.5 }) as i64;
+    if k as f64 / 1000.0 != value {
+        return None;
+    }
+    let places = 3usize;
     let mut int = itoa::Buffer::new();
     let digits = int.format(k.unsigned_abs()).as_bytes();
     let mut out = [0u8; 24];

@@ -4,9 +4,9 @@
 use super::line::LineData;
 use crate::error::Result;
 use crate::interp::InterpOptions;
-use crate::model::{Annotation, AnnotationOut, BoxesOut, SequenceOut};
+use crate::json::JsonBuf;
+use crate::model::{Annotation, AnnotationOut, BoxesOut, SequenceOut, WriteJson};
 use serde::Serialize;
-use serde::ser::{SerializeMap, Serializer};
 use std::io::Write;
 
 /// How annotation sequences are exported.
@@ -51,18 +51,6 @@ pub struct Writer<W: Write> {
     bytes: u64,
 }
 
-/// An annotation line with its sequence rendered by an export mode.
-struct AnnotationLine<'a>(AnnotationOut<'a>);
-
-impl Serialize for AnnotationLine<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(2))?;
-        m.serialize_entry("type", "annotation")?;
-        m.serialize_entry("data", &self.0)?;
-        m.end()
-    }
-}
-
 impl<W: Write> Writer<W> {
     /// A writer into `out` (wrap files in a `BufWriter`).
     pub fn new(out: W) -> Self {
@@ -77,6 +65,20 @@ impl<W: Write> Writer<W> {
     fn line<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
         self.buf.clear();
         crate::json::to_writer(&mut self.buf, value)?;
+        self.flush_line()
+    }
+
+    /// Writes an annotation line straight from the model's writer (no serde on this path).
+    fn annotation_line(&mut self, annotation: AnnotationOut<'_>) -> Result<()> {
+        self.buf.clear();
+        self.buf
+            .extend_from_slice(b"{\"type\":\"annotation\",\"data\":");
+        annotation.write_json(&mut JsonBuf(&mut self.buf));
+        self.buf.push(b'}');
+        self.flush_line()
+    }
+
+    fn flush_line(&mut self) -> Result<()> {
         self.buf.push(b'\n');
         self.out.write_all(&self.buf)?;
         self.lines += 1;
@@ -102,25 +104,25 @@ impl<W: Write> Writer<W> {
         match mode {
             ExportMode::Keyframes => {
                 let counters = seq.counters(opts.keyframes);
-                self.line(&AnnotationLine(AnnotationOut {
+                self.annotation_line(AnnotationOut {
                     annotation,
                     sequence: SequenceOut {
                         seq,
                         boxes: BoxesOut::Keyframes(opts.keyframes),
                     },
-                }))?;
+                })?;
                 Ok((counters.keyframe_count as u64, 0))
             }
             ExportMode::Interpolated => {
                 let compiled = seq.compile(opts)?;
                 let c = compiled.counters();
-                self.line(&AnnotationLine(AnnotationOut {
+                self.annotation_line(AnnotationOut {
                     annotation,
                     sequence: SequenceOut {
                         seq,
                         boxes: BoxesOut::Interpolated(&compiled),
                     },
-                }))?;
+                })?;
                 let keys = (c.total_frames - c.interpolated_frame_count) as u64;
                 Ok((keys, c.interpolated_frame_count as u64))
             }

@@ -3,9 +3,11 @@
 
 use super::parse::{finite, required};
 use super::raw::{RawSequence, lenient_struct};
+use super::serialize::WriteJson;
 use super::{BoundingBoxSequence, SequenceOut};
 use crate::error::Result;
-use serde::ser::{Serialize, SerializeMap, Serializer};
+use crate::json::{JsonBuf, serialize_written};
+use serde::ser::{Serialize, Serializer};
 use serde_json::{Map, Value};
 
 lenient_struct! {
@@ -167,74 +169,73 @@ fn truthy(v: &Option<String>) -> Option<&str> {
     v.as_deref().filter(|s| !s.is_empty())
 }
 
-impl Serialize for AnnotationOut<'_> {
+impl WriteJson for AnnotationOut<'_> {
     /// FOVEA's order (spec §3.3): `id, videoId, annotationType, boundingBoxSequence, createdAt,
     /// updatedAt`, the type fields, the links (only when non-empty), `confidence` (0 kept),
     /// `notes` (only when non-empty), `metadata`, `createdBy`, then any other field.
-    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+    fn write_json(&self, out: &mut JsonBuf<'_>) {
         let a = self.annotation;
-        let mut m = s.serialize_map(None)?;
-        m.serialize_entry("id", &a.id)?;
-        m.serialize_entry("videoId", &a.video_id)?;
+        let mut o = out.obj();
+        o.key("id").str(&a.id);
+        o.key("videoId").str(&a.video_id);
         if let Some(t) = &a.annotation_type {
-            m.serialize_entry("annotationType", t)?;
+            o.key("annotationType").str(t);
         }
-        m.serialize_entry("boundingBoxSequence", &self.sequence)?;
-        for (key, v) in [("createdAt", &a.created_at), ("updatedAt", &a.updated_at)] {
-            if let Some(v) = v {
-                m.serialize_entry(key, v)?;
-            }
-        }
-        for (key, v) in [
+        self.sequence.write_json(o.key("boundingBoxSequence"));
+        let present = [
+            ("createdAt", &a.created_at),
+            ("updatedAt", &a.updated_at),
             ("personaId", &a.persona_id),
             ("typeCategory", &a.type_category),
             ("typeId", &a.type_id),
-        ] {
+        ];
+        for (key, v) in present {
             if let Some(v) = v {
-                m.serialize_entry(key, v)?;
+                o.key(key).str(v);
             }
         }
-        for (key, v) in [
+        let links = [
             ("linkedEntityId", &a.linked_entity_id),
             ("linkedEventId", &a.linked_event_id),
             ("linkedTimeId", &a.linked_time_id),
             ("linkedLocationId", &a.linked_location_id),
-        ] {
+        ];
+        for (key, v) in links {
             if let Some(v) = truthy(v) {
-                m.serialize_entry(key, v)?;
+                o.key(key).str(v);
             }
         }
         if let Some(c) = truthy(&a.linked_collection_id) {
-            m.serialize_entry("linkedCollectionId", c)?;
+            o.key("linkedCollectionId").str(c);
             if let Some(t) = &a.linked_collection_type {
-                m.serialize_entry("linkedCollectionType", t)?;
+                o.key("linkedCollectionType").str(t);
             }
         }
         if let Some(c) = a.confidence {
-            m.serialize_entry("confidence", &c)?;
+            o.key("confidence").num(c);
         }
         if let Some(n) = truthy(&a.notes) {
-            m.serialize_entry("notes", n)?;
+            o.key("notes").str(n);
         }
         if let Some(meta) = &a.metadata {
-            m.serialize_entry("metadata", meta)?;
+            o.key("metadata").value(meta);
         }
         if let Some(c) = truthy(&a.created_by) {
-            m.serialize_entry("createdBy", c)?;
+            o.key("createdBy").str(c);
         }
-        for (k, v) in &a.extra {
-            m.serialize_entry(k, v)?;
-        }
-        m.end()
+        o.extras(&a.extra);
+        o.end();
     }
 }
 
-impl Serialize for Annotation {
-    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+impl WriteJson for Annotation {
+    fn write_json(&self, out: &mut JsonBuf<'_>) {
         AnnotationOut {
             annotation: self,
             sequence: SequenceOut::stored(&self.bounding_box_sequence),
         }
-        .serialize(s)
+        .write_json(out);
     }
 }
+
+super::serialize::impl_serialize_via_writer!(Annotation);

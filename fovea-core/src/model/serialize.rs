@@ -1,119 +1,134 @@
 //! Writing the model as FOVEA's JSON: field order as FOVEA writes it, optional fields omitted
 //! when absent, keyframes flagged, counters recomputed, unknown fields appended.
+//!
+//! The writers append JSON text to a buffer directly (the export hot path: no serde machinery per
+//! field); the `Serialize` impls hand that text to serde as a raw value, so `serde_json` users
+//! (`to_value`, `to_writer`) see exactly the same JSON.
 
 use super::{
     BezierControlPoint, BoundingBox, BoundingBoxSequence, InterpolationSegment, KeyframePolicy,
     ParametricFunction, PerProperty, VisibilityRange,
 };
-use crate::interp::{CompiledSequence, FrameSink, interpolated_box};
-use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
-use serde_json::{Map, Value};
+use crate::interp::{CompiledSequence, FrameSink};
+use crate::json::{JsonBuf, serialize_written};
+use serde::ser::{Serialize, Serializer};
 
-fn extras<M: SerializeMap>(map: &mut M, extra: &Map<String, Value>) -> Result<(), M::Error> {
-    for (k, v) in extra {
-        map.serialize_entry(k, v)?;
-    }
-    Ok(())
+/// The model's direct JSON writers.
+pub(crate) trait WriteJson {
+    /// Appends this value's JSON to `out`.
+    fn write_json(&self, out: &mut JsonBuf<'_>);
 }
 
 /// Writes a box with the given `isKeyframe` flag (omitted when `None`).
-fn write_box<S: Serializer>(b: &BoundingBox, flag: Option<bool>, s: S) -> Result<S::Ok, S::Error> {
-    let mut m = s.serialize_map(None)?;
-    m.serialize_entry("x", &b.x)?;
-    m.serialize_entry("y", &b.y)?;
-    m.serialize_entry("width", &b.width)?;
-    m.serialize_entry("height", &b.height)?;
-    m.serialize_entry("frameNumber", &b.frame_number)?;
+fn write_box(b: &BoundingBox, flag: Option<bool>, out: &mut JsonBuf<'_>) {
+    let mut o = out.obj();
+    o.key("x").num(b.x);
+    o.key("y").num(b.y);
+    o.key("width").num(b.width);
+    o.key("height").num(b.height);
+    o.key("frameNumber").uint(u64::from(b.frame_number));
     if let Some(k) = flag {
-        m.serialize_entry("isKeyframe", &k)?;
+        o.key("isKeyframe").value(&k);
     }
     if let Some(c) = b.confidence {
-        m.serialize_entry("confidence", &c)?;
+        o.key("confidence").num(c);
     }
     if let Some(meta) = &b.metadata {
-        m.serialize_entry("metadata", meta)?;
+        o.key("metadata").value(meta);
     }
-    extras(&mut m, &b.extra)?;
-    m.end()
+    o.extras(&b.extra);
+    o.end();
 }
 
-impl Serialize for BoundingBox {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        write_box(self, self.is_keyframe, s)
+/// Writes `items` as a JSON array.
+fn write_array<T>(
+    out: &mut JsonBuf<'_>,
+    items: impl IntoIterator<Item = T>,
+    mut each: impl FnMut(T, &mut JsonBuf<'_>),
+) {
+    out.0.push(b'[');
+    for (i, item) in items.into_iter().enumerate() {
+        if i > 0 {
+            out.0.push(b',');
+        }
+        each(item, out);
     }
+    out.0.push(b']');
 }
 
-/// A stored box as a sequence writes it: an absent flag (a keyframe under the default
-/// policy) is written `isKeyframe: true`, as the data conventions require.
-struct Flagged<'a>(&'a BoundingBox);
-
-impl Serialize for Flagged<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        write_box(self.0, Some(self.0.is_keyframe.unwrap_or(true)), s)
-    }
-}
-
-impl Serialize for BezierControlPoint {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(None)?;
-        m.serialize_entry("x", &self.x)?;
-        m.serialize_entry("y", &self.y)?;
-        extras(&mut m, &self.extra)?;
-        m.end()
+impl WriteJson for BoundingBox {
+    fn write_json(&self, out: &mut JsonBuf<'_>) {
+        write_box(self, self.is_keyframe, out);
     }
 }
 
-impl<T: Serialize> Serialize for PerProperty<T> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(None)?;
+impl WriteJson for BezierControlPoint {
+    fn write_json(&self, out: &mut JsonBuf<'_>) {
+        let mut o = out.obj();
+        o.key("x").num(self.x);
+        o.key("y").num(self.y);
+        o.extras(&self.extra);
+        o.end();
+    }
+}
+
+impl<T: WriteJson> WriteJson for Vec<T> {
+    fn write_json(&self, out: &mut JsonBuf<'_>) {
+        write_array(out, self, |item, out| item.write_json(out));
+    }
+}
+
+impl<T: WriteJson> WriteJson for PerProperty<T> {
+    fn write_json(&self, out: &mut JsonBuf<'_>) {
+        let mut o = out.obj();
         for (name, value) in self.entries() {
             if let Some(v) = value {
-                m.serialize_entry(name, v)?;
+                v.write_json(o.key(name));
             }
         }
-        extras(&mut m, &self.extra)?;
-        m.end()
+        o.extras(&self.extra);
+        o.end();
     }
 }
 
-impl Serialize for ParametricFunction {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(None)?;
-        m.serialize_entry("type", self.kind.as_str())?;
-        m.serialize_entry("parameters", &self.parameters)?;
+impl WriteJson for ParametricFunction {
+    fn write_json(&self, out: &mut JsonBuf<'_>) {
+        let mut o = out.obj();
+        o.key("type").str(self.kind.as_str());
+        o.key("parameters").value(&self.parameters);
         if let Some(e) = &self.expression {
-            m.serialize_entry("expression", e)?;
+            o.key("expression").str(e);
         }
-        extras(&mut m, &self.extra)?;
-        m.end()
+        o.extras(&self.extra);
+        o.end();
     }
 }
 
-impl Serialize for InterpolationSegment {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(None)?;
-        m.serialize_entry("startFrame", &self.start_frame)?;
-        m.serialize_entry("endFrame", &self.end_frame)?;
-        m.serialize_entry("type", self.kind.as_str())?;
+impl WriteJson for InterpolationSegment {
+    fn write_json(&self, out: &mut JsonBuf<'_>) {
+        let mut o = out.obj();
+        o.key("startFrame").uint(u64::from(self.start_frame));
+        o.key("endFrame").uint(u64::from(self.end_frame));
+        o.key("type").str(self.kind.as_str());
         if let Some(c) = &self.control_points {
-            m.serialize_entry("controlPoints", c)?;
+            c.write_json(o.key("controlPoints"));
         }
         if let Some(p) = &self.parametric {
-            m.serialize_entry("parametric", p)?;
+            p.write_json(o.key("parametric"));
         }
-        extras(&mut m, &self.extra)?;
-        m.end()
+        o.extras(&self.extra);
+        o.end();
     }
 }
 
-impl Serialize for VisibilityRange {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(None)?;
-        m.serialize_entry("startFrame", &self.start_frame)?;
-        m.serialize_entry("endFrame", &self.end_frame)?;
-        m.serialize_entry("visible", &self.visible)?;
-        extras(&mut m, &self.extra)?;
-        m.end()
+impl WriteJson for VisibilityRange {
+    fn write_json(&self, out: &mut JsonBuf<'_>) {
+        let mut o = out.obj();
+        o.key("startFrame").uint(u64::from(self.start_frame));
+        o.key("endFrame").uint(u64::from(self.end_frame));
+        o.key("visible").value(&self.visible);
+        o.extras(&self.extra);
+        o.end();
     }
 }
 
@@ -146,48 +161,54 @@ impl<'a> SequenceOut<'a> {
 }
 
 /// Streams the engine's frames into a JSON array.
-struct FramesOut<'a>(&'a CompiledSequence);
+struct FramesOut<'b, 'a> {
+    out: &'b mut JsonBuf<'a>,
+    first: bool,
+}
 
-impl Serialize for FramesOut<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        struct Sink<Q: SerializeSeq> {
-            seq: Q,
-            error: Option<Q::Error>,
+impl FramesOut<'_, '_> {
+    fn separator(&mut self) {
+        if !self.first {
+            self.out.0.push(b',');
         }
-        impl<Q: SerializeSeq> FrameSink for Sink<Q> {
-            fn keyframe(&mut self, key: &BoundingBox) {
-                if self.error.is_none() {
-                    self.error = self.seq.serialize_element(key).err();
-                }
-            }
-            fn interpolated(&mut self, frame: crate::model::Frame, values: [f64; 4]) {
-                if self.error.is_none() {
-                    self.error = self
-                        .seq
-                        .serialize_element(&interpolated_box(frame, values))
-                        .err();
-                }
-            }
-        }
-        let mut sink = Sink {
-            seq: s.serialize_seq(Some(self.0.len()))?,
-            error: None,
-        };
-        self.0.visit(&mut sink);
-        match sink.error {
-            Some(e) => Err(e),
-            None => sink.seq.end(),
-        }
+        self.first = false;
     }
 }
 
-impl Serialize for SequenceOut<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+impl FrameSink for FramesOut<'_, '_> {
+    fn keyframe(&mut self, key: &BoundingBox) {
+        self.separator();
+        write_box(key, Some(true), self.out);
+    }
+
+    fn interpolated(&mut self, frame: crate::model::Frame, [x, y, width, height]: [f64; 4]) {
+        // FOVEA's interpolated box: values, frame, `isKeyframe: false`, nothing else.
+        self.separator();
+        let out = &mut *self.out;
+        out.0.extend_from_slice(b"{\"x\":");
+        out.num(x);
+        out.0.extend_from_slice(b",\"y\":");
+        out.num(y);
+        out.0.extend_from_slice(b",\"width\":");
+        out.num(width);
+        out.0.extend_from_slice(b",\"height\":");
+        out.num(height);
+        out.0.extend_from_slice(b",\"frameNumber\":");
+        out.uint(u64::from(frame));
+        out.0.extend_from_slice(b",\"isKeyframe\":false}");
+    }
+}
+
+impl WriteJson for SequenceOut<'_> {
+    fn write_json(&self, out: &mut JsonBuf<'_>) {
         let seq = self.seq;
-        let mut m = s.serialize_map(None)?;
+        let mut o = out.obj();
         let counters = match self.boxes {
             BoxesOut::Stored => {
-                m.serialize_entry("boxes", &Seq(seq.boxes.iter().map(Flagged)))?;
+                // An absent flag (a keyframe under the default policy) is written `true`.
+                write_array(o.key("boxes"), &seq.boxes, |b, out| {
+                    write_box(b, Some(b.is_keyframe.unwrap_or(true)), out)
+                });
                 seq.counters(KeyframePolicy::AbsentIsKeyframe)
             }
             BoxesOut::Keyframes(policy) => {
@@ -195,57 +216,63 @@ impl Serialize for SequenceOut<'_> {
                     .boxes
                     .iter()
                     .filter(move |b| b.is_keyframe_under(policy));
-                m.serialize_entry("boxes", &Seq(keys.map(KeyframeOut)))?;
+                write_array(o.key("boxes"), keys, |b, out| write_box(b, Some(true), out));
                 seq.counters(policy)
             }
             BoxesOut::Interpolated(compiled) => {
-                m.serialize_entry("boxes", &FramesOut(compiled))?;
+                let out = o.key("boxes");
+                out.0.push(b'[');
+                compiled.visit(&mut FramesOut { out, first: true });
+                out.0.push(b']');
                 compiled.counters()
             }
         };
-        m.serialize_entry("interpolationSegments", &seq.interpolation_segments)?;
-        m.serialize_entry("visibilityRanges", &seq.visibility_ranges)?;
+        seq.interpolation_segments
+            .write_json(o.key("interpolationSegments"));
+        seq.visibility_ranges.write_json(o.key("visibilityRanges"));
         if let Some(id) = &seq.track_id {
-            m.serialize_entry("trackId", id)?;
+            o.key("trackId").value(id);
         }
         if let Some(src) = &seq.tracking_source {
-            m.serialize_entry("trackingSource", src)?;
+            o.key("trackingSource").str(src);
         }
         if let Some(c) = seq.tracking_confidence {
-            m.serialize_entry("trackingConfidence", &c)?;
+            o.key("trackingConfidence").num(c);
         }
-        m.serialize_entry("totalFrames", &counters.total_frames)?;
-        m.serialize_entry("keyframeCount", &counters.keyframe_count)?;
-        m.serialize_entry("interpolatedFrameCount", &counters.interpolated_frame_count)?;
-        extras(&mut m, &seq.extra)?;
-        m.end()
+        o.key("totalFrames").uint(counters.total_frames as u64);
+        o.key("keyframeCount").uint(counters.keyframe_count as u64);
+        o.key("interpolatedFrameCount")
+            .uint(counters.interpolated_frame_count as u64);
+        o.extras(&seq.extra);
+        o.end();
     }
 }
 
-/// A keyframe written with `isKeyframe: true` whatever its stored flag.
-struct KeyframeOut<'a>(&'a BoundingBox);
-
-impl Serialize for KeyframeOut<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        write_box(self.0, Some(true), s)
+impl WriteJson for BoundingBoxSequence {
+    fn write_json(&self, out: &mut JsonBuf<'_>) {
+        SequenceOut::stored(self).write_json(out);
     }
 }
 
-impl Serialize for BoundingBoxSequence {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        SequenceOut::stored(self).serialize(s)
-    }
+/// `Serialize` for types with a direct writer.
+macro_rules! impl_serialize_via_writer {
+    ($($t:ty),*) => {$(
+        impl Serialize for $t {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                serialize_written(s, |out| self.write_json(out))
+            }
+        }
+    )*};
 }
+pub(crate) use impl_serialize_via_writer;
 
-/// Serializes an iterator as a JSON array without collecting it.
-struct Seq<I>(I);
-
-impl<I> Serialize for Seq<I>
-where
-    I: Iterator + Clone,
-    I::Item: Serialize,
-{
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.0.clone())
-    }
-}
+impl_serialize_via_writer!(
+    BoundingBox,
+    BezierControlPoint,
+    ParametricFunction,
+    InterpolationSegment,
+    VisibilityRange,
+    BoundingBoxSequence,
+    PerProperty<Vec<BezierControlPoint>>,
+    PerProperty<ParametricFunction>
+);

@@ -15,9 +15,12 @@ pub struct JsFormatter;
 /// Writes `value` as JavaScript prints it. Fast paths, no allocation: integers as integers,
 /// one to three decimals directly, other values as ryu writes them whenever that already is
 /// JavaScript's form (no exponent); the rare rest is re-laid out.
+#[inline]
 pub(crate) fn write_number<W: ?Sized + Write>(writer: &mut W, value: f64) -> io::Result<()> {
-    if value.fract() == 0.0 && value.abs() < 1e15 {
-        return writer.write_all(itoa::Buffer::new().format(value as i64).as_bytes());
+    // Integral and small: the cast back is exact (a cast, not a libm call to test the fraction).
+    let int = value as i64;
+    if int as f64 == value && value.abs() < 1e15 {
+        return writer.write_all(itoa::Buffer::new().format(int).as_bytes());
     }
     if let Some((digits, len)) = short_decimal(value) {
         return writer.write_all(&digits[..len]);
@@ -38,6 +41,7 @@ pub(crate) struct JsonBuf<'a>(pub &'a mut Vec<u8>);
 
 impl<'a> JsonBuf<'a> {
     /// A JSON string, quoted and escaped.
+    #[inline]
     pub(crate) fn str(&mut self, s: &str) {
         if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
             self.0.push(b'"');
@@ -50,12 +54,14 @@ impl<'a> JsonBuf<'a> {
     }
 
     /// A number, as JavaScript prints it.
+    #[inline]
     pub(crate) fn num(&mut self, v: f64) {
         // Writing into a Vec cannot fail.
         let _ = write_number(self.0, v);
     }
 
     /// An unsigned integer.
+    #[inline]
     pub(crate) fn uint(&mut self, v: u64) {
         self.0
             .extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
@@ -68,6 +74,7 @@ impl<'a> JsonBuf<'a> {
     }
 
     /// Opens an object; the returned writer closes it on [`JsonObj::end`].
+    #[inline]
     pub(crate) fn obj<'b>(&'b mut self) -> JsonObj<'b, 'a> {
         self.0.push(b'{');
         JsonObj {
@@ -86,6 +93,7 @@ pub(crate) struct JsonObj<'b, 'a> {
 impl<'a> JsonObj<'_, 'a> {
     /// Writes `"key":` (a separator before it when needed) for one of the model's own field
     /// names (plain ASCII, nothing to escape) and returns the buffer for the value.
+    #[inline]
     pub(crate) fn key(&mut self, key: &'static str) -> &mut JsonBuf<'a> {
         debug_assert!(key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'));
         let out = &mut *self.buf.0;
@@ -113,6 +121,7 @@ impl<'a> JsonObj<'_, 'a> {
     }
 
     /// Closes the object.
+    #[inline]
     pub(crate) fn end(self) {
         self.buf.0.push(b'}');
     }
@@ -159,37 +168,35 @@ fn short_decimal(value: f64) -> Option<([u8; 24], usize)> {
     if k as f64 / 1000.0 != value {
         return None;
     }
-    let places = 3usize;
-    let mut int = itoa::Buffer::new();
-    let digits = int.format(k.unsigned_abs()).as_bytes();
     let mut out = [0u8; 24];
     let mut n = 0;
     if k < 0 {
         out[0] = b'-';
         n = 1;
     }
-    // Integer part (at least "0"), point, then exactly `places` digits, trailing zeros trimmed.
-    let split = digits.len().saturating_sub(places);
-    if split == 0 {
-        out[n] = b'0';
-        n += 1;
-    } else {
-        out[n..n + split].copy_from_slice(&digits[..split]);
-        n += split;
-    }
-    out[n] = b'.';
-    n += 1;
-    let pad = places.saturating_sub(digits.len());
-    out[n..n + pad].fill(b'0');
-    n += pad;
-    let frac = &digits[split..];
-    out[n..n + frac.len()].copy_from_slice(frac);
-    n += frac.len();
-    while out[n - 1] == b'0' {
-        n -= 1;
-    }
-    if out[n - 1] == b'.' {
-        n -= 1;
+    let k = k.unsigned_abs();
+    let (int_part, frac) = (k / 1000, k % 1000);
+    let mut int = itoa::Buffer::new();
+    let digits = int.format(int_part).as_bytes();
+    out[n..n + digits.len()].copy_from_slice(digits);
+    n += digits.len();
+    if frac != 0 {
+        // Three decimals, trailing zeros dropped.
+        let three = [
+            b'0' + (frac / 100) as u8,
+            b'0' + (frac / 10 % 10) as u8,
+            b'0' + (frac % 10) as u8,
+        ];
+        let len = if frac % 100 == 0 {
+            1
+        } else if frac % 10 == 0 {
+            2
+        } else {
+            3
+        };
+        out[n] = b'.';
+        out[n + 1..n + 1 + len].copy_from_slice(&three[..len]);
+        n += 1 + len;
     }
     Some((out, n))
 }

@@ -144,9 +144,8 @@ impl Dataset {
                 ex.record(obj)?;
             }
         }
-        for a in self.annotations.values() {
-            ex.annotation(a)?;
-        }
+        let annotations: Vec<&Annotation> = self.annotations.values().collect();
+        ex.annotations(&annotations)?;
         for v in self.videos.values() {
             ex.record(&LineData::Video(v.clone()))?;
         }

@@ -131,6 +131,30 @@ impl<W: Write> Exporter<W> {
         Ok(())
     }
 
+    /// Writes many annotations (those the filters keep) in the export mode, serialising them on
+    /// all cores; stops at the first that cannot be written and returns its error.
+    pub fn annotations(&mut self, all: &[&Annotation]) -> Result<()> {
+        let kept: Vec<&Annotation> = all.iter().copied().filter(|a| self.keeps(a)).collect();
+        self.stats.filtered_out += (all.len() - kept.len()) as u64;
+        let (mode, interp) = (self.opts.mode, self.opts.interp);
+        let lines_before = self.writer.lines();
+        let result = self.writer.write_annotations(&kept, mode, &interp);
+        let written = self.writer.lines() - lines_before;
+        if written > 0 {
+            *self.stats.lines.entry("annotation".to_owned()).or_default() += written;
+        }
+        self.stats.annotation_count += written;
+        self.stats.sequence_count += written;
+        match result {
+            Ok((keys, interpolated)) => {
+                self.stats.keyframe_count += keys;
+                self.stats.interpolated_frame_count += interpolated;
+                Ok(())
+            }
+            Err((_, e)) => Err(e),
+        }
+    }
+
     /// Writes a record (annotations in the export mode), applying the filters. Metadata
     /// records are skipped: [`Exporter::finish`] writes the export's own.
     pub fn record(&mut self, data: &LineData) -> Result<()> {

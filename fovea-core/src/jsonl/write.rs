@@ -68,16 +68,6 @@ impl<W: Write> Writer<W> {
         self.flush_line()
     }
 
-    /// Writes an annotation line straight from the model's writer (no serde on this path).
-    fn annotation_line(&mut self, annotation: AnnotationOut<'_>) -> Result<()> {
-        self.buf.clear();
-        self.buf
-            .extend_from_slice(b"{\"type\":\"annotation\",\"data\":");
-        annotation.write_json(&mut JsonBuf(&mut self.buf));
-        self.buf.push(b'}');
-        self.flush_line()
-    }
-
     fn flush_line(&mut self) -> Result<()> {
         self.buf.push(b'\n');
         self.out.write_all(&self.buf)?;
@@ -100,33 +90,52 @@ impl<W: Write> Writer<W> {
         mode: ExportMode,
         opts: &InterpOptions,
     ) -> Result<(u64, u64)> {
-        let seq = &annotation.bounding_box_sequence;
-        match mode {
-            ExportMode::Keyframes => {
-                let counters = seq.counters(opts.keyframes);
-                self.annotation_line(AnnotationOut {
-                    annotation,
-                    sequence: SequenceOut {
-                        seq,
-                        boxes: BoxesOut::Keyframes(opts.keyframes),
-                    },
-                })?;
-                Ok((counters.keyframe_count as u64, 0))
-            }
-            ExportMode::Interpolated => {
-                let compiled = seq.compile(opts)?;
-                let c = compiled.counters();
-                self.annotation_line(AnnotationOut {
-                    annotation,
-                    sequence: SequenceOut {
-                        seq,
-                        boxes: BoxesOut::Interpolated(&compiled),
-                    },
-                })?;
-                let keys = (c.total_frames - c.interpolated_frame_count) as u64;
-                Ok((keys, c.interpolated_frame_count as u64))
+        self.buf.clear();
+        let counts = annotation_line(&mut self.buf, annotation, mode, opts)?;
+        self.out.write_all(&self.buf)?;
+        self.lines += 1;
+        self.bytes += self.buf.len() as u64;
+        Ok(counts)
+    }
+
+    /// Writes many annotations as [`Writer::write_annotation`] does, in order, serialising
+    /// blocks of them on all cores (scoped threads; memory bounded by one block per core).
+    /// On the first annotation that cannot be written, returns its index and the error; the
+    /// lines before it are written.
+    pub fn write_annotations<A: std::borrow::Borrow<Annotation> + Sync>(
+        &mut self,
+        annotations: &[A],
+        mode: ExportMode,
+        opts: &InterpOptions,
+    ) -> std::result::Result<(u64, u64), (usize, crate::Error)> {
+        const BLOCK: usize = 1024;
+        let workers = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(8);
+        let mut totals = (0, 0);
+        for (round, chunk) in annotations.chunks(BLOCK * workers).enumerate() {
+            let blocks: Vec<Block> = std::thread::scope(|scope| {
+                let handles: Vec<_> = chunk
+                    .chunks(BLOCK)
+                    .map(|block| scope.spawn(move || Block::write(block, mode, opts)))
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().expect("export workers do not panic"))
+                    .collect()
+            });
+            for (b, block) in blocks.into_iter().enumerate() {
+                self.out.write_all(&block.text).map_err(|e| (0, e.into()))?;
+                self.lines += block.lines;
+                self.bytes += block.text.len() as u64;
+                totals.0 += block.counts.0;
+                totals.1 += block.counts.1;
+                if let Some((i, e)) = block.error {
+                    return Err((round * BLOCK * workers + b * BLOCK + i, e));
+                }
             }
         }
+        Ok(totals)
     }
 
     /// Lines written so far.
@@ -143,5 +152,124 @@ impl<W: Write> Writer<W> {
     pub fn into_inner(mut self) -> Result<W> {
         self.out.flush()?;
         Ok(self.out)
+    }
+}
+
+/// Appends one annotation line (with its newline) to `buf`; returns the keyframe and
+/// interpolated boxes written.
+fn annotation_line(
+    buf: &mut Vec<u8>,
+    annotation: &Annotation,
+    mode: ExportMode,
+    opts: &InterpOptions,
+) -> Result<(u64, u64)> {
+    let seq = &annotation.bounding_box_sequence;
+    let compiled;
+    let boxes = match mode {
+        ExportMode::Keyframes => BoxesOut::Keyframes(opts.keyframes),
+        ExportMode::Interpolated => {
+            compiled = seq.compile(opts)?;
+            BoxesOut::Interpolated(&compiled)
+        }
+    };
+    let sequence = SequenceOut::new(seq, boxes);
+    let c = sequence.counters;
+    buf.extend_from_slice(b"{\"type\":\"annotation\",\"data\":");
+    AnnotationOut {
+        annotation,
+        sequence,
+    }
+    .write_json(&mut JsonBuf(buf));
+    buf.extend_from_slice(b"}\n");
+    Ok(match mode {
+        ExportMode::Keyframes => (c.keyframe_count as u64, 0),
+        ExportMode::Interpolated => (
+            (c.total_frames - c.interpolated_frame_count) as u64,
+            c.interpolated_frame_count as u64,
+        ),
+    })
+}
+
+/// The text of a block of annotation lines, serialised by one worker.
+struct Block {
+    text: Vec<u8>,
+    lines: u64,
+    counts: (u64, u64),
+    /// The index (in the block) of the first annotation that could not be written.
+    error: Option<(usize, crate::Error)>,
+}
+
+impl Block {
+    fn write<A: std::borrow::Borrow<Annotation>>(
+        block: &[A],
+        mode: ExportMode,
+        opts: &InterpOptions,
+    ) -> Block {
+        let mut out = Block {
+            text: Vec::with_capacity(block.len() * 1024),
+            lines: 0,
+            counts: (0, 0),
+            error: None,
+        };
+        for (i, a) in block.iter().enumerate() {
+            match annotation_line(&mut out.text, a.borrow(), mode, opts) {
+                Ok((k, n)) => {
+                    out.lines += 1;
+                    out.counts.0 += k;
+                    out.counts.1 += n;
+                }
+                Err(e) => {
+                    out.error = Some((i, e));
+                    break;
+                }
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parallel_blocks_write_what_one_line_at_a_time_writes() {
+        let opts = InterpOptions::default();
+        let anns: Vec<Annotation> = (0..3000)
+            .map(|i| crate::synth::annotation(i, 1 + i % 4))
+            .collect();
+        for mode in [ExportMode::Keyframes, ExportMode::Interpolated] {
+            let mut one = Writer::new(Vec::new());
+            let mut expected = (0, 0);
+            for a in &anns {
+                let (k, n) = one.write_annotation(a, mode, &opts).unwrap();
+                expected = (expected.0 + k, expected.1 + n);
+            }
+            let mut all = Writer::new(Vec::new());
+            let counts = all.write_annotations(&anns, mode, &opts).unwrap();
+            assert_eq!(counts, expected);
+            assert_eq!((all.lines(), all.bytes()), (one.lines(), one.bytes()));
+            assert_eq!(all.into_inner().unwrap(), one.into_inner().unwrap());
+        }
+    }
+
+    #[test]
+    fn parallel_blocks_stop_at_the_first_failure() {
+        let mut anns: Vec<Annotation> = (0..2500).map(|i| crate::synth::annotation(i, 3)).collect();
+        // A custom parametric segment cannot be evaluated under the default profile.
+        let seg = &mut anns[2100].bounding_box_sequence.interpolation_segments[0];
+        seg.kind = crate::model::InterpolationType::Parametric;
+        seg.parametric = Some(
+            crate::model::parametric_from_value(
+                serde_json::json!({"x": {"type": "custom", "parameters": {}}}),
+            )
+            .unwrap(),
+        );
+        let mut w = Writer::new(Vec::new());
+        let (at, err) = w
+            .write_annotations(&anns, ExportMode::Interpolated, &InterpOptions::default())
+            .unwrap_err();
+        assert_eq!((at, err.code()), (2100, "unsupported-parametric"));
+        assert_eq!(w.lines(), 2100);
     }
 }

@@ -6,8 +6,8 @@
 //! (`to_value`, `to_writer`) see exactly the same JSON.
 
 use super::{
-    BezierControlPoint, BoundingBox, BoundingBoxSequence, InterpolationSegment, KeyframePolicy,
-    ParametricFunction, PerProperty, VisibilityRange,
+    BezierControlPoint, BoundingBox, BoundingBoxSequence, Counters, InterpolationSegment,
+    KeyframePolicy, ParametricFunction, PerProperty, VisibilityRange,
 };
 use crate::interp::{CompiledSequence, FrameSink};
 use crate::json::{JsonBuf, serialize_written};
@@ -144,19 +144,32 @@ pub(crate) enum BoxesOut<'a> {
     Interpolated(&'a CompiledSequence),
 }
 
-/// A sequence as written: its boxes rendered per [`BoxesOut`], counters recomputed.
+/// A sequence as written: its boxes rendered per [`BoxesOut`], counters recomputed (once, when
+/// the rendering is chosen).
 pub(crate) struct SequenceOut<'a> {
     pub seq: &'a BoundingBoxSequence,
     pub boxes: BoxesOut<'a>,
+    pub counters: Counters,
 }
 
 impl<'a> SequenceOut<'a> {
-    /// The sequence as stored.
-    pub(crate) fn stored(seq: &'a BoundingBoxSequence) -> Self {
+    /// The sequence rendered per `boxes`.
+    pub(crate) fn new(seq: &'a BoundingBoxSequence, boxes: BoxesOut<'a>) -> Self {
+        let counters = match boxes {
+            BoxesOut::Stored => seq.counters(KeyframePolicy::AbsentIsKeyframe),
+            BoxesOut::Keyframes(policy) => seq.counters(policy),
+            BoxesOut::Interpolated(compiled) => compiled.counters(),
+        };
         SequenceOut {
             seq,
-            boxes: BoxesOut::Stored,
+            boxes,
+            counters,
         }
+    }
+
+    /// The sequence as stored.
+    pub(crate) fn stored(seq: &'a BoundingBoxSequence) -> Self {
+        Self::new(seq, BoxesOut::Stored)
     }
 }
 
@@ -202,14 +215,14 @@ impl FrameSink for FramesOut<'_, '_> {
 impl WriteJson for SequenceOut<'_> {
     fn write_json(&self, out: &mut JsonBuf<'_>) {
         let seq = self.seq;
+        let counters = self.counters;
         let mut o = out.obj();
-        let counters = match self.boxes {
+        match self.boxes {
             BoxesOut::Stored => {
                 // An absent flag (a keyframe under the default policy) is written `true`.
                 write_array(o.key("boxes"), &seq.boxes, |b, out| {
                     write_box(b, Some(b.is_keyframe.unwrap_or(true)), out)
                 });
-                seq.counters(KeyframePolicy::AbsentIsKeyframe)
             }
             BoxesOut::Keyframes(policy) => {
                 let keys = seq
@@ -217,16 +230,14 @@ impl WriteJson for SequenceOut<'_> {
                     .iter()
                     .filter(move |b| b.is_keyframe_under(policy));
                 write_array(o.key("boxes"), keys, |b, out| write_box(b, Some(true), out));
-                seq.counters(policy)
             }
             BoxesOut::Interpolated(compiled) => {
                 let out = o.key("boxes");
                 out.0.push(b'[');
                 compiled.visit(&mut FramesOut { out, first: true });
                 out.0.push(b']');
-                compiled.counters()
             }
-        };
+        }
         seq.interpolation_segments
             .write_json(o.key("interpolationSegments"));
         seq.visibility_ranges.write_json(o.key("visibilityRanges"));

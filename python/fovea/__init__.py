@@ -7,7 +7,7 @@ The work is done by a Rust core (``fovea._fovea``); this package re-exports it.
 ...     {"x": 0, "y": 0, "width": 100, "height": 100, "frameNumber": 0},
 ...     {"x": 100, "y": 100, "width": 200, "height": 200, "frameNumber": 10}]})
 >>> seq.at(5)["x"]
-50.0
+50
 >>> len(fovea.interpolate(seq))
 11
 

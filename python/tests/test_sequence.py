@@ -61,7 +61,14 @@ def test_box_shapes(two_keys):
     }
     assert boxes[5] == {"x": 50.0, "y": 50.0, "width": 150.0, "height": 150.0, "frameNumber": 5, "isKeyframe": False}
     assert list(boxes[5]) == ["x", "y", "width", "height", "frameNumber", "isKeyframe"]
-    assert type(boxes[5]["frameNumber"]) is int and type(boxes[5]["x"]) is float
+    # Dicts are what json.loads makes of fovea's JSON text: integral numbers are ints.
+    assert type(boxes[5]["frameNumber"]) is int and type(boxes[5]["x"]) is int
+    uneven = json.loads(json.dumps(two_keys))
+    uneven["boxes"][1]["x"] = 99
+    assert fovea.interpolate(uneven)[5]["x"] == 49.5
+    assert boxes == json.loads(json.dumps(boxes))
+    seq = fovea.Sequence(two_keys)
+    assert seq.to_dict() == json.loads(seq.to_json())
     assert fovea.box_at(two_keys, 5) == boxes[5]
     assert fovea.box_at(two_keys, 11) is None
     assert fovea.box_at(json.dumps(two_keys), 0) == boxes[0]

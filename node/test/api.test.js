@@ -306,3 +306,13 @@ test('results are plain values, unrelated to the input objects', () => {
   assert.equal(seq.keyframes[0].x, 0)
   assertSubset(seq.at(0), { x: 0, note: 'k0' }, 'at(0)')
 })
+
+test('a __proto__ key in the data is kept as an own property, as JSON.parse keeps it', () => {
+  const text = '{"boxes":[{"x":0,"y":0,"width":1,"height":1,"frameNumber":0,"metadata":{"__proto__":{"a":1},"b":2}}]}'
+  const seq = Sequence.fromJSON(text)
+  for (const meta of [seq.toObject().boxes[0].metadata, seq.interpolate()[0].metadata, seq.at(0).metadata]) {
+    assert.ok(Object.prototype.hasOwnProperty.call(meta, '__proto__'))
+    assert.strictEqual(Object.getPrototypeOf(meta), Object.prototype)
+    assert.strictEqual(JSON.stringify(meta), '{"__proto__":{"a":1},"b":2}')
+  }
+})

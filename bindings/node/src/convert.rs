@@ -429,7 +429,25 @@ unsafe fn to_js(env: sys::napi_env, v: &Value) -> napi::Result<sys::napi_value> 
             for (k, item) in map {
                 let key = unsafe { create_string(env, k)? };
                 let item = unsafe { to_js(env, item)? };
-                check_status!(unsafe { sys::napi_set_property(env, out, key, item) })?;
+                if k == "__proto__" {
+                    // Assigning `__proto__` would replace the prototype and lose the key; define
+                    // it as an own data property, as JSON.parse does.
+                    let desc = sys::napi_property_descriptor {
+                        utf8name: ptr::null(),
+                        name: key,
+                        method: None,
+                        getter: None,
+                        setter: None,
+                        value: item,
+                        attributes: sys::PropertyAttributes::writable
+                            | sys::PropertyAttributes::enumerable
+                            | sys::PropertyAttributes::configurable,
+                        data: ptr::null_mut(),
+                    };
+                    check_status!(unsafe { sys::napi_define_properties(env, out, 1, &desc) })?;
+                } else {
+                    check_status!(unsafe { sys::napi_set_property(env, out, key, item) })?;
+                }
             }
         }
     }

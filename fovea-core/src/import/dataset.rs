@@ -52,16 +52,18 @@ impl Dataset {
     pub fn read<R: BufRead>(reader: Reader<R>) -> (Dataset, Vec<crate::Error>) {
         let mut ds = Dataset::new();
         let mut errors = Vec::new();
-        for item in reader {
-            match item {
+        crate::jsonl::par_records(
+            reader,
+            |item| item,
+            |item| match item {
                 Ok(rec) => {
                     if let Err(e) = ds.insert(rec.data) {
                         errors.push(e.at_line(rec.line));
                     }
                 }
                 Err(e) => errors.push(e),
-            }
-        }
+            },
+        );
         (ds, errors)
     }
 

@@ -50,14 +50,22 @@ pub fn preview_reader<R: std::io::BufRead, E: Existing + ?Sized>(
     opts: PreviewOptions,
 ) -> Preview {
     let mut p = Previewer::new(existing, opts);
-    for item in reader {
-        match item {
-            Ok(rec) => {
-                p.add(rec);
+    let (vopts, sizes) = (p.validate_options(), p.video_sizes());
+    crate::jsonl::par_records(
+        reader,
+        |item| {
+            item.map(|rec| {
+                let issues = crate::validate::validate_record(&rec, &vopts, &sizes);
+                (rec, issues)
+            })
+        },
+        |item| match item {
+            Ok((rec, issues)) => {
+                p.add_validated(rec, issues);
             }
             Err(e) => p.unreadable(&e),
-        }
-    }
+        },
+    );
     p.finish()
 }
 
@@ -82,12 +90,20 @@ pub fn import_reader<R: std::io::BufRead>(
     let snapshot = dataset.snapshot(policy);
     let mut p = Previewer::new(&snapshot, preview_opts);
     let mut checked = Vec::new();
-    for item in reader {
-        match item {
-            Ok(rec) => checked.push(p.add(rec)),
+    let (vopts, sizes) = (p.validate_options(), p.video_sizes());
+    crate::jsonl::par_records(
+        reader,
+        |item| {
+            item.map(|rec| {
+                let issues = crate::validate::validate_record(&rec, &vopts, &sizes);
+                (rec, issues)
+            })
+        },
+        |item| match item {
+            Ok((rec, issues)) => checked.push(p.add_validated(rec, issues)),
             Err(e) => p.unreadable(&e),
-        }
-    }
+        },
+    );
     let preview = p.finish();
     let result = apply(dataset, checked, &preview, options, policy)?;
     Ok((preview, result))

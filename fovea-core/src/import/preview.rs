@@ -262,8 +262,22 @@ impl<'a, E: Existing + ?Sized> Previewer<'a, E> {
         }
     }
 
-    fn issues(&mut self, rec: &Record) -> Vec<String> {
-        let issues = validate_record(rec, &self.opts.validate, &self.opts.video_sizes);
+    /// The validation options in force.
+    pub fn validate_options(&self) -> crate::validate::ValidateOptions {
+        self.opts.validate
+    }
+
+    /// The known video sizes (a copy, to validate on other threads).
+    pub fn video_sizes(&self) -> VideoSizes {
+        self.opts.video_sizes.clone()
+    }
+
+    /// Validates a record (what [`Previewer::add_validated`] needs; safe to run on any thread).
+    pub fn validate(&self, rec: &Record) -> Vec<Issue> {
+        validate_record(rec, &self.opts.validate, &self.opts.video_sizes)
+    }
+
+    fn issues(&mut self, line: usize, issues: Vec<Issue>) -> Vec<String> {
         let errors: Vec<String> = issues
             .iter()
             .filter(|i| i.severity == Severity::Error)
@@ -273,12 +287,12 @@ impl<'a, E: Existing + ?Sized> Previewer<'a, E> {
             self.out.counts.invalid_lines += 1;
             self.out
                 .warnings
-                .push(format!("Line {}: {}", rec.line, errors.join(", ")));
+                .push(format!("Line {line}: {}", errors.join(", ")));
         }
         for w in issues.iter().filter(|i| i.severity == Severity::Warning) {
             self.out
                 .warnings
-                .push(format!("Line {}: {}", rec.line, w.message));
+                .push(format!("Line {line}: {}", w.message));
         }
         for i in issues {
             if self.out.issues.len() < self.opts.max_issues {
@@ -298,13 +312,20 @@ impl<'a, E: Existing + ?Sized> Previewer<'a, E> {
 
     /// Looks at one record and returns it, checked.
     pub fn add(&mut self, rec: Record) -> Checked {
+        let issues = self.validate(&rec);
+        self.add_validated(rec, issues)
+    }
+
+    /// Like [`Previewer::add`], with the record's validation issues already found (by
+    /// [`Previewer::validate`], possibly on another thread).
+    pub fn add_validated(&mut self, rec: Record, issues: Vec<Issue>) -> Checked {
         *self
             .out
             .counts
             .lines
             .entry(rec.data.kind().as_str().to_owned())
             .or_default() += 1;
-        let errors = self.issues(&rec);
+        let errors = self.issues(rec.line, issues);
         let Record { line, data } = rec;
         let data = match data {
             LineData::Annotation(a) => {

@@ -11,5 +11,5 @@ pub use export::{
     group_of, stats_reader,
 };
 pub use line::{AnnotationRecord, LineData, LineKind};
-pub use read::{LineNumbering, ReadOptions, Reader, Record};
+pub use read::{LineNumbering, ReadOptions, Reader, Record, par_records};
 pub use write::{ExportMode, Writer};

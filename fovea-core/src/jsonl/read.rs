@@ -152,22 +152,24 @@ impl<R: BufRead> Reader<R> {
             }
         }
     }
+}
 
-    /// Parses one line. The fast path reads envelope and typed data in one pass (when `type`
-    /// precedes `data`, as every writer here and FOVEA's emit it); any problem sends the line
-    /// through the checked path, which reports it precisely.
-    fn parse_line(text: &[u8]) -> Result<LineData> {
-        let text = std::str::from_utf8(text).map_err(|e| Error::InvalidUtf8 {
-            offset: e.valid_up_to(),
-        })?;
-        match serde_json::from_str::<FastLine>(text) {
-            Ok(FastLine(data)) => Ok(data),
-            Err(_) => Self::parse_line_checked(text),
-        }
+/// Parses one line. The fast path reads envelope and typed data in one pass (when `type`
+/// precedes `data`, as every writer here and FOVEA's emit it); any problem sends the line
+/// through the checked path, which reports it precisely.
+fn parse_line(text: &[u8]) -> Result<LineData> {
+    let text = std::str::from_utf8(text).map_err(|e| Error::InvalidUtf8 {
+        offset: e.valid_up_to(),
+    })?;
+    match serde_json::from_str::<FastLine>(text) {
+        Ok(FastLine(data)) => Ok(data),
+        Err(_) => parse_line_checked(text),
     }
+}
 
-    /// The two-pass parse with precise, located errors.
-    fn parse_line_checked(text: &str) -> Result<LineData> {
+/// The two-pass parse with precise, located errors.
+fn parse_line_checked(text: &str) -> Result<LineData> {
+    {
         let env: Envelope<'_> = serde_json::from_str(text).map_err(|e| {
             if e.is_data() {
                 Error::InvalidEnvelope {
@@ -313,6 +315,21 @@ impl<R: BufRead> Reader<R> {
     /// pass that wants one kind of line cheap; other lines are parsed and returned whatever
     /// their kind (so errors are never lost).
     pub fn next_where(&mut self, keep: impl Fn(&LineKind) -> bool) -> Option<Result<Record>> {
+        let (line, too_long) = match self.next_line(keep)? {
+            Ok(found) => found,
+            Err(e) => return Some(Err(e)),
+        };
+        let text = self.buf.strip_suffix(b"\r").unwrap_or(&self.buf);
+        Some(parse_at(
+            line,
+            (!too_long).then_some(text),
+            self.opts.max_line_bytes,
+        ))
+    }
+
+    /// Moves to the next non-blank line whose kind `keep` accepts (or cannot be peeked); its text
+    /// is left in `buf`. Returns its number and whether it was over the length limit.
+    fn next_line(&mut self, keep: impl Fn(&LineKind) -> bool) -> Option<Result<(usize, bool)>> {
         while !self.done {
             let raw = match self.read_line() {
                 Ok(raw) => raw,
@@ -339,19 +356,103 @@ impl<R: BufRead> Reader<R> {
                 LineNumbering::Physical => self.physical,
                 LineNumbering::NonBlank => self.non_blank,
             };
-            let parsed = match raw {
-                RawLine::TooLong => Err(Error::LineTooLong {
-                    limit: self.opts.max_line_bytes,
-                }),
-                _ => Self::parse_line(text),
-            };
-            return Some(
-                parsed
-                    .map(|data| Record { line, data })
-                    .map_err(|e| e.at_line(line)),
-            );
+            return Some(Ok((line, matches!(raw, RawLine::TooLong))));
         }
         None
+    }
+
+    /// Reads up to `max` lines without parsing them: their text is appended to `text`, their
+    /// numbers and spans to `lines` (a span of `None`: over the length limit). An I/O error
+    /// ends the input and is returned.
+    fn read_block(
+        &mut self,
+        max: usize,
+        text: &mut Vec<u8>,
+        lines: &mut Vec<(usize, Option<std::ops::Range<usize>>)>,
+    ) -> Option<Error> {
+        while lines.len() < max {
+            match self.next_line(|_| true)? {
+                Ok((line, too_long)) => {
+                    let start = text.len();
+                    if !too_long {
+                        text.extend_from_slice(self.buf.strip_suffix(b"\r").unwrap_or(&self.buf));
+                    }
+                    lines.push((line, (!too_long).then_some(start..text.len())));
+                }
+                Err(e) => return Some(e),
+            }
+        }
+        None
+    }
+}
+
+/// Parses the text of line `line` (`None`: the line was over `limit` bytes).
+fn parse_at(line: usize, text: Option<&[u8]>, limit: usize) -> Result<Record> {
+    let parsed = match text {
+        None => Err(Error::LineTooLong { limit }),
+        Some(text) => parse_line(text),
+    };
+    parsed
+        .map(|data| Record { line, data })
+        .map_err(|e| e.at_line(line))
+}
+
+/// Lines per worker in one block of [`par_records`].
+const BLOCK: usize = 2048;
+
+/// Reads every record of `reader` and hands each, in order, through `work` (run on all cores:
+/// parsing and what the caller adds, e.g. validation) to `consume` (run on this thread).
+///
+/// Lines are read in blocks of `BLOCK` per core — memory stays bounded whatever the input's
+/// size — parsed in parallel, and consumed in file order. Reading, working and consuming take
+/// turns, so no two threads allocate and free the same records at the same time.
+pub fn par_records<R, T, W, C>(mut reader: Reader<R>, work: W, mut consume: C)
+where
+    R: BufRead,
+    T: Send,
+    W: Fn(Result<Record>) -> T + Sync,
+    C: FnMut(T),
+{
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    let limit = reader.opts.max_line_bytes;
+    let mut text = Vec::new();
+    let mut lines = Vec::new();
+    loop {
+        text.clear();
+        lines.clear();
+        let failure = reader.read_block(BLOCK * workers, &mut text, &mut lines);
+        let (text, work) = (&text, &work);
+        let run = move |chunk: &[(usize, Option<std::ops::Range<usize>>)]| -> Vec<T> {
+            chunk
+                .iter()
+                .map(|(line, span)| work(parse_at(*line, span.clone().map(|r| &text[r]), limit)))
+                .collect()
+        };
+        if workers == 1 || lines.len() <= BLOCK {
+            run(&lines).into_iter().for_each(&mut consume);
+        } else {
+            let per = lines.len().div_ceil(workers);
+            let results: Vec<Vec<T>> = std::thread::scope(|scope| {
+                let handles: Vec<_> = lines
+                    .chunks(per)
+                    .map(|c| scope.spawn(move || run(c)))
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().expect("record workers do not panic"))
+                    .collect()
+            });
+            results.into_iter().flatten().for_each(&mut consume);
+        }
+        if let Some(e) = failure {
+            consume(work(Err(e)));
+            break;
+        }
+        if lines.len() < BLOCK * workers {
+            break;
+        }
     }
 }
 
@@ -458,6 +559,52 @@ mod tests {
             Some(4)
         );
         assert!(r.next_where(only_videos).is_none());
+    }
+
+    #[test]
+    fn parallel_blocks_give_what_the_sequential_reader_gives() {
+        // Enough lines for several blocks on every core count, with blank, bad and long lines.
+        let mut text = String::new();
+        for i in 0..20_000 {
+            match i % 997 {
+                0 => text.push_str("{bad\n"),
+                1 => text.push('\n'),
+                2 => text.push_str(&format!(
+                    "{{\"type\":\"video\",\"data\":{{\"id\":\"{}\"}}}}\n",
+                    "x".repeat(300)
+                )),
+                _ => text.push_str(&format!(
+                    "{{\"type\":\"video\",\"data\":{{\"id\":\"v{i}\"}}}}\n"
+                )),
+            }
+        }
+        let opts = ReadOptions {
+            max_line_bytes: 200,
+            ..Default::default()
+        };
+        let sequential: Vec<String> = Reader::with_options(text.as_bytes(), opts)
+            .map(|r| {
+                format!(
+                    "{:?}",
+                    r.map(|r| (r.line, r.data.id().map(str::to_owned)))
+                        .map_err(|e| (e.line(), e.code()))
+                )
+            })
+            .collect();
+        let mut parallel = Vec::new();
+        par_records(
+            Reader::with_options(text.as_bytes(), opts),
+            |r| {
+                format!(
+                    "{:?}",
+                    r.map(|r| (r.line, r.data.id().map(str::to_owned)))
+                        .map_err(|e| (e.line(), e.code()))
+                )
+            },
+            |s| parallel.push(s),
+        );
+        assert_eq!(parallel.len(), 20_000 - 21);
+        assert_eq!(parallel, sequential);
     }
 
     #[test]

@@ -212,35 +212,38 @@ pub fn validate_reader<R: std::io::BufRead>(
             report.warnings.push(issue);
         }
     };
-    for item in reader {
-        report.lines += 1;
-        match item {
-            Ok(record) => {
-                let issues = validate_record(&record, opts, videos);
-                if issues.iter().any(|i| i.severity == Severity::Error) {
+    crate::jsonl::par_records(
+        reader,
+        |item| item.map(|record| validate_record(&record, opts, videos)),
+        |item| {
+            report.lines += 1;
+            match item {
+                Ok(issues) => {
+                    if issues.iter().any(|i| i.severity == Severity::Error) {
+                        report.invalid_lines += 1;
+                    }
+                    for i in issues {
+                        keep(&mut report, i);
+                    }
+                }
+                Err(e) => {
                     report.invalid_lines += 1;
-                }
-                for i in issues {
-                    keep(&mut report, i);
+                    let message = match &e {
+                        crate::Error::AtLine { error, .. } => error.to_string(),
+                        other => other.to_string(),
+                    };
+                    let issue = Issue {
+                        line: e.line().unwrap_or(0),
+                        severity: Severity::Error,
+                        code: e.code(),
+                        message,
+                        path: e.path().map(str::to_owned),
+                    };
+                    keep(&mut report, issue);
                 }
             }
-            Err(e) => {
-                report.invalid_lines += 1;
-                let message = match &e {
-                    crate::Error::AtLine { error, .. } => error.to_string(),
-                    other => other.to_string(),
-                };
-                let issue = Issue {
-                    line: e.line().unwrap_or(0),
-                    severity: Severity::Error,
-                    code: e.code(),
-                    message,
-                    path: e.path().map(str::to_owned),
-                };
-                keep(&mut report, issue);
-            }
-        }
-    }
+        },
+    );
     report.valid = report.invalid_lines == 0;
     report
 }

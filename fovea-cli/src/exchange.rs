@@ -6,6 +6,7 @@ use fovea_core::import::{Dataset, ImportOptions, PreviewOptions, import_reader, 
 use fovea_core::interp::{InterpOptions, Profile};
 use fovea_core::jsonl::{ExportMode, ExportOptions, Reader, export_stream, stats_reader};
 use fovea_core::model::KeyframePolicy;
+use fovea_core::staged::StagedFile;
 use fovea_core::validate::{ValidateOptions, validate_reader};
 use serde::Serialize;
 use std::collections::HashSet;
@@ -33,41 +34,18 @@ fn print_json<T: Serialize>(value: &T) -> Outcome {
         .map_err(|e| Failure::Io("cannot write standard output".into(), e))
 }
 
-/// Writes through a temporary file in the destination's folder, renamed into place at the end,
+/// Writes through a [`StagedFile`] in the destination's folder, renamed into place at the end,
 /// so that a failure never leaves a half-written file.
 fn write_atomically<T>(
     dest: &Path,
     write: impl FnOnce(BufWriter<File>) -> Result<(BufWriter<File>, T), Failure>,
 ) -> Result<T, Failure> {
-    let dir = dest
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = dest
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let io_err = |what: &str, e| Failure::Io(format!("{what} {}", dest.display()), e);
-    let file = File::create(&tmp).map_err(|e| io_err("cannot create", e))?;
-    let outcome = write(BufWriter::with_capacity(1 << 16, file)).and_then(|(w, t)| {
-        let file = w
-            .into_inner()
-            .map_err(|e| io_err("cannot write", e.into_error()))?;
-        file.sync_all().map_err(|e| io_err("cannot write", e))?;
-        Ok(t)
-    });
-    match outcome {
-        Ok(t) => {
-            std::fs::rename(&tmp, dest).map_err(|e| io_err("cannot write", e))?;
-            Ok(t)
-        }
-        Err(e) => {
-            // The temporary file is ours; removing it is best effort.
-            let _ = std::fs::remove_file(&tmp);
-            Err(e)
-        }
-    }
+    let io_err = |e| Failure::Io(format!("cannot write {}", dest.display()), e);
+    let (stage, file) = StagedFile::create(dest).map_err(io_err)?;
+    let (w, t) = write(BufWriter::with_capacity(1 << 16, file))?;
+    let file = w.into_inner().map_err(|e| io_err(e.into_error()))?;
+    stage.commit(file).map_err(io_err)?;
+    Ok(t)
 }
 
 /// Arguments of `fovea validate`.

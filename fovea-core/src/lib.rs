@@ -14,8 +14,10 @@
 //! * [`time`] — ISO timestamps as FOVEA writes them.
 //! * [`validate`] — validation with typed codes; default and FOVEA profiles.
 //! * [`synth`] — synthetic sequences for demos, benchmarks and tests.
+//! * [`staged`] — output files that appear whole or not at all (temporary file, then rename).
 //!
-//! The core has no async, network or database code; it reads and writes through `std::io`.
+//! The core has no async, network or database code; it reads and writes through `std::io`,
+//! and touches the filesystem only in [`staged`], which every front end shares.
 //!
 //! ```
 //! use fovea_core::interp::InterpOptions;
@@ -41,6 +43,7 @@ pub mod interp;
 pub mod json;
 pub mod jsonl;
 pub mod model;
+pub mod staged;
 pub mod synth;
 pub mod time;
 pub mod validate;

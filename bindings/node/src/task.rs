@@ -15,13 +15,14 @@
 use crate::error::{self, Fail, Res};
 use fovea_core::Error as CoreError;
 use fovea_core::jsonl::{ReadOptions, Reader};
+use fovea_core::staged::StagedFile;
 use napi::bindgen_prelude::{JsObjectValue, JsValue, ToNapiValue, TypeName, Unknown};
 use napi::{Env, Task, ValueType, check_status, sys};
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::ptr;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// Buffer size of file readers and writers (and so the granularity of cancellation).
@@ -128,42 +129,23 @@ impl Files {
         dest: &Path,
         write: impl FnOnce(FileWriter) -> fovea_core::Result<(FileWriter, T)>,
     ) -> fovea_core::Result<T> {
-        static COUNTER: AtomicU64 = AtomicU64::new(0);
         self.check()?;
-        let dir = dest
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let name = dest
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let tmp: PathBuf = dir.join(format!(
-            ".{name}.{}.{}.tmp",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
-        let file = File::create(&tmp).map_err(|e| io_error("write", dest, &e))?;
+        let (stage, file) = StagedFile::create(dest).map_err(|e| io_error("write", dest, &e))?;
         let watched = Watched {
             inner: file,
             path: dest.into(),
             files: self.clone(),
         };
-        let outcome = write(BufWriter::with_capacity(BUFFER, watched)).and_then(|(w, t)| {
-            let file = w
-                .into_inner()
-                .map_err(|e| io_error("write", dest, e.error()))?
-                .inner;
-            file.sync_all().map_err(|e| io_error("write", dest, &e))?;
-            self.check()?;
-            std::fs::rename(&tmp, dest).map_err(|e| io_error("write", dest, &e))?;
-            Ok(t)
-        });
-        if outcome.is_err() {
-            // The temporary file is ours; removing it is best effort.
-            let _ = std::fs::remove_file(&tmp);
-        }
-        outcome
+        let (w, t) = write(BufWriter::with_capacity(BUFFER, watched))?;
+        let file = w
+            .into_inner()
+            .map_err(|e| io_error("write", dest, e.error()))?
+            .inner;
+        self.check()?;
+        stage
+            .commit(file)
+            .map_err(|e| io_error("write", dest, &e))?;
+        Ok(t)
     }
 }
 

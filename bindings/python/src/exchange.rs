@@ -17,16 +17,16 @@ use fovea_core::jsonl::{
     ExportMode, ExportOptions, LineNumbering, ReadOptions, Reader, export_stream, stats_reader,
 };
 use fovea_core::model::KeyframePolicy;
+use fovea_core::staged::StagedFile;
 use fovea_core::validate::{ValidateOptions, validate_reader};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
 use serde_json::{Value, json};
 use std::collections::{HashSet, VecDeque};
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{BufReader, BufWriter};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 type FileReader = Reader<BufReader<File>>;
 
@@ -121,50 +121,19 @@ fn value_of<T: serde::Serialize>(value: &T) -> Outcome<Value> {
     })
 }
 
-/// Numbers temporary files of this process.
-static TMP_SEQ: AtomicU64 = AtomicU64::new(0);
-
-/// Writes `dest` through a new temporary file in its folder, synced and renamed into place
-/// when `write` succeeds, removed when anything fails.
+/// Writes `dest` through a [`StagedFile`] in its folder, synced and renamed into place when
+/// `write` succeeds, removed when anything fails.
 fn write_atomically<T>(
     dest: &Path,
     write: impl FnOnce(BufWriter<File>) -> Outcome<(BufWriter<File>, T)>,
 ) -> Outcome<T> {
-    let dir = dest
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = dest
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(
-        ".{name}.{}-{}.tmp",
-        std::process::id(),
-        TMP_SEQ.fetch_add(1, Ordering::Relaxed)
-    ));
-    let file = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&tmp)
-        .map_err(|e| Fail::file(dest, e))?;
-    let outcome = write(BufWriter::with_capacity(BUF_BYTES, file)).and_then(|(w, t)| {
-        let file = w
-            .into_inner()
-            .map_err(|e| Fail::file(dest, e.into_error()))?;
-        file.sync_all().map_err(|e| Fail::file(dest, e))?;
-        Ok(t)
-    });
-    let outcome = outcome.and_then(|t| {
-        std::fs::rename(&tmp, dest)
-            .map_err(|e| Fail::file(dest, e))
-            .map(|()| t)
-    });
-    if outcome.is_err() {
-        // The temporary file is ours; removing it is best effort.
-        let _ = std::fs::remove_file(&tmp);
-    }
-    outcome
+    let (stage, file) = StagedFile::create(dest).map_err(|e| Fail::file(dest, e))?;
+    let (w, t) = write(BufWriter::with_capacity(BUF_BYTES, file))?;
+    let file = w
+        .into_inner()
+        .map_err(|e| Fail::file(dest, e.into_error()))?;
+    stage.commit(file).map_err(|e| Fail::file(dest, e))?;
+    Ok(t)
 }
 
 /// An optional collection of ids (any iterable of str, not a str itself).

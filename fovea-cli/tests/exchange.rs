@@ -244,3 +244,30 @@ fn preview_and_merge_follow_the_scenarios() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("bogus"));
 }
+
+#[test]
+fn a_failed_export_leaves_the_destination_untouched_and_no_temporary_file() {
+    let dir = scratch("failed-export");
+    // A source that opens but cannot be read: a folder.
+    let source = dir.join("source");
+    std::fs::create_dir_all(&source).unwrap();
+    let out = dir.join("out.jsonl");
+    std::fs::write(&out, "previous\n").unwrap();
+    let run = fovea(&[
+        "export",
+        source.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!run.status.success());
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(stderr.contains("error[io]: line 1"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "previous\n");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["out.jsonl", "source"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -267,6 +267,16 @@ impl Error {
         }
     }
 
+    /// Whether this is an I/O failure (possibly located at a line): reading cannot go on past it,
+    /// so whatever consumes the reader must stop rather than report one unreadable line.
+    pub fn is_io(&self) -> bool {
+        match self {
+            Error::Io { .. } => true,
+            Error::AtLine { error, .. } => error.is_io(),
+            _ => false,
+        }
+    }
+
     /// The line number of a line-located error.
     pub fn line(&self) -> Option<usize> {
         match self {

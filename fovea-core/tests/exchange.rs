@@ -262,3 +262,69 @@ proptest! {
         prop_assert!(n <= lines.len());
     }
 }
+
+/// A source that yields `good` and then fails, as a disk or a network mount can.
+struct FailingAfter {
+    good: std::io::Cursor<Vec<u8>>,
+}
+
+impl std::io::Read for FailingAfter {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match std::io::Read::read(&mut self.good, buf)? {
+            0 => Err(std::io::Error::other("device went away")),
+            n => Ok(n),
+        }
+    }
+}
+
+/// A complete dataset (personas, videos, annotations) and its export, to read back.
+fn healthy_export() -> (Dataset, Vec<u8>) {
+    let ds = dataset(vec![synth::linear(100), synth::bezier(5, 100)], 7);
+    let bytes = export(&ds);
+    (ds, bytes)
+}
+
+fn failing_source() -> Reader<std::io::BufReader<FailingAfter>> {
+    let (_, good) = healthy_export();
+    Reader::new(std::io::BufReader::new(FailingAfter {
+        good: std::io::Cursor::new(good),
+    }))
+}
+
+#[test]
+fn a_source_that_fails_to_read_fails_the_export() {
+    let err = fovea_core::jsonl::export_stream(
+        || Ok(failing_source()),
+        Vec::new(),
+        ExportOptions::default(),
+    )
+    .unwrap_err();
+    assert!(err.is_io(), "{err}");
+    assert_eq!(err.code(), "io");
+    assert!(err.to_string().contains("device went away"), "{err}");
+}
+
+#[test]
+fn a_source_that_fails_to_read_fails_the_import_and_changes_nothing() {
+    let mut ds = Dataset::default();
+    let err = import_reader(
+        &mut ds,
+        failing_source(),
+        &ImportOptions::default(),
+        PreviewOptions::default(),
+    )
+    .unwrap_err();
+    assert!(err.is_io(), "{err}");
+    assert!(ds.annotations.is_empty());
+    // The same records from a healthy source import.
+    let (source, good) = healthy_export();
+    assert!(!source.annotations.is_empty());
+    import_reader(
+        &mut ds,
+        Reader::new(&good[..]),
+        &ImportOptions::default(),
+        PreviewOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(ds.annotations, source.annotations);
+}

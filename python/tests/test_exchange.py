@@ -412,6 +412,20 @@ def test_a_failed_export_leaves_the_destination_untouched(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.jsonl"]
 
 
+def test_a_source_that_fails_while_read_fails_the_export(tmp_path):
+    # A folder opens but cannot be read: the export fails with IoError instead of writing
+    # what it saw before the failure, and leaves the destination and the folder as they were.
+    source = tmp_path / "source"
+    source.mkdir()
+    out = tmp_path / "out.jsonl"
+    out.write_text("previous\n")
+    with pytest.raises(fovea.IoError) as info:
+        fovea.export_jsonl(source, out)
+    assert info.value.code == "io"
+    assert out.read_text() == "previous\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.jsonl", "source"]
+
+
 def test_export_in_place(dataset, tmp_path):
     fovea.export_jsonl(dataset, dataset, export_date=DATE)
     assert annotation_ids(dataset) == [CONTAINER_ID, "second"]

@@ -70,7 +70,8 @@ pub fn preview_reader<R: std::io::BufRead, E: Existing + ?Sized>(
 }
 
 /// Imports a JSON Lines source into a dataset: preview against the dataset, then apply with
-/// `options`. Returns the preview (counts, issues, conflicts) and the result.
+/// `options`. Returns the preview (counts, issues, conflicts) and the result. A source that
+/// fails to read (an I/O error) fails the import and leaves the dataset unchanged.
 pub fn import_reader<R: std::io::BufRead>(
     dataset: &mut Dataset,
     reader: crate::jsonl::Reader<R>,
@@ -90,6 +91,7 @@ pub fn import_reader<R: std::io::BufRead>(
     let snapshot = dataset.snapshot(policy);
     let mut p = Previewer::new(&snapshot, preview_opts);
     let mut checked = Vec::new();
+    let mut io_failure = None;
     let (vopts, sizes) = (p.validate_options(), p.video_sizes());
     crate::jsonl::par_records(
         reader,
@@ -101,9 +103,14 @@ pub fn import_reader<R: std::io::BufRead>(
         },
         |item| match item {
             Ok((rec, issues)) => checked.push(p.add_validated(rec, issues)),
+            // The source failed: the rest of it is unknown, so nothing may be applied.
+            Err(e) if e.is_io() => io_failure = Some(e),
             Err(e) => p.unreadable(&e),
         },
     );
+    if let Some(e) = io_failure {
+        return Err(e);
+    }
     let preview = p.finish();
     let result = apply(dataset, checked, &preview, options, policy)?;
     Ok((preview, result))

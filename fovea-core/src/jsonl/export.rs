@@ -231,7 +231,8 @@ impl<W: Write> Exporter<W> {
 /// once per export group (`open` is called up to five times); each pass parses only the lines of
 /// its group (the others are recognised by their `type` and skipped unparsed). Records that
 /// cannot be read or exported (an annotation whose sequence is invalid) are returned with their
-/// line, not written; everything else is.
+/// line, not written; everything else is. An I/O failure of the source or of `out` fails the
+/// whole export.
 pub fn export_stream<R, W, F>(
     mut open: F,
     out: W,
@@ -262,6 +263,8 @@ where
                     }
                 }
                 Ok(_) => {}
+                // A source that fails to read ends the export: nothing past it can be seen.
+                Err(e) if e.is_io() => return Err(e),
                 Err(e) => {
                     errors.entry(e.line().unwrap_or(0)).or_insert(e);
                 }

@@ -19,6 +19,8 @@ impl Failure {
     /// The process exit status for this failure.
     pub fn exit_code(&self) -> u8 {
         match self {
+            // A core error can be an I/O failure met while reading: that is no invalid input.
+            Failure::Invalid(e) if e.is_io() => 2,
             Failure::Invalid(_) => 1,
             Failure::Usage(_) | Failure::Io(..) => 2,
             Failure::Silent(code) => *code,

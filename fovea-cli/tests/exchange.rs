@@ -259,7 +259,11 @@ fn a_failed_export_leaves_the_destination_untouched_and_no_temporary_file() {
         "-o",
         out.to_str().unwrap(),
     ]);
-    assert!(!run.status.success());
+    assert_eq!(
+        run.status.code(),
+        Some(2),
+        "an I/O failure is exit status 2"
+    );
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(stderr.contains("error[io]: line 1"), "{stderr}");
     assert_eq!(std::fs::read_to_string(&out).unwrap(), "previous\n");

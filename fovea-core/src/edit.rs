@@ -440,11 +440,16 @@ impl BoundingBoxSequence {
         };
         let seg = &mut self.interpolation_segments[index];
         seg.control_points = match spec.kind {
-            InterpolationType::Bezier => spec.control_points.or(seg.control_points.take()),
+            InterpolationType::Bezier => spec
+                .control_points
+                .map(Box::new)
+                .or(seg.control_points.take()),
             _ => None,
         };
         seg.parametric = match spec.kind {
-            InterpolationType::Parametric => spec.parametric.or(seg.parametric.take()),
+            InterpolationType::Parametric => {
+                spec.parametric.map(Box::new).or(seg.parametric.take())
+            }
             _ => None,
         };
         seg.kind = spec.kind;

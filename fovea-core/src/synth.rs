@@ -72,13 +72,13 @@ pub fn bezier(keyframes: usize, frames: Frame) -> BoundingBoxSequence {
                 w[1].frame_number,
                 InterpolationType::Bezier,
             );
-            s.control_points = Some(ControlPoints {
+            s.control_points = Some(Box::new(ControlPoints {
                 x: curve(),
                 y: curve(),
                 width: curve(),
                 height: curve(),
                 extra: Default::default(),
-            });
+            }));
             s
         })
         .collect();

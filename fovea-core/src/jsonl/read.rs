@@ -7,6 +7,7 @@
 
 use super::line::{LineData, LineKind};
 use crate::error::{Error, Result};
+use crate::model::raw::Borrowed;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use std::borrow::Cow;
@@ -231,10 +232,10 @@ impl<'de> Deserialize<'de> for FastLine {
                 use serde::de::Error as _;
                 let mut kind: Option<LineKind> = None;
                 let mut data: Option<LineData> = None;
-                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                while let Some(Borrowed(key)) = map.next_key()? {
                     match (key.as_ref(), &kind) {
                         ("type", None) => {
-                            let k: Cow<'de, str> = map.next_value()?;
+                            let Borrowed(k) = map.next_value()?;
                             if k.is_empty() {
                                 return Err(A::Error::custom("empty type"));
                             }

@@ -259,12 +259,12 @@ mod tests {
         // A custom parametric segment cannot be evaluated under the default profile.
         let seg = &mut anns[2100].bounding_box_sequence.interpolation_segments[0];
         seg.kind = crate::model::InterpolationType::Parametric;
-        seg.parametric = Some(
+        seg.parametric = Some(Box::new(
             crate::model::parametric_from_value(
                 serde_json::json!({"x": {"type": "custom", "parameters": {}}}),
             )
             .unwrap(),
-        );
+        ));
         let mut w = Writer::new(Vec::new());
         let (at, err) = w
             .write_annotations(&anns, ExportMode::Interpolated, &InterpOptions::default())

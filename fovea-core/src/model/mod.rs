@@ -291,10 +291,11 @@ pub struct InterpolationSegment {
     pub end_frame: Frame,
     /// Interpolation type (`type` in JSON).
     pub kind: InterpolationType,
-    /// Per-property bezier curves, read when `kind` is bezier.
-    pub control_points: Option<ControlPoints>,
+    /// Per-property bezier curves, read when `kind` is bezier. Boxed, as is `parametric`:
+    /// both are rare and large, and inline they would make every segment ~900 bytes to move.
+    pub control_points: Option<Box<ControlPoints>>,
     /// Per-property parametric functions, read when `kind` is parametric.
-    pub parametric: Option<ParametricSet>,
+    pub parametric: Option<Box<ParametricSet>>,
     /// Unknown fields.
     pub extra: Map<String, Value>,
 }

@@ -259,11 +259,11 @@ impl RawSegment {
             kind: InterpolationType::parse(&required(self.kind, here, "type")?),
             control_points: self
                 .control_points
-                .map(|c| c.convert(&at("controlPoints")))
+                .map(|c| c.convert(&at("controlPoints")).map(Box::new))
                 .transpose()?,
             parametric: self
                 .parametric
-                .map(|p| p.convert(&at("parametric")))
+                .map(|p| p.convert(&at("parametric")).map(Box::new))
                 .transpose()?,
             extra: self.extra,
         })

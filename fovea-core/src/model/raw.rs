@@ -9,7 +9,39 @@
 //! type, which avoids serde's buffering `flatten` (about twice as slow).
 
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+
+/// A string (an object key, a line's `type`) borrowed from the input when it has no escapes.
+///
+/// serde's own `Cow<str>` always allocates; keys are read for every field of every line, so
+/// borrowing them halves the allocations of a read.
+pub(crate) struct Borrowed<'de>(pub Cow<'de, str>);
+
+impl<'de> serde::Deserialize<'de> for Borrowed<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Borrowed<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: serde::de::Error>(
+                self,
+                v: &'de str,
+            ) -> Result<Self::Value, E> {
+                Ok(Borrowed(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Borrowed(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Borrowed(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
 
 /// Declares a struct whose fields are all `Option`s read from the given JSON keys, plus an
 /// `extra` map of the keys it does not know, with a fast map-visitor `Deserialize` impl and a
@@ -36,7 +68,7 @@ macro_rules! lenient_struct {
                     }
                     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<$name, A::Error> {
                         let mut out = $name::default();
-                        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                        while let Some($crate::model::raw::Borrowed(key)) = map.next_key()? {
                             match key.as_ref() {
                                 $($key => out.$field = map.next_value::<Option<$ty>>()?,)*
                                 _ => {
@@ -126,8 +158,9 @@ lenient_struct! {
         start_frame: f64 = "startFrame",
         end_frame: f64 = "endFrame",
         kind: String = "type",
-        control_points: RawControlPoints = "controlPoints",
-        parametric: RawParametricSet = "parametric",
+        // Boxed: rare, and large enough that moving segments inline would dominate reading.
+        control_points: Box<RawControlPoints> = "controlPoints",
+        parametric: Box<RawParametricSet> = "parametric",
     }
 }
 

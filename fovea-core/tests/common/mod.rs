@@ -86,20 +86,20 @@ fn arb_segment(start: Frame, end: Frame) -> impl Strategy<Value = InterpolationS
     )
         .prop_map(move |(kind, [px, py, pw, ph], [fx, fy, fw, fh])| {
             let mut s = InterpolationSegment::new(start, end, kind);
-            s.control_points = Some(ControlPoints {
+            s.control_points = Some(Box::new(ControlPoints {
                 x: px,
                 y: py,
                 width: pw,
                 height: ph,
                 extra: Default::default(),
-            });
-            s.parametric = Some(ParametricSet {
+            }));
+            s.parametric = Some(Box::new(ParametricSet {
                 x: fx,
                 y: fy,
                 width: fw,
                 height: fh,
                 extra: Default::default(),
-            });
+            }));
             s
         })
 }

@@ -2,7 +2,9 @@
 
 use crate::failure::{Failure, Outcome};
 use crate::progress;
-use fovea_core::import::{Dataset, ImportOptions, PreviewOptions, import_reader, preview_reader};
+use fovea_core::import::{
+    Dataset, ImportOptions, PreviewOptions, Snapshot, import_reader, preview_reader,
+};
 use fovea_core::interp::{InterpOptions, Profile};
 use fovea_core::jsonl::{ExportMode, ExportOptions, Reader, export_stream, stats_reader};
 use fovea_core::model::KeyframePolicy;
@@ -219,8 +221,18 @@ fn preview_options(profile_name: &str) -> Result<PreviewOptions, Failure> {
 
 /// `fovea preview [--existing E] IN`: counts, issues and conflicts, as JSON. Nothing is written.
 pub fn preview(args: &PreviewArgs) -> Outcome {
-    let existing = load(args.existing.as_ref())?;
-    let snapshot = existing.snapshot(KeyframePolicy::default());
+    let snapshot = match &args.existing {
+        // Only what conflict detection needs is kept of the existing dataset.
+        Some(path) => {
+            let (snapshot, errors) =
+                Snapshot::read(open(path, "loading")?, KeyframePolicy::default());
+            if let Some(e) = errors.into_iter().next() {
+                return Err(Failure::Invalid(e));
+            }
+            snapshot
+        }
+        None => Snapshot::new(),
+    };
     let p = preview_reader(
         open(&args.input, "previewing")?,
         &snapshot,

@@ -1,7 +1,9 @@
 //! Import scenarios (`testdata/import/scenarios.json`): FOVEA's TV-20 scenarios restated with
 //! fovea's semantics, and every strategy FOVEA leaves unimplemented.
 
-use fovea_core::import::{Dataset, ImportOptions, PreviewOptions, Previewer, apply};
+use fovea_core::import::{
+    Dataset, Existing, ImportOptions, PreviewOptions, Previewer, Snapshot, apply, preview_reader,
+};
 use fovea_core::jsonl::{LineData, Reader};
 use fovea_core::model::KeyframePolicy;
 use serde_json::Value;
@@ -223,4 +225,62 @@ fn the_preview_reports_fovea_s_counts_and_warnings() {
         preview.warnings
     );
     assert_eq!(preview.issues[0].code, "invalid-box-size");
+}
+
+#[test]
+fn a_streamed_snapshot_and_a_parallel_preview_agree_with_the_in_memory_ones() {
+    let fx = fixture();
+    let policy = KeyframePolicy::default();
+    let text = jsonl(&fx["existing"]);
+    let (existing, _) = Dataset::read(Reader::new(text.as_bytes()));
+    let (streamed, errors) = Snapshot::read(Reader::new(text.as_bytes()), policy);
+    assert!(errors.is_empty(), "{errors:?}");
+    let snapshot = existing.snapshot(policy);
+    assert_eq!(streamed, snapshot);
+    assert!(snapshot.annotation_count() > 0);
+    for s in fx["scenarios"].as_array().unwrap() {
+        let lines = jsonl(&s["lines"]);
+        let mut p = Previewer::new(&snapshot, PreviewOptions::default());
+        for item in Reader::new(lines.as_bytes()) {
+            match item {
+                Ok(r) => {
+                    p.add(r);
+                }
+                Err(e) => p.unreadable(&e),
+            }
+        }
+        let one_by_one = p.finish();
+        let parallel = preview_reader(
+            Reader::new(lines.as_bytes()),
+            &streamed,
+            PreviewOptions::default(),
+        );
+        assert_eq!(parallel, one_by_one, "{}", s["name"]);
+    }
+}
+
+#[test]
+fn a_later_annotation_replaces_an_earlier_one_in_a_snapshot() {
+    let line = |id: &str, track: u32, start: u32| {
+        format!(
+            "{{\"type\":\"annotation\",\"data\":{{\"id\":\"{id}\",\"videoId\":\"v\",\"personaId\":\"p\",\"typeId\":\"t\",\"typeCategory\":\"entity\",\"boundingBoxSequence\":{{\"trackId\":{track},\"boxes\":[{{\"x\":0,\"y\":0,\"width\":1,\"height\":1,\"frameNumber\":{start}}},{{\"x\":0,\"y\":0,\"width\":1,\"height\":1,\"frameNumber\":{}}}]}}}}}}\n",
+            start + 10
+        )
+    };
+    let text = [line("a", 1, 0), line("b", 1, 5), line("a", 2, 20)].concat();
+    let policy = KeyframePolicy::default();
+    let (snapshot, errors) = Snapshot::read(Reader::new(text.as_bytes()), policy);
+    assert!(errors.is_empty(), "{errors:?}");
+    let (ds, _) = Dataset::read(Reader::new(text.as_bytes()));
+    assert_eq!(snapshot, ds.snapshot(policy));
+    assert_eq!(snapshot.annotation_count(), 2);
+    assert_eq!(snapshot.annotation("a").unwrap().span, Some((20, 30)));
+    // "a" moved to track 2: track 1 holds only "b".
+    let b = snapshot.annotation("b").unwrap();
+    let on_track_1: Vec<String> = snapshot
+        .annotations_of("v", b.owner.as_ref().unwrap())
+        .into_iter()
+        .map(|s| s.id)
+        .collect();
+    assert_eq!(on_track_1, vec!["b".to_owned()]);
 }

@@ -23,6 +23,7 @@
 mod apply;
 mod conflict;
 mod dataset;
+mod ids;
 mod merge;
 mod options;
 mod preview;
@@ -39,7 +40,8 @@ pub use options::{
     WorldObjectStrategy,
 };
 pub use preview::{
-    Checked, CheckedData, LineProblem, Preview, PreviewCounts, PreviewOptions, Previewer,
+    Checked, CheckedData, Examined, Examiner, LineProblem, Preview, PreviewCounts, PreviewOptions,
+    Previewer,
 };
 pub use snapshot::{AnnotationSummary, Existing, ObjectKind, Owner, Snapshot};
 
@@ -50,18 +52,20 @@ pub fn preview_reader<R: std::io::BufRead, E: Existing + ?Sized>(
     opts: PreviewOptions,
 ) -> Preview {
     let mut p = Previewer::new(existing, opts);
-    let (vopts, sizes) = (p.validate_options(), p.video_sizes());
+    let examiner = p.examiner();
     crate::jsonl::par_records(
         reader,
         |item| {
             item.map(|rec| {
-                let issues = crate::validate::validate_record(&rec, &vopts, &sizes);
-                (rec, issues)
+                let mut e = examiner.examine(rec);
+                // Nothing is applied: free the records where they were made.
+                e.discard();
+                e
             })
         },
         |item| match item {
-            Ok((rec, issues)) => {
-                p.add_validated(rec, issues);
+            Ok(e) => {
+                p.add_examined(e);
             }
             Err(e) => p.unreadable(&e),
         },
@@ -92,17 +96,12 @@ pub fn import_reader<R: std::io::BufRead>(
     let mut p = Previewer::new(&snapshot, preview_opts);
     let mut checked = Vec::new();
     let mut io_failure = None;
-    let (vopts, sizes) = (p.validate_options(), p.video_sizes());
+    let examiner = p.examiner();
     crate::jsonl::par_records(
         reader,
-        |item| {
-            item.map(|rec| {
-                let issues = crate::validate::validate_record(&rec, &vopts, &sizes);
-                (rec, issues)
-            })
-        },
+        |item| item.map(|rec| examiner.examine(rec)),
         |item| match item {
-            Ok((rec, issues)) => checked.push(p.add_validated(rec, issues)),
+            Ok(e) => checked.extend(p.add_examined(e)),
             // The source failed: the rest of it is unknown, so nothing may be applied.
             Err(e) if e.is_io() => io_failure = Some(e),
             Err(e) => p.unreadable(&e),

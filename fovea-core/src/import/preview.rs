@@ -18,9 +18,10 @@
 //!   in the store (one conflict per pair).
 
 use super::conflict::{Conflict, ConflictKind, FrameRange};
-use super::snapshot::{AnnotationSummary, Existing, ObjectKind, Owner};
+use super::ids::IdTable;
+use super::snapshot::{AnnotationSummary, Existing, ObjectKind};
 use crate::error::Error;
-use crate::jsonl::{LineData, Record};
+use crate::jsonl::{LineData, LineKind, Record};
 use crate::model::{Annotation, Frame, KeyframePolicy};
 use crate::validate::{Issue, Severity, ValidateOptions, VideoSizes, validate_record};
 use serde::Serialize;
@@ -162,6 +163,138 @@ pub struct Checked {
     pub errors: Vec<String>,
 }
 
+/// Examines records for a [`Previewer`]: validates each, converts a valid annotation and
+/// summarises what conflict detection needs. Holds no state, so it runs on any thread; the
+/// expensive part of a preview happens here.
+#[derive(Debug, Clone)]
+pub struct Examiner {
+    validate: ValidateOptions,
+    sizes: VideoSizes,
+}
+
+/// A record examined by an [`Examiner`], to hand to [`Previewer::add_examined`].
+#[derive(Debug)]
+pub struct Examined {
+    line: usize,
+    kind: LineKind,
+    issues: Vec<Issue>,
+    /// Keyframes of an annotation line.
+    keyframes: Option<u64>,
+    subject: Subject,
+}
+
+/// What an examined record holds.
+// Moved once from a worker to the consumer; boxing the record would add an allocation per
+// line for nothing.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug)]
+enum Subject {
+    /// A valid annotation: what conflict detection needs, and the annotation itself unless
+    /// discarded.
+    Annotation(Box<Facts>, Option<Box<Annotation>>),
+    /// Any other record, or an annotation with errors (as read).
+    Record(LineData),
+}
+
+/// What conflict detection needs of a valid annotation.
+#[derive(Debug)]
+struct Facts {
+    summary: AnnotationSummary,
+    /// Mode of the first segment.
+    first_type: Option<String>,
+    /// The persona of a type annotation.
+    persona: Option<String>,
+    /// Linked world objects, with the kind of link.
+    links: Vec<(&'static str, String)>,
+}
+
+impl Examiner {
+    /// Validates `rec`, and converts and summarises it when it is a valid annotation.
+    /// O(size of the record + K log K) for K keyframes.
+    pub fn examine(&self, rec: Record) -> Examined {
+        let mut issues = validate_record(&rec, &self.validate, &self.sizes);
+        let Record { line, data } = rec;
+        let kind = data.kind();
+        let LineData::Annotation(a) = data else {
+            return Examined {
+                line,
+                kind,
+                issues,
+                keyframes: None,
+                subject: Subject::Record(data),
+            };
+        };
+        let policy = self.validate.keyframes;
+        let keyframes =
+            a.0.bounding_box_sequence
+                .as_ref()
+                .and_then(|s| s.boxes.as_ref())
+                .map_or(0, |b| {
+                    b.iter()
+                        .filter(|b| {
+                            b.is_keyframe
+                                .unwrap_or(policy == KeyframePolicy::AbsentIsKeyframe)
+                        })
+                        .count() as u64
+                });
+        let subject = if issues.iter().any(|i| i.severity == Severity::Error) {
+            Subject::Record(LineData::Annotation(a))
+        } else {
+            match a.into_annotation() {
+                Ok(ann) => {
+                    Subject::Annotation(Box::new(Facts::of(&ann, policy)), Some(Box::new(ann)))
+                }
+                // Validation admits only what converts; should it not, the line is invalid.
+                Err(e) => {
+                    issues.push(Issue {
+                        line,
+                        severity: Severity::Error,
+                        code: e.code(),
+                        message: e.to_string(),
+                        path: e.path().map(str::to_owned),
+                    });
+                    Subject::Record(LineData::Annotation(Box::default()))
+                }
+            }
+        };
+        Examined {
+            line,
+            kind,
+            issues,
+            keyframes: Some(keyframes),
+            subject,
+        }
+    }
+}
+
+impl Facts {
+    fn of(a: &Annotation, policy: KeyframePolicy) -> Self {
+        Facts {
+            summary: AnnotationSummary::of(a, policy),
+            first_type: a
+                .bounding_box_sequence
+                .interpolation_segments
+                .first()
+                .map(|s| s.kind.as_str().to_owned()),
+            persona: a.persona_id.clone().filter(|_| !a.is_object()),
+            links: a
+                .linked_ids()
+                .map(|(link, id)| (link, id.to_owned()))
+                .collect(),
+        }
+    }
+}
+
+impl Examined {
+    /// Drops the record's data, keeping only what conflict detection needs (a preview that
+    /// applies nothing does this on the worker threads).
+    pub fn discard(&mut self) {
+        if let Subject::Annotation(_, annotation) = &mut self.subject {
+            *annotation = None;
+        }
+    }
+}
+
 /// A keyframe span: first and last keyframe frame.
 type Span = (Frame, Frame);
 
@@ -170,12 +303,12 @@ pub struct Previewer<'a, E: Existing + ?Sized> {
     existing: &'a E,
     opts: PreviewOptions,
     out: Preview,
-    ids: HashMap<String, (usize, &'static str)>,
+    ids: IdTable,
     personas: HashSet<String>,
     videos: HashSet<String>,
     objects: HashMap<String, ObjectKind>,
     pending: Vec<PendingRef>,
-    spans: HashMap<(String, Owner), Vec<(String, Span)>>,
+    spans: HashMap<(String, super::snapshot::Owner), Vec<(String, Span)>>,
 }
 
 fn range((start, end): (Frame, Frame)) -> FrameRange {
@@ -196,7 +329,7 @@ impl<'a, E: Existing + ?Sized> Previewer<'a, E> {
             existing,
             opts,
             out: Preview::default(),
-            ids: HashMap::new(),
+            ids: IdTable::default(),
             personas: HashSet::new(),
             videos: HashSet::new(),
             objects: HashMap::new(),
@@ -227,7 +360,7 @@ impl<'a, E: Existing + ?Sized> Previewer<'a, E> {
 
     /// Records an id; an id seen earlier in the file is an `id-conflict`.
     fn claim(&mut self, id: &str, line: usize, kind: &'static str) {
-        if let Some(&(first, first_kind)) = self.ids.get(id) {
+        if let Some((first, first_kind)) = self.ids.claim(id, line, kind) {
             self.conflict(
                 ConflictKind::IdConflict,
                 line,
@@ -235,8 +368,6 @@ impl<'a, E: Existing + ?Sized> Previewer<'a, E> {
                 Some(id),
                 format!("Id {id} is already used on line {first} (by a {first_kind})"),
             );
-        } else {
-            self.ids.insert(id.to_owned(), (line, kind));
         }
     }
 
@@ -262,19 +393,12 @@ impl<'a, E: Existing + ?Sized> Previewer<'a, E> {
         }
     }
 
-    /// The validation options in force.
-    pub fn validate_options(&self) -> crate::validate::ValidateOptions {
-        self.opts.validate
-    }
-
-    /// The known video sizes (a copy, to validate on other threads).
-    pub fn video_sizes(&self) -> VideoSizes {
-        self.opts.video_sizes.clone()
-    }
-
-    /// Validates a record (what [`Previewer::add_validated`] needs; safe to run on any thread).
-    pub fn validate(&self, rec: &Record) -> Vec<Issue> {
-        validate_record(rec, &self.opts.validate, &self.opts.video_sizes)
+    /// What examines records for this previewer (on any thread).
+    pub fn examiner(&self) -> Examiner {
+        Examiner {
+            validate: self.opts.validate,
+            sizes: self.opts.video_sizes.clone(),
+        }
     }
 
     fn issues(&mut self, line: usize, issues: Vec<Issue>) -> Vec<String> {
@@ -310,111 +434,104 @@ impl<'a, E: Existing + ?Sized> Previewer<'a, E> {
         self.out.errors.push(LineProblem::from(err));
     }
 
-    /// Looks at one record and returns it, checked.
+    /// Looks at one record and returns it, checked (examining it on this thread).
     pub fn add(&mut self, rec: Record) -> Checked {
-        let issues = self.validate(&rec);
-        self.add_validated(rec, issues)
+        let examined = self.examiner().examine(rec);
+        self.add_examined(examined)
+            .expect("a record examined here is kept")
     }
 
-    /// Like [`Previewer::add`], with the record's validation issues already found (by
-    /// [`Previewer::validate`], possibly on another thread).
-    pub fn add_validated(&mut self, rec: Record, issues: Vec<Issue>) -> Checked {
-        *self
-            .out
-            .counts
-            .lines
-            .entry(rec.data.kind().as_str().to_owned())
-            .or_default() += 1;
-        let errors = self.issues(rec.line, issues);
-        let Record { line, data } = rec;
-        let data = match data {
-            LineData::Annotation(a) => {
-                self.out.counts.annotations += 1;
-                let policy = self.opts.validate.keyframes;
-                let keys =
-                    a.0.bounding_box_sequence
-                        .as_ref()
-                        .and_then(|s| s.boxes.as_ref())
-                        .map_or(0, |b| {
-                            b.iter()
-                                .filter(|b| {
-                                    b.is_keyframe
-                                        .unwrap_or(policy == KeyframePolicy::AbsentIsKeyframe)
-                                })
-                                .count()
-                        });
-                self.out.counts.total_keyframes += keys as u64;
-                self.out.counts.single_keyframe_sequences += u64::from(keys == 1);
-                let converted = if errors.is_empty() {
-                    a.into_annotation().map_err(|_| None)
-                } else {
-                    Err(Some(a))
-                };
-                match converted {
-                    Ok(ann) => {
-                        self.annotation(line, &ann);
-                        CheckedData::Annotation(Box::new(ann))
-                    }
-                    Err(raw) => {
-                        let raw = raw.unwrap_or_default();
-                        if let Some(id) = raw.id() {
-                            self.claim(id, line, "annotation");
-                        }
-                        CheckedData::Record(LineData::Annotation(raw))
-                    }
-                }
+    /// Takes in a record examined by [`Examiner::examine`] (possibly on another thread; records
+    /// must come in file order) and returns it, checked — `None` when its data was
+    /// [discarded](Examined::discard). O(1) expected, plus the record's references.
+    pub fn add_examined(&mut self, e: Examined) -> Option<Checked> {
+        let Examined {
+            line,
+            kind,
+            issues,
+            keyframes,
+            subject,
+        } = e;
+        let name = kind.as_str();
+        match self.out.counts.lines.get_mut(name) {
+            Some(n) => *n += 1,
+            None => {
+                self.out.counts.lines.insert(name.to_owned(), 1);
             }
-            other => {
-                match &other {
-                    LineData::Ontology(o) => {
-                        for p in o.personas.iter().flatten() {
-                            let Some(id) = p.id.as_deref() else { continue };
-                            self.claim(id, line, "persona");
-                            if self.existing.has_persona(id) {
-                                self.conflict(
-                                    ConflictKind::DuplicatePersona,
-                                    line,
-                                    id,
-                                    Some(id),
-                                    format!("Persona with ID {id} already exists"),
-                                );
-                            }
-                            self.personas.insert(id.to_owned());
-                        }
-                        for po in o.persona_ontologies.iter().flatten() {
-                            if let Some(pid) = po.persona_id.as_deref() {
-                                let from = po.id.clone().unwrap_or_else(|| pid.to_owned());
-                                self.reference(line, &from, RefKind::Persona, pid);
-                            }
-                        }
-                    }
-                    LineData::Video(v) => {
-                        if let Some(id) = v.id.as_deref() {
-                            self.claim(id, line, "video");
-                            if self.existing.has_video(id) {
-                                self.conflict(
-                                    ConflictKind::DuplicateObject,
-                                    line,
-                                    id,
-                                    Some(id),
-                                    format!("Video with ID {id} already exists"),
-                                );
-                            }
-                            self.videos.insert(id.to_owned());
-                        }
-                    }
-                    LineData::Metadata(_) | LineData::Unknown { .. } | LineData::Annotation(_) => {}
-                    object => self.object(line, object),
-                }
-                CheckedData::Record(other)
+        }
+        let errors = self.issues(line, issues);
+        if let Some(keys) = keyframes {
+            self.out.counts.annotations += 1;
+            self.out.counts.total_keyframes += keys;
+            self.out.counts.single_keyframe_sequences += u64::from(keys == 1);
+        }
+        let data = match subject {
+            Subject::Annotation(facts, annotation) => {
+                self.annotation(line, *facts);
+                annotation.map(CheckedData::Annotation)
+            }
+            Subject::Record(data) => {
+                self.record(line, &data);
+                Some(CheckedData::Record(data))
             }
         };
         let invalid = !errors.is_empty();
-        Checked {
+        data.map(|data| Checked {
             line,
             data,
             invalid,
             errors,
+        })
+    }
+
+    /// The conflicts of a record other than a valid annotation.
+    fn record(&mut self, line: usize, data: &LineData) {
+        match data {
+            LineData::Annotation(a) => {
+                // With errors: only its id counts.
+                if let Some(id) = a.id() {
+                    self.claim(id, line, "annotation");
+                }
+            }
+            LineData::Ontology(o) => {
+                for p in o.personas.iter().flatten() {
+                    let Some(id) = p.id.as_deref() else { continue };
+                    self.claim(id, line, "persona");
+                    if self.existing.has_persona(id) {
+                        self.conflict(
+                            ConflictKind::DuplicatePersona,
+                            line,
+                            id,
+                            Some(id),
+                            format!("Persona with ID {id} already exists"),
+                        );
+                    }
+                    self.personas.insert(id.to_owned());
+                }
+                for po in o.persona_ontologies.iter().flatten() {
+                    if let Some(pid) = po.persona_id.as_deref() {
+                        let from = po.id.clone().unwrap_or_else(|| pid.to_owned());
+                        self.reference(line, &from, RefKind::Persona, pid);
+                    }
+                }
+            }
+            LineData::Video(v) => {
+                if let Some(id) = v.id.as_deref() {
+                    self.claim(id, line, "video");
+                    if self.existing.has_video(id) {
+                        self.conflict(
+                            ConflictKind::DuplicateObject,
+                            line,
+                            id,
+                            Some(id),
+                            format!("Video with ID {id} already exists"),
+                        );
+                    }
+                    self.videos.insert(id.to_owned());
+                }
+            }
+            LineData::Metadata(_) | LineData::Unknown { .. } => {}
+            object => self.object(line, object),
         }
     }
 
@@ -520,22 +637,21 @@ impl<'a, E: Existing + ?Sized> Previewer<'a, E> {
         }
     }
 
-    fn annotation(&mut self, line: usize, a: &Annotation) {
-        let policy = self.opts.validate.keyframes;
-        let id = a.id.clone();
-        self.claim(&id, line, "annotation");
-        let summary = AnnotationSummary::of(a, policy);
-        if let Some(existing) = self.existing.annotation(&id) {
-            let first_type = a
-                .bounding_box_sequence
-                .interpolation_segments
-                .first()
-                .map(|s| s.kind.as_str().to_owned());
+    fn annotation(&mut self, line: usize, facts: Facts) {
+        let Facts {
+            summary,
+            first_type,
+            persona,
+            links,
+        } = facts;
+        let id = summary.id.as_str();
+        self.claim(id, line, "annotation");
+        if let Some(existing) = self.existing.annotation(id) {
             self.out.conflicts.push(Conflict {
                 kind: ConflictKind::DuplicateSequence,
                 line,
-                original_id: id.clone(),
-                existing_id: Some(id.clone()),
+                original_id: id.to_owned(),
+                existing_id: Some(id.to_owned()),
                 details: format!("Annotation with ID {id} already exists"),
                 frame_range: summary.span.map(range),
                 interpolation_type: first_type,
@@ -552,8 +668,8 @@ impl<'a, E: Existing + ?Sized> Previewer<'a, E> {
                     self.out.conflicts.push(Conflict {
                         kind: ConflictKind::InterpolationConflict,
                         line,
-                        original_id: id.clone(),
-                        existing_id: Some(id.clone()),
+                        original_id: id.to_owned(),
+                        existing_id: Some(id.to_owned()),
                         details: format!(
                             "Keyframe pair [{s}, {e}] is {other} in the existing sequence and {mine} in the imported one"
                         ),
@@ -563,42 +679,47 @@ impl<'a, E: Existing + ?Sized> Previewer<'a, E> {
                     });
                 }
             }
-        } else if let Some(kind) = self.existing.object_kind(&id) {
+        } else if let Some(kind) = self.existing.object_kind(id) {
             self.conflict(
                 ConflictKind::IdConflict,
                 line,
-                &id,
-                Some(&id),
+                id,
+                Some(id),
                 format!(
                     "Id {id} is used by an existing {} (this line has an annotation)",
                     kind.as_str()
                 ),
             );
         }
-        self.reference(line, &id, RefKind::Video, &a.video_id);
-        if !a.is_object()
-            && let Some(p) = a.persona_id.as_deref()
-        {
-            self.reference(line, &id, RefKind::Persona, p);
+        self.reference(line, id, RefKind::Video, &summary.video_id);
+        if let Some(p) = persona.as_deref() {
+            self.reference(line, id, RefKind::Persona, p);
         }
-        for (link, target) in a.linked_ids() {
-            let kind = if link == "location" { "entity" } else { link };
-            self.reference(line, &id, RefKind::Object(kind), target);
+        for (link, target) in &links {
+            let kind = if *link == "location" { "entity" } else { link };
+            self.reference(line, id, RefKind::Object(kind), target);
         }
-        if let (Some(owner), Some(span)) = (summary.owner.clone(), summary.span) {
+        let AnnotationSummary {
+            id,
+            video_id,
+            owner,
+            span,
+            ..
+        } = summary;
+        if let (Some(owner), Some(span)) = (owner, span) {
             let overlaps = |(s, e): (Frame, Frame)| -> Option<(Frame, Frame)> {
                 let (lo, hi) = (s.max(span.0), e.min(span.1));
                 (lo <= hi).then_some((lo, hi))
             };
             let mut found: Vec<(String, (Frame, Frame))> = Vec::new();
-            for other in self.existing.annotations_of(&a.video_id, &owner) {
+            for other in self.existing.annotations_of(&video_id, &owner) {
                 if other.id != id
                     && let Some(o) = other.span.and_then(overlaps)
                 {
                     found.push((other.id, o));
                 }
             }
-            let key = (a.video_id.clone(), owner);
+            let key = (video_id, owner);
             for (other, other_span) in self.spans.get(&key).into_iter().flatten() {
                 if *other != id
                     && let Some(o) = overlaps(*other_span)
@@ -614,7 +735,7 @@ impl<'a, E: Existing + ?Sized> Previewer<'a, E> {
                     existing_id: Some(other.clone()),
                     details: format!(
                         "Frames {}–{} are also annotated for the same object on video {} by {other}",
-                        o.0, o.1, a.video_id
+                        o.0, o.1, key.0
                     ),
                     frame_range: Some(range(o)),
                     interpolation_type: None,

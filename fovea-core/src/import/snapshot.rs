@@ -2,8 +2,10 @@
 //! and [`Snapshot`], an in-memory implementation built from a dataset or filled by a store
 //! with a few queries.
 
+use crate::jsonl::{LineData, Reader};
 use crate::model::{Annotation, Frame, InterpolationType, KeyframePolicy};
 use std::collections::{HashMap, HashSet};
+use std::io::BufRead;
 
 /// What an annotation belongs to, for overlap detection: one tracked thing of a persona's type,
 /// or a world object.
@@ -140,8 +142,17 @@ pub trait Existing {
     fn annotations_of(&self, video_id: &str, owner: &Owner) -> Vec<AnnotationSummary>;
 }
 
+/// A record of a dataset being read into a [`Snapshot`]: an annotation already summarised
+/// (on a worker thread), or another record with its line.
+// Moved once per line from a worker to the reader.
+#[allow(clippy::large_enum_variant)]
+enum Loaded {
+    Summary(AnnotationSummary),
+    Record(usize, LineData),
+}
+
 /// An in-memory [`Existing`].
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Snapshot {
     personas: HashSet<String>,
     videos: HashSet<String>,
@@ -171,7 +182,7 @@ impl Snapshot {
         self.objects.insert(id.into(), kind);
     }
 
-    /// Records an annotation.
+    /// Records an annotation (replacing one with the same id).
     pub fn add_annotation(&mut self, summary: AnnotationSummary) {
         if let Some(owner) = &summary.owner {
             self.by_owner
@@ -179,7 +190,78 @@ impl Snapshot {
                 .or_default()
                 .push(summary.id.clone());
         }
-        self.annotations.insert(summary.id.clone(), summary);
+        if let Some(old) = self.annotations.insert(summary.id.clone(), summary)
+            && let Some(owner) = old.owner
+        {
+            let key = (old.video_id, owner);
+            if let Some(ids) = self.by_owner.get_mut(&key)
+                && let Some(at) = ids.iter().position(|id| *id == old.id)
+            {
+                ids.remove(at);
+            }
+        }
+    }
+
+    /// Records what one record of a dataset adds: the ids of its personas, its video or its
+    /// world object, or an annotation's summary. Metadata and unknown lines add nothing.
+    pub fn add_record(&mut self, data: LineData, policy: KeyframePolicy) -> crate::Result<()> {
+        match data {
+            LineData::Ontology(o) => {
+                for id in o.personas.iter().flatten().filter_map(|p| p.id.clone()) {
+                    self.add_persona(id);
+                }
+            }
+            LineData::Video(v) => {
+                if let Some(id) = &v.id {
+                    self.add_video(id.clone());
+                }
+            }
+            LineData::Annotation(a) => {
+                let a = a.into_annotation()?;
+                self.add_annotation(AnnotationSummary::of(&a, policy));
+            }
+            other => {
+                if let (Some(kind), Some(id)) = (super::dataset::object_kind(&other), other.id()) {
+                    self.add_object(id, kind);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The snapshot of a JSON Lines dataset, read streaming: only ids and annotation summaries
+    /// are kept, never the dataset (what `Dataset::read(..).snapshot(..)` gives, in a fraction
+    /// of the memory). Annotations are converted and summarised on all cores. Records that
+    /// cannot be read and invalid annotations are returned as errors and left out.
+    pub fn read<R: BufRead>(
+        reader: Reader<R>,
+        policy: KeyframePolicy,
+    ) -> (Snapshot, Vec<crate::Error>) {
+        let mut snapshot = Snapshot::new();
+        let mut errors = Vec::new();
+        crate::jsonl::par_records(
+            reader,
+            |item| {
+                let rec = item?;
+                Ok(match rec.data {
+                    LineData::Annotation(a) => match a.into_annotation() {
+                        Ok(a) => Loaded::Summary(AnnotationSummary::of(&a, policy)),
+                        Err(e) => return Err(e.at_line(rec.line)),
+                    },
+                    other => Loaded::Record(rec.line, other),
+                })
+            },
+            |item| match item {
+                Ok(Loaded::Summary(summary)) => snapshot.add_annotation(summary),
+                Ok(Loaded::Record(line, data)) => {
+                    if let Err(e) = snapshot.add_record(data, policy) {
+                        errors.push(e.at_line(line));
+                    }
+                }
+                Err(e) => errors.push(e),
+            },
+        );
+        (snapshot, errors)
     }
 
     /// Number of annotations recorded.

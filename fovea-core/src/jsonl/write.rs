@@ -47,6 +47,9 @@ pub struct Writer<W: Write> {
     /// The line being written: serialised in memory (cheap small writes), then handed to `out`
     /// in one call.
     buf: Vec<u8>,
+    /// Block buffers of [`Writer::write_annotations`], kept for the next round: fresh
+    /// megabyte-sized buffers would cost a page fault per 4 KiB written.
+    spare: Vec<Vec<u8>>,
     lines: u64,
     bytes: u64,
 }
@@ -57,6 +60,7 @@ impl<W: Write> Writer<W> {
         Writer {
             out,
             buf: Vec::with_capacity(4096),
+            spare: Vec::new(),
             lines: 0,
             bytes: 0,
         }
@@ -117,7 +121,10 @@ impl<W: Write> Writer<W> {
             let blocks: Vec<Block> = std::thread::scope(|scope| {
                 let handles: Vec<_> = chunk
                     .chunks(BLOCK)
-                    .map(|block| scope.spawn(move || Block::write(block, mode, opts)))
+                    .map(|block| {
+                        let text = self.spare.pop().unwrap_or_default();
+                        scope.spawn(move || Block::write(text, block, mode, opts))
+                    })
                     .collect();
                 handles
                     .into_iter()
@@ -130,6 +137,7 @@ impl<W: Write> Writer<W> {
                 self.bytes += block.text.len() as u64;
                 totals.0 += block.counts.0;
                 totals.1 += block.counts.1;
+                self.spare.push(block.text);
                 if let Some((i, e)) = block.error {
                     return Err((round * BLOCK * workers + b * BLOCK + i, e));
                 }
@@ -200,13 +208,17 @@ struct Block {
 }
 
 impl Block {
+    /// Serialises `block` into `text` (emptied first; a buffer from an earlier block).
     fn write<A: std::borrow::Borrow<Annotation>>(
+        mut text: Vec<u8>,
         block: &[A],
         mode: ExportMode,
         opts: &InterpOptions,
     ) -> Block {
+        text.clear();
+        text.reserve(block.len() * 1024);
         let mut out = Block {
-            text: Vec::with_capacity(block.len() * 1024),
+            text,
             lines: 0,
             counts: (0, 0),
             error: None,

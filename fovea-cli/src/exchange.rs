@@ -233,11 +233,10 @@ pub fn preview(args: &PreviewArgs) -> Outcome {
         }
         None => Snapshot::new(),
     };
-    let p = preview_reader(
-        open(&args.input, "previewing")?,
-        &snapshot,
-        preview_options(&args.profile)?,
-    );
+    // Boxes are checked against the sizes of the store's videos, as an import does.
+    let mut opts = preview_options(&args.profile)?;
+    opts.add_video_sizes(snapshot.video_sizes());
+    let p = preview_reader(open(&args.input, "previewing")?, &snapshot, opts);
     print_json(&p)?;
     eprintln!(
         "{} annotations, {} conflicts, {} invalid and {} unreadable lines",

@@ -275,3 +275,46 @@ fn a_failed_export_leaves_the_destination_untouched_and_no_temporary_file() {
     assert_eq!(names, ["out.jsonl", "source"]);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn preview_checks_boxes_against_the_existing_videos_sizes() {
+    let dir = scratch("preview-sizes");
+    let existing = dir.join("existing.jsonl");
+    std::fs::write(
+        &existing,
+        "{\"type\":\"video\",\"data\":{\"id\":\"v\",\"width\":100,\"height\":50}}\n",
+    )
+    .unwrap();
+    let incoming = dir.join("incoming.jsonl");
+    let line = |x: u32| {
+        format!(
+            "{{\"type\":\"annotation\",\"data\":{{\"id\":\"a{x}\",\"videoId\":\"v\",\"annotationType\":\"object\",\"linkedEntityId\":\"e\",\"boundingBoxSequence\":{{\"boxes\":[{{\"x\":{x},\"y\":0,\"width\":20,\"height\":20,\"frameNumber\":0,\"isKeyframe\":true}}]}}}}}}\n"
+        )
+    };
+    std::fs::write(&incoming, [line(10), line(90)].concat()).unwrap();
+    let with = json(&fovea(&[
+        "preview",
+        "--existing",
+        existing.to_str().unwrap(),
+        incoming.to_str().unwrap(),
+    ]));
+    let outside: Vec<&Value> = with["issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["code"] == "box-outside-frame")
+        .collect();
+    // Only the box at x = 90 (reaching x = 110) leaves the 100-pixel frame.
+    assert_eq!(outside.len(), 1, "{with}");
+    assert_eq!(outside[0]["line"], 2);
+    // Without the store the size is unknown and nothing is reported.
+    let without = json(&fovea(&["preview", incoming.to_str().unwrap()]));
+    assert!(
+        !without["issues"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["code"] == "box-outside-frame"),
+        "{without}"
+    );
+}

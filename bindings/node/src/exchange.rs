@@ -9,7 +9,9 @@ use crate::error::{self, OrThrow, Res};
 use crate::sequence::profile_option;
 use crate::task::{Cancel, FileReader, Files, Job, Listener, Work, listen, spawn};
 use fovea_core::Error as CoreError;
-use fovea_core::import::{Dataset, ImportOptions, PreviewOptions, import_reader, preview_reader};
+use fovea_core::import::{
+    Dataset, ImportOptions, PreviewOptions, Snapshot, import_reader, preview_reader,
+};
 use fovea_core::interp::{InterpOptions, Profile};
 use fovea_core::jsonl::{
     ExportMode, ExportOptions, LineNumbering, ReadOptions, export_stream, stats_reader,
@@ -152,6 +154,24 @@ fn load(files: &Files, path: Option<&Path>) -> fovea_core::Result<Dataset> {
     match errors.into_iter().next() {
         Some(e) => Err(e),
         None => Ok(dataset),
+    }
+}
+
+/// What conflict detection needs of a dataset file, read streaming; refuses one with
+/// unreadable records, as [`load`] does.
+fn load_snapshot(
+    files: &Files,
+    path: Option<&Path>,
+    policy: KeyframePolicy,
+) -> fovea_core::Result<Snapshot> {
+    let Some(path) = path else {
+        return Ok(Snapshot::new());
+    };
+    let (snapshot, errors) = Snapshot::read(files.open(path, ReadOptions::default())?, policy);
+    files.check()?;
+    match errors.into_iter().next() {
+        Some(e) => Err(e),
+        None => Ok(snapshot),
     }
 }
 
@@ -301,11 +321,10 @@ pub fn preview_import(
         let existing = string_field(options, "existing")?.map(PathBuf::from);
         let opts = preview_options(options)?;
         let work: Work<JsonText> = Box::new(move |files| {
-            let dataset = load(files, existing.as_deref())?;
-            let snapshot = dataset.snapshot(opts.validate.keyframes);
+            let snapshot = load_snapshot(files, existing.as_deref(), opts.validate.keyframes)?;
             // Boxes are checked against the sizes of the store's videos, as an import does.
             let mut opts = opts;
-            opts.video_sizes = dataset.video_sizes();
+            opts.add_video_sizes(snapshot.video_sizes());
             let reader = files.open(&path, ReadOptions::default())?;
             let preview = preview_reader(reader, &snapshot, opts);
             files.check()?;

@@ -11,7 +11,9 @@ use crate::convert::{to_py, to_value, type_name};
 use crate::errors::to_pyerr;
 use crate::sequence::{DETACH_AT, run};
 use fovea_core::Error;
-use fovea_core::import::{Dataset, ImportOptions, PreviewOptions, import_reader, preview_reader};
+use fovea_core::import::{
+    Dataset, ImportOptions, PreviewOptions, Snapshot, import_reader, preview_reader,
+};
 use fovea_core::interp::{InterpOptions, Profile};
 use fovea_core::jsonl::{
     ExportMode, ExportOptions, LineNumbering, ReadOptions, Reader, export_stream, stats_reader,
@@ -192,6 +194,19 @@ fn load_dataset(file: Option<File>) -> Outcome<Dataset> {
     match errors.into_iter().next() {
         Some(e) => Err(Fail::Core(e)),
         None => Ok(dataset),
+    }
+}
+
+/// What conflict detection needs of a dataset, read streaming; the first unreadable record is
+/// an error, as for [`load_dataset`].
+fn load_snapshot(file: Option<File>, policy: KeyframePolicy) -> Outcome<Snapshot> {
+    let Some(file) = file else {
+        return Ok(Snapshot::new());
+    };
+    let (snapshot, errors) = Snapshot::read(file_reader(file, ReadOptions::default()), policy);
+    match errors.into_iter().next() {
+        Some(e) => Err(Fail::Core(e)),
+        None => Ok(snapshot),
     }
 }
 
@@ -551,8 +566,10 @@ pub fn preview_import<'py>(
         .detach(|| {
             let store = existing.as_deref().map(open_file).transpose()?;
             let incoming = file_reader(open_file(&path)?, ReadOptions::default());
-            let dataset = load_dataset(store)?;
-            let snapshot = dataset.snapshot(opts.validate.keyframes);
+            let snapshot = load_snapshot(store, opts.validate.keyframes)?;
+            // Boxes are checked against the sizes of the store's videos, as an import does.
+            let mut opts = opts;
+            opts.add_video_sizes(snapshot.video_sizes());
             value_of(&preview_reader(incoming, &snapshot, opts))
         })
         .map_err(|e| e.into_pyerr(py))?;

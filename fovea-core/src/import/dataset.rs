@@ -26,6 +26,23 @@ pub struct Dataset {
     pub other: Vec<LineData>,
 }
 
+/// A record of a dataset being read: an annotation already converted (on a worker thread), or
+/// another record with its line.
+// Moved once per line from a worker to the reader.
+#[allow(clippy::large_enum_variant)]
+enum Loaded {
+    Annotation(Box<Annotation>),
+    Record(usize, LineData),
+}
+
+/// The size a video declares, when it declares both `width` and `height`.
+pub(crate) fn video_size(v: &Video) -> Option<crate::validate::VideoSize> {
+    Some(crate::validate::VideoSize {
+        width: v.width?,
+        height: v.height?,
+    })
+}
+
 /// The world-object kind of a line, if it is a world object.
 pub fn object_kind(data: &LineData) -> Option<ObjectKind> {
     Some(match data {
@@ -54,12 +71,25 @@ impl Dataset {
         let mut errors = Vec::new();
         crate::jsonl::par_records(
             reader,
-            |item| item,
+            // Annotations are converted on the workers.
+            |item| {
+                let rec = item?;
+                Ok(match rec.data {
+                    LineData::Annotation(a) => match a.into_annotation() {
+                        Ok(a) => Loaded::Annotation(Box::new(a)),
+                        Err(e) => return Err(e.at_line(rec.line)),
+                    },
+                    other => Loaded::Record(rec.line, other),
+                })
+            },
             |item| match item {
-                Ok(rec) => {
-                    if let Err(e) = ds.insert(rec.data) {
-                        errors.push(e.at_line(rec.line));
+                Ok(Loaded::Record(line, data)) => {
+                    if let Err(e) = ds.insert(data) {
+                        errors.push(e.at_line(line));
                     }
+                }
+                Ok(Loaded::Annotation(a)) => {
+                    ds.annotations.insert(a.id.clone(), *a);
                 }
                 Err(e) => errors.push(e),
             },
@@ -161,13 +191,7 @@ impl Dataset {
     pub fn video_sizes(&self) -> crate::validate::VideoSizes {
         self.videos
             .iter()
-            .filter_map(|(id, v)| {
-                let size = crate::validate::VideoSize {
-                    width: v.width?,
-                    height: v.height?,
-                };
-                Some((id.clone(), size))
-            })
+            .filter_map(|(id, v)| Some((id.clone(), video_size(v)?)))
             .collect()
     }
 
@@ -177,8 +201,11 @@ impl Dataset {
         for id in self.personas.keys() {
             s.add_persona(id.clone());
         }
-        for id in self.videos.keys() {
+        for (id, v) in &self.videos {
             s.add_video(id.clone());
+            if let Some(size) = video_size(v) {
+                s.add_video_size(id.clone(), size);
+            }
         }
         for (id, o) in &self.objects {
             if let Some(kind) = object_kind(o) {

@@ -85,14 +85,11 @@ pub fn import_reader<R: std::io::BufRead>(
     options.check()?;
     let mut preview_opts = preview_opts;
     preview_opts.check_references &= options.validation.validate_references;
-    if options.validation.validate_bounding_box_ranges {
-        // Boxes are checked against the sizes of the store's videos (the caller's win).
-        for (id, size) in dataset.video_sizes() {
-            preview_opts.video_sizes.entry(id).or_insert(size);
-        }
-    }
     let policy = preview_opts.validate.keyframes;
     let snapshot = dataset.snapshot(policy);
+    if options.validation.validate_bounding_box_ranges {
+        preview_opts.add_video_sizes(snapshot.video_sizes());
+    }
     let mut p = Previewer::new(&snapshot, preview_opts);
     let mut checked = Vec::new();
     let mut io_failure = None;

@@ -101,6 +101,16 @@ pub struct PreviewOptions {
     pub max_issues: usize,
 }
 
+impl PreviewOptions {
+    /// Adds the sizes of the store's videos to the known ones, for bounds checks (sizes given
+    /// by the caller win).
+    pub fn add_video_sizes(&mut self, sizes: &VideoSizes) {
+        for (id, size) in sizes {
+            self.video_sizes.entry(id.clone()).or_insert(*size);
+        }
+    }
+}
+
 impl Default for PreviewOptions {
     fn default() -> Self {
         PreviewOptions {

@@ -157,6 +157,7 @@ pub struct Snapshot {
     personas: HashSet<String>,
     videos: HashSet<String>,
     objects: HashMap<String, ObjectKind>,
+    video_sizes: crate::validate::VideoSizes,
     annotations: HashMap<String, AnnotationSummary>,
     by_owner: HashMap<(String, Owner), Vec<String>>,
 }
@@ -175,6 +176,16 @@ impl Snapshot {
     /// Records a video.
     pub fn add_video(&mut self, id: impl Into<String>) {
         self.videos.insert(id.into());
+    }
+
+    /// Records the size of a video, for bounds checks.
+    pub fn add_video_size(&mut self, id: impl Into<String>, size: crate::validate::VideoSize) {
+        self.video_sizes.insert(id.into(), size);
+    }
+
+    /// The sizes of the videos that declared one.
+    pub fn video_sizes(&self) -> &crate::validate::VideoSizes {
+        &self.video_sizes
     }
 
     /// Records a world object.
@@ -214,6 +225,9 @@ impl Snapshot {
             LineData::Video(v) => {
                 if let Some(id) = &v.id {
                     self.add_video(id.clone());
+                    if let Some(size) = super::dataset::video_size(&v) {
+                        self.add_video_size(id.clone(), size);
+                    }
                 }
             }
             LineData::Annotation(a) => {

@@ -2,6 +2,7 @@
 //! time.
 
 mod export;
+mod fast;
 mod line;
 mod read;
 mod write;

@@ -155,13 +155,24 @@ impl<R: BufRead> Reader<R> {
     }
 }
 
-/// Parses one line. The fast path reads envelope and typed data in one pass (when `type`
-/// precedes `data`, as every writer here and FOVEA's emit it); any problem sends the line
-/// through the checked path, which reports it precisely.
+/// Parses one line. Compact annotation lines are read by hand ([`super::fast`]); other lines
+/// by serde in one pass, envelope and typed data together (when `type` precedes `data`, as
+/// every writer here and FOVEA's emit it); any problem sends the line through the checked
+/// path, which reports it precisely.
 fn parse_line(text: &[u8]) -> Result<LineData> {
     let text = std::str::from_utf8(text).map_err(|e| Error::InvalidUtf8 {
         offset: e.valid_up_to(),
     })?;
+    match super::fast::annotation_line(text) {
+        Some(a) => Ok(LineData::Annotation(Box::new(
+            super::line::AnnotationRecord(a),
+        ))),
+        None => parse_line_serde(text),
+    }
+}
+
+/// Parses one line with serde: one pass, or the checked path when that fails.
+pub(super) fn parse_line_serde(text: &str) -> Result<LineData> {
     match serde_json::from_str::<FastLine>(text) {
         Ok(FastLine(data)) => Ok(data),
         Err(_) => parse_line_checked(text),

@@ -61,8 +61,11 @@ impl<'a> Cursor<'a> {
     fn str(&mut self) -> Option<&'a str> {
         self.byte(b'"')?;
         let bytes = &self.text.as_bytes()[self.pos..];
-        let end = memchr::memchr2(b'"', b'\\', bytes)?;
-        if bytes[end] == b'\\' || bytes[..end].iter().any(|b| *b < 0x20) {
+        // Strings here are short: a plain loop beats a vectorised search.
+        let end = bytes
+            .iter()
+            .position(|b| matches!(b, b'"' | b'\\' | 0..=0x1f))?;
+        if bytes[end] != b'"' {
             return None;
         }
         let s = &self.text[self.pos..self.pos + end];
@@ -108,7 +111,9 @@ impl<'a> Cursor<'a> {
             }
             c.pos += len;
             // Out of range (`1e400`) is an error for serde.
-            token.parse().ok().filter(|v: &f64| v.is_finite())
+            exact_decimal(token.as_bytes())
+                .or_else(|| token.parse().ok())
+                .filter(|v: &f64| v.is_finite())
         })
     }
 
@@ -210,17 +215,21 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    /// An array of what `item` reads.
-    fn array<T>(&mut self, mut item: impl FnMut(&mut Self) -> Option<T>) -> Option<Option<Vec<T>>> {
+    /// An array of objects, each read in place by `fill` (no object is moved once built).
+    fn array<T: Default>(
+        &mut self,
+        mut fill: impl FnMut(&mut Self, &mut T) -> Option<()>,
+    ) -> Option<Option<Vec<T>>> {
         self.nullable(|c| {
             c.byte(b'[')?;
-            let mut out = Vec::new();
+            let mut out: Vec<T> = Vec::new();
             if c.peek()? == b']' {
                 c.pos += 1;
                 return Some(out);
             }
             loop {
-                out.push(item(c)?);
+                out.push(T::default());
+                fill(c, out.last_mut()?)?;
                 match c.peek()? {
                     b',' => c.pos += 1,
                     b']' => {
@@ -296,8 +305,7 @@ impl<'a> Cursor<'a> {
         Some(s)
     }
 
-    fn bounding_box(&mut self) -> Option<RawBox> {
-        let mut b = RawBox::default();
+    fn bounding_box(&mut self, b: &mut RawBox) -> Option<()> {
         let mut extra = Map::new();
         self.object(&mut extra, |c, key| {
             match key {
@@ -314,11 +322,10 @@ impl<'a> Cursor<'a> {
             Some(true)
         })?;
         b.extra = extra;
-        Some(b)
+        Some(())
     }
 
-    fn segment(&mut self) -> Option<RawSegment> {
-        let mut s = RawSegment::default();
+    fn segment(&mut self, s: &mut RawSegment) -> Option<()> {
         let mut extra = Map::new();
         self.object(&mut extra, |c, key| {
             match key {
@@ -332,11 +339,10 @@ impl<'a> Cursor<'a> {
             Some(true)
         })?;
         s.extra = extra;
-        Some(s)
+        Some(())
     }
 
-    fn range(&mut self) -> Option<RawRange> {
-        let mut r = RawRange::default();
+    fn range(&mut self, r: &mut RawRange) -> Option<()> {
         let mut extra = Map::new();
         self.object(&mut extra, |c, key| {
             match key {
@@ -348,8 +354,42 @@ impl<'a> Cursor<'a> {
             Some(true)
         })?;
         r.extra = extra;
-        Some(r)
+        Some(())
     }
+}
+
+/// The value of a plain decimal (`-?digits(.digits)?`, no exponent) whose digits, as an
+/// integer, are below 2^53 and whose fraction has at most 22 digits: both that integer and the
+/// power of ten are exact doubles, so one division rounds correctly (Clinger's fast path) and
+/// agrees with any correct parser. `None` for anything else.
+fn exact_decimal(token: &[u8]) -> Option<f64> {
+    const POW10: [f64; 23] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+        1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+    ];
+    let (negative, digits) = match token.split_first()? {
+        (b'-', rest) => (true, rest),
+        _ => (false, token),
+    };
+    let mut mantissa: u64 = 0;
+    let mut fraction: Option<usize> = None;
+    for &b in digits {
+        match b {
+            b'0'..=b'9' => {
+                mantissa = mantissa.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
+                if let Some(f) = &mut fraction {
+                    *f += 1;
+                }
+            }
+            b'.' if fraction.is_none() => fraction = Some(0),
+            _ => return None,
+        }
+    }
+    if mantissa >= 1 << 53 {
+        return None;
+    }
+    let value = mantissa as f64 / *POW10.get(fraction.unwrap_or(0))?;
+    Some(if negative { -value } else { value })
 }
 
 /// Whether `token` is a JSON number in a form read the same by `str::parse` and serde_json:
@@ -456,6 +496,10 @@ mod tests {
         for token in ["0", "-1", "1.25", "1e5", "1E-5", "-12.5e+3", "0.0"] {
             assert!(plain_number(token.as_bytes()), "{token}");
         }
+        assert_eq!(exact_decimal(b"176.59"), Some(176.59));
+        assert_eq!(exact_decimal(b"-0.1"), Some(-0.1));
+        assert_eq!(exact_decimal(b"9007199254740993"), None);
+        assert_eq!(exact_decimal(b"1e5"), None);
         let line = |data: &str| format!("{{\"type\":\"annotation\",\"data\":{data}}}");
         assert!(annotation_line(&line(r#"{"id":"a\nb"}"#)).is_none());
         assert!(annotation_line(&line("{\"id\":\"a\tb\"}")).is_none());
@@ -634,6 +678,25 @@ mod tests {
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn the_decimal_fast_path_rounds_as_the_standard_parser(
+            mantissa in 0u64..(1 << 53),
+            point in 0usize..25,
+            negative in any::<bool>(),
+        ) {
+            let digits = mantissa.to_string();
+            let text = if point == 0 || point >= digits.len() {
+                digits.clone()
+            } else {
+                format!("{}.{}", &digits[..digits.len() - point], &digits[digits.len() - point..])
+            };
+            let text = if negative { format!("-{text}") } else { text };
+            let want: f64 = text.parse().unwrap();
+            if let Some(got) = exact_decimal(text.as_bytes()) {
+                prop_assert_eq!(got.to_bits(), want.to_bits(), "{}", text);
+            }
+        }
 
         #[test]
         fn fast_and_serde_agree(text in line()) {

@@ -246,9 +246,10 @@ fn convert_function(f: RawFunction, path: &str) -> Result<ParametricFunction> {
 }
 
 impl RawSegment {
-    pub(crate) fn convert(self, path: &str) -> Result<InterpolationSegment> {
-        let here = || path.to_owned();
-        let at = |field: &str| join_path(path, field);
+    /// `path` names the segment in errors (made only when there is one).
+    pub(crate) fn convert(self, path: &dyn Fn() -> String) -> Result<InterpolationSegment> {
+        let here = path;
+        let at = |field: &str| join_path(&path(), field);
         Ok(InterpolationSegment {
             start_frame: to_frame(required(self.start_frame, here, "startFrame")?, || {
                 at("startFrame")
@@ -271,9 +272,10 @@ impl RawSegment {
 }
 
 impl RawRange {
-    pub(crate) fn convert(self, path: &str) -> Result<VisibilityRange> {
-        let here = || path.to_owned();
-        let at = |field: &str| join_path(path, field);
+    /// `path` names the range in errors (made only when there is one).
+    pub(crate) fn convert(self, path: &dyn Fn() -> String) -> Result<VisibilityRange> {
+        let here = path;
+        let at = |field: &str| join_path(&path(), field);
         Ok(VisibilityRange {
             start_frame: to_frame(required(self.start_frame, here, "startFrame")?, || {
                 at("startFrame")
@@ -307,14 +309,14 @@ impl RawSequence {
             .unwrap_or_default()
             .into_iter()
             .enumerate()
-            .map(|(i, s)| s.convert(&format!("interpolationSegments[{i}]")))
+            .map(|(i, s)| s.convert(&|| format!("interpolationSegments[{i}]")))
             .collect::<Result<_>>()?;
         let visibility_ranges = self
             .visibility_ranges
             .unwrap_or_default()
             .into_iter()
             .enumerate()
-            .map(|(i, r)| r.convert(&format!("visibilityRanges[{i}]")))
+            .map(|(i, r)| r.convert(&|| format!("visibilityRanges[{i}]")))
             .collect::<Result<_>>()?;
         Ok(BoundingBoxSequence {
             boxes,
@@ -367,7 +369,7 @@ impl BoundingBox {
 impl InterpolationSegment {
     /// Reads a segment from a parsed JSON value (FOVEA's `InterpolationSegment` shape).
     pub fn from_value(value: Value) -> Result<Self> {
-        from_value::<RawSegment>(value)?.convert("")
+        from_value::<RawSegment>(value)?.convert(&String::new)
     }
 }
 

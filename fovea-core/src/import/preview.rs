@@ -25,7 +25,8 @@ use crate::jsonl::{LineData, LineKind, Record};
 use crate::model::{Annotation, Frame, KeyframePolicy};
 use crate::validate::{Issue, Severity, ValidateOptions, VideoSizes, validate_record};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use hashbrown::{HashMap, HashSet};
+use std::collections::BTreeMap;
 
 /// Counts of a preview (FOVEA's three, and lines per type).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

@@ -4,7 +4,8 @@
 
 use crate::jsonl::{LineData, Reader};
 use crate::model::{Annotation, Frame, InterpolationType, KeyframePolicy};
-use std::collections::{HashMap, HashSet};
+// foldhash (hashbrown's default): the lookups run once per incoming line.
+use hashbrown::{HashMap, HashSet};
 use std::io::BufRead;
 
 /// What an annotation belongs to, for overlap detection: one tracked thing of a persona's type,

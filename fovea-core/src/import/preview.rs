@@ -24,8 +24,8 @@ use crate::error::Error;
 use crate::jsonl::{LineData, LineKind, Record};
 use crate::model::{Annotation, Frame, KeyframePolicy};
 use crate::validate::{Issue, Severity, ValidateOptions, VideoSizes, validate_record};
-use serde::Serialize;
 use hashbrown::{HashMap, HashSet};
+use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// Counts of a preview (FOVEA's three, and lines per type).

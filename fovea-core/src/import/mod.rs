@@ -23,6 +23,7 @@
 mod apply;
 mod conflict;
 mod dataset;
+mod examine;
 mod ids;
 mod merge;
 mod options;
@@ -32,6 +33,7 @@ mod snapshot;
 pub use apply::{ImportMessage, ImportResult, ImportSummary, ImportedItems, SkippedItems, apply};
 pub use conflict::{Conflict, ConflictKind, FrameRange};
 pub use dataset::{Dataset, object_kind};
+pub use examine::{Examined, Examiner};
 pub use merge::{Side, merge_keyframes};
 pub use options::{
     ConflictChoice, ConflictResolution, DuplicateIdStrategy, ImportOptions, InterpolationStrategy,
@@ -40,29 +42,24 @@ pub use options::{
     WorldObjectStrategy,
 };
 pub use preview::{
-    Checked, CheckedData, Examined, Examiner, LineProblem, Preview, PreviewCounts, PreviewOptions,
-    Previewer,
+    Checked, CheckedData, LineProblem, Preview, PreviewCounts, PreviewOptions, Previewer,
 };
 pub use snapshot::{AnnotationSummary, Existing, ObjectKind, Owner, Snapshot};
 
-/// Previews an import of a JSON Lines source against `existing`, streaming.
-pub fn preview_reader<R: std::io::BufRead, E: Existing + ?Sized>(
+/// Previews an import of a JSON Lines source against `existing`, streaming: lines are
+/// examined (validated, converted when needed, checked against the store) on all cores and
+/// their in-file conflicts found in file order.
+pub fn preview_reader<R: std::io::BufRead, E: Existing + Sync + ?Sized>(
     reader: crate::jsonl::Reader<R>,
     existing: &E,
     opts: PreviewOptions,
 ) -> Preview {
     let mut p = Previewer::new(existing, opts);
-    let examiner = p.examiner();
+    // Nothing is applied: the records are dropped where they were examined.
+    let examiner = p.examiner().facts_only();
     crate::jsonl::par_records(
         reader,
-        |item| {
-            item.map(|rec| {
-                let mut e = examiner.examine(rec);
-                // Nothing is applied: free the records where they were made.
-                e.discard();
-                e
-            })
-        },
+        |item| item.map(|rec| examiner.examine(rec)),
         |item| match item {
             Ok(e) => {
                 p.add_examined(e);

@@ -17,13 +17,14 @@
 //! * `interpolation-conflict` — a keyframe pair of a duplicate sequence has a different mode
 //!   in the store (one conflict per pair).
 
-use super::conflict::{Conflict, ConflictKind, FrameRange};
+use super::conflict::{Conflict, ConflictKind};
+use super::examine::{Examined, Examiner, Facts, RefKind, Span, Subject, overlap, overlapping};
 use super::ids::IdTable;
-use super::snapshot::{AnnotationSummary, Existing, ObjectKind};
+use super::snapshot::{Existing, ObjectKind};
 use crate::error::Error;
-use crate::jsonl::{LineData, LineKind, Record};
-use crate::model::{Annotation, Frame, KeyframePolicy};
-use crate::validate::{Issue, Severity, ValidateOptions, VideoSizes, validate_record};
+use crate::jsonl::{LineData, Record};
+use crate::model::Annotation;
+use crate::validate::{Issue, Severity, ValidateOptions, VideoSizes};
 use hashbrown::{HashMap, HashSet};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -123,14 +124,6 @@ impl Default for PreviewOptions {
     }
 }
 
-/// What a reference points at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum RefKind {
-    Video,
-    Persona,
-    Object(&'static str),
-}
-
 /// A reference not satisfied when its line was read.
 struct PendingRef {
     line: usize,
@@ -174,139 +167,6 @@ pub struct Checked {
     pub errors: Vec<String>,
 }
 
-/// Examines records for a [`Previewer`]: validates each, converts a valid annotation and
-/// summarises what conflict detection needs. Holds no state, so it runs on any thread; the
-/// expensive part of a preview happens here.
-#[derive(Debug, Clone)]
-pub struct Examiner {
-    validate: ValidateOptions,
-    sizes: VideoSizes,
-}
-
-/// A record examined by an [`Examiner`], to hand to [`Previewer::add_examined`].
-#[derive(Debug)]
-pub struct Examined {
-    line: usize,
-    kind: LineKind,
-    issues: Vec<Issue>,
-    /// Keyframes of an annotation line.
-    keyframes: Option<u64>,
-    subject: Subject,
-}
-
-/// What an examined record holds.
-#[derive(Debug)]
-enum Subject {
-    /// A valid annotation: what conflict detection needs, and the annotation itself unless
-    /// discarded.
-    Annotation(Box<Facts>, Option<Box<Annotation>>),
-    /// Any other record, or an annotation with errors (as read). Boxed: such lines are few,
-    /// and inline the record (~700 bytes) would be moved with every examined annotation.
-    Record(Box<LineData>),
-}
-
-/// What conflict detection needs of a valid annotation.
-#[derive(Debug)]
-struct Facts {
-    summary: AnnotationSummary,
-    /// Mode of the first segment.
-    first_type: Option<String>,
-    /// The persona of a type annotation.
-    persona: Option<String>,
-    /// Linked world objects, with the kind of link.
-    links: Vec<(&'static str, String)>,
-}
-
-impl Examiner {
-    /// Validates `rec`, and converts and summarises it when it is a valid annotation.
-    /// O(size of the record + K log K) for K keyframes.
-    pub fn examine(&self, rec: Record) -> Examined {
-        let mut issues = validate_record(&rec, &self.validate, &self.sizes);
-        let Record { line, data } = rec;
-        let kind = data.kind();
-        let LineData::Annotation(a) = data else {
-            return Examined {
-                line,
-                kind,
-                issues,
-                keyframes: None,
-                subject: Subject::Record(Box::new(data)),
-            };
-        };
-        let policy = self.validate.keyframes;
-        let keyframes =
-            a.0.bounding_box_sequence
-                .as_ref()
-                .and_then(|s| s.boxes.as_ref())
-                .map_or(0, |b| {
-                    b.iter()
-                        .filter(|b| {
-                            b.is_keyframe
-                                .unwrap_or(policy == KeyframePolicy::AbsentIsKeyframe)
-                        })
-                        .count() as u64
-                });
-        let subject = if issues.iter().any(|i| i.severity == Severity::Error) {
-            Subject::Record(Box::new(LineData::Annotation(a)))
-        } else {
-            match a.into_annotation() {
-                Ok(ann) => {
-                    Subject::Annotation(Box::new(Facts::of(&ann, policy)), Some(Box::new(ann)))
-                }
-                // Validation admits only what converts; should it not, the line is invalid.
-                Err(e) => {
-                    issues.push(Issue {
-                        line,
-                        severity: Severity::Error,
-                        code: e.code(),
-                        message: e.to_string(),
-                        path: e.path().map(str::to_owned),
-                    });
-                    Subject::Record(Box::new(LineData::Annotation(Box::default())))
-                }
-            }
-        };
-        Examined {
-            line,
-            kind,
-            issues,
-            keyframes: Some(keyframes),
-            subject,
-        }
-    }
-}
-
-impl Facts {
-    fn of(a: &Annotation, policy: KeyframePolicy) -> Self {
-        Facts {
-            summary: AnnotationSummary::of(a, policy),
-            first_type: a
-                .bounding_box_sequence
-                .interpolation_segments
-                .first()
-                .map(|s| s.kind.as_str().to_owned()),
-            persona: a.persona_id.clone().filter(|_| !a.is_object()),
-            links: a
-                .linked_ids()
-                .map(|(link, id)| (link, id.to_owned()))
-                .collect(),
-        }
-    }
-}
-
-impl Examined {
-    /// Drops the record's data, keeping only what conflict detection needs (a preview that
-    /// applies nothing does this on the worker threads).
-    pub fn discard(&mut self) {
-        if let Subject::Annotation(_, annotation) = &mut self.subject {
-            *annotation = None;
-        }
-    }
-}
-
-/// A keyframe span: first and last keyframe frame.
-type Span = (Frame, Frame);
-
 /// Streaming conflict detection.
 pub struct Previewer<'a, E: Existing + ?Sized> {
     existing: &'a E,
@@ -318,10 +178,6 @@ pub struct Previewer<'a, E: Existing + ?Sized> {
     objects: HashMap<String, ObjectKind>,
     pending: Vec<PendingRef>,
     spans: HashMap<(String, super::snapshot::Owner), Vec<(String, Span)>>,
-}
-
-fn range((start, end): (Frame, Frame)) -> FrameRange {
-    FrameRange { start, end }
 }
 
 fn capitalised(kind: &str) -> String {
@@ -355,16 +211,9 @@ impl<'a, E: Existing + ?Sized> Previewer<'a, E> {
         existing: Option<&str>,
         details: String,
     ) {
-        self.out.conflicts.push(Conflict {
-            kind,
-            line,
-            original_id: original.to_owned(),
-            existing_id: existing.map(str::to_owned),
-            details,
-            frame_range: None,
-            interpolation_type: None,
-            resolution: None,
-        });
+        let mut c = super::examine::conflict(kind, line, original, existing.unwrap_or(""), details);
+        c.existing_id = existing.map(str::to_owned);
+        self.out.conflicts.push(c);
     }
 
     /// Records an id; an id seen earlier in the file is an `id-conflict`.
@@ -402,12 +251,13 @@ impl<'a, E: Existing + ?Sized> Previewer<'a, E> {
         }
     }
 
-    /// What examines records for this previewer (on any thread).
-    pub fn examiner(&self) -> Examiner {
-        Examiner {
-            validate: self.opts.validate,
-            sizes: self.opts.video_sizes.clone(),
-        }
+    /// What examines records for this previewer: on any thread when the store is `Sync`.
+    pub fn examiner(&self) -> Examiner<'a, E> {
+        Examiner::new(
+            self.opts.validate,
+            self.opts.video_sizes.clone(),
+            self.existing,
+        )
     }
 
     fn issues(&mut self, line: usize, issues: Vec<Issue>) -> Vec<String> {
@@ -646,113 +496,40 @@ impl<'a, E: Existing + ?Sized> Previewer<'a, E> {
         }
     }
 
+    /// The in-file half of an annotation's conflicts (its store conflicts were found when it
+    /// was examined): an id seen earlier, references to what the store lacks, overlaps with
+    /// earlier lines. O(1) expected, plus the spans of its owner.
     fn annotation(&mut self, line: usize, facts: Facts) {
         let Facts {
-            summary,
-            first_type,
-            persona,
-            links,
-        } = facts;
-        let id = summary.id.as_str();
-        self.claim(id, line, "annotation");
-        if let Some(existing) = self.existing.annotation(id) {
-            self.out.conflicts.push(Conflict {
-                kind: ConflictKind::DuplicateSequence,
-                line,
-                original_id: id.to_owned(),
-                existing_id: Some(id.to_owned()),
-                details: format!("Annotation with ID {id} already exists"),
-                frame_range: summary.span.map(range),
-                interpolation_type: first_type,
-                resolution: None,
-            });
-            let theirs: HashMap<(Frame, Frame), &str> = existing
-                .pairs
-                .iter()
-                .map(|(s, e, k)| ((*s, *e), k.as_str()))
-                .collect();
-            for (s, e, mine) in &summary.pairs {
-                let mine = mine.as_str();
-                if let Some(other) = theirs.get(&(*s, *e)).filter(|o| **o != mine) {
-                    self.out.conflicts.push(Conflict {
-                        kind: ConflictKind::InterpolationConflict,
-                        line,
-                        original_id: id.to_owned(),
-                        existing_id: Some(id.to_owned()),
-                        details: format!(
-                            "Keyframe pair [{s}, {e}] is {other} in the existing sequence and {mine} in the imported one"
-                        ),
-                        frame_range: Some(FrameRange { start: *s, end: *e }),
-                        interpolation_type: Some(mine.to_owned()),
-                        resolution: None,
-                    });
-                }
-            }
-        } else if let Some(kind) = self.existing.object_kind(id) {
-            self.conflict(
-                ConflictKind::IdConflict,
-                line,
-                id,
-                Some(id),
-                format!(
-                    "Id {id} is used by an existing {} (this line has an annotation)",
-                    kind.as_str()
-                ),
-            );
-        }
-        self.reference(line, id, RefKind::Video, &summary.video_id);
-        if let Some(p) = persona.as_deref() {
-            self.reference(line, id, RefKind::Persona, p);
-        }
-        for (link, target) in &links {
-            let kind = if *link == "location" { "entity" } else { link };
-            self.reference(line, id, RefKind::Object(kind), target);
-        }
-        let AnnotationSummary {
             id,
             video_id,
-            owner,
-            span,
-            ..
-        } = summary;
-        if let (Some(owner), Some(span)) = (owner, span) {
-            let overlaps = |(s, e): (Frame, Frame)| -> Option<(Frame, Frame)> {
-                let (lo, hi) = (s.max(span.0), e.min(span.1));
-                (lo <= hi).then_some((lo, hi))
-            };
-            let mut found: Vec<(String, (Frame, Frame))> = Vec::new();
-            for other in self.existing.annotations_of(&video_id, &owner) {
-                if other.id != id
-                    && let Some(o) = other.span.and_then(overlaps)
-                {
-                    found.push((other.id, o));
-                }
+            refs,
+            store,
+            owned,
+            overlaps,
+        } = facts;
+        self.claim(&id, line, "annotation");
+        self.out.conflicts.extend(store);
+        for (kind, target, in_store) in &refs {
+            if !in_store {
+                self.reference(line, &id, *kind, target);
             }
-            let key = (video_id, owner);
-            for (other, other_span) in self.spans.get(&key).into_iter().flatten() {
-                if *other != id
-                    && let Some(o) = overlaps(*other_span)
-                {
-                    found.push((other.clone(), o));
-                }
-            }
-            for (other, o) in found {
-                self.out.conflicts.push(Conflict {
-                    kind: ConflictKind::OverlappingFrames,
-                    line,
-                    original_id: id.clone(),
-                    existing_id: Some(other.clone()),
-                    details: format!(
-                        "Frames {}–{} are also annotated for the same object on video {} by {other}",
-                        o.0, o.1, key.0
-                    ),
-                    frame_range: Some(range(o)),
-                    interpolation_type: None,
-                    resolution: None,
-                });
-            }
-            self.spans.entry(key).or_default().push((id, span));
         }
+        let Some((owner, span)) = owned else {
+            return;
+        };
+        self.out.conflicts.extend(overlaps);
+        let key = (video_id, owner);
+        for (other, other_span) in self.spans.get(&key).into_iter().flatten() {
+            if *other != id
+                && let Some(o) = overlap(*other_span, span)
+            {
+                self.out
+                    .conflicts
+                    .push(overlapping(line, &id, other, o, &key.0));
+            }
+        }
+        self.spans.entry(key).or_default().push((id, span));
     }
 
     /// Resolves the references still pending and returns the preview.

@@ -101,6 +101,23 @@ impl AnnotationRecord {
     pub fn into_annotation(self) -> Result<Annotation> {
         self.0.convert()
     }
+
+    /// The annotation without its sequence (left empty), and the sequence as read.
+    pub(crate) fn into_parts(self) -> Result<(Annotation, crate::model::raw::RawSequence)> {
+        self.0.into_parts()
+    }
+
+    /// The boxes that are keyframes under `policy`, counted as read.
+    pub fn keyframe_count(&self, policy: crate::model::KeyframePolicy) -> u64 {
+        let absent = policy == crate::model::KeyframePolicy::AbsentIsKeyframe;
+        self.0
+            .bounding_box_sequence
+            .as_ref()
+            .and_then(|s| s.boxes.as_ref())
+            .map_or(0, |b| {
+                b.iter().filter(|b| b.is_keyframe.unwrap_or(absent)).count() as u64
+            })
+    }
 }
 
 impl From<Annotation> for AnnotationRecord {

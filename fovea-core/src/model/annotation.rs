@@ -126,15 +126,23 @@ impl Annotation {
 impl RawAnnotation {
     /// Checks the required fields and the sequence, giving the typed annotation.
     pub(crate) fn convert(self) -> Result<Annotation> {
-        let here = String::new;
-        let sequence = required(self.bounding_box_sequence, here, "boundingBoxSequence")?
+        let (mut a, sequence) = self.into_parts()?;
+        a.bounding_box_sequence = sequence
             .convert()
             .map_err(|e| e.at_path("boundingBoxSequence"))?;
-        Ok(Annotation {
+        Ok(a)
+    }
+
+    /// Checks and converts everything but the sequence, which is returned as read (the
+    /// annotation's own is left empty): for callers that need the sequence only sometimes.
+    pub(crate) fn into_parts(self) -> Result<(Annotation, RawSequence)> {
+        let here = String::new;
+        let sequence = required(self.bounding_box_sequence, here, "boundingBoxSequence")?;
+        let a = Annotation {
             id: required(self.id, here, "id")?,
             video_id: required(self.video_id, here, "videoId")?,
             annotation_type: self.annotation_type,
-            bounding_box_sequence: sequence,
+            bounding_box_sequence: BoundingBoxSequence::default(),
             persona_id: self.persona_id,
             type_category: self.type_category,
             type_id: self.type_id,
@@ -154,7 +162,8 @@ impl RawAnnotation {
             created_at: self.created_at,
             updated_at: self.updated_at,
             extra: self.extra,
-        })
+        };
+        Ok((a, sequence))
     }
 }
 

@@ -60,15 +60,14 @@ pub(crate) enum Subject {
 #[derive(Debug)]
 pub(crate) struct Facts {
     pub(crate) id: String,
-    pub(crate) video_id: String,
-    /// References (video, persona of a type annotation, linked objects), with whether the
-    /// store has their target.
-    pub(crate) refs: Vec<(RefKind, String, bool)>,
+    /// References (video, persona of a type annotation, linked objects) whose target the
+    /// store lacks (usually none: nothing is allocated then).
+    pub(crate) refs: Vec<(RefKind, String)>,
     /// Conflicts with the store from this line alone: a duplicate sequence and its
     /// interpolation conflicts, or the id used by an existing object.
     pub(crate) store: Vec<Conflict>,
-    /// Owner and keyframe span, when the annotation has both.
-    pub(crate) owned: Option<(Owner, Span)>,
+    /// Video, owner and keyframe span, when the annotation has an owner and a span.
+    pub(crate) owned: Option<(String, Owner, Span)>,
     /// Overlaps with the store's annotations of the same owner.
     pub(crate) overlaps: Vec<Conflict>,
 }
@@ -192,24 +191,25 @@ impl<'a, E: Existing + ?Sized> Examiner<'a, E> {
                 }
             }
         }
-        let mut refs = vec![(
-            RefKind::Video,
-            a.video_id.clone(),
-            self.existing.has_video(&a.video_id),
-        )];
+        let mut refs = Vec::new();
+        if !self.existing.has_video(&a.video_id) {
+            refs.push((RefKind::Video, a.video_id.clone()));
+        }
         if !a.is_object()
             && let Some(p) = &a.persona_id
+            && !self.existing.has_persona(p)
         {
-            refs.push((RefKind::Persona, p.clone(), self.existing.has_persona(p)));
+            refs.push((RefKind::Persona, p.clone()));
         }
         for (link, target) in a.linked_ids() {
             let kind = if link == "location" { "entity" } else { link };
-            let known = self.existing.object_kind(target).is_some();
-            refs.push((RefKind::Object(kind), target.to_owned(), known));
+            if self.existing.object_kind(target).is_none() {
+                refs.push((RefKind::Object(kind), target.to_owned()));
+            }
         }
-        let owned = summary.and_then(|s| Some((s.owner?, s.span?)));
+        let owned = summary.and_then(|s| Some((a.video_id.clone(), s.owner?, s.span?)));
         let mut overlaps = Vec::new();
-        if let Some((owner, span)) = &owned {
+        if let Some((_, owner, span)) = &owned {
             for other in self.existing.annotations_of(&a.video_id, owner) {
                 if other.id != id
                     && let Some(o) = other.span.and_then(|s| overlap(s, *span))
@@ -220,7 +220,6 @@ impl<'a, E: Existing + ?Sized> Examiner<'a, E> {
         }
         Facts {
             id: id.to_owned(),
-            video_id: a.video_id.clone(),
             refs,
             store,
             owned,

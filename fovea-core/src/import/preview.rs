@@ -502,7 +502,6 @@ impl<'a, E: Existing + ?Sized> Previewer<'a, E> {
     fn annotation(&mut self, line: usize, facts: Facts) {
         let Facts {
             id,
-            video_id,
             refs,
             store,
             owned,
@@ -510,12 +509,10 @@ impl<'a, E: Existing + ?Sized> Previewer<'a, E> {
         } = facts;
         self.claim(&id, line, "annotation");
         self.out.conflicts.extend(store);
-        for (kind, target, in_store) in &refs {
-            if !in_store {
-                self.reference(line, &id, *kind, target);
-            }
+        for (kind, target) in &refs {
+            self.reference(line, &id, *kind, target);
         }
-        let Some((owner, span)) = owned else {
+        let Some((video_id, owner, span)) = owned else {
             return;
         };
         self.out.conflicts.extend(overlaps);

@@ -100,6 +100,10 @@ impl<'a> Cursor<'a> {
     /// rounds correctly, as serde_json's `float_roundtrip` does.
     fn number(&mut self) -> Option<Option<f64>> {
         self.nullable(|c| {
+            if let Some((value, len)) = short_decimal(&c.text.as_bytes()[c.pos..]) {
+                c.pos += len;
+                return Some(value);
+            }
             let bytes = &c.text.as_bytes()[c.pos..];
             let len = bytes
                 .iter()
@@ -358,6 +362,55 @@ impl<'a> Cursor<'a> {
     }
 }
 
+/// The commonest numbers in one pass: `-?(0|[1-9][0-9]*)(\.[0-9]+)?` with at most 15 digits
+/// in all, ended by a delimiter, not starting with `-0`. Its digits as an integer are below
+/// 10^15 < 2^53, so the division by a power of ten rounds correctly (as in [`exact_decimal`]).
+/// Returns the value and the length read, or `None` to take the general path.
+fn short_decimal(bytes: &[u8]) -> Option<(f64, usize)> {
+    const POW10: [f64; 16] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+    ];
+    let negative = bytes.first() == Some(&b'-');
+    let mut i = usize::from(negative);
+    let start = i;
+    let mut mantissa: u64 = 0;
+    let mut digits = 0usize;
+    while let Some(d) = bytes.get(i).filter(|b| b.is_ascii_digit()) {
+        mantissa = mantissa * 10 + u64::from(d - b'0');
+        digits += 1;
+        i += 1;
+        if digits > 15 {
+            return None;
+        }
+    }
+    let int_digits = i - start;
+    // No digits, a leading zero (`01`), or a negative zero's sign: the general path decides.
+    if int_digits == 0 || (bytes[start] == b'0' && (int_digits > 1 || negative)) {
+        return None;
+    }
+    let mut fraction = 0usize;
+    if bytes.get(i) == Some(&b'.') {
+        i += 1;
+        while let Some(d) = bytes.get(i).filter(|b| b.is_ascii_digit()) {
+            mantissa = mantissa * 10 + u64::from(d - b'0');
+            digits += 1;
+            fraction += 1;
+            i += 1;
+            if digits > 15 {
+                return None;
+            }
+        }
+        if fraction == 0 {
+            return None;
+        }
+    }
+    if matches!(bytes.get(i), Some(b'e' | b'E' | b'.' | b'+' | b'-')) {
+        return None;
+    }
+    let value = mantissa as f64 / POW10[fraction];
+    Some((if negative { -value } else { value }, i))
+}
+
 /// The value of a plain decimal (`-?digits(.digits)?`, no exponent) whose digits, as an
 /// integer, are below 2^53 and whose fraction has at most 22 digits: both that integer and the
 /// power of ten are exact doubles, so one division rounds correctly (Clinger's fast path) and
@@ -500,6 +553,11 @@ mod tests {
         assert_eq!(exact_decimal(b"-0.1"), Some(-0.1));
         assert_eq!(exact_decimal(b"9007199254740993"), None);
         assert_eq!(exact_decimal(b"1e5"), None);
+        assert_eq!(short_decimal(b"176.59,"), Some((176.59, 6)));
+        assert_eq!(short_decimal(b"-12}"), Some((-12.0, 3)));
+        for general in ["-0.5", "01", "1.", "1e5", "1234567890123456", "-", ".5"] {
+            assert_eq!(short_decimal(general.as_bytes()), None, "{general}");
+        }
         let line = |data: &str| format!("{{\"type\":\"annotation\",\"data\":{data}}}");
         assert!(annotation_line(&line(r#"{"id":"a\nb"}"#)).is_none());
         assert!(annotation_line(&line("{\"id\":\"a\tb\"}")).is_none());
@@ -678,6 +736,26 @@ mod tests {
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn the_short_decimal_path_reads_as_the_standard_parser(
+            int in 0u64..10_000_000,
+            frac in prop::option::of("[0-9]{1,9}"),
+            negative in any::<bool>(),
+            end in prop::sample::select(vec!["", ",", "}", "]", "e5", "E-2", "x"]),
+        ) {
+            let number = match &frac {
+                Some(f) => format!("{}{int}.{f}", if negative { "-" } else { "" }),
+                None => format!("{}{int}", if negative { "-" } else { "" }),
+            };
+            let text = format!("{number}{end}");
+            if let Some((value, len)) = short_decimal(text.as_bytes()) {
+                prop_assert_eq!(len, number.len());
+                prop_assert!(matches!(end, "" | "," | "}" | "]" | "x"), "{}", text);
+                let want: f64 = number.parse().unwrap();
+                prop_assert_eq!(value.to_bits(), want.to_bits(), "{}", text);
+            }
+        }
 
         #[test]
         fn the_decimal_fast_path_rounds_as_the_standard_parser(

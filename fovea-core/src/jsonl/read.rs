@@ -109,10 +109,10 @@ impl<R: BufRead> Reader<R> {
         self.bytes_read
     }
 
-    /// Reads the next physical line into `buf` (without its `\n`), keeping at most
-    /// `max_line_bytes` bytes of it in memory.
-    fn read_line(&mut self) -> Result<RawLine> {
-        self.buf.clear();
+    /// Appends the next physical line to `out` (without its `\n`), keeping at most
+    /// `max_line_bytes` bytes of it in memory (none of a line over the limit).
+    fn read_line(&mut self, out: &mut Vec<u8>) -> Result<RawLine> {
+        let start = out.len();
         let mut too_long = false;
         let mut any = false;
         loop {
@@ -134,11 +134,11 @@ impl<R: BufRead> Reader<R> {
                 None => (chunk, None),
             };
             if !too_long {
-                if self.buf.len() + part.len() > self.opts.max_line_bytes {
+                if out.len() - start + part.len() > self.opts.max_line_bytes {
                     too_long = true;
-                    self.buf.clear();
+                    out.truncate(start);
                 } else {
-                    self.buf.extend_from_slice(part);
+                    out.extend_from_slice(part);
                 }
             }
             let used = found.map_or(chunk.len(), |i| i + 1);
@@ -327,23 +327,33 @@ impl<R: BufRead> Reader<R> {
     /// pass that wants one kind of line cheap; other lines are parsed and returned whatever
     /// their kind (so errors are never lost).
     pub fn next_where(&mut self, keep: impl Fn(&LineKind) -> bool) -> Option<Result<Record>> {
-        let (line, too_long) = match self.next_line(keep)? {
-            Ok(found) => found,
-            Err(e) => return Some(Err(e)),
-        };
-        let text = self.buf.strip_suffix(b"\r").unwrap_or(&self.buf);
-        Some(parse_at(
-            line,
-            (!too_long).then_some(text),
-            self.opts.max_line_bytes,
-        ))
+        let mut buf = std::mem::take(&mut self.buf);
+        buf.clear();
+        let found = self.next_line(&mut buf, keep);
+        let parsed = found.map(|found| {
+            let (line, too_long) = found?;
+            parse_at(
+                line,
+                (!too_long).then_some(&buf[..]),
+                self.opts.max_line_bytes,
+            )
+        });
+        self.buf = buf;
+        parsed
     }
 
     /// Moves to the next non-blank line whose kind `keep` accepts (or cannot be peeked); its text
-    /// is left in `buf`. Returns its number and whether it was over the length limit.
-    fn next_line(&mut self, keep: impl Fn(&LineKind) -> bool) -> Option<Result<(usize, bool)>> {
+    /// (without `\r\n`; empty when over the length limit) is appended to `out`. Returns its
+    /// number and whether it was over the length limit.
+    fn next_line(
+        &mut self,
+        out: &mut Vec<u8>,
+        keep: impl Fn(&LineKind) -> bool,
+    ) -> Option<Result<(usize, bool)>> {
+        let start = out.len();
         while !self.done {
-            let raw = match self.read_line() {
+            out.truncate(start);
+            let raw = match self.read_line(out) {
                 Ok(raw) => raw,
                 Err(e) => {
                     self.done = true;
@@ -355,7 +365,10 @@ impl<R: BufRead> Reader<R> {
                 break;
             }
             self.physical += 1;
-            let text = self.buf.strip_suffix(b"\r").unwrap_or(&self.buf);
+            if out.len() > start && out.last() == Some(&b'\r') {
+                out.pop();
+            }
+            let text = &out[start..];
             let blank = text.iter().all(u8::is_ascii_whitespace);
             if blank && matches!(raw, RawLine::Text) {
                 continue;
@@ -383,12 +396,9 @@ impl<R: BufRead> Reader<R> {
         lines: &mut Vec<(usize, Option<std::ops::Range<usize>>)>,
     ) -> Option<Error> {
         while lines.len() < max {
-            match self.next_line(|_| true)? {
+            let start = text.len();
+            match self.next_line(text, |_| true)? {
                 Ok((line, too_long)) => {
-                    let start = text.len();
-                    if !too_long {
-                        text.extend_from_slice(self.buf.strip_suffix(b"\r").unwrap_or(&self.buf));
-                    }
                     lines.push((line, (!too_long).then_some(start..text.len())));
                 }
                 Err(e) => return Some(e),

@@ -284,3 +284,66 @@ fn a_later_annotation_replaces_an_earlier_one_in_a_snapshot() {
         .collect();
     assert_eq!(on_track_1, vec!["b".to_owned()]);
 }
+
+#[test]
+fn a_parallel_preview_of_a_large_mixed_file_equals_the_one_line_at_a_time_preview() {
+    use fovea_core::import::AnnotationSummary;
+    use fovea_core::interp::InterpOptions;
+    use fovea_core::jsonl::{ExportMode, Writer};
+    use fovea_core::synth;
+    // Some tracked, some object annotations, half of them already in the store (with other
+    // keyframes, so that pairs and spans differ): every kind of per-line and in-file conflict,
+    // over several blocks of the parallel reader.
+    let mixed = |i: usize, keyframes: usize| {
+        let mut a = synth::annotation(i, keyframes);
+        if i % 7 == 0 {
+            a.bounding_box_sequence.track_id = Some(Value::from(i % 3));
+        }
+        if i % 11 == 0 {
+            a.annotation_type = Some("object".into());
+            a.linked_entity_id = Some(format!("e-{}", i % 5));
+        }
+        a
+    };
+    let n = 12_000;
+    let mut text = Vec::new();
+    let mut w = Writer::new(&mut text);
+    for i in 0..n {
+        w.write_annotation(
+            &mixed(i, 4),
+            ExportMode::Keyframes,
+            &InterpOptions::default(),
+        )
+        .unwrap();
+    }
+    let mut snapshot = Snapshot::new();
+    snapshot.add_video("video-03");
+    snapshot.add_persona("persona-1");
+    for i in n / 2..n + n / 2 {
+        let mut a = mixed(i, 3 + i % 3);
+        if i % 2 == 0 {
+            for s in &mut a.bounding_box_sequence.interpolation_segments {
+                s.kind = fovea_core::model::InterpolationType::Hold;
+            }
+        }
+        snapshot.add_annotation(AnnotationSummary::of(&a, KeyframePolicy::default()));
+    }
+    let mut p = Previewer::new(&snapshot, PreviewOptions::default());
+    for item in Reader::new(&text[..]) {
+        p.add(item.unwrap());
+    }
+    let one_by_one = p.finish();
+    let parallel = preview_reader(Reader::new(&text[..]), &snapshot, PreviewOptions::default());
+    let kinds: std::collections::BTreeSet<&str> =
+        parallel.conflicts.iter().map(|c| c.kind.as_str()).collect();
+    for kind in [
+        "duplicate-sequence",
+        "interpolation-conflict",
+        "overlapping-frames",
+        "missing-dependency",
+    ] {
+        assert!(kinds.contains(kind), "{kind} not exercised: {kinds:?}");
+    }
+    assert_eq!(parallel.conflicts.len(), one_by_one.conflicts.len());
+    assert_eq!(parallel, one_by_one);
+}

@@ -296,10 +296,10 @@ fn a_parallel_preview_of_a_large_mixed_file_equals_the_one_line_at_a_time_previe
     // over several blocks of the parallel reader.
     let mixed = |i: usize, keyframes: usize| {
         let mut a = synth::annotation(i, keyframes);
-        if i % 7 == 0 {
+        if i.is_multiple_of(7) {
             a.bounding_box_sequence.track_id = Some(Value::from(i % 3));
         }
-        if i % 11 == 0 {
+        if i.is_multiple_of(11) {
             a.annotation_type = Some("object".into());
             a.linked_entity_id = Some(format!("e-{}", i % 5));
         }
@@ -321,7 +321,7 @@ fn a_parallel_preview_of_a_large_mixed_file_equals_the_one_line_at_a_time_previe
     snapshot.add_persona("persona-1");
     for i in n / 2..n + n / 2 {
         let mut a = mixed(i, 3 + i % 3);
-        if i % 2 == 0 {
+        if i.is_multiple_of(2) {
             for s in &mut a.bounding_box_sequence.interpolation_segments {
                 s.kind = fovea_core::model::InterpolationType::Hold;
             }

@@ -26,13 +26,44 @@ pub struct Dataset {
     pub other: Vec<LineData>,
 }
 
-/// A record of a dataset being read: an annotation already converted (on a worker thread), or
-/// another record with its line.
+/// A record of a dataset being read: what a worker made of an annotation, or another record.
 // Moved once per line from a worker to the reader.
 #[allow(clippy::large_enum_variant)]
-enum Loaded {
-    Annotation(Box<Annotation>),
-    Record(usize, LineData),
+pub(crate) enum Loaded<T> {
+    Annotation(T),
+    Record(LineData),
+}
+
+/// Reads the records of a dataset: annotations are converted, and passed through `made`, on
+/// all cores; `apply` takes every record in file order. Returns the errors, with their lines:
+/// records that cannot be read, annotations that do not convert, and what `apply` refuses.
+pub(crate) fn read_records<R: BufRead, T: Send>(
+    reader: Reader<R>,
+    made: impl Fn(Annotation) -> T + Sync,
+    mut apply: impl FnMut(Loaded<T>) -> Result<()>,
+) -> Vec<crate::Error> {
+    let mut errors = Vec::new();
+    crate::jsonl::par_records(
+        reader,
+        |item| {
+            let rec = item?;
+            Ok(match rec.data {
+                LineData::Annotation(a) => match a.into_annotation() {
+                    Ok(a) => (rec.line, Loaded::Annotation(made(a))),
+                    Err(e) => return Err(e.at_line(rec.line)),
+                },
+                other => (rec.line, Loaded::Record(other)),
+            })
+        },
+        |item| {
+            if let Err(e) =
+                item.and_then(|(line, loaded)| apply(loaded).map_err(|e| e.at_line(line)))
+            {
+                errors.push(e);
+            }
+        },
+    );
+    errors
 }
 
 /// The size a video declares, when it declares both `width` and `height`.
@@ -68,32 +99,13 @@ impl Dataset {
     /// already present replaces the earlier one.
     pub fn read<R: BufRead>(reader: Reader<R>) -> (Dataset, Vec<crate::Error>) {
         let mut ds = Dataset::new();
-        let mut errors = Vec::new();
-        crate::jsonl::par_records(
-            reader,
-            // Annotations are converted on the workers.
-            |item| {
-                let rec = item?;
-                Ok(match rec.data {
-                    LineData::Annotation(a) => match a.into_annotation() {
-                        Ok(a) => Loaded::Annotation(Box::new(a)),
-                        Err(e) => return Err(e.at_line(rec.line)),
-                    },
-                    other => Loaded::Record(rec.line, other),
-                })
-            },
-            |item| match item {
-                Ok(Loaded::Record(line, data)) => {
-                    if let Err(e) = ds.insert(data) {
-                        errors.push(e.at_line(line));
-                    }
-                }
-                Ok(Loaded::Annotation(a)) => {
-                    ds.annotations.insert(a.id.clone(), *a);
-                }
-                Err(e) => errors.push(e),
-            },
-        );
+        let errors = read_records(reader, Box::new, |item| match item {
+            Loaded::Annotation(a) => {
+                ds.annotations.insert(a.id.clone(), *a);
+                Ok(())
+            }
+            Loaded::Record(data) => ds.insert(data),
+        });
         (ds, errors)
     }
 

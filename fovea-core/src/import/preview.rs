@@ -208,11 +208,10 @@ impl<'a, E: Existing + ?Sized> Previewer<'a, E> {
         kind: ConflictKind,
         line: usize,
         original: &str,
-        existing: Option<&str>,
+        existing: &str,
         details: String,
     ) {
-        let mut c = super::examine::conflict(kind, line, original, existing.unwrap_or(""), details);
-        c.existing_id = existing.map(str::to_owned);
+        let c = super::examine::conflict(kind, line, original, existing, details);
         self.out.conflicts.push(c);
     }
 
@@ -223,7 +222,7 @@ impl<'a, E: Existing + ?Sized> Previewer<'a, E> {
                 ConflictKind::IdConflict,
                 line,
                 id,
-                Some(id),
+                id,
                 format!("Id {id} is already used on line {first} (by a {first_kind})"),
             );
         }
@@ -361,7 +360,7 @@ impl<'a, E: Existing + ?Sized> Previewer<'a, E> {
                             ConflictKind::DuplicatePersona,
                             line,
                             id,
-                            Some(id),
+                            id,
                             format!("Persona with ID {id} already exists"),
                         );
                     }
@@ -382,7 +381,7 @@ impl<'a, E: Existing + ?Sized> Previewer<'a, E> {
                             ConflictKind::DuplicateObject,
                             line,
                             id,
-                            Some(id),
+                            id,
                             format!("Video with ID {id} already exists"),
                         );
                     }
@@ -409,7 +408,7 @@ impl<'a, E: Existing + ?Sized> Previewer<'a, E> {
                     ConflictKind::DuplicateObject,
                     line,
                     &id,
-                    Some(&id),
+                    &id,
                     format!("{name} with ID {id} already exists"),
                 );
             }
@@ -417,7 +416,7 @@ impl<'a, E: Existing + ?Sized> Previewer<'a, E> {
                 ConflictKind::IdConflict,
                 line,
                 &id,
-                Some(&id),
+                &id,
                 format!(
                     "Id {id} is used by an existing {} (this line has a {})",
                     other.as_str(),

@@ -2,6 +2,7 @@
 //! and [`Snapshot`], an in-memory implementation built from a dataset or filled by a store
 //! with a few queries.
 
+use super::dataset::Loaded;
 use crate::jsonl::{LineData, Reader};
 use crate::model::{Annotation, Frame, InterpolationType, KeyframePolicy};
 // foldhash (hashbrown's default): the lookups run once per incoming line.
@@ -143,15 +144,6 @@ pub trait Existing {
     fn annotations_of(&self, video_id: &str, owner: &Owner) -> Vec<AnnotationSummary>;
 }
 
-/// A record of a dataset being read into a [`Snapshot`]: an annotation already summarised
-/// (on a worker thread), or another record with its line.
-// Moved once per line from a worker to the reader.
-#[allow(clippy::large_enum_variant)]
-enum Loaded {
-    Summary(AnnotationSummary),
-    Record(usize, LineData),
-}
-
 /// An in-memory [`Existing`].
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Snapshot {
@@ -253,27 +245,15 @@ impl Snapshot {
         policy: KeyframePolicy,
     ) -> (Snapshot, Vec<crate::Error>) {
         let mut snapshot = Snapshot::new();
-        let mut errors = Vec::new();
-        crate::jsonl::par_records(
+        let errors = super::dataset::read_records(
             reader,
+            |a| AnnotationSummary::of(&a, policy),
             |item| {
-                let rec = item?;
-                Ok(match rec.data {
-                    LineData::Annotation(a) => match a.into_annotation() {
-                        Ok(a) => Loaded::Summary(AnnotationSummary::of(&a, policy)),
-                        Err(e) => return Err(e.at_line(rec.line)),
-                    },
-                    other => Loaded::Record(rec.line, other),
-                })
-            },
-            |item| match item {
-                Ok(Loaded::Summary(summary)) => snapshot.add_annotation(summary),
-                Ok(Loaded::Record(line, data)) => {
-                    if let Err(e) = snapshot.add_record(data, policy) {
-                        errors.push(e.at_line(line));
-                    }
+                match item {
+                    Loaded::Annotation(summary) => snapshot.add_annotation(summary),
+                    Loaded::Record(data) => snapshot.add_record(data, policy)?,
                 }
-                Err(e) => errors.push(e),
+                Ok(())
             },
         );
         (snapshot, errors)

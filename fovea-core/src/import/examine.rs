@@ -111,9 +111,7 @@ impl<'a, E: Existing + ?Sized> Examiner<'a, E> {
             Subject::Record(Box::new(LineData::Annotation(a)))
         } else {
             match self.convert(line, *a) {
-                Ok((ann, facts)) => {
-                    Subject::Annotation(Box::new(facts), self.keep.then(|| Box::new(ann)))
-                }
+                Ok((ann, facts)) => Subject::Annotation(Box::new(facts), self.keep.then_some(ann)),
                 // Validation admits only what converts; should it not, the line is invalid.
                 Err(e) => {
                     issues.push(Issue {
@@ -141,8 +139,10 @@ impl<'a, E: Existing + ?Sized> Examiner<'a, E> {
         &self,
         line: usize,
         a: crate::jsonl::AnnotationRecord,
-    ) -> crate::Result<(Annotation, Facts)> {
-        let (mut ann, sequence) = a.into_parts()?;
+    ) -> crate::Result<(Box<Annotation>, Facts)> {
+        let (ann, sequence) = a.into_parts()?;
+        // Boxed once here: it is moved no more.
+        let mut ann = Box::new(ann);
         let existing = self.existing.annotation(&ann.id);
         // An owner needs a track (type annotations) or a link (object annotations).
         let may_own = ann.is_object() || sequence.track_id.is_some();

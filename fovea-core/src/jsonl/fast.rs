@@ -10,6 +10,7 @@
 //! by serde. `fast_and_serde_agree` (a property test) holds the two to the same output.
 //! O(line length).
 
+use crate::jsonl::AnnotationRecord;
 use crate::model::RawAnnotation;
 use crate::model::raw::{RawBox, RawRange, RawSegment, RawSequence};
 use serde::de::DeserializeOwned;
@@ -23,15 +24,17 @@ const MAX_DEPTH: usize = 100;
 const PREFIX: &[u8] = b"{\"type\":\"annotation\",\"data\":";
 
 /// Reads an annotation line, or `None` when it is not in the shape this reader handles.
-pub(crate) fn annotation_line(text: &str) -> Option<RawAnnotation> {
+/// The record is built where it stays, on the heap (it is several hundred bytes).
+pub(crate) fn annotation_line(text: &str) -> Option<Box<AnnotationRecord>> {
     let rest = text.as_bytes().strip_prefix(PREFIX)?;
     let mut c = Cursor {
         text,
         pos: text.len() - rest.len(),
     };
-    let a = c.annotation()?;
+    let mut record = Box::<AnnotationRecord>::default();
+    c.annotation(&mut record.0)?;
     c.byte(b'}')?;
-    (c.pos == text.len()).then_some(a)
+    (c.pos == text.len()).then_some(record)
 }
 
 /// A position in the line.
@@ -255,8 +258,7 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    fn annotation(&mut self) -> Option<RawAnnotation> {
-        let mut a = RawAnnotation::default();
+    fn annotation(&mut self, a: &mut RawAnnotation) -> Option<()> {
         let mut extra = Map::new();
         self.object(&mut extra, |c, key| {
             match key {
@@ -284,7 +286,7 @@ impl<'a> Cursor<'a> {
             Some(true)
         })?;
         a.extra = extra;
-        Some(a)
+        Some(())
     }
 
     fn sequence(&mut self) -> Option<RawSequence> {
@@ -496,7 +498,7 @@ mod tests {
     }
 
     fn fast_reading(text: &str) -> Option<String> {
-        annotation_line(text).map(|a| serde_json::to_string(&a).unwrap())
+        annotation_line(text).map(|a| serde_json::to_string(&a.0).unwrap())
     }
 
     #[test]

@@ -164,9 +164,7 @@ fn parse_line(text: &[u8]) -> Result<LineData> {
         offset: e.valid_up_to(),
     })?;
     match super::fast::annotation_line(text) {
-        Some(a) => Ok(LineData::Annotation(Box::new(
-            super::line::AnnotationRecord(a),
-        ))),
+        Some(a) => Ok(LineData::Annotation(a)),
         None => parse_line_serde(text),
     }
 }

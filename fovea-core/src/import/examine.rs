@@ -154,7 +154,12 @@ impl<'a, E: Existing + ?Sized> Examiner<'a, E> {
         } else {
             None
         };
-        let facts = self.facts(line, &ann, summary, existing);
+        let mut facts = self.facts(line, &ann, summary, existing);
+        facts.id = if self.keep {
+            ann.id.clone()
+        } else {
+            std::mem::take(&mut ann.id)
+        };
         Ok((ann, facts))
     }
 
@@ -219,7 +224,8 @@ impl<'a, E: Existing + ?Sized> Examiner<'a, E> {
             }
         }
         Facts {
-            id: id.to_owned(),
+            // Set by the caller, who may move it.
+            id: String::new(),
             refs,
             store,
             owned,

@@ -16,6 +16,24 @@ use crate::model::raw::{RawBox, RawRange, RawSegment, RawSequence};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
+/// A segment's `type`: the known names borrowed, others owned.
+fn interpolation_name(name: &str) -> std::borrow::Cow<'static, str> {
+    const KNOWN: [&str; 8] = [
+        "linear",
+        "bezier",
+        "ease-in",
+        "ease-out",
+        "ease-in-out",
+        "hold",
+        "parametric",
+        "custom",
+    ];
+    match KNOWN.iter().find(|k| **k == name) {
+        Some(k) => std::borrow::Cow::Borrowed(k),
+        None => std::borrow::Cow::Owned(name.to_owned()),
+    }
+}
+
 /// Deepest nesting of a value handed to serde (serde refuses 128 levels counted from the
 /// line's top; the modelled levels above a delegated value are fewer than 8).
 const MAX_DEPTH: usize = 100;
@@ -337,7 +355,7 @@ impl<'a> Cursor<'a> {
             match key {
                 "startFrame" => s.start_frame = c.number()?,
                 "endFrame" => s.end_frame = c.number()?,
-                "type" => s.kind = c.string()?,
+                "type" => s.kind = c.nullable(|c| c.str().map(interpolation_name))?,
                 "controlPoints" => s.control_points = c.by_serde()?,
                 "parametric" => s.parametric = c.by_serde()?,
                 _ => return Some(false),

@@ -157,7 +157,8 @@ lenient_struct! {
     pub(crate) struct RawSegment {
         start_frame: f64 = "startFrame",
         end_frame: f64 = "endFrame",
-        kind: String = "type",
+        // The fast reader borrows the known names (no allocation per segment).
+        kind: Cow<'static, str> = "type",
         // Boxed: rare, and large enough that moving segments inline would dominate reading.
         control_points: Box<RawControlPoints> = "controlPoints",
         parametric: Box<RawParametricSet> = "parametric",

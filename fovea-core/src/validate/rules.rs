@@ -29,7 +29,8 @@ use crate::error::join_path;
 use crate::jsonl::LineData;
 use crate::model::raw::{RawBox, RawSequence};
 use crate::model::{KeyframePolicy, MAX_FRAME};
-use std::collections::HashMap;
+// foldhash: one small map per validated sequence.
+use hashbrown::HashMap;
 
 fn present(v: &Option<String>) -> bool {
     v.as_deref().is_some_and(|s| !s.is_empty())

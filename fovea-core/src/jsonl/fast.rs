@@ -272,6 +272,19 @@ impl<'a> Cursor<'a> {
         match self.peek()? {
             b'{' | b'[' => None,
             b'n' => self.word("null").map(|()| None),
+            b'1'..=b'9' => {
+                // A plain positive integer (the counters): what serde_json makes of it.
+                let bytes = &self.text.as_bytes()[self.pos..];
+                let len = bytes.iter().take_while(|b| b.is_ascii_digit()).count();
+                let delimited = matches!(bytes.get(len), Some(b',' | b'}' | b']'));
+                match std::str::from_utf8(&bytes[..len]).ok()?.parse::<u64>() {
+                    Ok(n) if delimited => {
+                        self.pos += len;
+                        Some(Some(Value::from(n)))
+                    }
+                    _ => self.by_serde().map(Some),
+                }
+            }
             _ => self.by_serde().map(Some),
         }
     }

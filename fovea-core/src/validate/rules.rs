@@ -29,8 +29,6 @@ use crate::error::join_path;
 use crate::jsonl::LineData;
 use crate::model::raw::{RawBox, RawSequence};
 use crate::model::{KeyframePolicy, MAX_FRAME};
-// foldhash: one small map per validated sequence.
-use hashbrown::HashMap;
 
 fn present(v: &Option<String>) -> bool {
     v.as_deref().is_some_and(|s| !s.is_empty())
@@ -305,7 +303,8 @@ fn segments(seq: &RawSequence, keys: &[u32], path: &str, out: &mut Sink) {
         return;
     };
     let mut spans: Vec<(u32, u32, usize)> = Vec::with_capacity(segs.len());
-    let mut first_on_pair: HashMap<(u32, u32), usize> = HashMap::new();
+    // The first segment on each keyframe pair, by the index of the pair's first keyframe.
+    let mut first_on_pair: Vec<Option<usize>> = vec![None; keys.len()];
     for (i, s) in segs.iter().enumerate() {
         let here = At {
             base: path,
@@ -395,22 +394,26 @@ fn segments(seq: &RawSequence, keys: &[u32], path: &str, out: &mut Sink) {
             );
             continue;
         }
-        let anchored = keys
+        let pair = keys
             .binary_search(&start)
-            .is_ok_and(|k| keys.get(k + 1) == Some(&end));
-        if !anchored {
+            .ok()
+            .filter(|k| keys.get(k + 1) == Some(&end));
+        let Some(pair) = pair else {
             out.warning(
                 "segment-not-anchored",
                 format!("{here}: [{start}, {end}] is not a pair of consecutive keyframes, so it is ignored"),
                 Some(here.to_string()),
             );
-        } else if let Some(first) = first_on_pair.insert((start, end), i) {
-            out.warning(
+            spans.push((start, end, i));
+            continue;
+        };
+        match first_on_pair[pair] {
+            Some(first) => out.warning(
                 "duplicate-segment",
                 format!("{here}: keyframe pair [{start}, {end}] already has segment {first}; only the first is used"),
                 Some(here.to_string()),
-            );
-            first_on_pair.insert((start, end), first);
+            ),
+            None => first_on_pair[pair] = Some(i),
         }
         spans.push((start, end, i));
     }

@@ -300,8 +300,8 @@ impl<'a, E: Existing + ?Sized> Previewer<'a, E> {
     }
 
     /// Takes in a record examined by [`Examiner::examine`] (possibly on another thread; records
-    /// must come in file order) and returns it, checked — `None` when its data was
-    /// [discarded](Examined::discard). O(1) expected, plus the record's references.
+    /// must come in file order) and returns it, checked — `None` when the examiner kept only
+    /// facts ([`Examiner::facts_only`]). O(1) expected, plus the record's references.
     pub fn add_examined(&mut self, e: Examined) -> Option<Checked> {
         let Examined {
             line,

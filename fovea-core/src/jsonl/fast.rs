@@ -11,24 +11,14 @@
 //! O(line length).
 
 use crate::jsonl::AnnotationRecord;
-use crate::model::RawAnnotation;
 use crate::model::raw::{RawBox, RawRange, RawSegment, RawSequence};
+use crate::model::{InterpolationType, RawAnnotation};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 /// A segment's `type`: the known names borrowed, others owned.
 fn interpolation_name(name: &str) -> std::borrow::Cow<'static, str> {
-    const KNOWN: [&str; 8] = [
-        "linear",
-        "bezier",
-        "ease-in",
-        "ease-out",
-        "ease-in-out",
-        "hold",
-        "parametric",
-        "custom",
-    ];
-    match KNOWN.iter().find(|k| **k == name) {
+    match InterpolationType::NAMES.iter().find(|k| **k == name) {
         Some(k) => std::borrow::Cow::Borrowed(k),
         None => std::borrow::Cow::Owned(name.to_owned()),
     }

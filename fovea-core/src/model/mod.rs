@@ -145,6 +145,26 @@ pub enum InterpolationType {
 }
 
 impl InterpolationType {
+    /// The names of the known types, in the order FOVEA's messages list them.
+    ///
+    /// ```
+    /// use fovea_core::model::InterpolationType;
+    /// for name in InterpolationType::NAMES {
+    ///     let t = InterpolationType::parse(name);
+    ///     assert!(!matches!(t, InterpolationType::Other(_)));
+    ///     assert_eq!(t.as_str(), name);
+    /// }
+    /// ```
+    pub const NAMES: [&'static str; 7] = [
+        "linear",
+        "bezier",
+        "ease-in",
+        "ease-out",
+        "ease-in-out",
+        "hold",
+        "parametric",
+    ];
+
     /// The JSON name.
     pub fn as_str(&self) -> &str {
         match self {

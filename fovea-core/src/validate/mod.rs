@@ -36,15 +36,7 @@ use serde::Serialize;
 use std::collections::HashMap;
 
 /// FOVEA's interpolation types, in the order its messages list them.
-pub(crate) const SUPPORTED: [&str; 7] = [
-    "linear",
-    "bezier",
-    "ease-in",
-    "ease-out",
-    "ease-in-out",
-    "hold",
-    "parametric",
-];
+pub(crate) const SUPPORTED: [&str; 7] = crate::model::InterpolationType::NAMES;
 
 /// FOVEA's tracking sources, in the order its messages list them.
 pub(crate) const SOURCES: [&str; 5] = ["manual", "samurai", "sam2long", "sam2", "yolo11seg"];

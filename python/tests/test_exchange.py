@@ -566,6 +566,21 @@ def test_preview_reports_fovea_s_counts_and_warnings(existing, tmp_path):
     assert fovea.preview_import(incoming, existing=existing, max_issues=0)["issuesTruncated"] >= 1
 
 
+def test_preview_checks_boxes_against_the_existing_videos_sizes(existing, tmp_path):
+    # vid-1 of the shared store is 1920 pixels wide.
+    wide = json.loads(json.dumps(scenario("TV-20 A")["lines"][0]))
+    assert wide["type"] == "annotation"
+    wide["data"]["id"] = "wide"
+    wide["data"]["boundingBoxSequence"]["boxes"][0]["x"] = 1900
+    incoming = write_lines(tmp_path / "wide.jsonl", [wide])
+
+    def outside(preview):
+        return [i for i in preview["issues"] if i["code"] == "box-outside-frame"]
+
+    assert len(outside(fovea.preview_import(incoming, existing=existing))) == 1
+    assert outside(fovea.preview_import(incoming)) == [], "no size is known in an empty store"
+
+
 def test_an_unreadable_existing_dataset_is_refused(tmp_path):
     store = tmp_path / "store.jsonl"
     store.write_text(CONTAINER.read_text(encoding="utf-8") + "{oops\n")

@@ -26,7 +26,7 @@ pub(crate) enum RefKind {
 
 /// Examines records for a [`super::Previewer`] (see the module documentation). Shared by
 /// reference between threads when the store is `Sync`.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Examiner<'a, E: ?Sized> {
     validate: ValidateOptions,
     sizes: VideoSizes,
@@ -70,6 +70,18 @@ pub(crate) struct Facts {
     pub(crate) owned: Option<(String, Owner, Span)>,
     /// Overlaps with the store's annotations of the same owner.
     pub(crate) overlaps: Vec<Conflict>,
+}
+
+// Not derived: a derived `Clone` would require `E: Clone`; only the reference is copied.
+impl<E: ?Sized> Clone for Examiner<'_, E> {
+    fn clone(&self) -> Self {
+        Examiner {
+            validate: self.validate,
+            sizes: self.sizes.clone(),
+            existing: self.existing,
+            keep: self.keep,
+        }
+    }
 }
 
 impl<'a, E: Existing + ?Sized> Examiner<'a, E> {

@@ -172,6 +172,8 @@ pub struct Previewer<'a, E: Existing + ?Sized> {
     existing: &'a E,
     opts: PreviewOptions,
     out: Preview,
+    /// Examines the records given to [`Previewer::add`].
+    examiner: Examiner<'a, E>,
     ids: IdTable,
     personas: HashSet<String>,
     videos: HashSet<String>,
@@ -189,9 +191,12 @@ fn capitalised(kind: &str) -> String {
 
 impl<'a, E: Existing + ?Sized> Previewer<'a, E> {
     /// A previewer against `existing`.
-    pub fn new(existing: &'a E, opts: PreviewOptions) -> Self {
+    pub fn new(existing: &'a E, mut opts: PreviewOptions) -> Self {
+        // The sizes serve only validation, which the examiner does.
+        let sizes = std::mem::take(&mut opts.video_sizes);
         Previewer {
             existing,
+            examiner: Examiner::new(opts.validate, sizes, existing),
             opts,
             out: Preview::default(),
             ids: IdTable::default(),
@@ -252,11 +257,7 @@ impl<'a, E: Existing + ?Sized> Previewer<'a, E> {
 
     /// What examines records for this previewer: on any thread when the store is `Sync`.
     pub fn examiner(&self) -> Examiner<'a, E> {
-        Examiner::new(
-            self.opts.validate,
-            self.opts.video_sizes.clone(),
-            self.existing,
-        )
+        self.examiner.clone()
     }
 
     fn issues(&mut self, line: usize, issues: Vec<Issue>) -> Vec<String> {
@@ -294,7 +295,7 @@ impl<'a, E: Existing + ?Sized> Previewer<'a, E> {
 
     /// Looks at one record and returns it, checked (examining it on this thread).
     pub fn add(&mut self, rec: Record) -> Checked {
-        let examined = self.examiner().examine(rec);
+        let examined = self.examiner.examine(rec);
         self.add_examined(examined)
             .expect("a record examined here is kept")
     }

@@ -159,9 +159,7 @@ impl<'a, E: Existing + ?Sized> Examiner<'a, E> {
         // An owner needs a track (type annotations) or a link (object annotations).
         let may_own = ann.is_object() || sequence.track_id.is_some();
         let summary = if self.keep || existing.is_some() || may_own {
-            ann.bounding_box_sequence = sequence
-                .convert()
-                .map_err(|e| e.at_path("boundingBoxSequence"))?;
+            ann.bounding_box_sequence = sequence.convert_in_annotation()?;
             Some(AnnotationSummary::of(&ann, self.validate.keyframes))
         } else {
             None

@@ -127,9 +127,7 @@ impl RawAnnotation {
     /// Checks the required fields and the sequence, giving the typed annotation.
     pub(crate) fn convert(self) -> Result<Annotation> {
         let (mut a, sequence) = self.into_parts()?;
-        a.bounding_box_sequence = sequence
-            .convert()
-            .map_err(|e| e.at_path("boundingBoxSequence"))?;
+        a.bounding_box_sequence = sequence.convert_in_annotation()?;
         Ok(a)
     }
 

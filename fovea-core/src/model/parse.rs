@@ -290,6 +290,11 @@ impl RawRange {
 }
 
 impl RawSequence {
+    /// Converts the `boundingBoxSequence` of an annotation (errors located under it).
+    pub(crate) fn convert_in_annotation(self) -> Result<BoundingBoxSequence> {
+        self.convert().map_err(|e| e.at_path("boundingBoxSequence"))
+    }
+
     pub(crate) fn convert(self) -> Result<BoundingBoxSequence> {
         if let Some(id) = &self.track_id
             && !(id.is_string() || id.is_number())

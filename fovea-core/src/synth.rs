@@ -156,3 +156,48 @@ pub fn annotation(i: usize, keyframes: usize) -> crate::model::Annotation {
         ..Default::default()
     }
 }
+
+/// The records the synthetic annotations refer to: one `ontology` line with their 10
+/// personas and 50 `video` lines (640×480 at 30 fps), so a dataset of [`annotation`]s imports
+/// without missing dependencies.
+///
+/// ```
+/// let records = fovea_core::synth::references();
+/// assert_eq!(records.len(), 51);
+/// assert_eq!(records[1].id(), Some("video-00"));
+/// ```
+pub fn references() -> Vec<crate::jsonl::LineData> {
+    use crate::jsonl::LineData;
+    use crate::model::{OntologyData, Persona, Video};
+    let personas = (0..10)
+        .map(|p| Persona {
+            id: Some(format!("persona-{p}")),
+            name: Some(format!("Analyst {p}")),
+            role: Some("analyst".into()),
+            information_need: Some("Where do the vessels go?".into()),
+            details: Some(String::new()),
+            is_system_generated: Some(false),
+            hidden: Some(false),
+            created_at: Some("2025-10-01T10:00:00.000Z".into()),
+            updated_at: Some("2025-10-01T10:00:00.000Z".into()),
+            ..Default::default()
+        })
+        .collect();
+    let mut records = vec![LineData::Ontology(OntologyData {
+        personas: Some(personas),
+        persona_ontologies: Some(Vec::new()),
+        extra: Default::default(),
+    })];
+    records.extend((0..50).map(|v| {
+        LineData::Video(Video {
+            id: Some(format!("video-{v:02}")),
+            title: Some(format!("Harbour camera {v}")),
+            width: Some(640.0),
+            height: Some(480.0),
+            fps: Some(30.0),
+            filename: Some(format!("harbour-{v:02}.mp4")),
+            ..Default::default()
+        })
+    }));
+    records
+}

@@ -1,12 +1,30 @@
-//! Persistence for fovea on FOVEA's own tables.
+//! Persistence for fovea on FOVEA's own tables: Postgres (the schema FOVEA's migrations
+//! create, used as it is) or an embedded SQLite file with the same tables, behind one
+//! [`Store`].
 //!
-//! This first part is pure: how FOVEA's `annotations` rows hold annotations ([`rows`]: both
-//! layouts of the `frames` column, the scalar columns) and how FOVEA names videos
-//! ([`video_id`]). The stores (Postgres on FOVEA's schema, SQLite as the embedded default)
-//! build on it.
+//! * [`rows`]: how FOVEA's `annotations` rows hold annotations (both layouts of `frames`).
+//! * [`Store`]: connect, migrate, read and write annotations, personas and videos; export a
+//!   store as JSON Lines (streaming); preview and import JSON Lines (batched, atomic or with
+//!   per-row savepoints, with an `import_history` row).
+//! * [`video_id`]: FOVEA's video ids.
 
+mod error;
+mod export;
+mod import;
+mod load;
+mod records;
 pub mod rows;
+mod save;
+mod schema;
+mod sql;
+mod store;
 mod video;
 
+pub use error::{DbError, Result};
+pub use export::StoreExport;
+pub use import::{HistoryEntry, ImportParams, ImportProgress, Source, StoreImport};
 pub use rows::{AnnotationRow, EncodeOptions, Layout, RowError, decode, encode};
+pub use schema::SchemaReport;
+pub use sql::Backend;
+pub use store::{DEFAULT_URL, DEFAULT_USER, Store, StoreOptions, object_persona};
 pub use video::video_id;

@@ -46,8 +46,8 @@ pub struct AnnotationRow {
     pub kind: String,
     /// `label`.
     pub label: String,
-    /// `frames`.
-    pub frames: Value,
+    /// `frames`, as JSON text.
+    pub frames: String,
     /// `confidence`.
     pub confidence: Option<f64>,
     /// `source`: `"manual"` or `"import"` in FOVEA's rows.
@@ -111,26 +111,34 @@ const UNLABELED: &str = "unlabeled";
 /// let row = AnnotationRow {
 ///     id: "a1".into(), video_id: "v1".into(), persona_id: "p1".into(),
 ///     kind: "type".into(), label: "car".into(), confidence: None, source: "manual".into(),
-///     frames: serde_json::json!({"boxes": [
+///     frames: r#"{"boxes": [
 ///         {"x": 1, "y": 2, "width": 3, "height": 4, "frameNumber": 0, "isKeyframe": true}
-///     ]}),
+///     ]}"#.into(),
 /// };
 /// let a = decode(&row).unwrap();
 /// assert_eq!((a.type_id.as_deref(), a.persona_id.as_deref()), (Some("car"), Some("p1")));
 /// ```
 pub fn decode(row: &AnnotationRow) -> Result<Annotation, RowError> {
+    // The whole layout, the common case, straight from its text.
+    if let Ok(mut a) = Annotation::from_json(&row.frames) {
+        a.id.clone_from(&row.id);
+        a.video_id.clone_from(&row.video_id);
+        return Ok(a);
+    }
     let invalid = |error| RowError::Invalid {
         id: row.id.clone(),
         error,
     };
-    let Value::Object(frames) = &row.frames else {
-        return Err(unreadable(row, "frames is not a JSON object"));
+    let frames = match serde_json::from_str::<Value>(&row.frames) {
+        Ok(Value::Object(frames)) => frames,
+        Ok(_) => return Err(unreadable(row, "frames is not a JSON object")),
+        Err(e) => return Err(unreadable(row, &format!("frames is not JSON: {e}"))),
     };
     if frames
         .get("boundingBoxSequence")
         .is_some_and(Value::is_object)
     {
-        let mut whole = frames.clone();
+        let mut whole = frames;
         whole.insert("id".into(), Value::from(row.id.as_str()));
         whole.insert("videoId".into(), Value::from(row.video_id.as_str()));
         return Annotation::from_value(Value::Object(whole)).map_err(invalid);
@@ -142,7 +150,7 @@ pub fn decode(row: &AnnotationRow) -> Result<Annotation, RowError> {
              (an object `boundingBoxSequence`)",
         ));
     }
-    let sequence = BoundingBoxSequence::from_value(row.frames.clone()).map_err(invalid)?;
+    let sequence = BoundingBoxSequence::from_value(Value::Object(frames)).map_err(invalid)?;
     let label = Some(row.label.clone()).filter(|l| !l.is_empty() && l != UNLABELED);
     let object = row.kind == "object";
     Ok(Annotation {
@@ -203,7 +211,7 @@ pub fn encode(a: &Annotation, opts: &EncodeOptions<'_>) -> Result<AnnotationRow,
             };
             (
                 label.unwrap_or_else(|| UNLABELED.to_owned()),
-                serde_json::to_value(&a.bounding_box_sequence),
+                serde_json::to_string(&a.bounding_box_sequence),
             )
         }
         Layout::Whole => (
@@ -211,7 +219,7 @@ pub fn encode(a: &Annotation, opts: &EncodeOptions<'_>) -> Result<AnnotationRow,
                 .clone()
                 .or_else(|| a.linked_entity_id.clone())
                 .unwrap_or_default(),
-            serde_json::to_value(a),
+            serde_json::to_string(a),
         ),
     };
     Ok(AnnotationRow {
@@ -274,7 +282,7 @@ mod tests {
         };
         for a in stored() {
             let row = encode(&a, &ui).unwrap();
-            assert!(row.frames.get("boxes").is_some(), "{}", row.frames);
+            assert!(row.frames.starts_with(r#"{"boxes":"#), "{}", row.frames);
             let back = decode(&row).unwrap();
             assert_eq!(
                 back.bounding_box_sequence,
@@ -300,7 +308,10 @@ mod tests {
     fn columns_win_over_frames_and_bad_rows_are_named() {
         let a = &stored()[0];
         let mut row = encode(a, &OPTS).unwrap();
-        row.frames["id"] = Value::from("stale");
+        row.frames = row
+            .frames
+            .replacen(&format!(r#""id":"{}""#, a.id), r#""id":"stale""#, 1);
+        assert!(row.frames.contains("stale"));
         row.video_id = "other-video".into();
         let back = decode(&row).unwrap();
         assert_eq!(
@@ -309,20 +320,22 @@ mod tests {
         );
 
         let legacy = AnnotationRow {
-            frames: serde_json::json!({"keyframes": [], "interpolationMode": "linear",
-                                       "visibilityRanges": [[0, 100]]}),
+            frames: r#"{"keyframes": [], "interpolationMode": "linear",
+                        "visibilityRanges": [[0, 100]]}"#
+                .into(),
             ..row.clone()
         };
         let e = decode(&legacy).unwrap_err();
         assert_eq!((e.code(), e.id()), ("unreadable-row", a.id.as_str()));
         let not_object = AnnotationRow {
-            frames: Value::from("x"),
+            frames: r#""x""#.into(),
             ..row.clone()
         };
         assert_eq!(decode(&not_object).unwrap_err().code(), "unreadable-row");
         let bad_frame = AnnotationRow {
-            frames: serde_json::json!({"boxes": [{"x": 0, "y": 0, "width": 1, "height": 1,
-                                                  "frameNumber": 2.5}]}),
+            frames: r#"{"boxes": [{"x": 0, "y": 0, "width": 1, "height": 1,
+                                  "frameNumber": 2.5}]}"#
+                .into(),
             ..row
         };
         let e = decode(&bad_frame).unwrap_err();

@@ -197,8 +197,16 @@ impl LineData {
         }
     }
 
-    /// Reads the `data` of a line of `kind` from its JSON text.
-    pub(crate) fn parse(kind: LineKind, data: &str) -> Result<LineData> {
+    /// Reads the `data` of a line of `kind` from its JSON text (stores keep a line's `data`
+    /// alone, without the envelope).
+    ///
+    /// ```
+    /// use fovea_core::jsonl::{LineData, LineKind};
+    /// let e = LineData::parse(LineKind::Entity, r#"{"id":"e1","name":"Ann"}"#).unwrap();
+    /// assert_eq!(e.id(), Some("e1"));
+    /// assert_eq!(e.data_json(), r#"{"id":"e1","name":"Ann"}"#);
+    /// ```
+    pub fn parse(kind: LineKind, data: &str) -> Result<LineData> {
         use crate::model::parse::from_str;
         Ok(match kind {
             LineKind::Ontology => LineData::Ontology(from_str(data)?),
@@ -219,6 +227,13 @@ impl LineData {
                 data: from_str(data)?,
             },
         })
+    }
+}
+
+impl LineData {
+    /// The line's `data` as JSON text, without the envelope.
+    pub fn data_json(&self) -> String {
+        serde_json::to_string(&DataOut(self)).expect("line data serializes to JSON")
     }
 }
 

@@ -1,0 +1,400 @@
+//! The store suite: every test runs on a fresh SQLite file and a fresh Postgres database.
+
+mod common;
+
+use common::{TestDb, databases, synthetic_file};
+use fovea_core::import::{ImportOptions, PreviewOptions};
+use fovea_core::jsonl::{ExportOptions, LineData, Reader};
+use fovea_core::model::Annotation;
+use fovea_db::{Backend, ImportParams, Source, Store, object_persona};
+use std::sync::Arc;
+
+fn source(name: &str, bytes: Vec<u8>) -> Source {
+    Source::Bytes {
+        name: name.into(),
+        bytes: Arc::from(bytes),
+    }
+}
+
+fn fixed_date() -> ExportOptions {
+    ExportOptions {
+        export_date: Some("2026-01-01T00:00:00.000Z".into()),
+        ..Default::default()
+    }
+}
+
+async fn export(store: &Store, opts: ExportOptions) -> String {
+    let e = store.export(Vec::new(), opts).await.unwrap();
+    assert!(e.unreadable.is_empty(), "{:?}", e.unreadable);
+    String::from_utf8(e.out).unwrap()
+}
+
+async fn open(db: &TestDb) -> Store {
+    let store = Store::connect(&db.url).await.unwrap();
+    if store.backend() == Backend::Postgres {
+        store.migrate().await.unwrap();
+    }
+    store
+}
+
+async fn count(store: &Store) -> usize {
+    let (all, bad) = store.annotations(None).await.unwrap();
+    assert!(bad.is_empty(), "{bad:?}");
+    all.len()
+}
+
+#[tokio::test]
+async fn migrate_creates_fovea_s_tables_once_and_never_alters_them() {
+    for db in databases().await {
+        let store = Store::connect(&db.url).await.unwrap();
+        let first = store.migrate().await.unwrap();
+        if db.name == "postgres" {
+            assert_eq!(first.created.len(), 7, "{}: {first:?}", db.name);
+        } else {
+            // SQLite files are migrated on connect.
+            assert_eq!(first.existing.len(), 7, "{}: {first:?}", db.name);
+        }
+        let again = store.migrate().await.unwrap();
+        assert!(again.created.is_empty(), "{}", db.name);
+        assert!(!again.fovea_migrations);
+        store.check_schema().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_postgres_database_without_tables_is_refused_until_migrated() {
+    let Some(server) = common::postgres_server() else {
+        return;
+    };
+    let db = common::fresh_postgres(&server).await;
+    let store = Store::connect(&db.url).await.unwrap();
+    let e = store
+        .export(Vec::new(), ExportOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "schema");
+    assert!(e.to_string().contains("fovea db migrate"), "{e}");
+}
+
+#[tokio::test]
+async fn export_import_export_is_byte_identical() {
+    for db in databases().await {
+        let store = open(&db).await;
+        let file = synthetic_file(300);
+        let first = store
+            .import(
+                source("a.jsonl", file),
+                &ImportOptions::default(),
+                ImportParams::default(),
+            )
+            .await
+            .unwrap();
+        assert!(
+            first.result.success,
+            "{}: {:?}",
+            db.name, first.result.errors
+        );
+        assert_eq!(first.result.summary.imported_items.annotations, 300);
+        assert_eq!(first.result.summary.imported_items.videos, 50);
+        assert_eq!(first.result.summary.imported_items.personas, 10);
+        let once = export(&store, fixed_date()).await;
+
+        let other = common::fresh_sqlite();
+        let copy = open(&other).await;
+        copy.import(
+            source("b.jsonl", once.clone().into_bytes()),
+            &ImportOptions::default(),
+            ImportParams::default(),
+        )
+        .await
+        .unwrap();
+        let twice = export(&copy, fixed_date()).await;
+        assert_eq!(once, twice, "{}", db.name);
+        assert_eq!(once.lines().count(), 1 + 50 + 300 + 1);
+    }
+}
+
+#[tokio::test]
+async fn annotations_of_both_kinds_are_stored_and_read_back() {
+    let text = include_str!("../../testdata/export/fovea-stored-annotations.jsonl");
+    let annotations: Vec<Annotation> = Reader::new(text.as_bytes())
+        .filter_map(|r| match r.unwrap().data {
+            LineData::Annotation(a) => Some(a.into_annotation().unwrap()),
+            _ => None,
+        })
+        .collect();
+    assert!(annotations.iter().any(Annotation::is_object));
+    for db in databases().await {
+        let store = open(&db).await;
+        let videos: Vec<_> = annotations
+            .iter()
+            .map(|a| serde_json::from_value(serde_json::json!({"id": a.video_id})).unwrap())
+            .collect();
+        store.save_videos(&videos).await.unwrap();
+        let personas: Vec<_> = annotations
+            .iter()
+            .filter_map(|a| a.persona_id.clone())
+            .map(|p| serde_json::from_value(serde_json::json!({"id": p, "name": "P"})).unwrap())
+            .collect();
+        store.save_personas(&personas).await.unwrap();
+        store.save_annotations(&annotations).await.unwrap();
+        for a in &annotations {
+            let back = store.annotation(&a.id).await.unwrap().unwrap();
+            let canonical = Annotation::from_json(&serde_json::to_string(a).unwrap()).unwrap();
+            assert_eq!(back, canonical, "{}: {}", db.name, a.id);
+        }
+        let (all, bad) = store.annotations(None).await.unwrap();
+        assert_eq!((all.len(), bad.len()), (annotations.len(), 0));
+        // The object annotation is filed under the user's system persona.
+        let ontology = export(&store, fixed_date()).await;
+        assert!(
+            ontology.contains(&object_persona("default-user")),
+            "{}",
+            db.name
+        );
+        assert_eq!(
+            store
+                .delete_annotations(&[annotations[0].id.clone()])
+                .await
+                .unwrap(),
+            1
+        );
+        assert_eq!(store.annotation(&annotations[0].id).await.unwrap(), None);
+    }
+}
+
+#[tokio::test]
+async fn an_atomic_import_with_a_refused_line_keeps_nothing_and_is_recorded() {
+    for db in databases().await {
+        let store = open(&db).await;
+        let mut file = synthetic_file(5);
+        // References unchecked: the database's foreign key refuses the unknown persona.
+        file.extend_from_slice(
+            br#"{"type":"annotation","data":{"id":"orphan","videoId":"video-00","annotationType":"type","personaId":"nobody","typeId":"t","typeCategory":"entity","boundingBoxSequence":{"boxes":[{"x":1,"y":1,"width":5,"height":5,"frameNumber":0,"isKeyframe":true}]}}}"#,
+        );
+        file.push(b'\n');
+        let options =
+            ImportOptions::from_json(r#"{"validation":{"validateReferences":false}}"#).unwrap();
+        let out = store
+            .import(
+                source("bad.jsonl", file.clone()),
+                &options,
+                ImportParams::default(),
+            )
+            .await
+            .unwrap();
+        assert!(!out.result.success && !out.result.committed, "{}", db.name);
+        assert_eq!(out.result.summary.imported_items.annotations, 0);
+        assert!(
+            out.result.errors.iter().any(|e| e.kind == "execution"),
+            "{:?}",
+            out.result.errors
+        );
+        assert_eq!(count(&store).await, 0, "{}", db.name);
+        assert_eq!(
+            history(&store).await,
+            vec![(out.history_id.clone(), false, 0)],
+            "{}",
+            db.name
+        );
+
+        // Non-atomic: the refused line costs only itself, and says where it was.
+        let options = ImportOptions::from_json(
+            r#"{"validation":{"validateReferences":false},"transaction":{"atomic":false}}"#,
+        )
+        .unwrap();
+        let out = store
+            .import(source("bad.jsonl", file), &options, ImportParams::default())
+            .await
+            .unwrap();
+        assert!(!out.result.success && out.result.committed, "{}", db.name);
+        assert_eq!(out.result.summary.imported_items.annotations, 5);
+        let refused: Vec<_> = out
+            .result
+            .errors
+            .iter()
+            .filter(|e| e.kind == "import")
+            .collect();
+        assert_eq!(refused.len(), 1, "{:?}", out.result.errors);
+        assert_eq!(refused[0].line, 57);
+        assert!(
+            refused[0].message.contains("orphan"),
+            "{}",
+            refused[0].message
+        );
+        assert_eq!(count(&store).await, 5, "{}", db.name);
+        assert_eq!(history(&store).await.len(), 2);
+    }
+}
+
+/// The `import_history` rows: id, success, itemsImported, oldest first.
+async fn history(store: &Store) -> Vec<(String, bool, i64)> {
+    store
+        .import_history()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|h| (h.id, h.success, h.items_imported))
+        .collect()
+}
+
+#[tokio::test]
+async fn concurrent_imports_of_the_same_ids_never_duplicate() {
+    for db in databases().await {
+        let store = open(&db).await;
+        let file = synthetic_file(400);
+        let run = |store: Store, file: Vec<u8>| async move {
+            store
+                .import(
+                    source("same.jsonl", file),
+                    &ImportOptions::default(),
+                    ImportParams::default(),
+                )
+                .await
+                .unwrap()
+        };
+        let (a, b) = tokio::join!(
+            tokio::spawn(run(store.clone(), file.clone())),
+            tokio::spawn(run(store.clone(), file))
+        );
+        let (a, b) = (a.unwrap(), b.unwrap());
+        assert!(a.result.success && b.result.success, "{}", db.name);
+        let imported = a.result.summary.imported_items.annotations
+            + b.result.summary.imported_items.annotations;
+        assert_eq!(
+            imported, 400,
+            "{}: one import wrote them, the other saw them",
+            db.name
+        );
+        assert_eq!(count(&store).await, 400);
+    }
+}
+
+#[tokio::test]
+async fn a_connection_killed_mid_import_leaves_nothing() {
+    let Some(server) = common::postgres_server() else {
+        return;
+    };
+    let db = common::fresh_postgres(&server).await;
+    let store = open(&db).await;
+    let admin = db.url.clone();
+    let killed = std::sync::atomic::AtomicBool::new(false);
+    // After the first batch of rows, every other connection to the database is terminated:
+    // the import's among them.
+    let kill = |_| {
+        if killed.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            return;
+        }
+        let admin = admin.clone();
+        std::thread::spawn(move || {
+            tokio::runtime::Runtime::new().unwrap().block_on(async {
+                use sqlx::Connection;
+                let mut c = sqlx::PgConnection::connect(&admin).await.unwrap();
+                sqlx::query(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                     WHERE datname = current_database() AND pid <> pg_backend_pid()",
+                )
+                .execute(&mut c)
+                .await
+                .unwrap();
+            })
+        })
+        .join()
+        .unwrap();
+    };
+    let out = store
+        .import(
+            source("killed.jsonl", synthetic_file(2500)),
+            &ImportOptions::default(),
+            ImportParams {
+                progress: Some(&kill),
+                ..Default::default()
+            },
+        )
+        .await;
+    assert!(killed.load(std::sync::atomic::Ordering::SeqCst));
+    if let Ok(out) = &out {
+        assert!(!out.result.committed, "{:?}", out.result);
+    }
+    let fresh = Store::connect(&db.url).await.unwrap();
+    assert_eq!(count(&fresh).await, 0);
+}
+
+#[tokio::test]
+async fn sql_in_ids_and_filters_is_data() {
+    let evil = r#"x'); DROP TABLE "annotations"; --"#;
+    for db in databases().await {
+        let store = open(&db).await;
+        // Distinct ids per kind: one id shared by two kinds is an id conflict.
+        let (v, p) = (format!("{evil}-video"), format!("{evil}-persona"));
+        let line = format!(
+            r#"{{"type":"video","data":{{"id":{v}}}}}
+{{"type":"ontology","data":{{"personas":[{{"id":{p},"name":"n"}}],"personaOntologies":[]}}}}
+{{"type":"annotation","data":{{"id":{a},"videoId":{v},"annotationType":"type","personaId":{p},"typeId":"t","typeCategory":"entity","boundingBoxSequence":{{"boxes":[{{"x":1,"y":1,"width":5,"height":5,"frameNumber":0,"isKeyframe":true}}]}}}}}}
+"#,
+            v = serde_json::to_string(&v).unwrap(),
+            p = serde_json::to_string(&p).unwrap(),
+            a = serde_json::to_string(evil).unwrap(),
+        );
+        let out = store
+            .import(
+                source(evil, line.into_bytes()),
+                &ImportOptions::default(),
+                ImportParams::default(),
+            )
+            .await
+            .unwrap();
+        assert!(out.result.success, "{}: {:?}", db.name, out.result.errors);
+        let a = store.annotation(evil).await.unwrap().unwrap();
+        assert_eq!((a.id.as_str(), a.video_id.as_str()), (evil, v.as_str()));
+        let opts = ExportOptions {
+            persona_ids: Some([p.clone()].into()),
+            video_ids: Some([v.clone()].into()),
+            ..fixed_date()
+        };
+        let text = export(&store, opts).await;
+        assert_eq!(text.lines().count(), 4, "{}: {text}", db.name);
+        assert!(
+            text.contains(r#"DROP TABLE \"annotations\""#),
+            "{}",
+            db.name
+        );
+        let e = store.export(Vec::new(), fixed_date()).await.unwrap();
+        assert_eq!(e.stats.annotation_count, 1);
+        assert_eq!(store.import_history().await.unwrap()[0].filename, evil);
+    }
+}
+
+#[tokio::test]
+async fn preview_sees_the_store() {
+    for db in databases().await {
+        let store = open(&db).await;
+        let file = synthetic_file(20);
+        store
+            .import(
+                source("a.jsonl", file.clone()),
+                &ImportOptions::default(),
+                ImportParams::default(),
+            )
+            .await
+            .unwrap();
+        let preview = store
+            .preview(source("a.jsonl", file), PreviewOptions::default())
+            .await
+            .unwrap();
+        let duplicates = preview
+            .conflicts
+            .iter()
+            .filter(|c| c.kind.as_str() == "duplicate-sequence")
+            .count();
+        assert_eq!(duplicates, 20, "{}", db.name);
+        assert!(
+            preview
+                .conflicts
+                .iter()
+                .any(|c| c.kind.as_str() == "duplicate-persona"),
+            "{}",
+            db.name
+        );
+    }
+}

@@ -155,11 +155,7 @@ fn scan(source: &Source) -> Result<Named> {
 }
 
 /// The part of the store an import of `named` can see or change.
-async fn load_part(
-    conn: &mut Conn<'_>,
-    named: &Named,
-    user: &str,
-) -> Result<(Dataset, Vec<String>)> {
+async fn load_part(conn: &mut Conn<'_>, named: &Named, user: &str) -> Result<Part> {
     let mut part = Dataset::new();
     let personas = load::personas(conn).await?;
     let ontologies = load::ontologies(conn).await?;
@@ -201,17 +197,32 @@ async fn load_part(
         }
     }
     let users = load::user_ids(conn).await?;
-    // A row that holds no readable annotation must not be overwritten unseen.
-    if let Some(e) = unreadable.first() {
+    // A row the file would overwrite must be readable: the import cannot tell what it
+    // would replace. Unreadable rows that only share a video are left alone, with a warning.
+    let ids: HashSet<&str> = named.annotations.iter().map(String::as_str).collect();
+    if let Some(e) = unreadable.iter().find(|e| ids.contains(e.id())) {
         return Err(DbError::Row(RowError::Unreadable {
             id: e.id().to_owned(),
-            reason: format!(
-                "{e}; the import touches this row and cannot tell what it holds ({} such row(s))",
-                unreadable.len()
-            ),
+            reason: format!("{e}; the file has an annotation with this id, which would replace it"),
         }));
     }
-    Ok((part, users))
+    let warnings = unreadable
+        .iter()
+        .map(|e| format!("{e}; it is left as it is, and overlaps with it are not checked"))
+        .collect();
+    Ok(Part {
+        data: part,
+        users,
+        warnings,
+    })
+}
+
+/// The part of the store an import can see or change.
+struct Part {
+    data: Dataset,
+    users: Vec<String>,
+    /// Rows on the file's videos that hold no readable annotation.
+    warnings: Vec<String>,
 }
 
 /// Runs CPU-bound work off the async executor.
@@ -229,18 +240,17 @@ impl Store {
         let named = blocking(move || scan(&scanned)).await?;
         let mut tx = self.begin(TxKind::Read).await?;
         crate::schema::check(&mut tx.conn()).await?;
-        let (part, _) = load_part(&mut tx.conn(), &named, &self.options().user).await?;
+        let part = load_part(&mut tx.conn(), &named, &self.options().user).await?;
         tx.commit().await?;
         blocking(move || {
             let policy = opts.validate.keyframes;
-            let snapshot = part.snapshot(policy);
+            let snapshot = part.data.snapshot(policy);
             let mut opts = opts;
             opts.add_video_sizes(snapshot.video_sizes());
-            Ok(fovea_core::import::preview_reader(
-                Reader::new(source.open()?),
-                &snapshot,
-                opts,
-            ))
+            let mut preview =
+                fovea_core::import::preview_reader(Reader::new(source.open()?), &snapshot, opts);
+            preview.warnings.extend(part.warnings);
+            Ok(preview)
         })
         .await
     }
@@ -269,7 +279,11 @@ impl Store {
                 .await?;
         }
         crate::schema::check(&mut tx.conn()).await?;
-        let (part, users) = load_part(&mut tx.conn(), &named, &user).await?;
+        let Part {
+            data: part,
+            users,
+            warnings,
+        } = load_part(&mut tx.conn(), &named, &user).await?;
         let before = part.clone();
         let (opts, popts, src) = (options.clone(), params.preview, source.clone());
         let (after, preview, mut result) = blocking(move || {
@@ -283,6 +297,13 @@ impl Store {
             Ok((part, preview, result))
         })
         .await?;
+        result
+            .warnings
+            .extend(warnings.into_iter().map(|message| ImportMessage {
+                line: 0,
+                kind: "import",
+                message,
+            }));
 
         let failure = if options.transaction.atomic {
             Failure::Abort

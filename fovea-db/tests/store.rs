@@ -398,3 +398,97 @@ async fn preview_sees_the_store() {
         );
     }
 }
+
+/// Runs a fixture's SQL on a database.
+async fn run_sql(url: &str, sql: &str) {
+    use sqlx::Connection;
+    let sql = sqlx::AssertSqlSafe(sql.to_owned());
+    if url.starts_with("sqlite:") {
+        let mut c = sqlx::SqliteConnection::connect(url).await.unwrap();
+        sqlx::raw_sql(sql).execute(&mut c).await.unwrap();
+    } else {
+        let mut c = sqlx::PgConnection::connect(url).await.unwrap();
+        sqlx::raw_sql(sql).execute(&mut c).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_fovea_database_is_used_as_it_is_and_both_layouts_read() {
+    let rows = include_str!("../../testdata/db/fovea-rows.sql");
+    for db in databases().await {
+        if db.name == "postgres" {
+            run_sql(
+                &db.url,
+                include_str!("../../testdata/db/fovea-schema.postgres.sql"),
+            )
+            .await;
+        } else {
+            // An SQLite file gets fovea's tables first.
+            Store::connect(&db.url).await.unwrap().close().await;
+        }
+        run_sql(&db.url, rows).await;
+        let store = Store::connect(&db.url).await.unwrap();
+        let report = store.migrate().await.unwrap();
+        assert!(report.created.is_empty(), "{}: {report:?}", db.name);
+        assert_eq!(report.fovea_migrations, db.name == "postgres");
+        assert_eq!(fovea_db::video_id("harbour.mp4"), "6f34ae7440ec7ff7");
+
+        let e = store.export(Vec::new(), fixed_date()).await.unwrap();
+        // The legacy row is reported by id; the others are exported.
+        let bad: Vec<_> = e.unreadable.iter().map(|r| (r.code(), r.id())).collect();
+        assert_eq!(bad, [("unreadable-row", "legacy-1")], "{}", db.name);
+        assert_eq!(e.stats.annotation_count, 2);
+        let ui = store.annotation("ui-1").await.unwrap().unwrap();
+        // Read back as FOVEA's UI rebuilds it.
+        assert_eq!(ui.type_id.as_deref(), Some("vessel-type"));
+        assert_eq!(ui.type_category.as_deref(), Some("entity"));
+        assert_eq!(ui.persona_id.as_deref(), Some("persona-1"));
+        assert_eq!(ui.confidence, Some(0.9));
+        let imported = store.annotation("import-1").await.unwrap().unwrap();
+        assert_eq!(imported.notes.as_deref(), Some("kept whole"));
+        let text = String::from_utf8(e.out).unwrap();
+        let video = text
+            .lines()
+            .find(|l| l.starts_with(r#"{"type":"video""#))
+            .unwrap();
+        assert!(
+            video.contains(r#""width":640"#) && video.contains(r#""filename":"harbour.mp4""#),
+            "{video}"
+        );
+
+        // An import next to FOVEA's rows: an annotation on FOVEA's video and persona.
+        let line = br#"{"type":"annotation","data":{"id":"new-1","videoId":"6f34ae7440ec7ff7","annotationType":"type","personaId":"persona-1","typeId":"vessel-type","typeCategory":"entity","boundingBoxSequence":{"boxes":[{"x":600,"y":1,"width":100,"height":5,"frameNumber":0,"isKeyframe":true}]}}}"#;
+        let out = store
+            .import(
+                source("one.jsonl", line.to_vec()),
+                &ImportOptions::default(),
+                ImportParams::default(),
+            )
+            .await
+            .unwrap();
+        // 600 + 100 > 640: the box leaves the video, whose size FOVEA's sidecar gives.
+        assert!(out.result.success, "{}: {:?}", db.name, out.result.errors);
+        assert_eq!(
+            out.result.summary.imported_items.annotations, 1,
+            "{}",
+            db.name
+        );
+        assert!(
+            out.preview
+                .issues
+                .iter()
+                .any(|i| i.code == "box-outside-frame" && i.message.contains("640×480")),
+            "{}: {:?}",
+            db.name,
+            out.preview.issues
+        );
+        // The legacy row shares the video: left alone, and said so.
+        assert!(
+            out.result
+                .warnings
+                .iter()
+                .any(|w| w.message.contains("legacy-1"))
+        );
+        assert!(store.annotation("new-1").await.unwrap().is_some());
+    }
+}

@@ -1,5 +1,5 @@
-//! `fovea demo`: fovea's main job on the embedded defaults — for now a walk through a
-//! sequence's interpolation, edits and timings.
+//! `fovea demo`: fovea's main job on the embedded defaults — a sequence's interpolation and
+//! edits, JSON Lines exchange, the embedded store, and timings.
 
 use crate::failure::Outcome;
 use fovea_core::edit::SegmentSpec;
@@ -176,6 +176,78 @@ fn exchange_demo(seq: &BoundingBoxSequence) -> Outcome {
     Ok(())
 }
 
+/// Stores a synthetic dataset in the embedded store (an SQLite file of its own), exports it
+/// and re-imports the export, showing the conflicts found and the time each step took.
+fn store_demo() -> Outcome {
+    use fovea_core::import::ImportOptions;
+    use fovea_core::jsonl::{ExportOptions, Writer};
+    use fovea_db::{ImportParams, Source, Store};
+    let path = std::env::temp_dir().join(format!("fovea-demo-{}.db", std::process::id()));
+    let url = format!("sqlite://{}", path.display());
+    let n = 2_000;
+    let mut w = Writer::new(Vec::new());
+    for r in synth::references() {
+        w.write(&r)?;
+    }
+    for i in 0..n {
+        w.write_annotation(&synth::annotation(i, 5), Default::default(), &Default::default())?;
+    }
+    let file: std::sync::Arc<[u8]> = w.into_inner()?.into();
+    let outcome = crate::store::block_on(async {
+        let store = Store::connect(&url).await?;
+        let source = |bytes: std::sync::Arc<[u8]>| Source::Bytes {
+            name: "demo.jsonl".into(),
+            bytes,
+        };
+        let t = Instant::now();
+        let first = store
+            .import(source(file.clone()), &ImportOptions::default(), ImportParams::default())
+            .await?;
+        let imported = t.elapsed();
+        let items = &first.result.summary.imported_items;
+        println!(
+            "  {}: imported {} annotations, {} videos, {} personas in {} (one transaction)",
+            path.display(),
+            items.annotations,
+            items.videos,
+            items.personas,
+            ms(imported)
+        );
+        let t = Instant::now();
+        let export = store.export(Vec::new(), ExportOptions::default()).await?;
+        println!(
+            "  exported {} annotation lines ({} bytes) from the store in {}",
+            export.stats.annotation_count,
+            export.stats.bytes,
+            ms(t.elapsed())
+        );
+        let again = store
+            .import(source(export.out.into()), &ImportOptions::default(), ImportParams::default())
+            .await?;
+        let mut kinds: Vec<&str> = again.result.conflicts.iter().map(|c| c.kind.as_str()).collect();
+        kinds.dedup();
+        println!(
+            "  re-imported the export: {} conflicts ({}), {} annotations skipped, {} written",
+            again.result.conflicts.len(),
+            kinds.join(", "),
+            again.result.summary.skipped_items.annotations,
+            again.result.summary.imported_items.annotations
+        );
+        println!(
+            "  import history: {} rows",
+            store.import_history().await?.len()
+        );
+        store.close().await;
+        Ok(())
+    });
+    for suffix in ["", "-wal", "-shm"] {
+        let mut p = path.clone().into_os_string();
+        p.push(suffix);
+        let _ = std::fs::remove_file(p);
+    }
+    outcome
+}
+
 /// Runs the demo.
 pub fn run() -> Outcome {
     let opts = InterpOptions::default();
@@ -230,7 +302,10 @@ pub fn run() -> Outcome {
     println!("\n3. JSON Lines exchange");
     exchange_demo(&seq)?;
 
-    println!("\n4. Timings on this machine (median)");
+    println!("\n4. The embedded store (SQLite, FOVEA's tables)");
+    store_demo()?;
+
+    println!("\n5. Timings on this machine (median)");
     let linear = CompiledSequence::new(&synth::linear(1_000_000), &opts)?;
     let mut frames = vec![0u32; linear.len()];
     let mut boxes = vec![[0.0f64; 4]; linear.len()];

@@ -29,7 +29,7 @@ fn profile(name: &str) -> Result<Profile, Failure> {
 }
 
 /// Prints `value` as JSON on stdout.
-fn print_json<T: Serialize>(value: &T) -> Outcome {
+pub fn print_json<T: Serialize>(value: &T) -> Outcome {
     let mut out = io::stdout().lock();
     fovea_core::json::to_writer(&mut out, value)
         .and_then(|()| out.write_all(b"\n"))
@@ -38,7 +38,7 @@ fn print_json<T: Serialize>(value: &T) -> Outcome {
 
 /// Writes through a [`StagedFile`] in the destination's folder, renamed into place at the end,
 /// so that a failure never leaves a half-written file.
-fn write_atomically<T>(
+pub fn write_atomically<T>(
     dest: &Path,
     write: impl FnOnce(BufWriter<File>) -> Result<(BufWriter<File>, T), Failure>,
 ) -> Result<T, Failure> {
@@ -109,8 +109,11 @@ pub fn stats(args: &StatsArgs) -> Outcome {
 /// Arguments of `fovea export`.
 #[derive(clap::Args)]
 pub struct ExportArgs {
-    /// The JSON Lines file to export (re-export) in dependency order.
-    input: PathBuf,
+    /// The JSON Lines file to export (re-export) in dependency order; without it, the store
+    /// (`--db`) is exported.
+    input: Option<PathBuf>,
+    #[command(flatten)]
+    db: crate::store::DbArgs,
     /// `keyframes` (compact) or `interpolated` (every visible frame).
     #[arg(long, default_value = "keyframes")]
     mode: String,
@@ -131,15 +134,15 @@ pub struct ExportArgs {
     export_date: Option<String>,
     /// Output file.
     #[arg(short, long)]
-    output: PathBuf,
+    pub output: PathBuf,
 }
 
 fn set(values: &[String]) -> Option<HashSet<String>> {
     (!values.is_empty()).then(|| values.iter().cloned().collect())
 }
 
-/// `fovea export IN -o OUT`: streams the file into OUT (constant memory); prints the stats.
-pub fn export(args: &ExportArgs) -> Outcome {
+/// The export options the arguments ask for.
+pub fn export_options(args: &ExportArgs) -> Result<ExportOptions, Failure> {
     for t in &args.types {
         if t != "type" && t != "object" {
             return Err(Failure::Usage(format!(
@@ -147,7 +150,7 @@ pub fn export(args: &ExportArgs) -> Outcome {
             )));
         }
     }
-    let opts = ExportOptions {
+    Ok(ExportOptions {
         mode: ExportMode::parse(&args.mode).map_err(|e| Failure::Usage(e.to_string()))?,
         interp: InterpOptions::with_profile(profile(&args.profile)?),
         persona_ids: set(&args.personas),
@@ -155,15 +158,30 @@ pub fn export(args: &ExportArgs) -> Outcome {
         annotation_types: set(&args.types),
         export_date: args.export_date.clone(),
         no_metadata: false,
+    })
+}
+
+/// `fovea export [IN] -o OUT`: streams the file (or, without one, the store) into OUT in
+/// constant memory; prints the stats.
+pub fn export(args: &ExportArgs) -> Outcome {
+    let input = match (&args.input, &args.db.db) {
+        (Some(_), Some(_)) => {
+            return Err(Failure::Usage(
+                "export either a file or a database (--db), not both".into(),
+            ));
+        }
+        (None, _) => return crate::store::export(args, &args.db),
+        (Some(input), None) => input,
     };
+    let opts = export_options(args)?;
     let mut pass = 0;
     let (stats, errors) = write_atomically(&args.output, |out| {
         // The file is read once per export group (constant memory), each pass with its bar.
         let open_pass = || {
             pass += 1;
             let label = format!("exporting, pass {pass}/{}", fovea_core::jsonl::GROUPS);
-            let file = progress::open(&args.input, &label).map_err(|e| fovea_core::Error::Io {
-                message: format!("{}: {e}", args.input.display()),
+            let file = progress::open(input, &label).map_err(|e| fovea_core::Error::Io {
+                message: format!("{}: {e}", input.display()),
             })?;
             Ok(Reader::new(BufReader::with_capacity(1 << 16, file)))
         };
@@ -188,14 +206,16 @@ pub fn export(args: &ExportArgs) -> Outcome {
 /// Arguments of `fovea preview`.
 #[derive(clap::Args)]
 pub struct PreviewArgs {
-    /// The existing dataset (JSON Lines); without it the store is empty.
+    /// The existing dataset (JSON Lines); without it, the store (`--db`) is what exists.
     #[arg(long)]
     existing: Option<PathBuf>,
+    #[command(flatten)]
+    db: crate::store::DbArgs,
     /// Validation profile.
     #[arg(long, default_value = "default")]
-    profile: String,
+    pub profile: String,
     /// The file to import.
-    input: PathBuf,
+    pub input: PathBuf,
 }
 
 fn load(existing: Option<&PathBuf>) -> Result<Dataset, Failure> {
@@ -209,7 +229,7 @@ fn load(existing: Option<&PathBuf>) -> Result<Dataset, Failure> {
     Ok(ds)
 }
 
-fn preview_options(profile_name: &str) -> Result<PreviewOptions, Failure> {
+pub fn preview_options(profile_name: &str) -> Result<PreviewOptions, Failure> {
     Ok(PreviewOptions {
         validate: ValidateOptions {
             profile: profile(profile_name)?,
@@ -219,25 +239,36 @@ fn preview_options(profile_name: &str) -> Result<PreviewOptions, Failure> {
     })
 }
 
-/// `fovea preview [--existing E] IN`: counts, issues and conflicts, as JSON. Nothing is written.
+/// `fovea preview [--existing E | --db URL] IN`: counts, issues and conflicts, as JSON.
+/// Nothing is written.
 pub fn preview(args: &PreviewArgs) -> Outcome {
-    let snapshot = match &args.existing {
-        // Only what conflict detection needs is kept of the existing dataset.
-        Some(path) => {
-            let (snapshot, errors) =
-                Snapshot::read(open(path, "loading")?, KeyframePolicy::default());
-            if let Some(e) = errors.into_iter().next() {
-                return Err(Failure::Invalid(e));
-            }
-            snapshot
+    let path = match (&args.existing, &args.db.db) {
+        (Some(_), Some(_)) => {
+            return Err(Failure::Usage(
+                "preview against either a file (--existing) or a database (--db), not both".into(),
+            ));
         }
-        None => Snapshot::new(),
+        (None, _) => return crate::store::preview(args, &args.db),
+        (Some(path), None) => path,
     };
+    // Only what conflict detection needs is kept of the existing dataset.
+    let (snapshot, errors) = Snapshot::read(open(path, "loading")?, KeyframePolicy::default());
+    if let Some(e) = errors.into_iter().next() {
+        return Err(Failure::Invalid(e));
+    }
     // Boxes are checked against the sizes of the store's videos, as an import does.
     let mut opts = preview_options(&args.profile)?;
     opts.add_video_sizes(snapshot.video_sizes());
-    let p = preview_reader(open(&args.input, "previewing")?, &snapshot, opts);
-    print_json(&p)?;
+    report_preview(&preview_reader(
+        open(&args.input, "previewing")?,
+        &snapshot,
+        opts,
+    ))
+}
+
+/// Prints a preview as JSON, and its summary on stderr.
+pub fn report_preview(p: &fovea_core::import::Preview) -> Outcome {
+    print_json(p)?;
     eprintln!(
         "{} annotations, {} conflicts, {} invalid and {} unreadable lines",
         p.counts.annotations,
@@ -323,6 +354,16 @@ pub fn merge(args: &MergeArgs) -> Outcome {
         result: &result,
         stats: stats.as_ref(),
     })?;
+    report_result(&result);
+    if result.success {
+        Ok(())
+    } else {
+        Err(Failure::Silent(1))
+    }
+}
+
+/// Prints an import's summary on stderr.
+pub fn report_result(result: &fovea_core::import::ImportResult) {
     let items = &result.summary.imported_items;
     eprintln!(
         "{}: {} annotations imported, {} skipped, {} conflicts, {} errors",
@@ -336,9 +377,4 @@ pub fn merge(args: &MergeArgs) -> Outcome {
         result.conflicts.len(),
         result.errors.len()
     );
-    if result.success {
-        Ok(())
-    } else {
-        Err(Failure::Silent(1))
-    }
 }

@@ -11,6 +11,9 @@ pub enum Failure {
     Usage(String),
     /// Reading or writing failed (exit status 2).
     Io(String, std::io::Error),
+    /// The database failed or refused (exit status 2 when it cannot be reached or used,
+    /// 1 when what it holds or was given is invalid).
+    Db(fovea_db::DbError),
     /// The command already reported why (on stdout and stderr); only the exit status is left.
     Silent(u8),
 }
@@ -23,6 +26,9 @@ impl Failure {
             Failure::Invalid(e) if e.is_io() => 2,
             Failure::Invalid(_) => 1,
             Failure::Usage(_) | Failure::Io(..) => 2,
+            Failure::Db(fovea_db::DbError::Core(e)) => Failure::Invalid(e.clone()).exit_code(),
+            Failure::Db(fovea_db::DbError::Row(_) | fovea_db::DbError::Schema(_)) => 1,
+            Failure::Db(_) => 2,
             Failure::Silent(code) => *code,
         }
     }
@@ -34,6 +40,7 @@ impl fmt::Display for Failure {
             Failure::Invalid(e) => write!(f, "error[{}]: {e}", e.code()),
             Failure::Usage(m) => write!(f, "usage: {m}"),
             Failure::Io(what, e) => write!(f, "{what}: {e}"),
+            Failure::Db(e) => write!(f, "error[{}]: {e}", e.code()),
             Failure::Silent(code) => write!(f, "exit status {code}"),
         }
     }
@@ -42,6 +49,12 @@ impl fmt::Display for Failure {
 impl From<fovea_core::Error> for Failure {
     fn from(e: fovea_core::Error) -> Self {
         Failure::Invalid(e)
+    }
+}
+
+impl From<fovea_db::DbError> for Failure {
+    fn from(e: fovea_db::DbError) -> Self {
+        Failure::Db(e)
     }
 }
 

@@ -9,6 +9,7 @@ mod exchange;
 mod failure;
 mod interpolate;
 mod progress;
+mod store;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -30,10 +31,17 @@ enum Command {
     Validate(exchange::ValidateArgs),
     /// Count what a JSON Lines file holds.
     Stats(exchange::StatsArgs),
-    /// Re-export a JSON Lines file in dependency order: keyframes only or every frame, filtered.
+    /// Export a JSON Lines file (re-export) or a database in dependency order: keyframes only
+    /// or every frame, filtered.
     Export(exchange::ExportArgs),
-    /// Preview importing a file into an existing dataset: counts, issues, conflicts.
+    /// Preview importing a file into a database or a JSON Lines dataset: counts, issues,
+    /// conflicts.
     Preview(exchange::PreviewArgs),
+    /// Import a file into a database (default: the embedded SQLite file `fovea.db`).
+    Import(store::ImportArgs),
+    /// Database maintenance.
+    #[command(subcommand)]
+    Db(store::DbCommand),
     /// Import a file into a JSON Lines dataset (the file store) and write the result.
     Merge(exchange::MergeArgs),
     /// Walk through fovea's main job on the embedded defaults.
@@ -49,6 +57,8 @@ fn main() -> ExitCode {
         Command::Export(args) => exchange::export(&args),
         Command::Preview(args) => exchange::preview(&args),
         Command::Merge(args) => exchange::merge(&args),
+        Command::Import(args) => store::import(&args),
+        Command::Db(command) => store::db(&command),
         Command::Demo => demo::run(),
     };
     match result {

@@ -307,8 +307,14 @@ fn preview_checks_boxes_against_the_existing_videos_sizes() {
     // Only the box at x = 90 (reaching x = 110) leaves the 100-pixel frame.
     assert_eq!(outside.len(), 1, "{with}");
     assert_eq!(outside[0]["line"], 2);
-    // Without the store the size is unknown and nothing is reported.
-    let without = json(&fovea(&["preview", incoming.to_str().unwrap()]));
+    // Against an empty store the size is unknown and nothing is reported.
+    let empty = format!("sqlite://{}", dir.join("empty.db").display());
+    let without = json(&fovea(&[
+        "preview",
+        "--db",
+        &empty,
+        incoming.to_str().unwrap(),
+    ]));
     assert!(
         !without["issues"]
             .as_array()

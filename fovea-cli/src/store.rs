@@ -1,0 +1,206 @@
+//! The store commands: `db migrate`, `import`, and `export`/`preview` from a database
+//! (`--db URL`, default the embedded SQLite file `fovea.db`).
+
+use crate::exchange::{
+    ExportArgs, PreviewArgs, export_options, import_options, preview_options, print_json,
+};
+use crate::failure::{Failure, Outcome};
+use fovea_db::{DEFAULT_URL, ImportParams, ImportProgress, Layout, Source, Store, StoreOptions};
+use serde::Serialize;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+/// Runs a store operation on a runtime of its own.
+pub fn block_on<T>(f: impl std::future::Future<Output = Result<T, Failure>>) -> Result<T, Failure> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Io("cannot start the async runtime".into(), e))?
+        .block_on(f)
+}
+
+/// Where the store is.
+#[derive(clap::Args, Clone)]
+pub struct DbArgs {
+    /// The database: postgres://… (FOVEA's tables) or sqlite:… (default: the embedded file
+    /// `fovea.db` in the working directory).
+    #[arg(long, value_name = "URL")]
+    pub db: Option<String>,
+    /// The user whose personas and world state are used (FOVEA keeps world state per user).
+    #[arg(long, value_name = "ID")]
+    pub user: Option<String>,
+}
+
+impl DbArgs {
+    async fn open(&self, layout: Layout) -> Result<Store, Failure> {
+        let url = self.db.as_deref().unwrap_or(DEFAULT_URL);
+        let mut options = StoreOptions {
+            layout,
+            ..Default::default()
+        };
+        if let Some(user) = &self.user {
+            options.user.clone_from(user);
+        }
+        Ok(Store::connect_with(url, options).await?)
+    }
+}
+
+/// `fovea db …`.
+#[derive(clap::Subcommand)]
+pub enum DbCommand {
+    /// Create FOVEA's tables where they are missing (existing ones are never altered); prints
+    /// what was created and what was found.
+    Migrate(DbArgs),
+}
+
+/// Runs `fovea db …`.
+pub fn db(command: &DbCommand) -> Outcome {
+    match command {
+        DbCommand::Migrate(args) => block_on(async {
+            let store = args.open(Layout::default()).await?;
+            let report = store.migrate().await?;
+            store.close().await;
+            print_json(&report)?;
+            eprintln!(
+                "created {} table(s), found {}{}",
+                report.created.len(),
+                report.existing.len(),
+                if report.fovea_migrations {
+                    " (a database made by FOVEA's migrations: used as it is)"
+                } else {
+                    ""
+                }
+            );
+            Ok(())
+        }),
+    }
+}
+
+/// `fovea export --db URL -o OUT`: streams the store into OUT; prints the stats.
+pub fn export(args: &ExportArgs, db: &DbArgs) -> Outcome {
+    let opts = export_options(args)?;
+    let written = crate::exchange::write_atomically(&args.output, |out| {
+        block_on(async {
+            let store = db.open(Layout::default()).await?;
+            let e = store.export(out, opts).await?;
+            store.close().await;
+            Ok((e.out, (e.stats, e.unreadable, e.invalid_objects)))
+        })
+    })?;
+    let (stats, unreadable, invalid) = written;
+    print_json(&stats)?;
+    for e in &unreadable {
+        eprintln!("fovea: skipped unreadable row: error[{}]: {e}", e.code());
+    }
+    for e in &invalid {
+        eprintln!("fovea: skipped a world object: error[{}]: {e}", e.code());
+    }
+    eprintln!(
+        "exported {} annotations ({} keyframes, {} interpolated frames), {} bytes",
+        stats.annotation_count, stats.keyframe_count, stats.interpolated_frame_count, stats.bytes
+    );
+    if unreadable.is_empty() && invalid.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::Silent(1))
+    }
+}
+
+/// `fovea preview --db URL IN`: counts, issues and conflicts against the store, as JSON.
+pub fn preview(args: &PreviewArgs, db: &DbArgs) -> Outcome {
+    let opts = preview_options(&args.profile)?;
+    let p = block_on(async {
+        let store = db.open(Layout::default()).await?;
+        let p = store
+            .preview(Source::Path(args.input.clone()), opts)
+            .await?;
+        store.close().await;
+        Ok(p)
+    })?;
+    crate::exchange::report_preview(&p)
+}
+
+/// Arguments of `fovea import`.
+#[derive(clap::Args)]
+pub struct ImportArgs {
+    /// The JSON Lines file to import.
+    input: PathBuf,
+    #[command(flatten)]
+    db: DbArgs,
+    /// Import options: JSON text, or `@FILE`.
+    #[arg(long)]
+    options: Option<String>,
+    /// Validation profile.
+    #[arg(long, default_value = "default")]
+    profile: String,
+    /// The layout annotation rows are written in: `whole` (the whole annotation, as FOVEA's
+    /// importer writes it) or `ui` (the bare sequence FOVEA's UI reads).
+    #[arg(long, default_value = "whole")]
+    layout: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ImportOutput<'a> {
+    preview: &'a fovea_core::import::Preview,
+    result: &'a fovea_core::import::ImportResult,
+    history_id: &'a str,
+}
+
+/// A progress bar for the rows an import writes, on stderr when it is a terminal.
+fn progress_bar(p: ImportProgress) {
+    if !std::io::stderr().is_terminal() || p.total < 10_000 {
+        return;
+    }
+    let pct = p.written as f64 * 100.0 / p.total.max(1) as f64;
+    let mut err = std::io::stderr().lock();
+    // Best effort: a closed stderr must not fail the import.
+    let _ = write!(
+        err,
+        "\rwriting [{pct:5.1}%] {} of {} rows",
+        p.written, p.total
+    );
+    if p.written == p.total {
+        let _ = writeln!(err);
+    }
+}
+
+/// `fovea import IN --db URL`: imports into the store; prints the preview, the result and the
+/// history row's id; exit 1 when the import failed.
+pub fn import(args: &ImportArgs) -> Outcome {
+    let options = import_options(args.options.as_deref())?;
+    let layout = match args.layout.as_str() {
+        "whole" => Layout::Whole,
+        "ui" => Layout::Ui,
+        other => {
+            return Err(Failure::Usage(format!(
+                "--layout must be `whole` or `ui`, not `{other}`"
+            )));
+        }
+    };
+    let preview_opts = preview_options(&args.profile)?;
+    let out = block_on(async {
+        let store = args.db.open(layout).await?;
+        let params = ImportParams {
+            preview: preview_opts,
+            user: args.db.user.clone(),
+            progress: Some(&progress_bar),
+        };
+        let out = store
+            .import(Source::Path(args.input.clone()), &options, params)
+            .await?;
+        store.close().await;
+        Ok(out)
+    })?;
+    print_json(&ImportOutput {
+        preview: &out.preview,
+        result: &out.result,
+        history_id: &out.history_id,
+    })?;
+    crate::exchange::report_result(&out.result);
+    if out.result.success {
+        Ok(())
+    } else {
+        Err(Failure::Silent(1))
+    }
+}

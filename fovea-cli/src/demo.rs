@@ -190,7 +190,11 @@ fn store_demo() -> Outcome {
         w.write(&r)?;
     }
     for i in 0..n {
-        w.write_annotation(&synth::annotation(i, 5), Default::default(), &Default::default())?;
+        w.write_annotation(
+            &synth::annotation(i, 5),
+            Default::default(),
+            &Default::default(),
+        )?;
     }
     let file: std::sync::Arc<[u8]> = w.into_inner()?.into();
     let outcome = crate::store::block_on(async {
@@ -201,7 +205,11 @@ fn store_demo() -> Outcome {
         };
         let t = Instant::now();
         let first = store
-            .import(source(file.clone()), &ImportOptions::default(), ImportParams::default())
+            .import(
+                source(file.clone()),
+                &ImportOptions::default(),
+                ImportParams::default(),
+            )
             .await?;
         let imported = t.elapsed();
         let items = &first.result.summary.imported_items;
@@ -222,9 +230,18 @@ fn store_demo() -> Outcome {
             ms(t.elapsed())
         );
         let again = store
-            .import(source(export.out.into()), &ImportOptions::default(), ImportParams::default())
+            .import(
+                source(export.out.into()),
+                &ImportOptions::default(),
+                ImportParams::default(),
+            )
             .await?;
-        let mut kinds: Vec<&str> = again.result.conflicts.iter().map(|c| c.kind.as_str()).collect();
+        let mut kinds: Vec<&str> = again
+            .result
+            .conflicts
+            .iter()
+            .map(|c| c.kind.as_str())
+            .collect();
         kinds.dedup();
         println!(
             "  re-imported the export: {} conflicts ({}), {} annotations skipped, {} written",

@@ -4,11 +4,10 @@
 
 use crate::error::Result;
 use crate::load::{self, RowFilter};
-use crate::rows::{RowError, decode};
+use crate::rows::{AnnotationRow, RowError, decode};
 use crate::store::{Store, TxKind};
 use fovea_core::jsonl::{ExportOptions, ExportStats, Exporter, LineData};
 use fovea_core::model::{Annotation, OntologyData};
-use futures_util::StreamExt;
 use std::io::Write;
 
 /// Rows decoded and written together (the exporter serialises a batch on all cores).
@@ -72,21 +71,17 @@ impl Store {
             types: types.as_deref(),
         };
         let mut unreadable = Vec::new();
-        {
-            let sql = load::annotation_query(conn.backend(), &filter);
-            let mut rows = load::annotation_rows(&mut conn, sql);
-            let mut batch: Vec<Annotation> = Vec::with_capacity(BATCH);
-            while let Some(row) = rows.next().await {
-                match decode(&row?) {
-                    Ok(a) => batch.push(a),
-                    Err(e) => unreadable.push(e),
-                }
-                if batch.len() == BATCH {
-                    write_batch(&mut exporter, &mut batch)?;
-                }
+        let sql = load::annotation_query(conn.backend(), &filter);
+        let mut batch: Vec<AnnotationRow> = Vec::with_capacity(BATCH);
+        load::each_annotation_row(&mut conn, sql, |row| {
+            batch.push(row);
+            if batch.len() == BATCH {
+                write_batch(&mut exporter, &mut batch, &mut unreadable)?;
             }
-            write_batch(&mut exporter, &mut batch)?;
-        }
+            Ok(())
+        })
+        .await?;
+        write_batch(&mut exporter, &mut batch, &mut unreadable)?;
 
         for video in load::videos(&mut conn).await? {
             exporter.record(&LineData::Video(video))?;
@@ -102,8 +97,21 @@ impl Store {
     }
 }
 
-fn write_batch<W: Write>(exporter: &mut Exporter<W>, batch: &mut Vec<Annotation>) -> Result<()> {
-    let refs: Vec<&Annotation> = batch.iter().collect();
+/// Decodes a batch of rows on all cores and writes the annotations (the exporter serialises
+/// them on all cores too); rows that do not read are set aside.
+fn write_batch<W: Write>(
+    exporter: &mut Exporter<W>,
+    batch: &mut Vec<AnnotationRow>,
+    unreadable: &mut Vec<RowError>,
+) -> Result<()> {
+    let mut annotations = Vec::with_capacity(batch.len());
+    for decoded in crate::parallel::map(batch, decode) {
+        match decoded {
+            Ok(a) => annotations.push(a),
+            Err(e) => unreadable.push(e),
+        }
+    }
+    let refs: Vec<&Annotation> = annotations.iter().collect();
     exporter.annotations(&refs)?;
     batch.clear();
     Ok(())

@@ -29,10 +29,12 @@ use fovea_core::import::{
 };
 use fovea_core::jsonl::{LineData, Reader};
 use fovea_core::model::OntologyData;
+use sqlx::Row as _;
 use std::collections::{HashMap, HashSet};
 use std::io::BufRead;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::OnceLock;
 
 /// JSON Lines to preview or import: a file, or text in memory.
 #[derive(Debug, Clone)]
@@ -108,6 +110,9 @@ pub struct StoreImport {
 /// What the first pass over a file found.
 #[derive(Debug, Default)]
 struct Named {
+    /// Whether the pass ran (it is skipped when the store holds no annotation: nothing of the
+    /// file's can then be loaded).
+    scanned: bool,
     annotations: Vec<String>,
     videos: Vec<String>,
     /// The first line of each annotation, video and persona id.
@@ -151,7 +156,19 @@ fn scan(source: &Source) -> Result<Named> {
         }
     }
     named.videos = videos.into_iter().collect();
+    named.scanned = true;
     Ok(named)
+}
+
+/// The first pass, when the store holds annotations its file may touch.
+async fn named(conn: &mut Conn<'_>, source: &Source) -> Result<Named> {
+    let sql = crate::sql::Sql::new(conn.backend(), r#"SELECT "id" FROM "annotations" LIMIT 1"#);
+    let any = crate::sql::fetch_all!(conn, sql, |r| r.try_get::<String, _>(0))?;
+    if any.is_empty() {
+        return Ok(Named::default());
+    }
+    let source = source.clone();
+    blocking(move || scan(&source)).await
 }
 
 /// The part of the store an import of `named` can see or change.
@@ -236,10 +253,9 @@ impl Store {
     /// Previews an import of `source` against the store: counts, validation issues and
     /// conflicts of every type, nothing written.
     pub async fn preview(&self, source: Source, opts: PreviewOptions) -> Result<Preview> {
-        let scanned = source.clone();
-        let named = blocking(move || scan(&scanned)).await?;
         let mut tx = self.begin(TxKind::Read).await?;
         crate::schema::check(&mut tx.conn()).await?;
+        let named = named(&mut tx.conn(), &source).await?;
         let part = load_part(&mut tx.conn(), &named, &self.options().user).await?;
         tx.commit().await?;
         blocking(move || {
@@ -268,9 +284,6 @@ impl Store {
             .user
             .clone()
             .unwrap_or_else(|| self.options().user.clone());
-        let scanned = source.clone();
-        let named = blocking(move || scan(&scanned)).await?;
-
         let mut tx = self.begin(TxKind::Write).await?;
         if self.backend() == Backend::Postgres {
             // One import at a time: the key is fovea's own ("fovea" in ASCII).
@@ -279,6 +292,7 @@ impl Store {
                 .await?;
         }
         crate::schema::check(&mut tx.conn()).await?;
+        let named = named(&mut tx.conn(), &source).await?;
         let Part {
             data: part,
             users,
@@ -316,7 +330,11 @@ impl Store {
             user: &user,
             users: users.into_iter().collect(),
             layout: self.options().layout,
-            lines: &named.lines,
+            lines: match named.scanned {
+                true => named.lines.clone().into(),
+                false => Default::default(),
+            },
+            source: &source,
             progress: params.progress,
         };
         let mut committed = false;
@@ -425,7 +443,10 @@ struct Changes<'a> {
     user: &'a str,
     users: HashSet<String>,
     layout: crate::rows::Layout,
-    lines: &'a HashMap<String, usize>,
+    /// The first line of each id: from the first pass, or (when the store held no annotation
+    /// and the pass was skipped) read when a failure needs it.
+    lines: OnceLock<HashMap<String, usize>>,
+    source: &'a Source,
     progress: Option<&'a (dyn Fn(ImportProgress) + Send + Sync)>,
 }
 
@@ -500,8 +521,8 @@ impl Changes<'_> {
             source: "import",
         };
         let mut rows = Vec::with_capacity(changed_annotations.len());
-        for a in changed_annotations {
-            match annotation_row(a, &opts) {
+        for encoded in crate::parallel::map(&changed_annotations, |a| annotation_row(a, &opts)) {
+            match encoded {
                 Ok(row) => rows.push(row),
                 Err(e) if failure == Failure::Isolate => {
                     self.fail(result, e.id(), &e.to_string(), |r| {
@@ -576,7 +597,12 @@ impl Changes<'_> {
         result.summary.processed_lines = result.summary.processed_lines.saturating_sub(1);
         result.success = false;
         result.errors.push(ImportMessage {
-            line: self.lines.get(id).copied().unwrap_or(0),
+            line: self
+                .lines
+                .get_or_init(|| scan(self.source).map(|n| n.lines).unwrap_or_default())
+                .get(id)
+                .copied()
+                .unwrap_or(0),
             kind: "import",
             message: message.to_owned(),
         });

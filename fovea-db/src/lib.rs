@@ -12,11 +12,13 @@ mod error;
 mod export;
 mod import;
 mod load;
+mod parallel;
 mod records;
 pub mod rows;
 mod save;
 mod schema;
 mod sql;
+mod sqlite_rows;
 mod store;
 mod video;
 

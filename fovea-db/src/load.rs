@@ -3,11 +3,11 @@
 use crate::error::Result;
 use crate::records::{PersonaRow, VideoRow, WORLD_COLUMNS, ontology_of, world_items};
 use crate::rows::{AnnotationRow, RowError, decode};
-use crate::sql::{Arg, Backend, Conn, Sql, fetch_all, on_conn};
+use crate::sql::{Arg, Backend, Conn, Sql, fetch_all};
 use chrono::NaiveDateTime;
 use fovea_core::jsonl::LineData;
 use fovea_core::model::{Annotation, Persona, PersonaOntology, Video};
-use futures_util::{StreamExt, stream::BoxStream};
+use futures_util::StreamExt;
 use sqlx::Row;
 
 /// The ids of every user.
@@ -135,7 +135,7 @@ pub(crate) struct RowFilter<'a> {
     pub types: Option<&'a [String]>,
 }
 
-/// The `SELECT` of annotation rows matching `filter`, oldest first.
+/// The `SELECT` of annotation rows matching `filter`, by id.
 pub(crate) fn annotation_query(b: Backend, filter: &RowFilter<'_>) -> Sql {
     let mut sql = Sql::new(
         b,
@@ -165,46 +165,60 @@ pub(crate) fn annotation_query(b: Backend, filter: &RowFilter<'_>) -> Sql {
             list(&mut sql, column, values);
         }
     }
-    sql.push(r#" ORDER BY "createdAt", "id""#);
+    // The primary key's index gives a stable order without sorting the table.
+    sql.push(r#" ORDER BY "id""#);
     sql
 }
 
-/// Streams the annotation rows a statement selects (constant memory: rows are read from the
-/// connection as the stream is polled).
-pub(crate) fn annotation_rows<'c>(
-    conn: &'c mut Conn<'_>,
+/// Gives every annotation row a statement selects to `each`, in order, with constant memory:
+/// Postgres rows are read from the connection as they arrive; SQLite rows are stepped on this
+/// thread through SQLite's C API (see [`crate::sqlite_rows`]), which blocks it meanwhile.
+pub(crate) async fn each_annotation_row(
+    conn: &mut Conn<'_>,
     sql: Sql,
-) -> BoxStream<'c, sqlx::Result<AnnotationRow>> {
+    mut each: impl FnMut(AnnotationRow) -> Result<()>,
+) -> Result<()> {
     let (text, args) = sql.into_parts();
-    let text = sqlx::AssertSqlSafe(text);
-    on_conn!(conn, |c| crate::sql::bind_args!(sqlx::query(text), args)
-        .fetch(&mut **c)
-        .map(|row| row.and_then(|r| Ok(AnnotationRow {
-            id: r.try_get(0)?,
-            video_id: r.try_get(1)?,
-            persona_id: r.try_get(2)?,
-            kind: r.try_get(3)?,
-            label: r.try_get(4)?,
-            frames: r.try_get(5)?,
-            confidence: r.try_get(6)?,
-            source: r.try_get(7)?,
-        })))
-        .boxed())
+    match conn {
+        Conn::Sqlite(c) => {
+            let mut handle = c.lock_handle().await?;
+            crate::sqlite_rows::for_each(handle.as_raw_handle(), &text, &args, each)
+        }
+        Conn::Pg(c) => {
+            let text = sqlx::AssertSqlSafe(text);
+            let mut rows = crate::sql::bind_args!(sqlx::query(text), args).fetch(&mut **c);
+            while let Some(row) = rows.next().await {
+                let r = row?;
+                each(AnnotationRow {
+                    id: r.try_get(0)?,
+                    video_id: r.try_get(1)?,
+                    persona_id: r.try_get(2)?,
+                    kind: r.try_get(3)?,
+                    label: r.try_get(4)?,
+                    frames: r.try_get(5)?,
+                    confidence: r.try_get(6)?,
+                    source: r.try_get(7)?,
+                })?;
+            }
+            Ok(())
+        }
+    }
 }
 
-/// Every annotation a filter selects, with the rows that do not read.
+/// Every annotation a filter selects, by id, with the rows that do not read.
 pub(crate) async fn annotations(
     conn: &mut Conn<'_>,
     filter: &RowFilter<'_>,
 ) -> Result<(Vec<Annotation>, Vec<RowError>)> {
     let sql = annotation_query(conn.backend(), filter);
-    let mut rows = annotation_rows(conn, sql);
     let (mut found, mut bad) = (Vec::new(), Vec::new());
-    while let Some(row) = rows.next().await {
-        match decode(&row?) {
+    each_annotation_row(conn, sql, |row| {
+        match decode(&row) {
             Ok(a) => found.push(a),
             Err(e) => bad.push(e),
         }
-    }
+        Ok(())
+    })
+    .await?;
     Ok((found, bad))
 }

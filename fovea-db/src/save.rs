@@ -1,5 +1,6 @@
-//! Writing to FOVEA's tables in batches: multi-row `INSERT … ON CONFLICT … DO UPDATE`, as
-//! many rows per statement as the backend's parameter limit allows (at most 1,000).
+//! Writing to FOVEA's tables in batches of `INSERT … ON CONFLICT … DO UPDATE`: on Postgres
+//! one statement per batch of 5,000 rows (one array per column), on SQLite one multi-row
+//! statement per batch of up to 1,000 rows (within its parameter limit).
 //!
 //! In [`Failure::Abort`] mode the first failing statement fails the write (the caller's
 //! transaction then rolls everything back). In [`Failure::Isolate`] mode each batch runs in a
@@ -195,7 +196,12 @@ pub(crate) async fn upsert<K>(
     failure: Failure,
     written: &mut (dyn FnMut(u64) + Send),
 ) -> Result<Vec<(K, sqlx::Error)>> {
-    let per_batch = (conn.backend().max_params() / spec.columns.len()).clamp(1, 1000);
+    let per_batch = match conn.backend() {
+        // One array per column: no parameter limit.
+        Backend::Postgres => 5000,
+        // Within SQLite's 32,766 parameters.
+        Backend::Sqlite => (32_766 / spec.columns.len()).clamp(1, 1000),
+    };
     let mut failed = Vec::new();
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
@@ -203,12 +209,7 @@ pub(crate) async fn upsert<K>(
         let n = batch.len() as u64;
         match failure {
             Failure::Abort => {
-                conn.execute(statement(
-                    conn.backend(),
-                    spec,
-                    batch.into_iter().map(|r| r.values),
-                ))
-                .await?;
+                run_batch(conn, spec, batch.into_iter().map(|r| r.values).collect()).await?;
             }
             Failure::Isolate => failed.extend(isolated(conn, spec, batch).await?),
         }
@@ -248,6 +249,132 @@ async fn isolated<K>(
     Ok(failed)
 }
 
+/// Writes one batch: on Postgres as one array per column through `UNNEST` (one short
+/// statement, prepared once, whatever the batch size), on SQLite as a multi-row `VALUES`.
+async fn run_batch(conn: &mut Conn<'_>, spec: &Upsert, rows: Vec<Vec<Arg>>) -> sqlx::Result<u64> {
+    match conn {
+        Conn::Pg(c) => unnest(c, spec, rows).await,
+        // One multi-row statement: single-row statements would each write SQLite's statement
+        // journal (an upsert may fail halfway), costing more than the rows themselves.
+        Conn::Sqlite(_) => {
+            let sql = statement(Backend::Sqlite, spec, rows.into_iter());
+            conn.execute(sql).await
+        }
+    }
+}
+
+/// One column of a batch, as the array Postgres receives.
+enum Column {
+    Text(Vec<Option<String>>),
+    Json(Vec<Option<String>>),
+    Float(Vec<Option<f64>>),
+    Bool(Vec<bool>),
+    Int(Vec<i64>),
+    Time(Vec<chrono::NaiveDateTime>),
+}
+
+impl Column {
+    fn new(first: &Arg, n: usize) -> Self {
+        match first {
+            Arg::Text(_) | Arg::OptText(_) => Column::Text(Vec::with_capacity(n)),
+            Arg::Json(_) | Arg::OptJson(_) => Column::Json(Vec::with_capacity(n)),
+            Arg::Float(_) => Column::Float(Vec::with_capacity(n)),
+            Arg::Bool(_) => Column::Bool(Vec::with_capacity(n)),
+            Arg::Int(_) => Column::Int(Vec::with_capacity(n)),
+            Arg::Time(_) => Column::Time(Vec::with_capacity(n)),
+        }
+    }
+
+    fn push(&mut self, arg: Arg) {
+        match (self, arg) {
+            (Column::Text(v), Arg::Text(t)) | (Column::Json(v), Arg::Json(t)) => v.push(Some(t)),
+            (Column::Text(v), Arg::OptText(t)) | (Column::Json(v), Arg::OptJson(t)) => v.push(t),
+            (Column::Float(v), Arg::Float(f)) => v.push(f),
+            (Column::Bool(v), Arg::Bool(b)) => v.push(b),
+            (Column::Int(v), Arg::Int(i)) => v.push(i),
+            (Column::Time(v), Arg::Time(t)) => v.push(t),
+            _ => unreachable!("every row of a table binds the same types"),
+        }
+    }
+
+    /// The array's SQL type.
+    fn array_type(&self) -> &'static str {
+        match self {
+            Column::Text(_) | Column::Json(_) => "text[]",
+            Column::Float(_) => "float8[]",
+            Column::Bool(_) => "bool[]",
+            Column::Int(_) => "int8[]",
+            Column::Time(_) => "timestamp[]",
+        }
+    }
+}
+
+/// `INSERT INTO t (…) SELECT … FROM UNNEST($1::text[], …) ON CONFLICT …` on Postgres.
+async fn unnest(
+    c: &mut sqlx::PgConnection,
+    spec: &Upsert,
+    rows: Vec<Vec<Arg>>,
+) -> sqlx::Result<u64> {
+    let Some(first) = rows.first() else {
+        return Ok(0);
+    };
+    let mut columns: Vec<Column> = first.iter().map(|a| Column::new(a, rows.len())).collect();
+    for row in rows {
+        for (column, arg) in columns.iter_mut().zip(row) {
+            column.push(arg);
+        }
+    }
+    let quoted: Vec<String> = spec.columns.iter().map(|c| format!("\"{c}\"")).collect();
+    let arrays: Vec<String> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("${}::{}", i + 1, c.array_type()))
+        .collect();
+    let selected: Vec<String> = columns
+        .iter()
+        .zip(&quoted)
+        .map(|(c, name)| match c {
+            Column::Json(_) => format!("u.{name}::jsonb"),
+            _ => format!("u.{name}"),
+        })
+        .collect();
+    let text = format!(
+        "INSERT INTO \"{}\" ({}) SELECT {} FROM UNNEST({}) AS u({}){}",
+        spec.table,
+        quoted.join(", "),
+        selected.join(", "),
+        arrays.join(", "),
+        quoted.join(", "),
+        on_conflict(spec)
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(text));
+    for column in columns {
+        q = match column {
+            Column::Text(v) | Column::Json(v) => q.bind(v),
+            Column::Float(v) => q.bind(v),
+            Column::Bool(v) => q.bind(v),
+            Column::Int(v) => q.bind(v),
+            Column::Time(v) => q.bind(v),
+        };
+    }
+    Ok(q.execute(c).await?.rows_affected())
+}
+
+/// The statement's `ON CONFLICT` clause.
+fn on_conflict(spec: &Upsert) -> String {
+    match spec.key {
+        Some(key) => {
+            let sets: Vec<String> = spec
+                .update
+                .iter()
+                .map(|c| format!("\"{c}\" = excluded.\"{c}\""))
+                .collect();
+            format!(" ON CONFLICT (\"{key}\") DO UPDATE SET {}", sets.join(", "))
+        }
+        None => " ON CONFLICT DO NOTHING".to_owned(),
+    }
+}
+
 /// `INSERT INTO t (…) VALUES (…), (…) ON CONFLICT …` for the given rows.
 fn statement(backend: Backend, spec: &Upsert, rows: impl Iterator<Item = Vec<Arg>>) -> Sql {
     let quoted: Vec<String> = spec.columns.iter().map(|c| format!("\"{c}\"")).collect();
@@ -270,19 +397,6 @@ fn statement(backend: Backend, spec: &Upsert, rows: impl Iterator<Item = Vec<Arg
         }
         sql.push(")");
     }
-    match spec.key {
-        Some(key) => {
-            let sets: Vec<String> = spec
-                .update
-                .iter()
-                .map(|c| format!("\"{c}\" = excluded.\"{c}\""))
-                .collect();
-            sql.push(&format!(
-                " ON CONFLICT (\"{key}\") DO UPDATE SET {}",
-                sets.join(", ")
-            ))
-        }
-        None => sql.push(" ON CONFLICT DO NOTHING"),
-    };
+    sql.push(&on_conflict(spec));
     sql
 }

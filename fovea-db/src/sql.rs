@@ -26,14 +26,6 @@ impl Backend {
             Backend::Sqlite => column.to_owned(),
         }
     }
-
-    /// The most values one statement may bind (Postgres: 65,535; SQLite since 3.32: 32,766).
-    pub(crate) fn max_params(self) -> usize {
-        match self {
-            Backend::Postgres => 65_535,
-            Backend::Sqlite => 32_766,
-        }
-    }
 }
 
 /// A value bound to a statement.

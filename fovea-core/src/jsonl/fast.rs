@@ -45,6 +45,15 @@ pub(crate) fn annotation_line(text: &str) -> Option<Box<AnnotationRecord>> {
     (c.pos == text.len()).then_some(record)
 }
 
+/// Reads an annotation object alone (no envelope), as stores hold it: compact, or in
+/// Postgres's `jsonb` text form (one space after each `:` and `,`).
+pub(crate) fn annotation_object(text: &str) -> Option<Box<AnnotationRecord>> {
+    let mut c = Cursor { text, pos: 0 };
+    let mut record = Box::<AnnotationRecord>::default();
+    c.annotation(&mut record.0)?;
+    (c.pos == text.len()).then_some(record)
+}
+
 /// A position in the line.
 struct Cursor<'a> {
     text: &'a str,
@@ -54,6 +63,14 @@ struct Cursor<'a> {
 impl<'a> Cursor<'a> {
     fn peek(&self) -> Option<u8> {
         self.text.as_bytes().get(self.pos).copied()
+    }
+
+    /// Skips the one space Postgres's `jsonb` text form writes after `:` and `,` (any other
+    /// whitespace makes the reader give up).
+    fn space(&mut self) {
+        if self.peek() == Some(b' ') {
+            self.pos += 1;
+        }
     }
 
     /// Consumes `b`, or fails.
@@ -215,12 +232,16 @@ impl<'a> Cursor<'a> {
         loop {
             let key = self.str()?;
             self.byte(b':')?;
+            self.space();
             if !field(self, key)? {
                 let value: Value = self.by_serde()?;
                 extra.insert(key.to_owned(), value);
             }
             match self.peek()? {
-                b',' => self.pos += 1,
+                b',' => {
+                    self.pos += 1;
+                    self.space();
+                }
                 b'}' => {
                     self.pos += 1;
                     return Some(());
@@ -246,7 +267,10 @@ impl<'a> Cursor<'a> {
                 out.push(T::default());
                 fill(c, out.last_mut()?)?;
                 match c.peek()? {
-                    b',' => c.pos += 1,
+                    b',' => {
+                        c.pos += 1;
+                        c.space();
+                    }
                     b']' => {
                         c.pos += 1;
                         return Some(out);
@@ -584,7 +608,19 @@ mod tests {
         let line = |data: &str| format!("{{\"type\":\"annotation\",\"data\":{data}}}");
         assert!(annotation_line(&line(r#"{"id":"a\nb"}"#)).is_none());
         assert!(annotation_line(&line("{\"id\":\"a\tb\"}")).is_none());
-        assert!(annotation_line(&line(r#"{"id": "a"}"#)).is_none());
+        // One space after `:` and `,` (Postgres's jsonb text) is read here, other whitespace
+        // is left to serde.
+        let spaced = line(r#"{"id": "a", "x": [1, {"k": null}]}"#);
+        assert!(annotation_line(&spaced).is_some());
+        assert_eq!(fast_reading(&spaced), serde_reading(&spaced));
+        for other in [
+            r#"{"id" : "a"}"#,
+            r#"{"id":  "a"}"#,
+            r#"{ "id":"a"}"#,
+            "{\"id\":\n\"a\"}",
+        ] {
+            assert!(annotation_line(&line(other)).is_none(), "{other}");
+        }
         assert!(annotation_line(&line(r#"{"id":5}"#)).is_none());
         assert!(annotation_line(&line(r#"{"id":"a"} "#)).is_none());
         let deep = format!(

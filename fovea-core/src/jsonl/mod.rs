@@ -2,7 +2,7 @@
 //! time.
 
 mod export;
-mod fast;
+pub(crate) mod fast;
 mod line;
 mod read;
 mod write;

@@ -114,6 +114,9 @@ impl Annotation {
     /// assert_eq!(a.kind(), "type");
     /// ```
     pub fn from_json(text: &str) -> Result<Self> {
+        if let Some(record) = crate::jsonl::fast::annotation_object(text) {
+            return record.0.convert();
+        }
         super::parse::from_str::<RawAnnotation>(text)?.convert()
     }
 

@@ -181,7 +181,7 @@ fn exchange_demo(seq: &BoundingBoxSequence) -> Outcome {
 fn store_demo() -> Outcome {
     use fovea_core::import::ImportOptions;
     use fovea_core::jsonl::{ExportOptions, Writer};
-    use fovea_db::{ImportParams, Source, Store};
+    use fovea_db::{BlockingStore, ImportParams, Source};
     let path = std::env::temp_dir().join(format!("fovea-demo-{}.db", std::process::id()));
     let url = format!("sqlite://{}", path.display());
     let n = 2_000;
@@ -197,20 +197,18 @@ fn store_demo() -> Outcome {
         )?;
     }
     let file: std::sync::Arc<[u8]> = w.into_inner()?.into();
-    let outcome = crate::store::block_on(async {
-        let store = Store::connect(&url).await?;
+    let outcome = (|| -> Outcome {
+        let store = BlockingStore::connect(&url, Default::default())?;
         let source = |bytes: std::sync::Arc<[u8]>| Source::Bytes {
             name: "demo.jsonl".into(),
             bytes,
         };
         let t = Instant::now();
-        let first = store
-            .import(
-                source(file.clone()),
-                &ImportOptions::default(),
-                ImportParams::default(),
-            )
-            .await?;
+        let first = store.import(
+            source(file.clone()),
+            &ImportOptions::default(),
+            ImportParams::default(),
+        )?;
         let imported = t.elapsed();
         let items = &first.result.summary.imported_items;
         println!(
@@ -222,20 +220,18 @@ fn store_demo() -> Outcome {
             ms(imported)
         );
         let t = Instant::now();
-        let export = store.export(Vec::new(), ExportOptions::default()).await?;
+        let export = store.export(Vec::new(), ExportOptions::default())?;
         println!(
             "  exported {} annotation lines ({} bytes) from the store in {}",
             export.stats.annotation_count,
             export.stats.bytes,
             ms(t.elapsed())
         );
-        let again = store
-            .import(
-                source(export.out.into()),
-                &ImportOptions::default(),
-                ImportParams::default(),
-            )
-            .await?;
+        let again = store.import(
+            source(export.out.into()),
+            &ImportOptions::default(),
+            ImportParams::default(),
+        )?;
         let mut kinds: Vec<&str> = again
             .result
             .conflicts
@@ -250,13 +246,10 @@ fn store_demo() -> Outcome {
             again.result.summary.skipped_items.annotations,
             again.result.summary.imported_items.annotations
         );
-        println!(
-            "  import history: {} rows",
-            store.import_history().await?.len()
-        );
-        store.close().await;
+        println!("  import history: {} rows", store.import_history()?.len());
+        store.close();
         Ok(())
-    });
+    })();
     for suffix in ["", "-wal", "-shm"] {
         let mut p = path.clone().into_os_string();
         p.push(suffix);

@@ -5,19 +5,12 @@ use crate::exchange::{
     ExportArgs, PreviewArgs, export_options, import_options, preview_options, print_json,
 };
 use crate::failure::{Failure, Outcome};
-use fovea_db::{DEFAULT_URL, ImportParams, ImportProgress, Layout, Source, Store, StoreOptions};
+use fovea_db::{
+    BlockingStore, DEFAULT_URL, ImportParams, ImportProgress, Layout, Source, StoreOptions,
+};
 use serde::Serialize;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
-
-/// Runs a store operation on a runtime of its own.
-pub fn block_on<T>(f: impl std::future::Future<Output = Result<T, Failure>>) -> Result<T, Failure> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::Io("cannot start the async runtime".into(), e))?
-        .block_on(f)
-}
 
 /// Where the store is.
 #[derive(clap::Args, Clone)]
@@ -32,7 +25,7 @@ pub struct DbArgs {
 }
 
 impl DbArgs {
-    async fn open(&self, layout: Layout) -> Result<Store, Failure> {
+    fn open(&self, layout: Layout) -> Result<BlockingStore, Failure> {
         let url = self.db.as_deref().unwrap_or(DEFAULT_URL);
         let mut options = StoreOptions {
             layout,
@@ -41,7 +34,7 @@ impl DbArgs {
         if let Some(user) = &self.user {
             options.user.clone_from(user);
         }
-        Ok(Store::connect_with(url, options).await?)
+        Ok(BlockingStore::connect(url, options)?)
     }
 }
 
@@ -56,10 +49,10 @@ pub enum DbCommand {
 /// Runs `fovea db …`.
 pub fn db(command: &DbCommand) -> Outcome {
     match command {
-        DbCommand::Migrate(args) => block_on(async {
-            let store = args.open(Layout::default()).await?;
-            let report = store.migrate().await?;
-            store.close().await;
+        DbCommand::Migrate(args) => {
+            let store = args.open(Layout::default())?;
+            let report = store.migrate()?;
+            store.close();
             print_json(&report)?;
             eprintln!(
                 "created {} table(s), found {}{}",
@@ -72,21 +65,19 @@ pub fn db(command: &DbCommand) -> Outcome {
                 }
             );
             Ok(())
-        }),
+        }
     }
 }
 
 /// `fovea export --db URL -o OUT`: streams the store into OUT; prints the stats.
 pub fn export(args: &ExportArgs, db: &DbArgs) -> Outcome {
     let opts = export_options(args)?;
+    let store = db.open(Layout::default())?;
     let written = crate::exchange::write_atomically(&args.output, |out| {
-        block_on(async {
-            let store = db.open(Layout::default()).await?;
-            let e = store.export(out, opts).await?;
-            store.close().await;
-            Ok((e.out, (e.stats, e.unreadable, e.invalid_objects)))
-        })
+        let e = store.export(out, opts)?;
+        Ok((e.out, (e.stats, e.unreadable, e.invalid_objects)))
     })?;
+    store.close();
     let (stats, unreadable, invalid) = written;
     print_json(&stats)?;
     for e in &unreadable {
@@ -109,14 +100,9 @@ pub fn export(args: &ExportArgs, db: &DbArgs) -> Outcome {
 /// `fovea preview --db URL IN`: counts, issues and conflicts against the store, as JSON.
 pub fn preview(args: &PreviewArgs, db: &DbArgs) -> Outcome {
     let opts = preview_options(&args.profile)?;
-    let p = block_on(async {
-        let store = db.open(Layout::default()).await?;
-        let p = store
-            .preview(Source::Path(args.input.clone()), opts)
-            .await?;
-        store.close().await;
-        Ok(p)
-    })?;
+    let store = db.open(Layout::default())?;
+    let p = store.preview(Source::Path(args.input.clone()), opts)?;
+    store.close();
     crate::exchange::report_preview(&p)
 }
 
@@ -179,19 +165,14 @@ pub fn import(args: &ImportArgs) -> Outcome {
         }
     };
     let preview_opts = preview_options(&args.profile)?;
-    let out = block_on(async {
-        let store = args.db.open(layout).await?;
-        let params = ImportParams {
-            preview: preview_opts,
-            user: args.db.user.clone(),
-            progress: Some(&progress_bar),
-        };
-        let out = store
-            .import(Source::Path(args.input.clone()), &options, params)
-            .await?;
-        store.close().await;
-        Ok(out)
-    })?;
+    let store = args.db.open(layout)?;
+    let params = ImportParams {
+        preview: preview_opts,
+        user: args.db.user.clone(),
+        progress: Some(&progress_bar),
+    };
+    let out = store.import(Source::Path(args.input.clone()), &options, params)?;
+    store.close();
     print_json(&ImportOutput {
         preview: &out.preview,
         result: &out.result,

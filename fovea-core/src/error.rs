@@ -174,6 +174,13 @@ pub enum Error {
         /// The operating system's message.
         message: String,
     },
+    /// A store (a database) failed or refused an operation: a connection that cannot be made,
+    /// a schema that is not FOVEA's, a row that does not read, a constraint the data breaks.
+    #[error("database: {message}")]
+    Database {
+        /// What the database or the store said.
+        message: String,
+    },
     /// An eager evaluation would produce more frames than the caller's limit (a keyframe at a
     /// huge frame number, usually a data error, would otherwise exhaust memory).
     #[error(
@@ -262,6 +269,7 @@ impl Error {
             Error::LineTooLong { .. } => "line-too-long",
             Error::InvalidUtf8 { .. } => "invalid-utf8",
             Error::Io { .. } => "io",
+            Error::Database { .. } => "database",
             Error::TooManyFrames { .. } => "too-many-frames",
             Error::AtLine { error, .. } => error.code(),
         }
@@ -337,11 +345,12 @@ impl Error {
         "line-too-long",
         "invalid-utf8",
         "io",
+        "database",
         "too-many-frames",
     ];
 
     /// Prefixes the JSON path of a path-carrying error with `prefix` (e.g. `data.boundingBoxSequence`).
-    pub(crate) fn at_path(mut self, prefix: &str) -> Self {
+    pub fn at_path(mut self, prefix: &str) -> Self {
         if prefix.is_empty() {
             return self;
         }
@@ -439,6 +448,9 @@ mod tests {
             Error::BufferTooSmall {
                 needed: 2,
                 available: 1,
+            },
+            Error::Database {
+                message: "refused".into(),
             },
         ];
         for e in samples {

@@ -31,6 +31,26 @@ pub enum DbError {
 }
 
 impl DbError {
+    /// The error as fovea-core's, for callers that report one error type (the bindings):
+    /// core errors as they are, an unsupported URL as `invalid-option`, everything else as
+    /// `database` with this error's message.
+    pub fn into_core(self) -> fovea_core::Error {
+        match self {
+            DbError::Core(e) => e,
+            DbError::Url { url } => fovea_core::Error::InvalidOption {
+                option: "database URL",
+                value: url,
+                expected: "postgres://…, postgresql://… or sqlite:…",
+            },
+            other => fovea_core::Error::Database {
+                message: match &other {
+                    DbError::Sql(e) => e.to_string(),
+                    _ => other.to_string(),
+                },
+            },
+        }
+    }
+
     /// Stable machine-readable code.
     pub fn code(&self) -> &'static str {
         match self {

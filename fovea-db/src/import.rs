@@ -432,6 +432,9 @@ fn history_row(
             Arg::Bool(result.success && result.committed),
             Arg::Int(result.summary.imported_items.annotations as i64),
             Arg::Int(result.summary.skipped_items.annotations as i64),
+            // When it ran, to the millisecond (the column's default is the transaction's start,
+            // in SQLite to the second), so the history reads in order.
+            Arg::Time(records::now()),
         ],
     }
 }

@@ -6,8 +6,10 @@
 //! * [`Store`]: connect, migrate, read and write annotations, personas and videos; export a
 //!   store as JSON Lines (streaming); preview and import JSON Lines (batched, atomic or with
 //!   per-row savepoints, with an `import_history` row).
+//! * [`BlockingStore`]: the same operations for callers without an async runtime.
 //! * [`video_id`]: FOVEA's video ids.
 
+mod blocking;
 mod error;
 mod export;
 mod import;
@@ -22,6 +24,7 @@ mod sqlite_rows;
 mod store;
 mod video;
 
+pub use blocking::BlockingStore;
 pub use error::{DbError, Result};
 pub use export::StoreExport;
 pub use import::{HistoryEntry, ImportParams, ImportProgress, Source, StoreImport};

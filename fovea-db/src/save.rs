@@ -166,6 +166,7 @@ pub(crate) const IMPORT_HISTORY: Upsert = Upsert {
         "success",
         "itemsImported",
         "itemsSkipped",
+        "createdAt",
     ],
     key: None,
     update: &[],

@@ -16,9 +16,14 @@ JSON ``path`` it refers to; there is one subclass per code (``FrameNegativeError
 refused edits subclass ``EditRefusedError``. JSON Lines files are read (``read_jsonl``),
 exported (``export_jsonl``), counted (``stats_jsonl``), validated (``validate_jsonl``),
 previewed for import (``preview_import``) and merged (``merge_jsonl``) with the GIL released.
+``Store`` keeps annotations in FOVEA's database tables — Postgres, or an embedded SQLite file
+by default — with blocking methods (GIL released) and ``*_async`` twins.
 NumPy is optional: ``Sequence.to_numpy()`` needs it (``pip install fovea[numpy]``),
 ``import fovea`` does not.
 """
+
+import asyncio as _asyncio
+from typing import Any, Iterable
 
 from fovea import _fovea
 from fovea._fovea import (
@@ -32,6 +37,7 @@ from fovea._fovea import (
     validate_jsonl,
     preview_import,
     merge_jsonl,
+    Store as _NativeStore,
     FoveaError,
     EditRefusedError,
     InvalidJsonError,
@@ -57,6 +63,7 @@ from fovea._fovea import (
     LineTooLongError,
     InvalidUtf8Error,
     IoError,
+    DatabaseError,
     TooManyFramesError,
     ERROR_CODES,
     REFUSAL_CODES,
@@ -76,6 +83,7 @@ __all__ = [
     "validate_jsonl",
     "preview_import",
     "merge_jsonl",
+    "Store",
     "FoveaError",
     "EditRefusedError",
     "InvalidJsonError",
@@ -101,7 +109,80 @@ __all__ = [
     "LineTooLongError",
     "InvalidUtf8Error",
     "IoError",
+    "DatabaseError",
     "TooManyFramesError",
     "ERROR_CODES",
     "REFUSAL_CODES",
 ]
+
+
+class Store(_NativeStore):
+    """Annotations, personas, videos and world state in FOVEA's database tables.
+
+    ``Store.connect(url)`` opens Postgres (``postgres://…``: the tables FOVEA's migrations
+    create, used as they are) or an SQLite file (``sqlite:…``, created with its tables; the
+    default is ``sqlite://fovea.db``). Methods block with the GIL released; each has an
+    ``*_async`` twin that runs it on a worker thread. Use it as a (async) context manager.
+
+    >>> with fovea.Store.connect("sqlite::memory:") as store:   # doctest: +SKIP
+    ...     store.import_jsonl("annotations.jsonl")["result"]["success"]
+    True
+    """
+
+    @classmethod
+    def connect(cls, url: "str | None" = None, *, user: "str | None" = None, layout: str = "whole") -> "Store":
+        """Opens the database at ``url`` (default: the embedded ``sqlite://fovea.db``)."""
+        return cls(url, user=user, layout=layout)
+
+    @classmethod
+    async def connect_async(
+        cls, url: "str | None" = None, *, user: "str | None" = None, layout: str = "whole"
+    ) -> "Store":
+        """``connect`` on a worker thread."""
+        return await _asyncio.to_thread(cls, url, user=user, layout=layout)
+
+    async def __aenter__(self) -> "Store":
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close_async()
+
+    async def close_async(self) -> None:
+        """``close`` on a worker thread."""
+        await _asyncio.to_thread(self.close)
+
+    async def migrate_async(self) -> "dict[str, Any]":
+        """``migrate`` on a worker thread."""
+        return await _asyncio.to_thread(self.migrate)
+
+    async def annotation_async(self, id: str) -> "dict[str, Any] | None":
+        """``annotation`` on a worker thread."""
+        return await _asyncio.to_thread(self.annotation, id)
+
+    async def annotations_async(self, video_id: "str | None" = None) -> "dict[str, Any]":
+        """``annotations`` on a worker thread."""
+        return await _asyncio.to_thread(self.annotations, video_id)
+
+    async def save_annotations_async(self, annotations: "Iterable[Any]") -> int:
+        """``save_annotations`` on a worker thread."""
+        return await _asyncio.to_thread(self.save_annotations, annotations)
+
+    async def delete_annotations_async(self, ids: "list[str]") -> int:
+        """``delete_annotations`` on a worker thread."""
+        return await _asyncio.to_thread(self.delete_annotations, ids)
+
+    async def export_async(self, destination: Any, **options: Any) -> "dict[str, Any]":
+        """``export`` on a worker thread."""
+        return await _asyncio.to_thread(self.export, destination, **options)
+
+    async def preview_async(self, path: Any, **options: Any) -> "dict[str, Any]":
+        """``preview`` on a worker thread."""
+        return await _asyncio.to_thread(self.preview, path, **options)
+
+    async def import_jsonl_async(self, path: Any, **options: Any) -> "dict[str, Any]":
+        """``import_jsonl`` on a worker thread."""
+        return await _asyncio.to_thread(self.import_jsonl, path, **options)
+
+    async def import_history_async(self) -> "list[dict[str, Any]]":
+        """``import_history`` on a worker thread."""
+        return await _asyncio.to_thread(self.import_history)

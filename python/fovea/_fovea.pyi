@@ -6,6 +6,7 @@ from typing import Any, ClassVar, Dict, Iterable, List, Optional, Tuple, Type, U
 
 import numpy
 import numpy.typing
+from typing_extensions import disjoint_base
 
 __all__ = [
     "Sequence",
@@ -18,6 +19,7 @@ __all__ = [
     "validate_jsonl",
     "preview_import",
     "merge_jsonl",
+    "Store",
     "FoveaError",
     "EditRefusedError",
     "InvalidJsonError",
@@ -43,6 +45,7 @@ __all__ = [
     "LineTooLongError",
     "InvalidUtf8Error",
     "IoError",
+    "DatabaseError",
     "TooManyFramesError",
     "ERROR_CODES",
     "REFUSAL_CODES",
@@ -195,6 +198,44 @@ def merge_jsonl(
 ) -> Dict[str, Any]:
     """Imports `incoming` into `existing` and writes the result to `destination`: {preview, result, stats}."""
 
+@disjoint_base
+class Store:
+    """FOVEA's database tables in Postgres or an SQLite file (see fovea.Store)."""
+
+    def __new__(cls, url: Optional[str] = None, *, user: Optional[str] = None, layout: str = "whole") -> Store: ...
+    @property
+    def backend(self) -> str: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> Store: ...
+    def __exit__(self, *_args: Any) -> None: ...
+    def migrate(self) -> Dict[str, Any]: ...
+    def annotation(self, id: str) -> Optional[Dict[str, Any]]: ...
+    def annotations(self, video_id: Optional[str] = None) -> Dict[str, Any]: ...
+    def save_annotations(self, annotations: Any) -> int: ...
+    def delete_annotations(self, ids: List[str]) -> int: ...
+    def export(
+        self,
+        destination: _Path,
+        *,
+        mode: str = "keyframes",
+        persona_ids: Optional[Iterable[str]] = None,
+        video_ids: Optional[Iterable[str]] = None,
+        annotation_types: Optional[Iterable[str]] = None,
+        profile: str = "default",
+        export_date: Optional[str] = None,
+        metadata: bool = True,
+    ) -> Dict[str, Any]: ...
+    def preview(self, path: _Path, *, profile: str = "default", max_issues: int = 1000) -> Dict[str, Any]: ...
+    def import_jsonl(
+        self,
+        path: _Path,
+        *,
+        options: Union[Dict[str, Any], str, None] = None,
+        profile: str = "default",
+        user: Optional[str] = None,
+    ) -> Dict[str, Any]: ...
+    def import_history(self) -> List[Dict[str, Any]]: ...
+
 class FoveaError(Exception):
     """Base class of every fovea error."""
 
@@ -228,4 +269,5 @@ class InvalidEnvelopeError(FoveaError, ValueError): ...
 class LineTooLongError(FoveaError, ValueError): ...
 class InvalidUtf8Error(FoveaError, ValueError): ...
 class IoError(FoveaError, OSError): ...
+class DatabaseError(FoveaError): ...
 class TooManyFramesError(FoveaError, ValueError): ...

@@ -60,6 +60,9 @@ def test_every_code_has_a_class():
         elif code == "io":
             assert issubclass(cls, OSError)
             assert not issubclass(cls, ValueError)
+        elif code == "database":
+            assert not issubclass(cls, ValueError)
+            assert not issubclass(cls, OSError)
         else:
             assert issubclass(cls, ValueError)
             assert not issubclass(cls, fovea.EditRefusedError)
@@ -73,6 +76,10 @@ def test_every_code_has_a_class():
 def test_package_exports_the_extension():
     assert sorted(fovea.__all__) == sorted(_fovea.__all__)
     for name in fovea.__all__:
+        if name == "Store":
+            # The package's Store adds awaitable twins to the native one.
+            assert issubclass(fovea.Store, _fovea.Store)
+            continue
         assert getattr(fovea, name) is getattr(_fovea, name)
     assert isinstance(fovea.__version__, str) and fovea.__version__.count(".") == 2
 
@@ -125,6 +132,8 @@ REACHABLE = {
     "line-too-long": (lambda: first_record(b'{"type":"video","data":{"id":"v"}}\n', max_line_bytes=10), None),
     "invalid-utf8": (lambda: first_record(b'{"type":"video","data":{"id":"\xff"}}\n'), None),
     "io": (lambda: fovea.stats_jsonl(os.path.join(tempfile.gettempdir(), "fovea-missing", "x.jsonl")), None),
+    # Nothing listens on port 1.
+    "database": (lambda: fovea.Store.connect("postgres://fovea@127.0.0.1:1/none"), None),
 }
 # Codes raised for a line of a JSON Lines file carry its number.
 LINES = {"invalid-envelope": 2, "line-too-long": 1, "invalid-utf8": 1}

@@ -2,7 +2,7 @@
 //! per code of [`Error::CODES`], built from that list at import so no code goes without one.
 //!
 //! * the five refusal codes subclass `EditRefusedError`;
-//! * `io` subclasses `OSError`;
+//! * `io` subclasses `OSError`; `database` (what a store's database refused) only `FoveaError`;
 //! * every other code is an input/data error and also subclasses `ValueError`
 //!   (`invalid-type` also `TypeError`, since it is raised for arguments of the wrong type).
 //!
@@ -85,6 +85,9 @@ fn build(py: Python<'_>) -> PyResult<Classes> {
             PyTuple::new(py, [refused.bind(py)])?
         } else if code == "io" {
             PyTuple::new(py, [base.bind(py).clone(), py.get_type::<PyOSError>()])?
+        } else if code == "database" {
+            // Not the input's fault alone: a connection, a schema, a constraint.
+            PyTuple::new(py, [base.bind(py).clone()])?
         } else if code == "invalid-type" {
             PyTuple::new(
                 py,

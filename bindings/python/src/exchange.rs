@@ -40,7 +40,7 @@ const BATCH_RECORDS: usize = 1024;
 const BATCH_BYTES: u64 = 1 << 20;
 
 /// A failure while the GIL is released, turned into a Python exception afterwards.
-enum Fail {
+pub(crate) enum Fail {
     /// A core error.
     Core(Error),
     /// Opening, creating or renaming a file failed: an `IoError` with `errno` set.
@@ -61,7 +61,7 @@ impl Fail {
         }
     }
 
-    fn into_pyerr(self, py: Python<'_>) -> PyErr {
+    pub(crate) fn into_pyerr(self, py: Python<'_>) -> PyErr {
         match self {
             Fail::Core(e) => to_pyerr(e),
             Fail::File { path, err } => {
@@ -78,10 +78,10 @@ impl Fail {
     }
 }
 
-type Outcome<T> = Result<T, Fail>;
+pub(crate) type Outcome<T> = Result<T, Fail>;
 
 /// A path argument (`str` or `os.PathLike`), else `invalid-type` naming the argument.
-fn path_arg(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<PathBuf> {
+pub(crate) fn path_arg(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<PathBuf> {
     obj.extract::<PathBuf>().map_err(|_| {
         to_pyerr(Error::InvalidType {
             path: name.to_owned(),
@@ -93,7 +93,7 @@ fn path_arg(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<PathBuf> {
     })
 }
 
-fn profile_arg(name: &str) -> PyResult<Profile> {
+pub(crate) fn profile_arg(name: &str) -> PyResult<Profile> {
     Profile::parse(name).map_err(to_pyerr)
 }
 
@@ -106,7 +106,7 @@ fn file_reader(file: File, opts: ReadOptions) -> FileReader {
 }
 
 /// A core error as a dict: `{line, code, message, path}` (the message without its line).
-fn error_value(e: &Error) -> Value {
+pub(crate) fn error_value(e: &Error) -> Value {
     let message = match e {
         Error::AtLine { error, .. } => error.to_string(),
         other => other.to_string(),
@@ -114,7 +114,7 @@ fn error_value(e: &Error) -> Value {
     json!({ "line": e.line(), "code": e.code(), "message": message, "path": e.path() })
 }
 
-fn value_of<T: serde::Serialize>(value: &T) -> Outcome<Value> {
+pub(crate) fn value_of<T: serde::Serialize>(value: &T) -> Outcome<Value> {
     serde_json::to_value(value).map_err(|e| {
         Fail::Core(Error::InvalidType {
             path: "$".into(),
@@ -125,7 +125,7 @@ fn value_of<T: serde::Serialize>(value: &T) -> Outcome<Value> {
 
 /// Writes `dest` through a [`StagedFile`] in its folder, synced and renamed into place when
 /// `write` succeeds, removed when anything fails.
-fn write_atomically<T>(
+pub(crate) fn write_atomically<T>(
     dest: &Path,
     write: impl FnOnce(BufWriter<File>) -> Outcome<(BufWriter<File>, T)>,
 ) -> Outcome<T> {
@@ -139,7 +139,10 @@ fn write_atomically<T>(
 }
 
 /// An optional collection of ids (any iterable of str, not a str itself).
-fn id_set(obj: Option<&Bound<'_, PyAny>>, name: &str) -> PyResult<Option<HashSet<String>>> {
+pub(crate) fn id_set(
+    obj: Option<&Bound<'_, PyAny>>,
+    name: &str,
+) -> PyResult<Option<HashSet<String>>> {
     let Some(obj) = obj.filter(|o| !o.is_none()) else {
         return Ok(None);
     };
@@ -171,7 +174,7 @@ fn id_set(obj: Option<&Bound<'_, PyAny>>, name: &str) -> PyResult<Option<HashSet
 }
 
 /// Import options: None (FOVEA's defaults), a dict or JSON text with FOVEA's option names.
-fn import_options(obj: Option<&Bound<'_, PyAny>>) -> PyResult<ImportOptions> {
+pub(crate) fn import_options(obj: Option<&Bound<'_, PyAny>>) -> PyResult<ImportOptions> {
     let options = match obj.filter(|o| !o.is_none()) {
         None => ImportOptions::default(),
         Some(o) => match o.cast::<PyString>() {
@@ -210,7 +213,7 @@ fn load_snapshot(file: Option<File>, policy: KeyframePolicy) -> Outcome<Snapshot
     }
 }
 
-fn preview_options(profile: Profile, max_issues: usize) -> PreviewOptions {
+pub(crate) fn preview_options(profile: Profile, max_issues: usize) -> PreviewOptions {
     PreviewOptions {
         validate: ValidateOptions {
             profile,
@@ -425,6 +428,37 @@ pub fn read_jsonl(
 
 // --- whole-file operations ------------------------------------------------------------------
 
+/// The export options of `export_jsonl` and `Store.export`'s keyword arguments.
+pub(crate) fn export_options(
+    mode: &str,
+    persona_ids: Option<&Bound<'_, PyAny>>,
+    video_ids: Option<&Bound<'_, PyAny>>,
+    annotation_types: Option<&Bound<'_, PyAny>>,
+    profile: &str,
+    export_date: Option<String>,
+    metadata: bool,
+) -> PyResult<ExportOptions> {
+    let annotation_types = id_set(annotation_types, "annotation_types")?;
+    for t in annotation_types.iter().flatten() {
+        if t != "type" && t != "object" {
+            return Err(to_pyerr(Error::InvalidOption {
+                option: "annotation type",
+                value: t.clone(),
+                expected: "type, object",
+            }));
+        }
+    }
+    Ok(ExportOptions {
+        mode: ExportMode::parse(mode).map_err(to_pyerr)?,
+        interp: InterpOptions::with_profile(profile_arg(profile)?),
+        persona_ids: id_set(persona_ids, "persona_ids")?,
+        video_ids: id_set(video_ids, "video_ids")?,
+        annotation_types,
+        export_date,
+        no_metadata: !metadata,
+    })
+}
+
 /// Exports (re-exports) a JSON Lines file in dependency order, streaming: the source is read
 /// once per export group, and a final metadata line with the real counts is written.
 ///
@@ -450,25 +484,15 @@ pub fn export_jsonl<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let source = path_arg(source, "source")?;
     let destination = path_arg(destination, "destination")?;
-    let annotation_types = id_set(annotation_types, "annotation_types")?;
-    for t in annotation_types.iter().flatten() {
-        if t != "type" && t != "object" {
-            return Err(to_pyerr(Error::InvalidOption {
-                option: "annotation type",
-                value: t.clone(),
-                expected: "type, object",
-            }));
-        }
-    }
-    let opts = ExportOptions {
-        mode: ExportMode::parse(mode).map_err(to_pyerr)?,
-        interp: InterpOptions::with_profile(profile_arg(profile)?),
-        persona_ids: id_set(persona_ids, "persona_ids")?,
-        video_ids: id_set(video_ids, "video_ids")?,
+    let opts = export_options(
+        mode,
+        persona_ids,
+        video_ids,
         annotation_types,
+        profile,
         export_date,
-        no_metadata: !metadata,
-    };
+        metadata,
+    )?;
     let value = py
         .detach(|| -> Outcome<Value> {
             let mut first = Some(open_file(&source)?);

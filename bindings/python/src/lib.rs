@@ -9,6 +9,7 @@ mod convert;
 mod errors;
 mod exchange;
 mod sequence;
+mod store;
 
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
@@ -27,6 +28,7 @@ fn _fovea(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(exchange::validate_jsonl, m)?)?;
     m.add_function(wrap_pyfunction!(exchange::preview_import, m)?)?;
     m.add_function(wrap_pyfunction!(exchange::merge_jsonl, m)?)?;
+    m.add_class::<store::Store>()?;
     errors::register(m)?;
     m.add("ERROR_CODES", PyTuple::new(py, fovea_core::Error::CODES)?)?;
     m.add("REFUSAL_CODES", PyTuple::new(py, errors::REFUSAL_CODES)?)?;

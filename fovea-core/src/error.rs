@@ -414,7 +414,8 @@ fn at_line_detail(error: &Error) -> String {
 
 /// Joins two JSON path fragments: `a` + `b` → `a.b`, `a` + `[0]` → `a[0]`, `a` + `` → `a`.
 pub(crate) fn join_path(prefix: &str, rest: &str) -> String {
-    if rest.is_empty() || rest == "." {
+    // `$` (and `.`) name the root: under a prefix, the prefix itself.
+    if rest.is_empty() || rest == "." || rest == "$" {
         prefix.to_owned()
     } else if prefix.is_empty() {
         rest.to_owned()
@@ -464,6 +465,7 @@ mod tests {
         assert_eq!(join_path("a", "[0].x"), "a[0].x");
         assert_eq!(join_path("", "x"), "x");
         assert_eq!(join_path("a", ""), "a");
+        assert_eq!(join_path("a[0]", "$"), "a[0]");
         let e = Error::NonFinite {
             path: "boxes[0].x".into(),
             value: f64::NAN,

@@ -9,8 +9,9 @@ use crate::save::{self, Failure, Row};
 use crate::schema::{self, SchemaReport};
 use crate::sql::{Arg, Backend, Conn};
 use fovea_core::model::{Annotation, Persona, Video};
+use sqlx::Connection as _;
 use sqlx::pool::PoolConnection;
-use sqlx::postgres::PgPoolOptions;
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 use std::str::FromStr;
@@ -136,11 +137,14 @@ impl Store {
     /// Opens the database at `url`.
     pub async fn connect_with(url: &str, options: StoreOptions) -> Result<Store> {
         let pool = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let connect = PgConnectOptions::from_str(url)?;
+            // One connection first, so that a wrong address or credentials fail at once (a
+            // pool would retry until its acquire timeout, 30 s).
+            PgConnection::connect_with(&connect).await?.close().await?;
             Pool::Pg(
                 PgPoolOptions::new()
                     .max_connections(options.max_connections)
-                    .connect(url)
-                    .await?,
+                    .connect_lazy_with(connect),
             )
         } else if url.starts_with("sqlite:") {
             let connect = SqliteConnectOptions::from_str(url)?

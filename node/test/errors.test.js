@@ -7,8 +7,8 @@ const assert = require('node:assert/strict')
 const fs = require('node:fs')
 const os = require('node:os')
 const nodePath = require('node:path')
-const { interpolate, boxAt, Sequence, ERROR_CODES, readJsonl, statsJsonl, mergeJsonl } = require('..')
-const { expectCode, sample } = require('./helpers')
+const { interpolate, boxAt, Sequence, ERROR_CODES, readJsonl, statsJsonl, mergeJsonl, Store } = require('..')
+const { expectCode, expectRejection, sample } = require('./helpers')
 
 /** Codes exercised below; checked against ERROR_CODES at the end. */
 const seen = new Set()
@@ -250,6 +250,23 @@ test('the JSON Lines codes: line errors of readJsonl, io rejections', async () =
   } finally {
     fs.rmSync(dir, { recursive: true, force: true })
   }
+})
+
+test('database: what a store refuses or cannot reach', async () => {
+  seen.add('database')
+  const store = await Store.connect('sqlite::memory:')
+  try {
+    // The row's persona and video do not exist: the database refuses it (foreign keys).
+    const annotation = { id: 'a1', videoId: 'v1', annotationType: 'type', personaId: 'nobody', boundingBoxSequence: sample() }
+    const e = await expectRejection(store.saveAnnotations([annotation]), 'database', null)
+    assert.ok(e.message.startsWith('database: '), e.message)
+  } finally {
+    await store.close()
+  }
+  // A closed store, too.
+  await expectRejection(store.importHistory(), 'database', null)
+  // A URL no backend speaks is an invalid option.
+  await expectRejection(Store.connect('mysql://x'), 'invalid-option', null)
 })
 
 test('every code in ERROR_CODES that JavaScript can reach is covered above', () => {

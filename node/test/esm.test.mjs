@@ -5,7 +5,7 @@ import test from 'node:test'
 import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
-import fovea, { interpolate, boxAt, Sequence, ERROR_CODES, readJsonl, statsJsonl, JsonlReader } from '../fovea.js'
+import fovea, { interpolate, boxAt, Sequence, ERROR_CODES, readJsonl, statsJsonl, JsonlReader, Store } from '../fovea.js'
 import * as native from '../index.js'
 
 const require = createRequire(import.meta.url)
@@ -19,6 +19,7 @@ test('named and default ESM imports are the CommonJS exports', () => {
   assert.deepStrictEqual(ERROR_CODES, cjs.ERROR_CODES)
   assert.equal(readJsonl, cjs.readJsonl)
   assert.equal(statsJsonl, cjs.statsJsonl)
+  assert.equal(Store, cjs.Store)
   // The addon's own exports are the same objects.
   assert.equal(native.Sequence, Sequence)
   assert.equal(native.JsonlReader, JsonlReader)
@@ -55,4 +56,15 @@ test('dynamic import of the package entry point', async () => {
   assert.equal(typeof mod.interpolate, 'function')
   assert.equal(typeof mod.readJsonl, 'function')
   assert.equal(mod.default.Sequence, Sequence)
+})
+
+test('Store through ESM: connect, import and read back', async () => {
+  const store = await Store.connect('sqlite::memory:')
+  assert.ok(store instanceof Store)
+  assert.equal(store.backend, 'sqlite')
+  const file = fileURLToPath(new URL('../../testdata/export/fovea-stored-annotations.jsonl', import.meta.url))
+  const done = await store.import(file, { options: { conflictResolution: { missingDependencies: 'create-placeholder' } } })
+  assert.equal(done.result.committed, true)
+  assert.equal((await store.annotation('obj-1')).annotationType, 'object')
+  await store.close()
 })

@@ -44,6 +44,18 @@ import {
   type MergeResult,
   type ReadJsonlOptions,
   type ValidationReport,
+  Store,
+  type ImportHistoryEntry,
+  type InvalidObject,
+  type SchemaReport,
+  type StoreConnectOptions,
+  type StoreExportResult,
+  type StoreImportOptions,
+  type StoreImportResult,
+  type StoredAnnotation,
+  type StoredAnnotations,
+  type StorePreviewOptions,
+  type UnreadableRow,
 } from '..'
 
 const data: SequenceData = {
@@ -204,6 +216,91 @@ async function exchange(signal: AbortSignal): Promise<void> {
   ]
 }
 void exchange
+
+// The database store: Promises of typed results.
+async function database(signal: AbortSignal): Promise<void> {
+  const connectOptions: StoreConnectOptions = { user: 'analyst', layout: 'ui', maxConnections: 4, signal }
+  const store: Store = await Store.connect('sqlite://fovea.db', connectOptions)
+  await Store.connect()
+  await Store.connect(null, { layout: 'whole' })
+  const backend: 'postgres' | 'sqlite' = store.backend
+  const report: SchemaReport = await store.migrate({ signal })
+  const created: string[] = report.created.concat(report.existing)
+  const fromFovea: boolean = report.foveaMigrations
+  const found: StoredAnnotation | null = await store.annotation('a1')
+  const persona: string | undefined = found?.personaId
+  const stored: StoredAnnotations = await store.annotations()
+  await store.annotations('v1', { signal })
+  await store.annotations(null)
+  const ids: string[] = stored.annotations.map((a) => a.id + a.videoId)
+  const unreadable: UnreadableRow[] = stored.unreadable
+  const bad: string | undefined = unreadable[0]?.code
+  const annotation: StoredAnnotation = {
+    id: 'a2',
+    videoId: 'v1',
+    annotationType: 'type',
+    personaId: 'p1',
+    typeCategory: 'entity',
+    typeId: 'ship',
+    confidence: 0.5,
+    metadata: { source: 'test' },
+    boundingBoxSequence: { boxes: [{ x: 0, y: 0, width: 1, height: 1, frameNumber: 0 }] },
+  }
+  const saved: number = await store.saveAnnotations([annotation, ...stored.annotations])
+  const deleted: number = await store.deleteAnnotations(['a1', 'a2'], { signal })
+  const exported: StoreExportResult = await store.export('out.jsonl', {
+    mode: 'keyframes',
+    videoIds: ['v1'],
+    annotationTypes: ['object'],
+    exportDate: '2025-01-01T00:00:00.000Z',
+    metadata: true,
+    signal,
+  })
+  const exportedCount: number = exported.annotationCount + exported.lines['annotation'] + exported.bytes
+  const unreadableRows: UnreadableRow[] = exported.unreadable
+  const invalidObjects: InvalidObject[] = exported.invalidObjects
+  const previewOptions: StorePreviewOptions = { profile: 'fovea', maxIssues: 10, signal }
+  const preview: ImportPreview = await store.preview('in.jsonl', previewOptions)
+  const importOptions: StoreImportOptions = {
+    options: { conflictResolution: { missingDependencies: 'create-placeholder' }, transaction: { atomic: true } },
+    profile: 'default',
+    maxIssues: 5,
+    user: 'importer',
+    signal,
+  }
+  const imported: StoreImportResult = await store.import('in.jsonl', importOptions)
+  await store.import('in.jsonl', { options: '{"validation":{"validateReferences":false}}' })
+  await store.import('in.jsonl')
+  const committed: boolean = imported.result.committed
+  const historyId: string = imported.historyId
+  const importedPreview: ImportPreview = imported.preview
+  const history: ImportHistoryEntry[] = await store.importHistory()
+  const by: string | null | undefined = history[0]?.importedBy
+  const items: number | undefined = history[0]?.itemsImported
+  const closed: void = await store.close()
+
+  // @ts-expect-error not a layout
+  Store.connect('sqlite://fovea.db', { layout: 'rows' })
+  // @ts-expect-error the annotation may be null
+  const notNull: StoredAnnotation = await store.annotation('a1')
+  // @ts-expect-error ids are strings
+  store.deleteAnnotations([1])
+  // @ts-expect-error an annotation needs an id and a video
+  store.saveAnnotations([{ boundingBoxSequence: { boxes: [] } }])
+  // @ts-expect-error not a strategy
+  store.import('in.jsonl', { options: { conflictResolution: { personas: 'overwrite' } } })
+  // @ts-expect-error the backend is read-only
+  store.backend = 'sqlite'
+  // @ts-expect-error results are Promises
+  const notAwaited: SchemaReport = store.migrate()
+
+  void [
+    backend, created, fromFovea, persona, ids, bad, saved, deleted, exportedCount, unreadableRows,
+    invalidObjects, preview, committed, historyId, importedPreview, by, items, closed, notNull,
+    notAwaited,
+  ]
+}
+void database
 
 // The declarations are precise.
 // @ts-expect-error frames are numbers

@@ -36,7 +36,7 @@ const DEFAULT_MAX_ISSUES: usize = 1000;
 /// JSON text of a batch beyond which `nextBatch` stops adding records.
 const BATCH_BYTES: usize = 4 << 20;
 
-fn invalid_type(path: &str, message: impl Into<String>) -> CoreError {
+pub(crate) fn invalid_type(path: &str, message: impl Into<String>) -> CoreError {
     CoreError::InvalidType {
         path: path.to_owned(),
         message: message.into(),
@@ -44,7 +44,7 @@ fn invalid_type(path: &str, message: impl Into<String>) -> CoreError {
 }
 
 /// A file path argument (a string).
-fn path_arg(value: &Unknown, name: &str) -> Res<PathBuf> {
+pub(crate) fn path_arg(value: &Unknown, name: &str) -> Res<PathBuf> {
     Ok(PathBuf::from(convert::string(value, name)?))
 }
 
@@ -53,7 +53,7 @@ fn field(options: Option<&Unknown>, name: &str) -> Res<Option<Value>> {
     convert::option_field(options, "options", name)
 }
 
-fn string_field(options: Option<&Unknown>, name: &str) -> Res<Option<String>> {
+pub(crate) fn string_field(options: Option<&Unknown>, name: &str) -> Res<Option<String>> {
     match field(options, name)? {
         None => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
@@ -78,7 +78,7 @@ fn bool_field(options: Option<&Unknown>, name: &str) -> Res<Option<bool>> {
 }
 
 /// A non-negative integer option (at least `min`).
-fn count_field(options: Option<&Unknown>, name: &str, min: u64) -> Res<Option<usize>> {
+pub(crate) fn count_field(options: Option<&Unknown>, name: &str, min: u64) -> Res<Option<usize>> {
     match field(options, name)? {
         None => Ok(None),
         Some(Value::Number(n)) if n.as_u64().is_some_and(|n| n >= min) => {
@@ -123,7 +123,7 @@ fn profile_or_default(options: Option<&Unknown>) -> Res<Profile> {
 }
 
 /// JSON text of a core result (numbers spelled as JavaScript spells them).
-fn json_text<T: Serialize + ?Sized>(value: &T) -> JsonText {
+pub(crate) fn json_text<T: Serialize + ?Sized>(value: &T) -> JsonText {
     JsonText(fovea_core::json::to_string(value))
 }
 
@@ -183,6 +183,35 @@ fn optional_path(value: Option<&Unknown>, name: &str) -> Res<Option<PathBuf>> {
     }
 }
 
+/// The export options of `exportJsonl` and `Store.export`: `mode`, `personaIds`, `videoIds`,
+/// `annotationTypes`, `profile`, `exportDate`, `metadata`.
+pub(crate) fn export_options(options: Option<&Unknown>) -> Res<ExportOptions> {
+    let mode = match string_field(options, "mode")? {
+        Some(name) => ExportMode::parse(&name)?,
+        None => ExportMode::default(),
+    };
+    let annotation_types = set_field(options, "annotationTypes")?;
+    for t in annotation_types.iter().flatten() {
+        if t != "type" && t != "object" {
+            return Err(CoreError::InvalidOption {
+                option: "annotation type",
+                value: t.clone(),
+                expected: "type, object",
+            }
+            .into());
+        }
+    }
+    Ok(ExportOptions {
+        mode,
+        interp: InterpOptions::with_profile(profile_or_default(options)?),
+        persona_ids: set_field(options, "personaIds")?,
+        video_ids: set_field(options, "videoIds")?,
+        annotation_types,
+        export_date: string_field(options, "exportDate")?,
+        no_metadata: !bool_field(options, "metadata")?.unwrap_or(true),
+    })
+}
+
 /// Exports the JSON Lines file `source` to `destination` in dependency order, streaming
 /// (constant memory: the source is read once per export group), through a temporary file
 /// renamed into place.
@@ -203,30 +232,7 @@ pub fn export_jsonl(
     spawn(env, options, || {
         let source = path_arg(&source, "source")?;
         let destination = path_arg(&destination, "destination")?;
-        let mode = match string_field(options, "mode")? {
-            Some(name) => ExportMode::parse(&name)?,
-            None => ExportMode::default(),
-        };
-        let annotation_types = set_field(options, "annotationTypes")?;
-        for t in annotation_types.iter().flatten() {
-            if t != "type" && t != "object" {
-                return Err(CoreError::InvalidOption {
-                    option: "annotation type",
-                    value: t.clone(),
-                    expected: "type, object",
-                }
-                .into());
-            }
-        }
-        let opts = ExportOptions {
-            mode,
-            interp: InterpOptions::with_profile(profile_or_default(options)?),
-            persona_ids: set_field(options, "personaIds")?,
-            video_ids: set_field(options, "videoIds")?,
-            annotation_types,
-            export_date: string_field(options, "exportDate")?,
-            no_metadata: !bool_field(options, "metadata")?.unwrap_or(true),
-        };
+        let opts = export_options(options)?;
         let work: Work<JsonText> = Box::new(move |files| {
             let (stats, errors) = files.write_atomically(&destination, |out| {
                 let open = || files.open(&source, ReadOptions::default());
@@ -295,7 +301,7 @@ pub fn validate_jsonl(
     })
 }
 
-fn preview_options(options: Option<&Unknown>) -> Res<PreviewOptions> {
+pub(crate) fn preview_options(options: Option<&Unknown>) -> Res<PreviewOptions> {
     Ok(PreviewOptions {
         validate: ValidateOptions {
             profile: profile_or_default(options)?,
@@ -334,6 +340,18 @@ pub fn preview_import(
     })
 }
 
+/// `options.options` of `mergeJsonl` and `Store.import`: FOVEA's `ImportOptions` as an object
+/// or JSON text, deep-merged over FOVEA's defaults and checked.
+pub(crate) fn import_options(options: Option<&Unknown>) -> Res<ImportOptions> {
+    let import_options = match field(options, "options")? {
+        None => ImportOptions::default(),
+        Some(Value::String(text)) => ImportOptions::from_json(&text)?,
+        Some(value) => ImportOptions::from_value(value)?,
+    };
+    import_options.check()?;
+    Ok(import_options)
+}
+
 /// The result of `mergeJsonl`.
 #[derive(Serialize)]
 struct MergeOutput<'a> {
@@ -364,12 +382,7 @@ pub fn merge_jsonl(
         let existing = optional_path(existing.as_ref(), "existing")?;
         let incoming = path_arg(&incoming, "incoming")?;
         let destination = path_arg(&destination, "destination")?;
-        let import_options = match field(options, "options")? {
-            None => ImportOptions::default(),
-            Some(Value::String(text)) => ImportOptions::from_json(&text)?,
-            Some(value) => ImportOptions::from_value(value)?,
-        };
-        import_options.check()?;
+        let import_options = import_options(options)?;
         let preview_opts = preview_options(options)?;
         let export_date = string_field(options, "exportDate")?;
         let work: Work<JsonText> = Box::new(move |files| {

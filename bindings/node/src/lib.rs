@@ -12,6 +12,9 @@
 //! * JSON Lines exchange (`exchange`): `exportJsonl`, `statsJsonl`, `validateJsonl`,
 //!   `previewImport`, `mergeJsonl` and the `JsonlReader` behind `readJsonl` (`fovea.js`) —
 //!   Promise-returning, run on the libuv thread pool, cancellable by an `AbortSignal` (`task`).
+//! * `Store` (`store`): FOVEA's tables in Postgres or SQLite (`fovea-db`) — `Store.connect`,
+//!   migrate, read, save and delete annotations, export, preview and import JSON Lines, the
+//!   import history — every operation Promise-returning, on the same thread pool.
 //!
 //! Every failure throws (or rejects with) a JavaScript `Error` whose `code` is the core's stable
 //! code (`frame-not-integer`, `keyframe-exists`, …), whose `message` is the core's message, with
@@ -22,6 +25,7 @@ mod convert;
 mod error;
 mod exchange;
 mod sequence;
+mod store;
 mod task;
 mod types;
 
@@ -36,6 +40,7 @@ use sequence::{Compiled, Source, load, profile_option};
 pub use exchange::{
     JsonlReader, export_jsonl, merge_jsonl, preview_import, stats_jsonl, validate_jsonl,
 };
+pub use store::Store;
 
 const CODE_COUNT: usize = CoreError::CODES.len();
 

@@ -9,6 +9,9 @@
 //!   read and write of the call checks, so a running call stops within one buffer (64 KiB);
 //!   the Promise then rejects with an `Error` named `AbortError` (`code: 'ABORT_ERR'`, `cause`:
 //!   the signal's `reason`), as Node's own APIs do. A signal already aborted rejects at once.
+//!   Calls that write to a database honour the signal only until their work starts
+//!   ([`Abort::BeforeStart`]): a transaction is not interrupted half-way, and its outcome is
+//!   reported.
 //! * Files are read and written through [`Files`]: an I/O failure of a file rejects with code
 //!   `io` even where the core counts unreadable lines and goes on.
 
@@ -193,10 +196,22 @@ pub enum Outcome<T> {
     Panicked(String),
 }
 
+/// When an `AbortSignal` can stop a call.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Abort {
+    /// At any time: an abort while the work runs stops its reads and writes and discards its
+    /// result (files are written through a temporary file, so nothing is left behind).
+    Anytime,
+    /// Only before the work starts: once it runs, its outcome stands and is reported (database
+    /// writes, which commit or roll back as a whole and cannot be interrupted half-way).
+    BeforeStart,
+}
+
 /// A call running on the libuv thread pool.
 pub struct Job<T> {
     work: Option<Work<T>>,
     cancel: Cancel,
+    abort: Abort,
     signal: Option<Listener>,
 }
 
@@ -206,6 +221,7 @@ impl<T> Job<T> {
         Job {
             work: Some(Box::new(move |_| Err(e))),
             cancel: Cancel::default(),
+            abort: Abort::Anytime,
             signal: None,
         }
     }
@@ -215,6 +231,7 @@ impl<T> Job<T> {
         Job {
             work: Some(work),
             cancel,
+            abort: Abort::Anytime,
             signal: None,
         }
     }
@@ -228,12 +245,23 @@ pub(crate) fn spawn<T: Send + 'static + ToNapiValue + TypeName>(
     options: Option<&Unknown>,
     prepare: impl FnOnce() -> Res<Work<T>>,
 ) -> napi::Result<napi::bindgen_prelude::AsyncTask<Job<T>>> {
+    spawn_with(env, options, Abort::Anytime, prepare)
+}
+
+/// [`spawn`], with the signal honoured as `abort` says.
+pub(crate) fn spawn_with<T: Send + 'static + ToNapiValue + TypeName>(
+    env: &Env,
+    options: Option<&Unknown>,
+    abort: Abort,
+    prepare: impl FnOnce() -> Res<Work<T>>,
+) -> napi::Result<napi::bindgen_prelude::AsyncTask<Job<T>>> {
     let cancel = Cancel::default();
     let job = prepare().and_then(|work| {
         let signal = listen(env, options, &cancel)?;
         Ok(Job {
             work: Some(work),
             cancel,
+            abort,
             signal,
         })
     });
@@ -264,12 +292,17 @@ impl<T: Send + 'static + ToNapiValue + TypeName> Task for Job<T> {
         if self.cancel.is_set() {
             return Ok(Outcome::Aborted);
         }
-        let files = Files::new(self.cancel.clone());
+        // Work that cannot be interrupted runs with a flag of its own, which no signal sets.
+        let running = match self.abort {
+            Abort::Anytime => self.cancel.clone(),
+            Abort::BeforeStart => Cancel::default(),
+        };
+        let files = Files::new(running.clone());
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             work(&files).and_then(|value| files.check().map(|()| value))
         }));
         Ok(match result {
-            _ if self.cancel.is_set() => Outcome::Aborted,
+            _ if running.is_set() => Outcome::Aborted,
             Ok(Ok(value)) => Outcome::Done(value),
             Ok(Err(e)) => Outcome::Failed(e),
             Err(payload) => Outcome::Panicked(panic_message(payload.as_ref())),

@@ -815,3 +815,203 @@ pub struct MergeJsonlOptions {
     #[napi(ts_type = "AbortSignal")]
     pub signal: Option<()>,
 }
+
+// ---------------------------------------------------------------------------------------------
+// The database store.
+
+/// Options of `Store.connect`.
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct StoreConnectOptions {
+    /// The user whose world state and personas imports and exports use (default
+    /// `default-user`).
+    pub user: Option<String>,
+    /// How annotation rows are written: `whole` (default: the whole annotation, as FOVEA's
+    /// importer writes it) or `ui` (the bare sequence, as FOVEA's UI writes it).
+    #[napi(ts_type = "'whole' | 'ui'")]
+    pub layout: Option<String>,
+    /// The most connections the store opens (default 8).
+    pub max_connections: Option<f64>,
+    /// Aborts the connection.
+    #[napi(ts_type = "AbortSignal")]
+    pub signal: Option<()>,
+}
+
+/// What `Store.migrate` found and did.
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct SchemaReport {
+    /// Tables that were missing and are now created.
+    pub created: Vec<String>,
+    /// Tables that existed, with the columns fovea needs, and were left as they were.
+    pub existing: Vec<String>,
+    /// Whether FOVEA's own (Prisma) migrations made this database.
+    pub fovea_migrations: bool,
+}
+
+/// An annotation as a store holds it: FOVEA's fields (unknown fields are kept too).
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct StoredAnnotation {
+    /// Annotation id.
+    pub id: String,
+    /// Video id (the video must exist in the store).
+    pub video_id: String,
+    /// `type` (typed by a persona's ontology) or `object` (linked to a world object).
+    #[napi(ts_type = "'type' | 'object' | (string & {})")]
+    pub annotation_type: Option<String>,
+    /// The sequence.
+    pub bounding_box_sequence: SequenceData,
+    /// Persona whose ontology types the annotation (type annotations; it must exist).
+    pub persona_id: Option<String>,
+    /// `entity`, `role` or `event` (type annotations).
+    pub type_category: Option<String>,
+    /// The assigned type (type annotations).
+    pub type_id: Option<String>,
+    /// Linked entity (object annotations).
+    pub linked_entity_id: Option<String>,
+    /// Linked event (object annotations).
+    pub linked_event_id: Option<String>,
+    /// Linked time (object annotations).
+    pub linked_time_id: Option<String>,
+    /// Linked location (object annotations).
+    pub linked_location_id: Option<String>,
+    /// Linked collection (object annotations).
+    pub linked_collection_id: Option<String>,
+    /// `entity`, `event` or `time`: the kind of the linked collection.
+    pub linked_collection_type: Option<String>,
+    /// Confidence, 0–1.
+    pub confidence: Option<f64>,
+    /// Notes.
+    pub notes: Option<String>,
+    /// Free-form metadata.
+    #[napi(ts_type = "Record<string, unknown>")]
+    pub metadata: Option<()>,
+    /// Author.
+    pub created_by: Option<String>,
+    /// ISO timestamp.
+    pub created_at: Option<String>,
+    /// ISO timestamp.
+    pub updated_at: Option<String>,
+}
+
+/// An annotation row that holds no readable annotation.
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct UnreadableRow {
+    /// The row's id.
+    pub id: String,
+    /// `unreadable-row` (`frames` in neither layout) or `invalid-row` (invalid content).
+    pub code: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// What `Store.annotations` resolves to.
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct StoredAnnotations {
+    /// The annotations, by id.
+    pub annotations: Vec<StoredAnnotation>,
+    /// Rows that hold no readable annotation (left out of `annotations`).
+    pub unreadable: Vec<UnreadableRow>,
+}
+
+/// A world object of the store that does not read as its kind (left out of an export).
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct InvalidObject {
+    /// The error code.
+    pub code: String,
+    /// The message.
+    pub message: String,
+    /// The JSON path of the offending value, when there is one.
+    pub path: Option<String>,
+}
+
+/// What `Store.export` resolves to: the export statistics and what could not be read.
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct StoreExportResult {
+    /// Lines written per line type (the metadata line included).
+    #[napi(ts_type = "Record<string, number>")]
+    pub lines: (),
+    /// Annotation lines written.
+    pub annotation_count: f64,
+    /// Sequences written (one per annotation).
+    pub sequence_count: f64,
+    /// Keyframe boxes written.
+    pub keyframe_count: f64,
+    /// Interpolated boxes written.
+    pub interpolated_frame_count: f64,
+    /// Bytes written.
+    pub bytes: f64,
+    /// Records left out by the filters.
+    pub filtered_out: f64,
+    /// Annotation rows that hold no readable annotation (not written).
+    pub unreadable: Vec<UnreadableRow>,
+    /// World objects of the user that do not read as their kind (not written).
+    pub invalid_objects: Vec<InvalidObject>,
+}
+
+/// Options of `Store.preview`.
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct StorePreviewOptions {
+    /// Validation profile.
+    #[napi(ts_type = "'default' | 'fovea'")]
+    pub profile: Option<String>,
+    /// Most issues listed (default 1000); the rest are counted.
+    pub max_issues: Option<f64>,
+    /// Aborts the preview.
+    #[napi(ts_type = "AbortSignal")]
+    pub signal: Option<()>,
+}
+
+/// Options of `Store.import`.
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct StoreImportOptions {
+    /// Import options: an object or JSON text with FOVEA's names.
+    #[napi(ts_type = "ImportOptions | string")]
+    pub options: Option<()>,
+    /// Validation profile.
+    #[napi(ts_type = "'default' | 'fovea'")]
+    pub profile: Option<String>,
+    /// Most issues listed in the preview (default 1000).
+    pub max_issues: Option<f64>,
+    /// The importing user, owning imported personas and world objects (default: the store's).
+    pub user: Option<String>,
+    /// Aborts the import if it has not started yet (a running import finishes, committed or
+    /// rolled back, and its outcome is reported).
+    #[napi(ts_type = "AbortSignal")]
+    pub signal: Option<()>,
+}
+
+/// What `Store.import` resolves to.
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct StoreImportResult {
+    /// The preview the import resolved.
+    pub preview: ImportPreview,
+    /// What was committed (`committed: false` for a failed atomic import).
+    pub result: ImportResult,
+    /// The id of the import's history row.
+    pub history_id: String,
+}
+
+/// One row of a store's import history.
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct ImportHistoryEntry {
+    /// Id (`historyId` of the import).
+    pub id: String,
+    /// The imported file's name.
+    pub filename: String,
+    /// The importing user.
+    #[napi(ts_type = "string | null")]
+    pub imported_by: (),
+    /// The options, deep-merged with the defaults.
+    #[napi(ts_type = "Record<string, unknown>")]
+    pub import_options: (),
+    /// The import's result.
+    #[napi(ts_type = "Record<string, unknown>")]
+    pub result: (),
+    /// Whether the import succeeded and was committed.
+    pub success: bool,
+    /// Annotations imported.
+    pub items_imported: f64,
+    /// Annotations skipped.
+    pub items_skipped: f64,
+    /// When it ran (ISO, UTC).
+    pub created_at: String,
+}

@@ -1,0 +1,466 @@
+//! The database `Store`: FOVEA's tables in Postgres or in an embedded SQLite file, through
+//! `fovea-db`'s `BlockingStore`. Every operation returns a Promise and runs on the libuv thread
+//! pool (see `task`); results are FOVEA's camelCase JSON, as the exchange functions return.
+//!
+//! Failures reject with the binding's `Error`: the store's errors become the core's
+//! (`DbError::into_core`: code `database` for what the database refused or failed, including
+//! an unreachable server; `invalid-option` for a URL no backend speaks), then are mapped as
+//! every other error is.
+//!
+//! An `AbortSignal` (`options.signal`) stops a read at any time (an export's destination is then
+//! left untouched); operations that write to the database — `migrate`, `saveAnnotations`,
+//! `deleteAnnotations`, `import` — honour it only until they start, since a transaction is not
+//! interrupted half-way and its outcome is always reported.
+
+use crate::convert;
+use crate::error::Res;
+use crate::exchange::{
+    count_field, export_options, import_options, invalid_type, json_text, path_arg,
+    preview_options, string_field,
+};
+use crate::task::{Abort, Job, Work, spawn, spawn_with};
+use fovea_core::Error as CoreError;
+use fovea_core::import::{ImportResult, Preview};
+use fovea_core::model::Annotation;
+use fovea_db::{
+    Backend, BlockingStore, DbError, ImportParams, Layout, RowError, Source, StoreOptions,
+};
+use napi::Env;
+use napi::bindgen_prelude::{AsyncTask, Unknown};
+use napi_derive::napi;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// The JSON text the Promise of most store calls resolves to.
+type Reply = AsyncTask<Job<crate::convert::JsonText>>;
+
+/// A store failure as the core's error.
+fn core(e: DbError) -> CoreError {
+    e.into_core()
+}
+
+/// How a JSON value is named in messages.
+fn describe(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// An array argument, as JSON values (`what` names its items in messages).
+fn array_arg(value: &Unknown, name: &str, what: &str) -> Res<Vec<Value>> {
+    match convert::from_js(value, name)? {
+        Some(Value::Array(items)) => Ok(items),
+        Some(other) => Err(invalid_type(
+            name,
+            format!("expected an array of {what}, got {}", describe(&other)),
+        )
+        .into()),
+        None => {
+            Err(invalid_type(name, format!("expected an array of {what}, got undefined")).into())
+        }
+    }
+}
+
+/// An optional string argument (`undefined` and `null` are absent).
+fn optional_string(value: Option<&Unknown>, name: &str) -> Res<Option<String>> {
+    match value {
+        Some(v) if !convert::is_nullish(v)? => Ok(Some(convert::string(v, name)?)),
+        _ => Ok(None),
+    }
+}
+
+/// The options of `Store.connect`: `user`, `layout` (`whole`, `ui`), `maxConnections`.
+fn store_options(options: Option<&Unknown>) -> Res<StoreOptions> {
+    let mut opts = StoreOptions::default();
+    if let Some(user) = string_field(options, "user")? {
+        if user.is_empty() {
+            return Err(CoreError::InvalidOption {
+                option: "user",
+                value: user,
+                expected: "a non-empty user id",
+            }
+            .into());
+        }
+        opts.user = user;
+    }
+    if let Some(layout) = string_field(options, "layout")? {
+        opts.layout = match layout.as_str() {
+            "whole" => Layout::Whole,
+            "ui" => Layout::Ui,
+            _ => {
+                return Err(CoreError::InvalidOption {
+                    option: "layout",
+                    value: layout,
+                    expected: "whole, ui",
+                }
+                .into());
+            }
+        };
+    }
+    if let Some(n) = count_field(options, "maxConnections", 1)? {
+        opts.max_connections = u32::try_from(n).unwrap_or(u32::MAX);
+    }
+    Ok(opts)
+}
+
+/// A row that holds no readable annotation: `{ id, code, message }`.
+#[derive(Serialize)]
+struct RowProblem {
+    id: String,
+    code: &'static str,
+    message: String,
+}
+
+impl From<&RowError> for RowProblem {
+    fn from(e: &RowError) -> Self {
+        RowProblem {
+            id: e.id().to_owned(),
+            code: e.code(),
+            message: e.to_string(),
+        }
+    }
+}
+
+/// What `annotations()` resolves to.
+#[derive(Serialize)]
+struct Stored {
+    annotations: Vec<Annotation>,
+    unreadable: Vec<RowProblem>,
+}
+
+/// What `import()` resolves to.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Imported<'a> {
+    preview: &'a Preview,
+    result: &'a ImportResult,
+    history_id: &'a str,
+}
+
+/// A core error as a plain object: `{ code, message, path? }`.
+fn problem(e: &CoreError) -> Value {
+    let mut m = Map::new();
+    m.insert("code".into(), Value::from(e.code()));
+    m.insert("message".into(), Value::from(e.to_string()));
+    if let Some(path) = e.path() {
+        m.insert("path".into(), Value::from(path));
+    }
+    Value::Object(m)
+}
+
+/// A database of FOVEA's tables: Postgres (`postgres://…`, the schema FOVEA's migrations create)
+/// or an embedded SQLite file (`sqlite:…`, created with its tables when missing). Open one with
+/// `await Store.connect(url)`; every operation returns a Promise.
+#[napi]
+pub struct Store {
+    inner: BlockingStore,
+}
+
+#[napi]
+impl Store {
+    /// Opens the database at `url` (default `sqlite://fovea.db`, in the working directory).
+    /// Options: `user` (whose world state and personas imports and exports use; default
+    /// `default-user`), `layout` (how annotation rows are written: `whole`, the default, keeps
+    /// the whole annotation; `ui` writes rows FOVEA's UI reads), `maxConnections` (default 8),
+    /// `signal`. A URL of another scheme rejects with `invalid-option`; a database that cannot
+    /// be reached with `database`.
+    #[napi(catch_unwind, ts_return_type = "Promise<Store>")]
+    pub fn connect(
+        env: &Env,
+        #[napi(ts_arg_type = "string | null")] url: Option<Unknown>,
+        #[napi(ts_arg_type = "StoreConnectOptions")] options: Option<Unknown>,
+    ) -> napi::Result<AsyncTask<Job<Store>>> {
+        let options = options.as_ref();
+        spawn(env, options, || {
+            let url = optional_string(url.as_ref(), "url")?
+                .unwrap_or_else(|| fovea_db::DEFAULT_URL.to_owned());
+            let opts = store_options(options)?;
+            let work: Work<Store> = Box::new(move |_| {
+                let inner = BlockingStore::connect(&url, opts).map_err(core)?;
+                Ok(Store { inner })
+            });
+            Ok(work)
+        })
+    }
+
+    /// The database behind the store: `postgres` or `sqlite`.
+    #[napi(getter, catch_unwind, ts_return_type = "'postgres' | 'sqlite'")]
+    pub fn backend(&self) -> &'static str {
+        match self.inner.backend() {
+            Backend::Postgres => "postgres",
+            Backend::Sqlite => "sqlite",
+        }
+    }
+
+    /// Creates FOVEA's tables where they are missing (never altering one that exists) and
+    /// resolves to what it found: `{ created, existing, foveaMigrations }`. Options: `signal`
+    /// (only before it starts).
+    #[napi(catch_unwind, ts_return_type = "Promise<SchemaReport>")]
+    pub fn migrate(
+        &self,
+        env: &Env,
+        #[napi(ts_arg_type = "CallOptions")] options: Option<Unknown>,
+    ) -> napi::Result<Reply> {
+        let store = self.inner.clone();
+        spawn_with(env, options.as_ref(), Abort::BeforeStart, || {
+            let work: Work<_> = Box::new(move |_| {
+                let report = store.migrate().map_err(core)?;
+                Ok(json_text(&report))
+            });
+            Ok(work)
+        })
+    }
+
+    /// The annotation with this id, or `null`. A row that holds no readable annotation
+    /// rejects with code `database`. Options: `signal`.
+    #[napi(catch_unwind, ts_return_type = "Promise<StoredAnnotation | null>")]
+    pub fn annotation(
+        &self,
+        env: &Env,
+        #[napi(ts_arg_type = "string")] id: Unknown,
+        #[napi(ts_arg_type = "CallOptions")] options: Option<Unknown>,
+    ) -> napi::Result<Reply> {
+        let store = self.inner.clone();
+        spawn(env, options.as_ref(), || {
+            let id = convert::string(&id, "id")?;
+            let work: Work<_> = Box::new(move |_| {
+                let found = store.annotation(&id).map_err(core)?;
+                Ok(json_text(&found))
+            });
+            Ok(work)
+        })
+    }
+
+    /// The annotations on the video `videoId` (every annotation when it is absent or `null`),
+    /// by id: `{ annotations, unreadable }`, where `unreadable` lists the rows that hold no
+    /// readable annotation as `{ id, code, message }` (left out of `annotations`). Options:
+    /// `signal`.
+    #[napi(catch_unwind, ts_return_type = "Promise<StoredAnnotations>")]
+    pub fn annotations(
+        &self,
+        env: &Env,
+        #[napi(ts_arg_type = "string | null")] video_id: Option<Unknown>,
+        #[napi(ts_arg_type = "CallOptions")] options: Option<Unknown>,
+    ) -> napi::Result<Reply> {
+        let store = self.inner.clone();
+        spawn(env, options.as_ref(), || {
+            let video_id = optional_string(video_id.as_ref(), "videoId")?;
+            let work: Work<_> = Box::new(move |_| {
+                let (annotations, bad) = store.annotations(video_id.as_deref()).map_err(core)?;
+                Ok(json_text(&Stored {
+                    annotations,
+                    unreadable: bad.iter().map(RowProblem::from).collect(),
+                }))
+            });
+            Ok(work)
+        })
+    }
+
+    /// Stores annotations (FOVEA's shape; inserted or replaced by id) in one transaction and
+    /// resolves to how many were written. Their videos and (type annotations) personas must
+    /// exist, else the database refuses them (code `database`) and nothing is written. An
+    /// annotation that does not read rejects with its path (`annotations[1].videoId`).
+    /// Options: `signal` (only before it starts).
+    #[napi(catch_unwind, ts_return_type = "Promise<number>")]
+    pub fn save_annotations(
+        &self,
+        env: &Env,
+        #[napi(ts_arg_type = "ReadonlyArray<StoredAnnotation>")] annotations: Unknown,
+        #[napi(ts_arg_type = "CallOptions")] options: Option<Unknown>,
+    ) -> napi::Result<AsyncTask<Job<f64>>> {
+        let store = self.inner.clone();
+        spawn_with(env, options.as_ref(), Abort::BeforeStart, || {
+            let items = array_arg(&annotations, "annotations", "annotations")?;
+            let work: Work<f64> = Box::new(move |_| {
+                let list = items
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, item)| {
+                        Annotation::from_value(item)
+                            .map_err(|e| e.at_path(&format!("annotations[{i}]")))
+                    })
+                    .collect::<fovea_core::Result<Vec<_>>>()?;
+                let n = store.save_annotations(&list).map_err(core)?;
+                Ok(n as f64)
+            });
+            Ok(work)
+        })
+    }
+
+    /// Deletes annotations by id and resolves to how many rows were deleted (ids not found
+    /// are not counted). Options: `signal` (only before it starts).
+    #[napi(catch_unwind, ts_return_type = "Promise<number>")]
+    pub fn delete_annotations(
+        &self,
+        env: &Env,
+        #[napi(ts_arg_type = "ReadonlyArray<string>")] ids: Unknown,
+        #[napi(ts_arg_type = "CallOptions")] options: Option<Unknown>,
+    ) -> napi::Result<AsyncTask<Job<f64>>> {
+        let store = self.inner.clone();
+        spawn_with(env, options.as_ref(), Abort::BeforeStart, || {
+            let ids = array_arg(&ids, "ids", "strings")?
+                .into_iter()
+                .enumerate()
+                .map(|(i, id)| match id {
+                    Value::String(s) => Ok(s),
+                    other => Err(invalid_type(
+                        &format!("ids[{i}]"),
+                        format!("expected a string, got {}", describe(&other)),
+                    )
+                    .into()),
+                })
+                .collect::<Res<Vec<String>>>()?;
+            let work: Work<f64> = Box::new(move |_| {
+                let n = store.delete_annotations(&ids).map_err(core)?;
+                Ok(n as f64)
+            });
+            Ok(work)
+        })
+    }
+
+    /// Exports the store as FOVEA's JSON Lines to `destination`, streaming from one consistent
+    /// snapshot, through a temporary file renamed into place (as `exportJsonl` writes).
+    /// Options as `exportJsonl`'s: `mode`, `personaIds`, `videoIds`, `annotationTypes`,
+    /// `profile`, `exportDate`, `metadata`, `signal`. Resolves to the export statistics plus
+    /// `unreadable` (annotation rows that hold no readable annotation, not written: `{ id, code,
+    /// message }`) and `invalidObjects` (world objects of the user that do not read: `{ code,
+    /// message, path? }`).
+    #[napi(catch_unwind, ts_return_type = "Promise<StoreExportResult>")]
+    pub fn export(
+        &self,
+        env: &Env,
+        #[napi(ts_arg_type = "string")] destination: Unknown,
+        #[napi(ts_arg_type = "ExportJsonlOptions")] options: Option<Unknown>,
+    ) -> napi::Result<Reply> {
+        let store = self.inner.clone();
+        let options = options.as_ref();
+        spawn(env, options, || {
+            let destination = path_arg(&destination, "destination")?;
+            let opts = export_options(options)?;
+            let work: Work<_> = Box::new(move |files| {
+                let (stats, unreadable, invalid) = files.write_atomically(&destination, |out| {
+                    let done = store.export(out, opts).map_err(core)?;
+                    Ok((
+                        done.out,
+                        (done.stats, done.unreadable, done.invalid_objects),
+                    ))
+                })?;
+                let mut value = serde_json::to_value(&stats).map_err(|e| CoreError::Io {
+                    message: e.to_string(),
+                })?;
+                if let Value::Object(m) = &mut value {
+                    let rows = unreadable.iter().map(RowProblem::from).collect::<Vec<_>>();
+                    m.insert(
+                        "unreadable".into(),
+                        serde_json::to_value(rows).unwrap_or_default(),
+                    );
+                    m.insert(
+                        "invalidObjects".into(),
+                        Value::Array(invalid.iter().map(problem).collect()),
+                    );
+                }
+                Ok(json_text(&value))
+            });
+            Ok(work)
+        })
+    }
+
+    /// Previews an import of the JSON Lines file `path` against the store: counts, validation
+    /// issues and conflicts, nothing written (the shape of `previewImport`'s result). Options:
+    /// `profile`, `maxIssues`, `signal`.
+    #[napi(catch_unwind, ts_return_type = "Promise<ImportPreview>")]
+    pub fn preview(
+        &self,
+        env: &Env,
+        #[napi(ts_arg_type = "string")] path: Unknown,
+        #[napi(ts_arg_type = "StorePreviewOptions")] options: Option<Unknown>,
+    ) -> napi::Result<Reply> {
+        let store = self.inner.clone();
+        let options = options.as_ref();
+        spawn(env, options, || {
+            let path = path_arg(&path, "path")?;
+            let opts = preview_options(options)?;
+            let work: Work<_> = Box::new(move |_| {
+                let preview = store.preview(Source::Path(path), opts).map_err(core)?;
+                Ok(json_text(&preview))
+            });
+            Ok(work)
+        })
+    }
+
+    /// Imports the JSON Lines file `path` into the store in one transaction (atomic imports
+    /// commit all or nothing) and records it in the import history. Resolves to `{ preview,
+    /// result, historyId }`: a failed atomic import resolves too, with `result.committed`
+    /// false. Options: `options` (FOVEA's `ImportOptions`, an object or JSON text, as
+    /// `mergeJsonl` takes), `profile`, `maxIssues`, `user` (recorded as the importer and owning
+    /// imported personas and world objects; default: the store's user), `signal` (only before
+    /// it starts).
+    #[napi(catch_unwind, ts_return_type = "Promise<StoreImportResult>")]
+    pub fn import(
+        &self,
+        env: &Env,
+        #[napi(ts_arg_type = "string")] path: Unknown,
+        #[napi(ts_arg_type = "StoreImportOptions")] options: Option<Unknown>,
+    ) -> napi::Result<Reply> {
+        let store = self.inner.clone();
+        let options = options.as_ref();
+        spawn_with(env, options, Abort::BeforeStart, || {
+            let path = path_arg(&path, "path")?;
+            let import_options = import_options(options)?;
+            let preview = preview_options(options)?;
+            let user = string_field(options, "user")?;
+            let work: Work<_> = Box::new(move |_| {
+                let params = ImportParams {
+                    preview,
+                    user,
+                    progress: None,
+                };
+                let done = store
+                    .import(Source::Path(path), &import_options, params)
+                    .map_err(core)?;
+                Ok(json_text(&Imported {
+                    preview: &done.preview,
+                    result: &done.result,
+                    history_id: &done.history_id,
+                }))
+            });
+            Ok(work)
+        })
+    }
+
+    /// Every row of the import history, oldest first. Options: `signal`.
+    #[napi(catch_unwind, ts_return_type = "Promise<ImportHistoryEntry[]>")]
+    pub fn import_history(
+        &self,
+        env: &Env,
+        #[napi(ts_arg_type = "CallOptions")] options: Option<Unknown>,
+    ) -> napi::Result<Reply> {
+        let store = self.inner.clone();
+        spawn(env, options.as_ref(), || {
+            let work: Work<_> = Box::new(move |_| {
+                let history = store.import_history().map_err(core)?;
+                Ok(json_text(&history))
+            });
+            Ok(work)
+        })
+    }
+
+    /// Closes every connection (waiting for those in use to be returned). Later operations
+    /// reject with code `database`.
+    #[napi(catch_unwind, ts_return_type = "Promise<void>")]
+    pub fn close(&self, env: &Env) -> napi::Result<AsyncTask<Job<()>>> {
+        let store = self.inner.clone();
+        spawn(env, None, || {
+            let work: Work<()> = Box::new(move |_| {
+                store.close();
+                Ok(())
+            });
+            Ok(work)
+        })
+    }
+}

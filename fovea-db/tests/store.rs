@@ -492,3 +492,15 @@ async fn a_fovea_database_is_used_as_it_is_and_both_layouts_read() {
         assert!(store.annotation("new-1").await.unwrap().is_some());
     }
 }
+
+#[tokio::test]
+async fn database_failures_carry_the_core_code_database() {
+    // Nothing listens on port 1: the first connection fails at once.
+    let e = Store::connect("postgres://fovea@127.0.0.1:1/none")
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "database");
+    assert_eq!(e.into_core().code(), "database");
+    let e = Store::connect("mysql://x").await.unwrap_err();
+    assert_eq!(e.into_core().code(), "invalid-option");
+}

@@ -98,6 +98,7 @@ impl Tx {
 }
 
 /// What a transaction is for.
+#[derive(Debug, Clone, Copy)]
 pub(crate) enum TxKind {
     /// Reads that must see one snapshot.
     Read,
@@ -153,8 +154,6 @@ impl Store {
                 .journal_mode(SqliteJournalMode::Wal)
                 // With WAL, NORMAL is durable against application crashes (not power loss).
                 .synchronous(SqliteSynchronous::Normal)
-                // A 64 MiB page cache: large imports need not spill mid-transaction.
-                .pragma("cache_size", "-65536")
                 // Statement journals (one per upsert batch) stay in memory.
                 .pragma("temp_store", "memory")
                 .busy_timeout(std::time::Duration::from_secs(60))
@@ -213,7 +212,7 @@ impl Store {
     }
 
     pub(crate) async fn begin(&self, kind: TxKind) -> Result<Tx> {
-        Ok(match (&self.pool, kind) {
+        let mut tx = match (&self.pool, kind) {
             (Pool::Pg(p), TxKind::Read) => Tx::Pg(
                 p.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
                     .await?,
@@ -223,7 +222,17 @@ impl Store {
             // Take the write lock at once: a deferred transaction that reads and then writes
             // fails when another writer came between.
             (Pool::Sqlite(p), TxKind::Write) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
-        })
+        };
+        if let Tx::Sqlite(_) = tx {
+            // SQLite's page cache (per connection): large for writes, which would otherwise
+            // spill mid-transaction; small for reads, which stream (an export's memory).
+            let pages = match kind {
+                TxKind::Read => "PRAGMA cache_size = -8192",
+                TxKind::Write => "PRAGMA cache_size = -65536",
+            };
+            tx.conn().run(pages).await?;
+        }
+        Ok(tx)
     }
 
     /// Creates FOVEA's tables where they are missing, in one transaction, and never alters

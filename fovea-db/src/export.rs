@@ -29,7 +29,8 @@ pub struct StoreExport<W> {
 
 impl Store {
     /// Exports the store into `out` (see [`fovea_core::jsonl::Exporter`] for the order and
-    /// the metadata line). Memory stays constant in the number of annotations: rows are read
+    /// the metadata line); annotations come in storage order (for a store filled by one
+    /// import, the file's order). Memory stays constant in the number of annotations: rows are read
     /// from a cursor [`BATCH`] at a time. The persona, video and type filters of `opts` are
     /// also pushed down into SQL.
     pub async fn export<W: Write>(&self, out: W, opts: ExportOptions) -> Result<StoreExport<W>> {
@@ -69,6 +70,7 @@ impl Store {
             videos: videos.as_deref(),
             personas: personas.as_deref(),
             types: types.as_deref(),
+            storage_order: true,
         };
         let mut unreadable = Vec::new();
         let sql = load::annotation_query(conn.backend(), &filter);

@@ -133,9 +133,13 @@ pub(crate) struct RowFilter<'a> {
     pub personas: Option<&'a [String]>,
     /// Only rows of these types (the `type` column).
     pub types: Option<&'a [String]>,
+    /// In storage order (a table scan) rather than by id (an index scan): what a whole export
+    /// reads, about a quarter faster on Postgres. A store filled by one import holds its rows
+    /// in the file's order; updated rows move.
+    pub storage_order: bool,
 }
 
-/// The `SELECT` of annotation rows matching `filter`, by id.
+/// The `SELECT` of annotation rows matching `filter`, by id or in storage order.
 pub(crate) fn annotation_query(b: Backend, filter: &RowFilter<'_>) -> Sql {
     let mut sql = Sql::new(
         b,
@@ -165,8 +169,10 @@ pub(crate) fn annotation_query(b: Backend, filter: &RowFilter<'_>) -> Sql {
             list(&mut sql, column, values);
         }
     }
-    // The primary key's index gives a stable order without sorting the table.
-    sql.push(r#" ORDER BY "id""#);
+    if !filter.storage_order {
+        // The primary key's index gives a stable order without sorting the table.
+        sql.push(r#" ORDER BY "id""#);
+    }
     sql
 }
 

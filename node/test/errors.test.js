@@ -237,9 +237,15 @@ test('the JSON Lines codes: line errors of readJsonl, io rejections', async () =
         throw e
       }, e.code, null)
     }
-    for (const promise of [statsJsonl(nodePath.join(dir, 'missing.jsonl')), mergeJsonl(null, file, nodePath.join(dir, 'no', 'dir'))]) {
+    // One call at a time: a second Promise rejecting before it is awaited would be an
+    // unhandled rejection.
+    const calls = [
+      () => statsJsonl(nodePath.join(dir, 'missing.jsonl')),
+      () => mergeJsonl(null, file, nodePath.join(dir, 'no', 'dir')),
+    ]
+    for (const call of calls) {
       let error
-      await assert.rejects(promise, (e) => {
+      await assert.rejects(call(), (e) => {
         error = e
         return true
       })

@@ -46,6 +46,7 @@ pub mod model;
 pub mod staged;
 pub mod synth;
 pub mod time;
+pub mod track;
 pub mod validate;
 
 pub use error::{Error, Refusal, Result};

@@ -1,0 +1,285 @@
+//! COCO run-length-encoded masks (what FOVEA's model service returns, from pycocotools) and
+//! their bounding boxes.
+//!
+//! A mask of `height × width` pixels is read column by column (column-major, as pycocotools
+//! stores it); `counts` are run lengths that alternate between 0-pixels and 1-pixels, starting
+//! with 0-pixels (a mask starting with a 1 has a first run of length 0). `counts` come as an
+//! array of integers or as pycocotools' compressed string: each value is written in 5-bit
+//! groups, least significant first, each group as the character `48 + group`, bit `0x20`
+//! meaning "more groups follow" and, on the last group, bit `0x10` the sign; from the third
+//! value on, each is stored as the difference to the value two before.
+//!
+//! The bounding box is computed from the runs alone — O(number of runs), no pixel buffer.
+
+use crate::error::{Error, Result};
+use serde_json::Value;
+
+/// A COCO RLE mask.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RleMask {
+    /// Pixel rows.
+    pub height: u32,
+    /// Pixel columns.
+    pub width: u32,
+    /// Run lengths, alternately of 0-pixels and 1-pixels, column-major.
+    pub counts: Vec<u64>,
+}
+
+fn invalid(path: &str, message: impl Into<String>) -> Error {
+    Error::InvalidType {
+        path: path.to_owned(),
+        message: message.into(),
+    }
+}
+
+/// Decodes pycocotools' compressed `counts` string.
+///
+/// ```
+/// use fovea_core::track::decode_counts;
+/// // 6 zeros, 2 ones, 4 zeros, 1 one: "6", "2", "4", then 1 as its difference to 2 (-1: "O").
+/// assert_eq!(decode_counts("624O").unwrap(), vec![6, 2, 4, 1]);
+/// ```
+pub fn decode_counts(text: &str) -> Result<Vec<u64>> {
+    let bytes = text.as_bytes();
+    let mut counts: Vec<u64> = Vec::with_capacity(bytes.len() / 2);
+    let mut p = 0;
+    while p < bytes.len() {
+        let mut x: i64 = 0;
+        let mut shift = 0u32;
+        loop {
+            let Some(&b) = bytes.get(p) else {
+                return Err(invalid(
+                    "counts",
+                    "the compressed counts end inside a value",
+                ));
+            };
+            let c = i64::from(b) - 48;
+            if !(0..64).contains(&c) {
+                return Err(invalid(
+                    "counts",
+                    format!("byte {b:#04x} at offset {p} is not a compressed RLE character"),
+                ));
+            }
+            if shift > 60 {
+                return Err(invalid("counts", "a compressed value is too long"));
+            }
+            x |= (c & 0x1f) << shift;
+            p += 1;
+            shift += 5;
+            if c & 0x20 == 0 {
+                if c & 0x10 != 0 {
+                    // Sign-extend from the last group.
+                    x |= -1i64 << shift;
+                }
+                break;
+            }
+        }
+        let m = counts.len();
+        if m > 2 {
+            x += counts[m - 2] as i64;
+        }
+        let value = u64::try_from(x).map_err(|_| {
+            invalid(
+                format!("counts[{m}]").as_str(),
+                format!("a run length is negative ({x})"),
+            )
+        })?;
+        counts.push(value);
+    }
+    Ok(counts)
+}
+
+impl RleMask {
+    /// Reads `{size: [height, width], counts: str | [int]}` (pycocotools' shape), checking
+    /// that the runs cover the mask exactly.
+    pub fn from_value(value: &Value) -> Result<Self> {
+        let size =
+            value
+                .get("size")
+                .and_then(Value::as_array)
+                .ok_or_else(|| Error::MissingField {
+                    path: String::new(),
+                    field: "size".into(),
+                })?;
+        let dim = |i: usize, name: &str| {
+            size.get(i)
+                .and_then(Value::as_u64)
+                .and_then(|v| u32::try_from(v).ok())
+                .ok_or_else(|| {
+                    invalid(
+                        &format!("size[{i}]"),
+                        format!("expected the {name} as an integer"),
+                    )
+                })
+        };
+        if size.len() != 2 {
+            return Err(invalid("size", "expected [height, width]"));
+        }
+        let (height, width) = (dim(0, "height")?, dim(1, "width")?);
+        let counts = match value.get("counts") {
+            Some(Value::String(s)) => decode_counts(s)?,
+            Some(Value::Array(items)) => items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    v.as_u64().ok_or_else(|| {
+                        invalid(&format!("counts[{i}]"), "expected a non-negative integer")
+                    })
+                })
+                .collect::<Result<_>>()?,
+            Some(_) => {
+                return Err(invalid(
+                    "counts",
+                    "expected a string or an array of integers",
+                ));
+            }
+            None => {
+                return Err(Error::MissingField {
+                    path: String::new(),
+                    field: "counts".into(),
+                });
+            }
+        };
+        let mask = RleMask {
+            height,
+            width,
+            counts,
+        };
+        let covered: u64 = mask.counts.iter().sum();
+        let area = u64::from(height) * u64::from(width);
+        if covered != area {
+            return Err(invalid(
+                "counts",
+                format!("the runs cover {covered} pixels, the {height}×{width} mask has {area}"),
+            ));
+        }
+        Ok(mask)
+    }
+
+    /// The bounding box of the 1-pixels as `[x, y, width, height]` in pixels (pycocotools'
+    /// `toBbox`), or `None` for an empty mask. O(runs).
+    ///
+    /// ```
+    /// use fovea_core::track::RleMask;
+    /// // A 4×3 mask whose pixels (row 1, col 1) and (row 2, col 1) are set.
+    /// let m = RleMask { height: 4, width: 3, counts: vec![5, 2, 5] };
+    /// assert_eq!(m.bbox(), Some([1.0, 1.0, 1.0, 2.0]));
+    /// ```
+    pub fn bbox(&self) -> Option<[f64; 4]> {
+        let h = u64::from(self.height);
+        if h == 0 {
+            return None;
+        }
+        let (mut min_row, mut max_row) = (u64::MAX, 0u64);
+        let (mut min_col, mut max_col) = (u64::MAX, 0u64);
+        let mut at = 0u64;
+        for (i, &run) in self.counts.iter().enumerate() {
+            let (start, end) = (at, at + run);
+            at = end;
+            if i % 2 == 0 || run == 0 {
+                continue;
+            }
+            let (first_col, last_col) = (start / h, (end - 1) / h);
+            min_col = min_col.min(first_col);
+            max_col = max_col.max(last_col);
+            if first_col == last_col {
+                min_row = min_row.min(start % h);
+                max_row = max_row.max((end - 1) % h);
+            } else {
+                // The run wraps from the bottom of one column to the top of the next.
+                min_row = 0;
+                max_row = h - 1;
+            }
+        }
+        (min_col != u64::MAX).then(|| {
+            [
+                min_col as f64,
+                min_row as f64,
+                (max_col - min_col + 1) as f64,
+                (max_row - min_row + 1) as f64,
+            ]
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// pycocotools' compression, written from its description, to test decoding.
+    fn encode(counts: &[u64]) -> String {
+        let mut out = String::new();
+        for (i, &c) in counts.iter().enumerate() {
+            let mut x = c as i64;
+            if i > 2 {
+                x -= counts[i - 2] as i64;
+            }
+            loop {
+                let mut group = x & 0x1f;
+                x >>= 5;
+                let more = if group & 0x10 != 0 { x != -1 } else { x != 0 };
+                if more {
+                    group |= 0x20;
+                }
+                out.push((group as u8 + 48) as char);
+                if !more {
+                    break;
+                }
+            }
+        }
+        out
+    }
+
+    /// The box from the pixels themselves.
+    fn bbox_by_pixels(h: u64, counts: &[u64]) -> Option<[f64; 4]> {
+        let mut at = 0;
+        let mut pts = Vec::new();
+        for (i, &run) in counts.iter().enumerate() {
+            if i % 2 == 1 {
+                for p in at..at + run {
+                    pts.push((p % h, p / h));
+                }
+            }
+            at += run;
+        }
+        let rows = pts.iter().map(|p| p.0);
+        let cols = pts.iter().map(|p| p.1);
+        let (r0, r1) = (rows.clone().min()?, rows.max()?);
+        let (c0, c1) = (cols.clone().min()?, cols.max()?);
+        Some([
+            c0 as f64,
+            r0 as f64,
+            (c1 - c0 + 1) as f64,
+            (r1 - r0 + 1) as f64,
+        ])
+    }
+
+    #[test]
+    fn malformed_counts_are_errors() {
+        assert!(decode_counts("6\u{7f}").is_err());
+        assert!(decode_counts("o").is_err(), "a value that never ends");
+        let e = RleMask::from_value(&serde_json::json!({"size": [2, 2], "counts": [1, 1]}))
+            .unwrap_err();
+        assert!(e.to_string().contains("cover 2 pixels"), "{e}");
+        let empty =
+            RleMask::from_value(&serde_json::json!({"size": [2, 2], "counts": "4"})).unwrap();
+        assert_eq!(empty.bbox(), None);
+    }
+
+    proptest! {
+        #[test]
+        fn compressed_counts_decode_and_boxes_match_the_pixels(
+            h in 1u64..12,
+            runs in proptest::collection::vec(0u64..40, 1..12),
+        ) {
+            prop_assert_eq!(decode_counts(&encode(&runs)).unwrap(), runs.clone());
+            let total: u64 = runs.iter().sum();
+            let width = total.div_ceil(h).max(1);
+            let mut counts = runs.clone();
+            counts.push(width * h - total);
+            let mask = RleMask { height: h as u32, width: width as u32, counts };
+            prop_assert_eq!(mask.bbox(), bbox_by_pixels(h, &mask.counts));
+        }
+    }
+}

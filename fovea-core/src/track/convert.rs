@@ -89,12 +89,18 @@ mod xywh {
 pub fn visibility_ranges(frames: &[Frame]) -> Vec<VisibilityRange> {
     let mut sorted = frames.to_vec();
     sorted.sort_unstable();
-    let Some(&first) = sorted.first() else {
-        return Vec::new();
-    };
+    ranges_in_order(sorted.len(), |i| sorted[i])
+}
+
+/// The visibility ranges of `n` frames given in ascending order by `frame(i)`. O(n).
+pub(crate) fn ranges_in_order(n: usize, frame: impl Fn(usize) -> Frame) -> Vec<VisibilityRange> {
     let mut ranges = Vec::new();
-    let (mut start, mut prev) = (first, first);
-    for &f in &sorted[1..] {
+    if n == 0 {
+        return ranges;
+    }
+    let (mut start, mut prev) = (frame(0), frame(0));
+    for i in 1..n {
+        let f = frame(i);
         if f > prev + 1 {
             ranges.push(VisibilityRange::new(start, prev, true));
             ranges.push(VisibilityRange::new(prev + 1, f - 1, false));

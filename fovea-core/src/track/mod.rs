@@ -26,6 +26,6 @@ pub use convert::{
     Track, TrackFrame, decimate_keyframes, linear_segments, optimal_decimation, track_to_sequence,
     visibility_ranges,
 };
-pub use reduce::reduce_keyframes;
+pub use reduce::{reduce_keyframes, reduce_track};
 pub use rle::{RleMask, decode_counts};
 pub use service::{ServiceFrame, ServiceMask, ServiceResponse, tracks_from_response};

@@ -11,7 +11,7 @@
 //! point where the intervals closed). It is not guaranteed minimal: the reachable set from a
 //! keyframe need not be an interval, which an exact shortest-path search would exploit.
 
-use super::convert::linear_segments;
+use super::convert::{Track, linear_segments, ranges_in_order};
 use crate::model::{BoundingBox, BoundingBoxSequence};
 
 /// Slack on comparisons, so that boxes exactly at the tolerance are kept within it.
@@ -70,7 +70,8 @@ pub fn reduce_keyframes(seq: &mut BoundingBoxSequence, tolerance: f64) -> usize 
             b > a + 1 && hidden_between(&hidden, a, b)
         };
         if run_ends {
-            reduce_run(boxes, run_start, i - 1, tolerance, &mut keep);
+            let point = |k: usize| (boxes[k].frame_number, values(&boxes[k]));
+            reduce_run(point, run_start, i - 1, tolerance, &mut keep);
             run_start = i;
         }
     }
@@ -84,19 +85,26 @@ pub fn reduce_keyframes(seq: &mut BoundingBoxSequence, tolerance: f64) -> usize 
     seq.boxes.len()
 }
 
-/// Marks the keyframes of boxes `first..=last` (one visible run).
-fn reduce_run(boxes: &[BoundingBox], first: usize, last: usize, tol: f64, keep: &mut [bool]) {
+/// Marks the keyframes of points `first..=last` (one visible run); `point(i)` is the frame
+/// and `[x, y, width, height]` of point `i`.
+fn reduce_run(
+    point: impl Fn(usize) -> (u32, [f64; 4]),
+    first: usize,
+    last: usize,
+    tol: f64,
+    keep: &mut [bool],
+) {
     keep[first] = true;
     keep[last] = true;
     let mut anchor = first;
     while anchor < last {
-        let a = values(&boxes[anchor]);
-        let fa = f64::from(boxes[anchor].frame_number);
+        let (fa, a) = point(anchor);
+        let fa = f64::from(fa);
         let (mut lo, mut hi) = ([f64::NEG_INFINITY; 4], [f64::INFINITY; 4]);
         let mut next = anchor + 1;
-        for (j, b) in boxes.iter().enumerate().take(last + 1).skip(anchor + 1) {
-            let v = values(b);
-            let dt = f64::from(b.frame_number) - fa;
+        for j in anchor + 1..=last {
+            let (fj, v) = point(j);
+            let dt = f64::from(fj) - fa;
             if dt <= 0.0 {
                 // A repeated frame: it cannot be reached by a line through the anchor.
                 break;
@@ -119,6 +127,72 @@ fn reduce_run(boxes: &[BoundingBox], first: usize, last: usize, tol: f64, keep: 
         }
         keep[next] = true;
         anchor = next;
+    }
+}
+
+/// FOVEA's conversion ([`super::track_to_sequence`]) and [`reduce_keyframes`] in one pass over
+/// the track, building boxes only for the keyframes kept: O(n) time (frames already in order
+/// are not sorted again) and no allocation per tracked frame.
+///
+/// ```
+/// use fovea_core::track::{Track, TrackFrame, reduce_track};
+/// let track = Track {
+///     track_id: 1.into(), label: "ship".into(), confidence: 0.9, model: "samurai".into(),
+///     frames: (0..1000).map(|f| TrackFrame {
+///         frame_number: f, bbox: [0.5 * f as f64, 5.0, 40.0, 30.0], confidence: 0.9, occluded: false,
+///     }).collect(),
+///     video_width: 640, video_height: 480,
+/// };
+/// assert_eq!(reduce_track(&track, 0.5).boxes.len(), 2);
+/// ```
+pub fn reduce_track(track: &Track, tolerance: f64) -> BoundingBoxSequence {
+    let mut order: Option<Vec<u32>> = None;
+    if !track.frames.is_sorted_by_key(|f| f.frame_number) {
+        let mut idx: Vec<u32> = (0..track.frames.len() as u32).collect();
+        idx.sort_by_key(|&i| track.frames[i as usize].frame_number);
+        order = Some(idx);
+    }
+    let at = |i: usize| -> &super::convert::TrackFrame {
+        match &order {
+            Some(idx) => &track.frames[idx[i] as usize],
+            None => &track.frames[i],
+        }
+    };
+    let n = track.frames.len();
+    let mut keep = vec![false; n];
+    let mut run_start = 0;
+    for i in 1..=n {
+        // Tracked frames are the visible ones: a jump of more than one frame is a hidden gap.
+        if i == n || at(i).frame_number > at(i - 1).frame_number + 1 {
+            if n > 0 {
+                reduce_run(
+                    |k| (at(k).frame_number, at(k).bbox),
+                    run_start,
+                    i - 1,
+                    tolerance,
+                    &mut keep,
+                );
+            }
+            run_start = i;
+        }
+    }
+    let boxes: Vec<BoundingBox> = (0..n)
+        .filter(|&i| keep[i])
+        .map(|i| {
+            let f = at(i);
+            let mut b = BoundingBox::keyframe(f.frame_number, f.bbox);
+            b.confidence = Some(f.confidence);
+            b
+        })
+        .collect();
+    BoundingBoxSequence {
+        interpolation_segments: linear_segments(&boxes),
+        visibility_ranges: ranges_in_order(n, |i| at(i).frame_number),
+        boxes,
+        track_id: Some(track.track_id.clone()),
+        tracking_source: Some(track.model.clone()),
+        tracking_confidence: Some(track.confidence),
+        ..Default::default()
     }
 }
 
@@ -189,6 +263,15 @@ mod tests {
                     prop_assert!((g - w).abs() <= tol + 1e-6, "frame {}: {} vs {}", b.frame_number, g, w);
                 }
             }
+            // The one-pass path gives the same sequence.
+            let t = Track {
+                track_id: 1.into(), label: "x".into(), confidence: 1.0, model: "m".into(),
+                frames: frames.iter().rev().map(|&(f, bbox)| TrackFrame {
+                    frame_number: f, bbox, confidence: 1.0, occluded: false,
+                }).collect(),
+                video_width: 100, video_height: 100,
+            };
+            prop_assert_eq!(&reduce_track(&t, tol), &reduced);
             // The ends of every visible run are kept.
             for r in original.visibility_ranges.iter().filter(|r| r.visible) {
                 for f in [r.start_frame, r.end_frame] {

@@ -341,7 +341,7 @@ impl Store {
         if result.committed {
             match writer.write(&mut tx.conn(), failure, &mut result).await {
                 Ok(()) => committed = true,
-                Err(e) => rolled_back(&mut result, &e),
+                Err(e) => result.roll_back(&e),
             }
         }
         let history_id = uuid::Uuid::new_v4().to_string();
@@ -360,7 +360,7 @@ impl Store {
             };
             if let Err(e) = written.await {
                 // The commit failed: nothing was kept.
-                rolled_back(&mut result, &e);
+                result.roll_back(&e);
                 self.record_history(&history_id, &source, &user, options, &result)
                     .await?;
             }
@@ -397,20 +397,6 @@ impl Store {
         .await?;
         Ok(())
     }
-}
-
-/// Marks a result as rolled back: nothing was kept, so nothing is counted.
-fn rolled_back(result: &mut ImportResult, e: &DbError) {
-    result.success = false;
-    result.committed = false;
-    result.summary.processed_lines = 0;
-    result.summary.imported_items = Default::default();
-    result.summary.skipped_items = Default::default();
-    result.errors.push(ImportMessage {
-        line: 0,
-        kind: "execution",
-        message: format!("Import rolled back: {e}"),
-    });
 }
 
 fn history_row(
@@ -464,7 +450,7 @@ impl Changes<'_> {
         save::upsert(
             conn,
             &save::USERS,
-            vec![user_row(self.user)],
+            vec![crate::store::user_row(self.user)],
             Failure::Abort,
             &mut |_| {},
         )
@@ -620,18 +606,6 @@ fn changed<'a, T: PartialEq>(
     after
         .iter()
         .filter(move |(id, v)| before.get(*id) != Some(*v))
-}
-
-fn user_row(user: &str) -> Row<()> {
-    Row {
-        key: (),
-        values: vec![
-            Arg::Text(user.to_owned()),
-            Arg::Text(user.to_owned()),
-            Arg::Text(user.to_owned()),
-            Arg::Time(records::now()),
-        ],
-    }
 }
 
 fn ontology_row(persona: &str, o: &fovea_core::model::PersonaOntology) -> Row<String> {

@@ -313,59 +313,66 @@ impl Store {
 
     /// Stores personas (inserting or replacing by id) under the store's user.
     pub async fn save_personas(&self, personas: &[Persona]) -> Result<u64> {
-        let mut tx = self.begin(TxKind::Write).await?;
-        let user = self.options.user.clone();
-        self.ensure_user(&mut tx.conn(), &user).await?;
+        let user = &self.options.user;
         let rows = personas
             .iter()
-            .filter_map(|p| p.id.as_deref().map(|id| persona_row(p, id, &user)))
-            .collect::<Vec<_>>();
-        let n = rows.len() as u64;
-        save::upsert(
-            &mut tx.conn(),
-            &save::PERSONAS,
-            rows,
-            Failure::Abort,
-            &mut |_| {},
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(n)
+            .filter_map(|p| p.id.as_deref().map(|id| persona_row(p, id, user)))
+            .collect();
+        self.write_rows(&save::PERSONAS, rows, Some(user)).await
     }
 
     /// Stores videos (inserting or replacing by id); the whole line is kept in `metadata`.
     pub async fn save_videos(&self, videos: &[Video]) -> Result<u64> {
-        let mut tx = self.begin(TxKind::Write).await?;
         let rows = videos
             .iter()
             .filter_map(|v| v.id.as_deref().map(|id| video_row(v, id)))
-            .collect::<Vec<_>>();
-        let n = rows.len() as u64;
+            .collect();
+        self.write_rows(&save::VIDEOS, rows, None).await
+    }
+
+    /// Makes sure a `users` row exists for `user`.
+    pub(crate) async fn ensure_user(&self, conn: &mut Conn<'_>, user: &str) -> Result<()> {
         save::upsert(
-            &mut tx.conn(),
-            &save::VIDEOS,
-            rows,
+            conn,
+            &save::USERS,
+            vec![user_row(user)],
             Failure::Abort,
             &mut |_| {},
         )
         .await?;
+        Ok(())
+    }
+
+    /// Writes `rows` into `spec`'s table in one transaction, after making sure `user` (when
+    /// given) exists; returns how many.
+    async fn write_rows(
+        &self,
+        spec: &save::Upsert,
+        rows: Vec<Row<String>>,
+        user: Option<&str>,
+    ) -> Result<u64> {
+        let mut tx = self.begin(TxKind::Write).await?;
+        if let Some(user) = user {
+            self.ensure_user(&mut tx.conn(), user).await?;
+        }
+        let n = rows.len() as u64;
+        save::upsert(&mut tx.conn(), spec, rows, Failure::Abort, &mut |_| {}).await?;
         tx.commit().await?;
         Ok(n)
     }
+}
 
-    /// Makes sure a `users` row exists for `user` (username and display name = the id).
-    pub(crate) async fn ensure_user(&self, conn: &mut Conn<'_>, user: &str) -> Result<()> {
-        let row = Row {
-            key: (),
-            values: vec![
-                Arg::Text(user.to_owned()),
-                Arg::Text(user.to_owned()),
-                Arg::Text(user.to_owned()),
-                Arg::Time(records::now()),
-            ],
-        };
-        save::upsert(conn, &save::USERS, vec![row], Failure::Abort, &mut |_| {}).await?;
-        Ok(())
+/// The `users` row of `user` (its username and display name are its id): inserted when
+/// missing, never changed.
+pub(crate) fn user_row(user: &str) -> Row<()> {
+    Row {
+        key: (),
+        values: vec![
+            Arg::Text(user.to_owned()),
+            Arg::Text(user.to_owned()),
+            Arg::Text(user.to_owned()),
+            Arg::Time(records::now()),
+        ],
     }
 }
 

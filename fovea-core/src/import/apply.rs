@@ -136,6 +136,23 @@ pub struct ImportResult {
     pub conflicts: Vec<Conflict>,
 }
 
+impl ImportResult {
+    /// Marks the import as rolled back: nothing was kept, so nothing is counted, and an
+    /// `execution` error (line 0) says why.
+    pub fn roll_back(&mut self, why: impl std::fmt::Display) {
+        self.success = false;
+        self.committed = false;
+        self.summary.processed_lines = 0;
+        self.summary.imported_items = ImportedItems::default();
+        self.summary.skipped_items = SkippedItems::default();
+        self.errors.push(ImportMessage {
+            line: 0,
+            kind: "execution",
+            message: format!("Import rolled back: {why}"),
+        });
+    }
+}
+
 /// A new random id (UUID v4).
 fn new_id() -> String {
     uuid::Uuid::new_v4().to_string()
@@ -772,15 +789,7 @@ pub fn apply(
     applier.result.conflicts.sort_by_key(|c| c.line);
     if failed {
         let mut result = applier.result;
-        result.success = false;
-        result.summary.processed_lines = 0;
-        result.summary.imported_items = ImportedItems::default();
-        result.summary.skipped_items = SkippedItems::default();
-        result.errors.push(ImportMessage {
-            line: 0,
-            kind: "execution",
-            message: "Import rolled back: an atomic import applies every line or none".into(),
-        });
+        result.roll_back("an atomic import applies every line or none");
         return Ok(result);
     }
     applier.result.success = applier.result.errors.iter().all(|e| e.kind != "import");

@@ -1,30 +1,17 @@
 //! The JSON Lines commands: validate, stats, export, preview, merge.
 
+mod common;
+
+use common::{json, testdata};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-fn testdata(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../testdata")
-        .join(rel)
-}
 
 fn fovea(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_fovea"))
         .args(args)
         .output()
         .expect("run fovea")
-}
-
-fn json(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{e}: {}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
 }
 
 fn write_lines(path: &Path, lines: &Value) {

@@ -1,15 +1,11 @@
 //! The store commands: `db migrate`, `import`, `export --db`, `preview --db`, on the embedded
 //! SQLite default and, when FOVEA_TEST_DATABASE_URL names a server, on a fresh Postgres database.
 
-use serde_json::Value;
+mod common;
+
+use common::{json, testdata};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-fn testdata(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../testdata")
-        .join(rel)
-}
 
 fn fovea_in<S: AsRef<std::ffi::OsStr>>(dir: &Path, args: &[S]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_fovea"))
@@ -17,16 +13,6 @@ fn fovea_in<S: AsRef<std::ffi::OsStr>>(dir: &Path, args: &[S]) -> Output {
         .args(args)
         .output()
         .expect("run fovea")
-}
-
-fn json(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{e}: {}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
 }
 
 fn scratch(name: &str) -> PathBuf {

@@ -504,3 +504,42 @@ async fn database_failures_carry_the_core_code_database() {
     let e = Store::connect("mysql://x").await.unwrap_err();
     assert_eq!(e.into_core().code(), "invalid-option");
 }
+
+#[tokio::test]
+async fn the_ui_layout_writes_the_bare_sequence_fovea_s_ui_reads() {
+    for db in databases().await {
+        let options = fovea_db::StoreOptions {
+            layout: fovea_db::Layout::Ui,
+            ..Default::default()
+        };
+        let store = Store::connect_with(&db.url, options).await.unwrap();
+        store.migrate().await.unwrap();
+        let file = synthetic_file(3);
+        let out = store
+            .import(
+                source("ui.jsonl", file),
+                &ImportOptions::default(),
+                ImportParams::default(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            out.result.summary.imported_items.annotations, 3,
+            "{}",
+            db.name
+        );
+        let mut a = fovea_core::synth::annotation(1, 5);
+        let back = store.annotation(&a.id).await.unwrap().unwrap();
+        // What the UI layout keeps: the sequence, type and persona; not the timestamps.
+        assert_eq!(
+            back.bounding_box_sequence, a.bounding_box_sequence,
+            "{}",
+            db.name
+        );
+        assert_eq!(
+            (back.type_id, back.persona_id),
+            (a.type_id.take(), a.persona_id.take())
+        );
+        assert_eq!(back.created_at, None);
+    }
+}

@@ -278,6 +278,11 @@ impl Store {
         load::annotations(&mut self.acquire().await?.conn(), &filter).await
     }
 
+    /// Every video, oldest first.
+    pub async fn videos(&self) -> Result<Vec<Video>> {
+        load::videos(&mut self.acquire().await?.conn()).await
+    }
+
     /// Stores annotations (inserting or replacing by id) in one transaction, in the store's
     /// layout, with `source = "manual"`. Their videos and (type annotations) personas must
     /// exist; object annotations are filed under the user's system persona (see

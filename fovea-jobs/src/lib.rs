@@ -12,6 +12,7 @@ pub mod error;
 pub mod memory;
 pub mod options;
 pub mod queue;
+pub mod tracking;
 pub mod view;
 pub mod worker;
 

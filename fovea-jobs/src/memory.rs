@@ -171,7 +171,7 @@ struct Inner {
 #[derive(Debug)]
 pub enum TryClaim {
     /// A job.
-    Claimed(Claim),
+    Claimed(Box<Claim>),
     /// Nothing ready; something may become ready at this time (ms), e.g. a delayed job.
     Idle(Option<u64>),
 }
@@ -279,9 +279,9 @@ impl InProcessQueue {
         let delayed = job.opts.delay > 0;
         st.jobs.insert(id.clone(), job);
         if delayed {
-            st.to_delayed(&id);
+            st.make_delayed(&id);
         } else {
-            st.to_ready(&id, false);
+            st.make_ready(&id, false);
         }
         drop(st);
         self.emit(JobEvent::Added(id.to_string()));
@@ -307,7 +307,7 @@ impl InProcessQueue {
         let outcome = match claimed {
             Ok(claim) => {
                 events.push(JobEvent::Active(claim.id.clone()));
-                TryClaim::Claimed(claim)
+                TryClaim::Claimed(Box::new(claim))
             }
             Err(wake) => TryClaim::Idle(wake),
         };
@@ -406,9 +406,9 @@ impl InProcessQueue {
                 let id = j.id.clone();
                 st.release_lease(&id);
                 if delay.is_zero() {
-                    st.to_ready(&id, false);
+                    st.make_ready(&id, false);
                 } else {
-                    st.to_delayed(&id);
+                    st.make_delayed(&id);
                 }
                 (FailOutcome::Retrying { delay }, Vec::new())
             } else {
@@ -442,7 +442,7 @@ impl State {
     }
 
     /// Puts the job in the wait list (at the front when `next`) or the prioritized set.
-    fn to_ready(&mut self, id: &Id, next: bool) {
+    fn make_ready(&mut self, id: &Id, next: bool) {
         let seq = self.bump();
         let j = self.jobs.get_mut(id).expect("job exists");
         j.seq = seq;
@@ -460,7 +460,7 @@ impl State {
         }
     }
 
-    fn to_delayed(&mut self, id: &Id) {
+    fn make_delayed(&mut self, id: &Id) {
         let seq = self.bump();
         let j = self.jobs.get_mut(id).expect("job exists");
         j.seq = seq;
@@ -493,7 +493,7 @@ impl State {
                 break;
             }
             let (_, _, id) = self.delayed.pop_first().expect("checked");
-            self.to_ready(&id, false);
+            self.make_ready(&id, false);
         }
     }
 
@@ -535,7 +535,7 @@ impl State {
                         events.push(JobEvent::Removed(gone.to_string()));
                     }
                 }
-                None => self.to_ready(&id, true),
+                None => self.make_ready(&id, true),
             }
         }
     }
@@ -636,10 +636,7 @@ impl State {
             _ => &mut self.failed,
         };
         let mut evicted = Vec::new();
-        loop {
-            let Some(&(finished, seq, ref id)) = list.front() else {
-                break;
-            };
+        while let Some(&(finished, seq, ref id)) = list.front() {
             let current = self
                 .jobs
                 .get(id)
@@ -791,7 +788,7 @@ impl JobQueue for InProcessQueue {
             tokio::pin!(notified);
             notified.as_mut().enable();
             let wake = match self.try_claim(worker, lease) {
-                Ok(TryClaim::Claimed(c)) => return Ok(Some(c)),
+                Ok(TryClaim::Claimed(c)) => return Ok(Some(*c)),
                 Ok(TryClaim::Idle(wake)) => wake,
                 Err(JobError::Closed) => return Ok(None),
                 Err(e) => return Err(e),
@@ -806,7 +803,7 @@ impl JobQueue for InProcessQueue {
                 _ = tokio::time::sleep_until(until) => {
                     if tokio::time::Instant::now() >= give_up {
                         return match self.try_claim(worker, lease)? {
-                            TryClaim::Claimed(c) => Ok(Some(c)),
+                            TryClaim::Claimed(c) => Ok(Some(*c)),
                             TryClaim::Idle(_) => Ok(None),
                         };
                     }
@@ -845,7 +842,7 @@ impl JobQueue for InProcessQueue {
         self.with_lease(claim, |st, _| {
             st.release_lease(&claim.id);
             let id = st.job(&claim.id).id.clone();
-            st.to_ready(&id, true);
+            st.make_ready(&id, true);
         })?;
         self.inner.ready.notify_waiters();
         Ok(())

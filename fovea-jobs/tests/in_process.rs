@@ -21,7 +21,7 @@ fn queue_with(settings: QueueSettings) -> (InProcessQueue, FakeClock) {
 
 fn claim(q: &InProcessQueue, worker: &str) -> Option<Claim> {
     match q.try_claim(worker, LEASE).unwrap() {
-        TryClaim::Claimed(c) => Some(c),
+        TryClaim::Claimed(c) => Some(*c),
         TryClaim::Idle(_) => None,
     }
 }

@@ -20,7 +20,9 @@ fn opts(concurrency: usize) -> WorkerOptions {
 }
 
 async fn add(q: &InProcessQueue, id: &str, data: Value) {
-    q.add(TRACKING_JOB, data, JobOptions::default().with_id(id)).await.unwrap();
+    q.add(TRACKING_JOB, data, JobOptions::default().with_id(id))
+        .await
+        .unwrap();
 }
 
 #[tokio::test(start_paused = true)]
@@ -133,7 +135,11 @@ async fn a_processor_failing_twice_succeeds_on_attempt_three() {
     add(&q, "flaky", json!({})).await;
     let v = q.finished("flaky").await.unwrap().unwrap();
     assert_eq!((v.state, v.attempts_made), (JobState::Completed, 3));
-    assert_eq!(v.error.as_deref(), Some("try 1"), "the last failure is kept");
+    assert_eq!(
+        v.error.as_deref(),
+        Some("try 1"),
+        "the last failure is kept"
+    );
     // 2 s then 4 s of backoff.
     assert!(started.elapsed() >= Duration::from_secs(6));
     assert!(started.elapsed() < Duration::from_secs(7));
@@ -173,7 +179,10 @@ async fn f8_a_panicking_handler_fails_its_job_and_the_pool_survives() {
     let v = q.finished("poison").await.unwrap().unwrap();
     assert_eq!(v.state, JobState::Failed);
     assert_eq!(v.attempts_made, 3);
-    assert_eq!(v.error.as_deref(), Some("handler panicked: decoder exploded"));
+    assert_eq!(
+        v.error.as_deref(),
+        Some("handler panicked: decoder exploded")
+    );
     let after = q.finished("after").await.unwrap().unwrap();
     assert_eq!(after.state, JobState::Completed);
     w.shutdown(Duration::ZERO).await;
@@ -224,7 +233,10 @@ async fn cancelling_a_running_job_stops_its_handler() {
     entered.notified().await;
     assert_eq!(q.cancel("long").await.unwrap(), Cancelled::Signalled);
     let v = q.finished("long").await.unwrap().unwrap();
-    assert_eq!((v.state, v.error.as_deref()), (JobState::Failed, Some("cancelled")));
+    assert_eq!(
+        (v.state, v.error.as_deref()),
+        (JobState::Failed, Some("cancelled"))
+    );
     assert_eq!(v.attempts_made, 1);
     w.shutdown(Duration::ZERO).await;
 }
@@ -257,7 +269,11 @@ async fn f15_shutdown_finishes_short_jobs_and_hands_back_long_ones() {
     assert_eq!((report.completed, report.handed_back), (1, 1));
     assert_eq!(q.view_now("short").unwrap().state, JobState::Completed);
     let long = q.view_now("long").unwrap();
-    assert_eq!(long.state, JobState::Waiting, "ready again at once, not left to stall");
+    assert_eq!(
+        long.state,
+        JobState::Waiting,
+        "ready again at once, not left to stall"
+    );
     assert_eq!((long.attempts_made, long.stalled_count), (0, 0));
     // Another worker takes it over.
     let w2 = Worker::start(
@@ -265,7 +281,10 @@ async fn f15_shutdown_finishes_short_jobs_and_hands_back_long_ones() {
         Arc::new(|_job: JobContext| async { Ok(json!("taken over")) }),
         opts(1),
     );
-    assert_eq!(q.finished("long").await.unwrap().unwrap().result, Some(json!("taken over")));
+    assert_eq!(
+        q.finished("long").await.unwrap().unwrap().result,
+        Some(json!("taken over"))
+    );
     w2.shutdown(Duration::ZERO).await;
 }
 
@@ -302,8 +321,15 @@ async fn f1_f5_a_killed_worker_job_is_run_again_by_another() {
     );
     let v = q.finished("j").await.unwrap().unwrap();
     assert_eq!(v.result, Some(json!("second")));
-    assert_eq!((v.stalled_count, v.attempts_made, v.attempts_started), (1, 1, 2));
-    assert_eq!(runs.load(Ordering::SeqCst), 2, "the handler ran twice (at-least-once)");
+    assert_eq!(
+        (v.stalled_count, v.attempts_made, v.attempts_started),
+        (1, 1, 2)
+    );
+    assert_eq!(
+        runs.load(Ordering::SeqCst),
+        2,
+        "the handler ran twice (at-least-once)"
+    );
     w.shutdown(Duration::ZERO).await;
 }
 
@@ -339,12 +365,17 @@ async fn f2_a_worker_whose_lease_expired_has_its_result_refused() {
     let TryClaim::Claimed(live) = q.try_claim("live", Duration::from_secs(30)).unwrap() else {
         panic!("the expired job is redelivered");
     };
-    q.complete(&live, json!("from the live worker")).await.unwrap();
+    q.complete(&live, json!("from the live worker"))
+        .await
+        .unwrap();
     let report = frozen.shutdown(Duration::from_secs(1)).await;
     assert_eq!((report.stale, report.completed), (1, 0));
     let completed = std::iter::from_fn(|| events.try_recv().ok())
         .filter(|e| matches!(e, JobEvent::Completed(..)))
         .count();
     assert_eq!(completed, 1);
-    assert_eq!(q.view_now("j").unwrap().result, Some(json!("from the live worker")));
+    assert_eq!(
+        q.view_now("j").unwrap().result,
+        Some(json!("from the live worker"))
+    );
 }

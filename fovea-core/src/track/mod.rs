@@ -27,5 +27,5 @@ pub use convert::{
     visibility_ranges,
 };
 pub use reduce::{reduce_keyframes, reduce_track};
-pub use rle::{RleMask, decode_counts};
+pub use rle::{RleMask, decode_counts, encode_counts};
 pub use service::{ServiceFrame, ServiceMask, ServiceResponse, tracks_from_response};

@@ -89,7 +89,100 @@ pub fn decode_counts(text: &str) -> Result<Vec<u64>> {
     Ok(counts)
 }
 
+/// Encodes run lengths as pycocotools' compressed `counts` string (the inverse of
+/// [`decode_counts`]).
+///
+/// ```
+/// assert_eq!(fovea_core::track::encode_counts(&[6, 2, 4, 1]), "624O");
+/// ```
+pub fn encode_counts(counts: &[u64]) -> String {
+    let mut out = String::with_capacity(counts.len() * 2);
+    for (i, &c) in counts.iter().enumerate() {
+        let mut x = c as i64;
+        if i > 2 {
+            x -= counts[i - 2] as i64;
+        }
+        loop {
+            let mut group = x & 0x1f;
+            x >>= 5;
+            let more = if group & 0x10 != 0 { x != -1 } else { x != 0 };
+            if more {
+                group |= 0x20;
+            }
+            out.push((group as u8 + 48) as char);
+            if !more {
+                break;
+            }
+        }
+    }
+    out
+}
+
 impl RleMask {
+    /// The mask of a box `[x, y, width, height]` in pixels (rounded outwards to whole pixels,
+    /// clipped to the frame): what FOVEA's model service takes as an initial mask. O(width).
+    ///
+    /// ```
+    /// use fovea_core::track::RleMask;
+    /// let m = RleMask::from_box(3, 4, [1.0, 1.0, 1.0, 2.0]);
+    /// assert_eq!(m.counts, vec![5, 2, 5]);
+    /// assert_eq!(m.bbox(), Some([1.0, 1.0, 1.0, 2.0]));
+    /// ```
+    pub fn from_box(width: u32, height: u32, bbox: [f64; 4]) -> RleMask {
+        let clip = |v: f64, max: u32| v.clamp(0.0, f64::from(max)) as u64;
+        let (x0, y0) = (clip(bbox[0].floor(), width), clip(bbox[1].floor(), height));
+        let x1 = clip((bbox[0] + bbox[2]).ceil(), width);
+        let y1 = clip((bbox[1] + bbox[3]).ceil(), height);
+        let h = u64::from(height);
+        let area = h * u64::from(width);
+        if x1 <= x0 || y1 <= y0 {
+            return RleMask {
+                height,
+                width,
+                counts: vec![area],
+            };
+        }
+        let mut counts = Vec::with_capacity(2 * (x1 - x0) as usize + 1);
+        let (top, ones) = (y0, y1 - y0);
+        let gap = h - ones; // zeros from the box's bottom in one column to its top in the next
+        counts.push(x0 * h + top);
+        for col in x0..x1 {
+            counts.push(ones);
+            if col + 1 < x1 {
+                counts.push(gap);
+            }
+        }
+        counts.push(area - (x1 - 1) * h - y1);
+        RleMask {
+            height,
+            width,
+            counts,
+        }
+    }
+
+    /// `{size: [height, width], counts: "<compressed>"}`, pycocotools' form.
+    pub fn to_value(&self) -> Value {
+        serde_json::json!({"size": [self.height, self.width], "counts": encode_counts(&self.counts)})
+    }
+
+    /// The pixels row by row (`height × width` bytes of 0 or 1): the raw layout FOVEA's model
+    /// service reads its initial masks in (base64 of these bytes). O(pixels).
+    pub fn to_row_major(&self) -> Vec<u8> {
+        let (h, w) = (self.height as usize, self.width as usize);
+        let mut pixels = vec![0u8; h * w];
+        let mut at = 0usize;
+        for (i, &run) in self.counts.iter().enumerate() {
+            let run = run as usize;
+            if i % 2 == 1 {
+                for p in at..(at + run).min(h * w) {
+                    pixels[(p % h) * w + p / h] = 1;
+                }
+            }
+            at += run;
+        }
+        pixels
+    }
+
     /// Reads `{size: [height, width], counts: str | [int]}` (pycocotools' shape), checking
     /// that the runs cover the mask exactly.
     pub fn from_value(value: &Value) -> Result<Self> {
@@ -207,30 +300,6 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    /// pycocotools' compression, written from its description, to test decoding.
-    fn encode(counts: &[u64]) -> String {
-        let mut out = String::new();
-        for (i, &c) in counts.iter().enumerate() {
-            let mut x = c as i64;
-            if i > 2 {
-                x -= counts[i - 2] as i64;
-            }
-            loop {
-                let mut group = x & 0x1f;
-                x >>= 5;
-                let more = if group & 0x10 != 0 { x != -1 } else { x != 0 };
-                if more {
-                    group |= 0x20;
-                }
-                out.push((group as u8 + 48) as char);
-                if !more {
-                    break;
-                }
-            }
-        }
-        out
-    }
-
     /// The box from the pixels themselves.
     fn bbox_by_pixels(h: u64, counts: &[u64]) -> Option<[f64; 4]> {
         let mut at = 0;
@@ -273,13 +342,35 @@ mod tests {
             h in 1u64..12,
             runs in proptest::collection::vec(0u64..40, 1..12),
         ) {
-            prop_assert_eq!(decode_counts(&encode(&runs)).unwrap(), runs.clone());
+            prop_assert_eq!(decode_counts(&encode_counts(&runs)).unwrap(), runs.clone());
             let total: u64 = runs.iter().sum();
             let width = total.div_ceil(h).max(1);
             let mut counts = runs.clone();
             counts.push(width * h - total);
             let mask = RleMask { height: h as u32, width: width as u32, counts };
             prop_assert_eq!(mask.bbox(), bbox_by_pixels(h, &mask.counts));
+        }
+
+        #[test]
+        fn box_masks_cover_their_box_and_read_back_row_major(
+            w in 1u32..20, h in 1u32..20,
+            x in -3.0f64..22.0, y in -3.0f64..22.0, bw in 0.0f64..25.0, bh in 0.0f64..25.0,
+        ) {
+            let m = RleMask::from_box(w, h, [x, y, bw, bh]);
+            prop_assert_eq!(m.counts.iter().sum::<u64>(), u64::from(w) * u64::from(h));
+            let pixels = m.to_row_major();
+            let inside = |c: u32, r: u32| {
+                let (c, r) = (f64::from(c), f64::from(r));
+                c + 1.0 > x.floor() && c < (x + bw).ceil() && r + 1.0 > y.floor() && r < (y + bh).ceil()
+            };
+            for r in 0..h {
+                for c in 0..w {
+                    prop_assert_eq!(pixels[(r * w + c) as usize] == 1, inside(c, r), "pixel ({}, {})", c, r);
+                }
+            }
+            prop_assert_eq!(m.bbox(), bbox_by_pixels(u64::from(h), &m.counts));
+            let back = RleMask::from_value(&m.to_value()).unwrap();
+            prop_assert_eq!(back, m);
         }
     }
 }

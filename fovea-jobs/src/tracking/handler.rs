@@ -1,0 +1,288 @@
+//! The built-in tracking handler: reads the job's payload, asks the model service to track,
+//! turns its masks into tracks and the tracks into keyframe sequences, saves them as
+//! annotations when a store is configured, and returns a small result.
+
+use super::client::{ModelServiceClient, TrackRequest};
+use super::payload::{Decimation, TrackingJob};
+use crate::queue::Failure;
+use crate::worker::{Handler, JobContext};
+use fovea_core::model::{Annotation, BoundingBoxSequence};
+use fovea_core::track::{
+    RleMask, Track, decimate_keyframes, optimal_decimation, reduce_track, track_to_sequence,
+    tracks_from_response,
+};
+use serde_json::{Value, json};
+use std::time::Instant;
+
+/// The reducer's default tolerance, in pixels.
+pub const DEFAULT_TOLERANCE: f64 = 1.0;
+
+/// Settings of the tracking handler.
+#[derive(Debug, Clone)]
+pub struct TrackingOptions {
+    /// Keyframe tolerance in pixels for jobs that give none.
+    pub tolerance: f64,
+    /// The per-frame tracks are put in the result only when their JSON is at most this many
+    /// bytes (queues keep results in memory or Redis); the keyframe sequences always are.
+    pub inline_tracks_limit: usize,
+}
+
+impl Default for TrackingOptions {
+    fn default() -> Self {
+        TrackingOptions {
+            tolerance: DEFAULT_TOLERANCE,
+            inline_tracks_limit: 256 << 10,
+        }
+    }
+}
+
+/// The handler of `track` jobs.
+#[derive(Debug, Clone)]
+pub struct TrackingHandler {
+    client: ModelServiceClient,
+    store: Option<fovea_db::Store>,
+    options: TrackingOptions,
+}
+
+impl TrackingHandler {
+    /// A handler calling `client`, saving into `store` when given.
+    pub fn new(
+        client: ModelServiceClient,
+        store: Option<fovea_db::Store>,
+        options: TrackingOptions,
+    ) -> Self {
+        TrackingHandler {
+            client,
+            store,
+            options,
+        }
+    }
+
+    /// The video's size: the job's, else the stored video's.
+    async fn video_size(&self, job: &TrackingJob) -> Result<(u32, u32), Failure> {
+        if let (Some(w), Some(h)) = (job.video_width, job.video_height) {
+            return Ok((w, h));
+        }
+        if let Some(store) = &self.store {
+            let videos = store
+                .videos()
+                .await
+                .map_err(|e| Failure::retryable(format!("reading video {}: {e}", job.video_id)))?;
+            let video = videos
+                .iter()
+                .find(|v| v.id.as_deref() == Some(job.video_id.as_str()))
+                .ok_or_else(|| {
+                    Failure::unrecoverable(format!("video {} not found in the store", job.video_id))
+                })?;
+            if let (Some(w), Some(h)) = (video.width, video.height)
+                && w >= 1.0
+                && h >= 1.0
+            {
+                return Ok((w as u32, h as u32));
+            }
+            return Err(Failure::unrecoverable(format!(
+                "video {}: its size is not stored; give videoWidth and videoHeight",
+                job.video_id
+            )));
+        }
+        Err(Failure::unrecoverable(format!(
+            "video {}: size unknown; give videoWidth and videoHeight (or configure a store that holds the video)",
+            job.video_id
+        )))
+    }
+}
+
+/// The service request: one raw mask per object, the frames to track.
+pub fn service_request(
+    job: &TrackingJob,
+    width: u32,
+    height: u32,
+) -> Result<TrackRequest, Failure> {
+    let mut masks = Vec::with_capacity(job.objects.len());
+    for (i, o) in job.objects.iter().enumerate() {
+        let mask = match (&o.initial_box, &o.initial_mask_rle) {
+            (Some(b), _) => RleMask::from_box(width, height, [b.x, b.y, b.width, b.height]),
+            (None, Some(rle)) => {
+                let m = RleMask::from_value(rle).map_err(|e| {
+                    Failure::unrecoverable(format!("objects[{i}].initialMaskRle: {e}"))
+                })?;
+                if (m.width, m.height) != (width, height) {
+                    return Err(Failure::unrecoverable(format!(
+                        "objects[{i}].initialMaskRle: a {}×{} mask for a {width}×{height} video",
+                        m.width, m.height
+                    )));
+                }
+                m
+            }
+            (None, None) => unreachable!("checked by TrackingJob::from_value"),
+        };
+        masks.push(TrackRequest::encode_mask(&mask.to_row_major()));
+    }
+    let frame_numbers = match (&job.frame_numbers, job.frame_range) {
+        (Some(list), _) => list.clone(),
+        (None, Some(r)) => (r.start..=r.end).collect(),
+        (None, None) => Vec::new(),
+    };
+    Ok(TrackRequest {
+        video_id: job.video_id.clone(),
+        initial_masks: masks,
+        object_ids: job.objects.iter().map(|o| o.object_id).collect(),
+        frame_numbers,
+    })
+}
+
+/// A track's keyframe sequence by the job's rule: FOVEA's decimation when asked, else the
+/// error-bounded reducer (tolerance 0: every tracked frame, FOVEA's plain conversion).
+pub fn sequence_for(
+    track: &Track,
+    job: &TrackingJob,
+    default_tolerance: f64,
+) -> BoundingBoxSequence {
+    match job.decimation {
+        Some(d) => {
+            let mut seq = track_to_sequence(track);
+            let n = match d {
+                Decimation::Every(n) => n as usize,
+                Decimation::Auto(_) => optimal_decimation(seq.boxes.len()),
+            };
+            decimate_keyframes(&mut seq, n);
+            seq
+        }
+        None => match job.tolerance.unwrap_or(default_tolerance) {
+            t if t <= 0.0 => track_to_sequence(track),
+            t => reduce_track(track, t),
+        },
+    }
+}
+
+impl Handler for TrackingHandler {
+    async fn handle(&self, ctx: JobContext) -> Result<Value, Failure> {
+        let job = TrackingJob::from_value(ctx.data())
+            .map_err(|m| Failure::unrecoverable(format!("invalid tracking job: {m}")))?;
+        ctx.progress(5);
+        let (width, height) = self.video_size(&job).await?;
+        let request = service_request(&job, width, height)?;
+        ctx.progress(10);
+        let started = Instant::now();
+        let response = self.client.track(&request).await?;
+        ctx.progress(70);
+        let label = |id: i64| {
+            job.objects
+                .iter()
+                .find(|o| o.object_id == id)
+                .and_then(|o| o.label.clone())
+        };
+        let mut tracks = tracks_from_response(&response, label, &job.model)
+            .map_err(|e| Failure::unrecoverable(format!("model service response: {e}")))?;
+        if let Some(min) = job.confidence_threshold {
+            for t in &mut tracks {
+                t.frames.retain(|f| f.confidence >= min);
+            }
+        }
+        let mut sequences = Vec::with_capacity(tracks.len());
+        let mut annotations = Vec::new();
+        for track in &tracks {
+            let seq = sequence_for(track, &job, self.options.tolerance);
+            let object_id = track.track_id.as_i64().unwrap_or_default();
+            let object = job.objects.iter().find(|o| o.object_id == object_id);
+            let annotation_id = format!("{}-obj{object_id}", ctx.id());
+            if let Some(o) = object
+                && (o.type_id.is_some() || o.linked_entity_id.is_some())
+                && !seq.boxes.is_empty()
+            {
+                annotations.push(annotation(
+                    &job,
+                    o,
+                    &annotation_id,
+                    track,
+                    ctx.id(),
+                    seq.clone(),
+                ));
+            }
+            sequences.push(json!({
+                "objectId": object_id,
+                "label": track.label,
+                "confidence": track.confidence,
+                "trackedFrames": track.frames.len(),
+                "keyframes": seq.boxes.len(),
+                "sequence": seq,
+            }));
+        }
+        ctx.progress(85);
+        let mut saved = Vec::new();
+        if let Some(store) = &self.store
+            && !annotations.is_empty()
+        {
+            store
+                .save_annotations(&annotations)
+                .await
+                .map_err(|e| Failure::retryable(format!("saving the tracks: {e}")))?;
+            saved = annotations.iter().map(|a| a.id.clone()).collect();
+        }
+        let mut result = json!({
+            "videoId": job.video_id,
+            "model": job.model,
+            "videoWidth": response.video_width,
+            "videoHeight": response.video_height,
+            "framesProcessed": response.frames.len(),
+            "processingTimeMs": started.elapsed().as_millis() as u64,
+            "trackCount": tracks.len(),
+            "sequences": sequences,
+        });
+        if self.store.is_some() {
+            result["annotationIds"] = json!(saved);
+        }
+        let tracks_json = serde_json::to_value(&tracks).expect("tracks serialize");
+        if tracks_json.to_string().len() <= self.options.inline_tracks_limit {
+            result["tracks"] = tracks_json;
+        } else {
+            result["tracksOmitted"] = json!(true);
+        }
+        ctx.progress(100);
+        Ok(result)
+    }
+}
+
+/// The annotation a track is saved as: a type annotation (with the job's persona) or an
+/// object annotation linked to an entity; its id is fixed by the job and the object, so a
+/// redelivered job replaces what it saved before instead of duplicating it.
+fn annotation(
+    job: &TrackingJob,
+    object: &super::payload::TrackedObject,
+    id: &str,
+    track: &Track,
+    job_id: &str,
+    sequence: BoundingBoxSequence,
+) -> Annotation {
+    let mut metadata = serde_json::Map::new();
+    metadata.insert("trackingJobId".into(), json!(job_id));
+    metadata.insert("objectId".into(), json!(object.object_id));
+    metadata.insert("label".into(), json!(track.label));
+    let is_object = object.type_id.is_none();
+    Annotation {
+        id: id.to_owned(),
+        video_id: job.video_id.clone(),
+        annotation_type: Some(if is_object { "object" } else { "type" }.into()),
+        bounding_box_sequence: sequence,
+        persona_id: if is_object {
+            None
+        } else {
+            job.persona_id.clone()
+        },
+        type_category: (!is_object).then(|| {
+            object
+                .type_category
+                .clone()
+                .unwrap_or_else(|| "entity".into())
+        }),
+        type_id: object.type_id.clone(),
+        linked_entity_id: if is_object {
+            object.linked_entity_id.clone()
+        } else {
+            None
+        },
+        confidence: Some(track.confidence),
+        metadata: Some(metadata),
+        ..Default::default()
+    }
+}

@@ -1,0 +1,12 @@
+//! Tracking jobs: the payload, the model-service client, the handler that turns a job into
+//! keyframe sequences, and a simulated model service for demos and tests.
+
+pub mod client;
+pub mod handler;
+pub mod payload;
+pub mod simulated;
+
+pub use client::{ClientOptions, DEFAULT_MODEL_SERVICE_URL, ModelServiceClient, TrackRequest};
+pub use handler::{TrackingHandler, TrackingOptions};
+pub use payload::{SCHEMA_VERSION, TrackingJob};
+pub use simulated::{SimulatedModelService, SimulatedVideo, Simulation};

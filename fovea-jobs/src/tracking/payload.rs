@@ -1,0 +1,214 @@
+//! The tracking job's payload and result (spec `tracking-jobs.md` §1.10): small, referring to
+//! the video by id, with initial boxes in pixels (raw masks never go into the queue).
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::HashSet;
+
+/// The payload versions this crate reads.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// A tracking request, as queued.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TrackingJob {
+    /// The payload's version (1).
+    pub schema_version: u32,
+    /// The video (FOVEA's id).
+    pub video_id: String,
+    /// The tracker (`samurai`, `sam2long`, `sam2-1`, `yolo11n-seg`); recorded as the
+    /// sequences' `trackingSource` (the service uses its configured model).
+    #[serde(default = "default_model")]
+    pub model: String,
+    /// Track these frames, inclusive.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frame_range: Option<FrameRange>,
+    /// Or exactly these frames (neither: every frame of the video).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frame_numbers: Option<Vec<u32>>,
+    /// The objects to follow, with where they are on the first tracked frame.
+    pub objects: Vec<TrackedObject>,
+    /// The video's size in pixels, when the store does not know the video.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub video_width: Option<u32>,
+    /// See `video_width`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub video_height: Option<u32>,
+    /// Persona of the type annotations to save.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub persona_id: Option<String>,
+    /// Keyframes: the fewest such that interpolation reproduces every tracked box within this
+    /// many pixels (default 1; 0 keeps every tracked frame, as FOVEA's converter does).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tolerance: Option<f64>,
+    /// Keyframes the FOVEA way instead: every N-th tracked box (`"auto"`: FOVEA's
+    /// `calculateOptimalDecimation`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decimation: Option<Decimation>,
+    /// Frames whose confidence is below this are treated as lost.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidence_threshold: Option<f64>,
+}
+
+fn default_model() -> String {
+    "samurai".into()
+}
+
+/// Frames `start..=end`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FrameRange {
+    /// First frame.
+    pub start: u32,
+    /// Last frame (inclusive).
+    pub end: u32,
+}
+
+/// FOVEA's decimation setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Decimation {
+    /// Keep every N-th box.
+    Every(u32),
+    /// `"auto"`.
+    Auto(AutoTag),
+}
+
+/// The literal `"auto"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AutoTag {
+    /// `"auto"`.
+    Auto,
+}
+
+/// One object to track.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TrackedObject {
+    /// The object's id (the service's `object_ids`).
+    pub object_id: i64,
+    /// What it is (the track's label).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// `{x, y, width, height}` in pixels on the first tracked frame.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub initial_box: Option<PixelBox>,
+    /// Or its mask there (COCO RLE).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub initial_mask_rle: Option<Value>,
+    /// Save the track as a type annotation of this type (with the job's `personaId`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub type_id: Option<String>,
+    /// `entity` (default), `role` or `event`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub type_category: Option<String>,
+    /// Or as an object annotation linked to this entity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub linked_entity_id: Option<String>,
+}
+
+/// A box in pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PixelBox {
+    /// Left.
+    pub x: f64,
+    /// Top.
+    pub y: f64,
+    /// Width.
+    pub width: f64,
+    /// Height.
+    pub height: f64,
+}
+
+impl TrackingJob {
+    /// Reads and checks a payload; the message names the field at fault (a malformed job
+    /// fails at once: retrying cannot fix it).
+    pub fn from_value(data: &Value) -> Result<TrackingJob, String> {
+        let version = data.get("schemaVersion");
+        match version.and_then(Value::as_u64) {
+            Some(v) if v == u64::from(SCHEMA_VERSION) => {}
+            Some(v) => {
+                return Err(format!(
+                    "schemaVersion {v} is not supported (this worker reads {SCHEMA_VERSION})"
+                ));
+            }
+            None if version.is_some() => return Err("schemaVersion: expected an integer".into()),
+            None => return Err("schemaVersion: missing".into()),
+        }
+        let job: TrackingJob = serde_path_to_error::deserialize(data).map_err(|e| {
+            let path = e.path().to_string();
+            format!("{path}: {}", e.into_inner())
+        })?;
+        job.check()?;
+        Ok(job)
+    }
+
+    fn check(&self) -> Result<(), String> {
+        if self.video_id.is_empty() {
+            return Err("videoId: empty".into());
+        }
+        if self.objects.is_empty() {
+            return Err("objects: no object to track".into());
+        }
+        if self.frame_range.is_some() && self.frame_numbers.is_some() {
+            return Err("frameRange and frameNumbers: give one of them".into());
+        }
+        if let Some(r) = self.frame_range
+            && r.start > r.end
+        {
+            return Err(format!(
+                "frameRange: start {} is after end {}",
+                r.start, r.end
+            ));
+        }
+        if let Some(t) = self.tolerance
+            && !(t.is_finite() && t >= 0.0)
+        {
+            return Err(format!("tolerance: {t} is not a non-negative number"));
+        }
+        if let Some(Decimation::Every(0)) = self.decimation {
+            return Err("decimation: must be at least 1".into());
+        }
+        if let Some(c) = self.confidence_threshold
+            && !(0.0..=1.0).contains(&c)
+        {
+            return Err(format!("confidenceThreshold: {c} is not within 0–1"));
+        }
+        match (self.video_width, self.video_height) {
+            (Some(0), _) | (_, Some(0)) => {
+                return Err("videoWidth/videoHeight: must be positive".into());
+            }
+            (Some(_), None) | (None, Some(_)) => {
+                return Err("videoWidth/videoHeight: give both or neither".into());
+            }
+            _ => {}
+        }
+        let mut seen = HashSet::new();
+        for (i, o) in self.objects.iter().enumerate() {
+            let at = format!("objects[{i}]");
+            if !seen.insert(o.object_id) {
+                return Err(format!("{at}.objectId: {} appears twice", o.object_id));
+            }
+            match (&o.initial_box, &o.initial_mask_rle) {
+                (Some(b), None) => {
+                    let ok = [b.x, b.y, b.width, b.height].iter().all(|v| v.is_finite())
+                        && b.width > 0.0
+                        && b.height > 0.0;
+                    if !ok {
+                        return Err(format!(
+                            "{at}.initialBox: needs finite x, y and a positive width and height"
+                        ));
+                    }
+                }
+                (None, Some(_)) => {}
+                _ => return Err(format!("{at}: give one of initialBox and initialMaskRle")),
+            }
+            if o.type_id.is_some() && self.persona_id.is_none() {
+                return Err(format!(
+                    "{at}.typeId: a type annotation needs the job's personaId"
+                ));
+            }
+        }
+        Ok(())
+    }
+}

@@ -54,6 +54,15 @@ pub enum JobError {
         /// What was attempted.
         operation: &'static str,
     },
+    /// The operation is refused because it would lose jobs (e.g. pausing a queue that
+    /// BullMQ 5 clients share with this BullMQ 6 client) unless explicitly allowed.
+    #[error("{operation} refused: {reason}")]
+    Refused {
+        /// What was attempted.
+        operation: &'static str,
+        /// Why, and how to allow it.
+        reason: String,
+    },
     /// The queue has been closed.
     #[error("the queue is closed")]
     Closed,
@@ -72,6 +81,7 @@ impl JobError {
             JobError::NotFound(_) => "job_not_found",
             JobError::StaleLease { .. } => "stale_lease",
             JobError::InvalidState { .. } => "invalid_state",
+            JobError::Refused { .. } => "refused",
             JobError::Closed => "queue_closed",
             JobError::Backend(_) => "queue_backend",
         }

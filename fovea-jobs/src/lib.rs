@@ -7,6 +7,9 @@
 //! - [`InProcessQueue`]: the default backend, deterministic under a [`FakeClock`].
 //! - [`JobView`]: one status view, serialized into each of FOVEA's status shapes.
 
+mod attempt;
+#[cfg(feature = "bullmq")]
+pub mod bull;
 pub mod clock;
 pub mod error;
 pub mod memory;
@@ -21,7 +24,8 @@ pub use error::{JobError, Result};
 pub use memory::{InProcessQueue, JobEvent, Limiter, QueueSettings, TryClaim};
 pub use options::{Backoff, BackoffKind, JobOptions, Keep};
 pub use queue::{
-    Added, Cancelled, Claim, Counts, FailOutcome, Failure, JobQueue, TRACKING_JOB, TRACKING_QUEUE,
+    Added, Cancelled, Claim, ClaimQueue, Counts, FailOutcome, Failure, JobQueue, TRACKING_JOB,
+    TRACKING_QUEUE,
 };
 pub use view::{JobState, JobStatus, JobView};
 pub use worker::{Handler, JobContext, Worker, WorkerOptions, WorkerReport};

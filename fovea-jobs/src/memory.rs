@@ -11,7 +11,7 @@
 use crate::clock::{Clock, TokioClock};
 use crate::error::{JobError, Result};
 use crate::options::JobOptions;
-use crate::queue::{Added, Cancelled, Claim, Counts, FailOutcome, Failure, JobQueue};
+use crate::queue::{Added, Cancelled, Claim, ClaimQueue, Counts, FailOutcome, Failure, JobQueue};
 use crate::view::{JobState, JobView};
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap, VecDeque};
@@ -781,6 +781,27 @@ impl JobQueue for InProcessQueue {
         Ok(true)
     }
 
+    async fn finished(&self, id: &str) -> Result<Option<JobView>> {
+        let mut events = self.subscribe();
+        loop {
+            match self.view_now(id) {
+                Some(v) if v.state.is_finished() => return Ok(Some(v)),
+                None => return Ok(None),
+                Some(_) => {}
+            }
+            loop {
+                match events.recv().await {
+                    Ok(e) if e.job_id() == id => break,
+                    Ok(_) => {}
+                    Err(broadcast::error::RecvError::Lagged(_)) => break,
+                    Err(broadcast::error::RecvError::Closed) => return Err(JobError::Closed),
+                }
+            }
+        }
+    }
+}
+
+impl ClaimQueue for InProcessQueue {
     async fn claim(&self, worker: &str, lease: Duration, wait: Duration) -> Result<Option<Claim>> {
         let give_up = tokio::time::Instant::now() + wait;
         loop {
@@ -846,24 +867,5 @@ impl JobQueue for InProcessQueue {
         })?;
         self.inner.ready.notify_waiters();
         Ok(())
-    }
-
-    async fn finished(&self, id: &str) -> Result<Option<JobView>> {
-        let mut events = self.subscribe();
-        loop {
-            match self.view_now(id) {
-                Some(v) if v.state.is_finished() => return Ok(Some(v)),
-                None => return Ok(None),
-                Some(_) => {}
-            }
-            loop {
-                match events.recv().await {
-                    Ok(e) if e.job_id() == id => break,
-                    Ok(_) => {}
-                    Err(broadcast::error::RecvError::Lagged(_)) => break,
-                    Err(broadcast::error::RecvError::Closed) => return Err(JobError::Closed),
-                }
-            }
-        }
     }
 }

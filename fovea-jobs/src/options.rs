@@ -223,11 +223,38 @@ impl JobOptions {
     }
 }
 
+/// The names of a BullMQ queue's own keys (`bull:<queue>:<name>`): a job with one of these ids
+/// would have its hash stored over the queue's list or set.
+pub const RESERVED_IDS: &[&str] = &[
+    "id",
+    "wait",
+    "paused",
+    "active",
+    "prioritized",
+    "pc",
+    "delayed",
+    "completed",
+    "failed",
+    "waiting-children",
+    "stalled",
+    "stalled-check",
+    "marker",
+    "limiter",
+    "meta",
+    "events",
+    "repeat",
+    "metrics",
+    "de",
+];
+
 /// BullMQ's rules for a caller's job id: not empty, not an integer (those are its own ids),
-/// no `:` (its key separator).
+/// no `:` (its key separator); and not the name of one of the queue's keys (BullMQ does not
+/// check this; such a job corrupts the queue).
 pub fn check_id(id: &str) -> Result<()> {
     let reason = if id.is_empty() {
         "it is empty"
+    } else if RESERVED_IDS.contains(&id) {
+        "it is the name of one of the queue's own Redis keys"
     } else if id.bytes().all(|b| b.is_ascii_digit()) {
         "an integer id is reserved for the queue's own ids"
     } else if id.contains(':') {
@@ -294,7 +321,7 @@ mod tests {
 
     #[test]
     fn ids_and_options_are_checked() {
-        for bad in ["", "42", "a:b"] {
+        for bad in ["", "42", "a:b", "delayed", "meta"] {
             let e = JobOptions::default().with_id(bad).check().unwrap_err();
             assert_eq!(e.code(), "invalid_job_id", "{bad}");
         }

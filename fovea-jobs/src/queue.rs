@@ -97,6 +97,8 @@ pub enum Cancelled {
     /// The job is running: its worker has been told to stop; it fails when the worker
     /// stops or its lease expires.
     Signalled,
+    /// The job had not started and was removed (BullMQ: no worker holds it to fail it).
+    Removed,
 }
 
 /// How many jobs are in each state.
@@ -116,7 +118,8 @@ pub struct Counts {
     pub failed: usize,
 }
 
-/// A job queue. Futures are `Send`, so workers run on any tokio runtime.
+/// A job queue as producers and status readers see it. Futures are `Send`, so callers run
+/// on any tokio runtime.
 pub trait JobQueue: Send + Sync + 'static {
     /// The queue's name.
     fn name(&self) -> &str;
@@ -149,6 +152,13 @@ pub trait JobQueue: Send + Sync + 'static {
     /// Removes a job that is not running; false when there was none.
     fn remove(&self, id: &str) -> impl Future<Output = Result<bool>> + Send;
 
+    /// Waits until the job has finished (or is gone) and returns its last status.
+    fn finished(&self, id: &str) -> impl Future<Output = Result<Option<JobView>>> + Send;
+}
+
+/// A queue workers claim jobs from, one lease at a time (the in-process queue; the BullMQ
+/// backend's worker claims through BullMQ's own loop instead).
+pub trait ClaimQueue: Send + Sync + 'static {
     /// Claims the next ready job for `worker` under a lease of `lease`, waiting up to `wait`
     /// for one; `None` when none came.
     fn claim(
@@ -178,7 +188,4 @@ pub trait JobQueue: Send + Sync + 'static {
     /// Gives the job back unfinished (a worker shutting down): ready again at once, its
     /// attempts unchanged.
     fn hand_back(&self, claim: &Claim) -> impl Future<Output = Result<()>> + Send;
-
-    /// Waits until the job has finished (or is gone) and returns its last status.
-    fn finished(&self, id: &str) -> impl Future<Output = Result<Option<JobView>>> + Send;
 }

@@ -218,3 +218,133 @@ impl JobView {
         }
     }
 }
+
+impl JobView {
+    /// Reads a job from BullMQ's job hash (`bull:<queue>:<id>`) as any BullMQ client wrote it
+    /// (Node, Python or Rust; spec `tracking-jobs.md` §2.3): JSON fields that do not parse are
+    /// kept as strings, missing counters read as 0, the legacy `attemptsMade` is accepted,
+    /// unknown fields are ignored (and left untouched in Redis).
+    pub fn from_bullmq_hash(
+        queue: &str,
+        id: &str,
+        state: JobState,
+        hash: &std::collections::HashMap<String, String>,
+    ) -> JobView {
+        let get = |k: &str| hash.get(k).map(String::as_str).filter(|v| !v.is_empty());
+        let json =
+            |k: &str| get(k).map(|v| serde_json::from_str(v).unwrap_or_else(|_| Value::from(v)));
+        let int = |k: &str| get(k).and_then(|v| v.parse::<f64>().ok()).map(|v| v as u64);
+        let opts = json("opts").unwrap_or(Value::Null);
+        let stacktrace = match json("stacktrace") {
+            Some(Value::Array(items)) => items
+                .into_iter()
+                .map(|v| match v {
+                    Value::String(s) => s,
+                    other => other.to_string(),
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        JobView {
+            job_id: id.to_owned(),
+            queue: queue.to_owned(),
+            name: get("name").unwrap_or_default().to_owned(),
+            state,
+            status: state.status(),
+            progress: json("progress").unwrap_or(Value::from(0)),
+            attempts_made: int("atm").or_else(|| int("attemptsMade")).unwrap_or(0) as u32,
+            attempts_started: int("ats").unwrap_or(0) as u32,
+            stalled_count: int("stc").unwrap_or(0) as u32,
+            max_attempts: opts["attempts"].as_u64().unwrap_or(1) as u32,
+            created_at: int("timestamp").unwrap_or(0),
+            processed_on: int("processedOn"),
+            finished_on: int("finishedOn"),
+            result: if state == JobState::Completed {
+                json("returnvalue")
+            } else {
+                None
+            },
+            error: get("failedReason").map(str::to_owned),
+            stacktrace,
+            data: json("data").unwrap_or(Value::Null),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn hash(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn f11_a_job_hash_written_by_node_bullmq_reads_with_its_foreign_fields_ignored() {
+        // Fields as Node bullmq 5.59 writes them for a job that failed twice then completed.
+        let h = hash(&[
+            ("name", "track"),
+            ("data", r#"{"videoId":"v1","schemaVersion":1}"#),
+            (
+                "opts",
+                r#"{"attempts":3,"backoff":{"type":"exponential","delay":2000},"removeOnComplete":100,"removeOnFail":100,"jobId":"track-v1"}"#,
+            ),
+            ("timestamp", "1733240000000"),
+            ("delay", "0"),
+            ("priority", "0"),
+            ("processedOn", "1733240006010"),
+            ("finishedOn", "1733240006100"),
+            ("progress", r#"{"framesDone":50,"framesTotal":50}"#),
+            ("returnvalue", r#"{"trackCount":1}"#),
+            ("failedReason", "Model service error (503): busy"),
+            (
+                "stacktrace",
+                r#"["Error: busy\n    at a.js:1","Error: busy\n    at a.js:1"]"#,
+            ),
+            ("atm", "3"),
+            ("ats", "3"),
+            ("pb", "worker-1"),
+            ("tm", "{}"),
+            ("someOtherClientField", "x"),
+        ]);
+        let v = JobView::from_bullmq_hash("object-tracking", "track-v1", JobState::Completed, &h);
+        assert_eq!(v.name, "track");
+        assert_eq!(v.data["videoId"], "v1");
+        assert_eq!(
+            (v.attempts_made, v.attempts_started, v.max_attempts),
+            (3, 3, 3)
+        );
+        assert_eq!(v.created_at, 1_733_240_000_000);
+        assert_eq!(v.result, Some(json!({"trackCount": 1})));
+        assert_eq!(v.progress["framesDone"], 50);
+        assert_eq!(v.stacktrace.len(), 2);
+        assert_eq!(v.error.as_deref(), Some("Model service error (503): busy"));
+        let front = v.to_frontend();
+        assert_eq!(front["returnvalue"], json!({"trackCount": 1}));
+        assert_eq!(front["finishedOn"], 1_733_240_006_100u64);
+    }
+
+    #[test]
+    fn legacy_and_damaged_fields_still_read() {
+        // `attemptsMade` (old clients), progress written by the Rust port as 50.0, data that
+        // is not JSON: kept as a string rather than dropped.
+        let h = hash(&[
+            ("name", "track"),
+            ("data", "not json"),
+            ("attemptsMade", "2"),
+            ("progress", "50.0"),
+            ("timestamp", "17"),
+        ]);
+        let v = JobView::from_bullmq_hash("q", "7", JobState::Waiting, &h);
+        assert_eq!(v.attempts_made, 2);
+        assert_eq!(v.progress.as_f64(), Some(50.0));
+        assert_eq!(v.data, json!("not json"));
+        assert_eq!(v.max_attempts, 1, "BullMQ's default");
+        assert_eq!(v.result, None);
+        assert_eq!(v.to_summary_route()["progress"].as_f64(), Some(50.0));
+    }
+}

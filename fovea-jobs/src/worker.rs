@@ -4,12 +4,11 @@
 //! token (so a worker that lost its lease cannot overwrite anyone's result); and on shutdown
 //! stops claiming, lets running jobs finish within a grace period and hands the rest back.
 
+use crate::attempt::{self, AttemptLease, Ending, Stop, Timing};
 use crate::error::JobError;
-use crate::queue::{Claim, FailOutcome, Failure, JobQueue};
-use futures_util::FutureExt;
+use crate::queue::{Claim, ClaimQueue, FailOutcome, Failure};
 use serde_json::Value;
 use std::future::Future;
-use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -44,6 +43,13 @@ pub struct JobContext {
 }
 
 impl JobContext {
+    pub(crate) fn new(claim: Arc<Claim>) -> Self {
+        JobContext {
+            claim,
+            progress: Arc::default(),
+        }
+    }
+
     /// The job's id.
     pub fn id(&self) -> &str {
         &self.claim.id
@@ -76,7 +82,7 @@ impl JobContext {
         *self.progress.lock().unwrap_or_else(|p| p.into_inner()) = Some(value.into());
     }
 
-    fn take_progress(&self) -> Option<Value> {
+    pub(crate) fn take_progress(&self) -> Option<Value> {
         self.progress
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -173,7 +179,7 @@ pub struct Worker {
 
 impl Worker {
     /// Starts a worker on the current tokio runtime.
-    pub fn start<Q: JobQueue, H: Handler>(
+    pub fn start<Q: ClaimQueue, H: Handler>(
         queue: Arc<Q>,
         handler: Arc<H>,
         options: WorkerOptions,
@@ -226,7 +232,7 @@ impl Worker {
     }
 }
 
-async fn run<Q: JobQueue, H: Handler>(
+async fn run<Q: ClaimQueue, H: Handler>(
     queue: Arc<Q>,
     handler: Arc<H>,
     opts: Arc<WorkerOptions>,
@@ -275,16 +281,31 @@ async fn run<Q: JobQueue, H: Handler>(
     while tasks.join_next().await.is_some() {}
 }
 
-/// How an attempt ended.
-enum Ending {
-    Done(Result<Value, Failure>),
-    Cancelled,
-    TimedOut(Duration),
-    HandBack,
-    LostLease,
+/// The in-process lease of an attempt: renewals and progress through the claim's token.
+struct QueueLease<'a, Q> {
+    queue: &'a Q,
+    claim: &'a Claim,
+    lease: Duration,
 }
 
-async fn run_job<Q: JobQueue, H: Handler>(
+fn stop_on_stale(r: crate::Result<()>) -> Result<(), Stop> {
+    match r {
+        Err(JobError::StaleLease { .. }) => Err(Stop::LeaseLost),
+        _ => Ok(()),
+    }
+}
+
+impl<Q: ClaimQueue> AttemptLease for QueueLease<'_, Q> {
+    async fn keep_alive(&self) -> Result<(), Stop> {
+        stop_on_stale(self.queue.extend(self.claim, self.lease).await)
+    }
+
+    async fn write_progress(&self, value: Value) -> Result<(), Stop> {
+        stop_on_stale(self.queue.progress(self.claim, value).await)
+    }
+}
+
+async fn run_job<Q: ClaimQueue, H: Handler>(
     queue: Arc<Q>,
     handler: Arc<H>,
     opts: Arc<WorkerOptions>,
@@ -293,68 +314,26 @@ async fn run_job<Q: JobQueue, H: Handler>(
     counters: Arc<Counters>,
 ) {
     let claim = Arc::new(claim);
-    let ctx = JobContext {
-        claim: claim.clone(),
-        progress: Arc::default(),
+    let timing = Timing {
+        keep_alive_every: opts.lease / 2,
+        progress_every: opts.progress_interval,
+        timeout: claim
+            .opts
+            .timeout
+            .map(Duration::from_millis)
+            .or(opts.timeout),
     };
-    let timeout = claim
-        .opts
-        .timeout
-        .map(Duration::from_millis)
-        .or(opts.timeout);
-    let work = AssertUnwindSafe(handler.handle(ctx.clone())).catch_unwind();
-    tokio::pin!(work);
-    let deadline = timeout.map(|t| tokio::time::Instant::now() + t);
-    let renew_every = opts.lease / 2;
-    let mut renew =
-        tokio::time::interval_at(tokio::time::Instant::now() + renew_every, renew_every);
-    let mut flush = tokio::time::interval_at(
-        tokio::time::Instant::now() + opts.progress_interval,
-        opts.progress_interval,
-    );
-    let ending = loop {
-        tokio::select! {
-            biased;
-            r = &mut work => break Ending::Done(r.unwrap_or_else(|panic| Err(panic_failure(panic)))),
-            _ = claim.cancelled.cancelled() => break Ending::Cancelled,
-            _ = abandon.cancelled() => break Ending::HandBack,
-            _ = sleep_until(deadline) => break Ending::TimedOut(timeout.unwrap_or_default()),
-            _ = renew.tick() => {
-                if let Err(JobError::StaleLease { .. }) = queue.extend(&claim, opts.lease).await {
-                    break Ending::LostLease;
-                }
-            }
-            _ = flush.tick() => {
-                if let Some(p) = ctx.take_progress()
-                    && let Err(JobError::StaleLease { .. }) = queue.progress(&claim, p).await
-                {
-                    break Ending::LostLease;
-                }
-            }
-        }
+    let lease = QueueLease {
+        queue: &*queue,
+        claim: &claim,
+        lease: opts.lease,
     };
-    if let Some(p) = ctx.take_progress() {
-        let _ = queue.progress(&claim, p).await;
-    }
+    let ending = attempt::run(&*handler, claim.clone(), &lease, timing, &abandon).await;
     let written = match ending {
         Ending::Done(Ok(value)) => queue
             .complete(&claim, value)
             .await
             .map(|()| Counters::add(&counters.completed)),
-        Ending::Done(Err(failure)) => fail(&*queue, &claim, failure, &counters).await,
-        Ending::Cancelled => {
-            fail(
-                &*queue,
-                &claim,
-                Failure::unrecoverable(crate::memory::CANCELLED_REASON),
-                &counters,
-            )
-            .await
-        }
-        Ending::TimedOut(t) => {
-            let failure = Failure::retryable(format!("job timed out after {} ms", t.as_millis()));
-            fail(&*queue, &claim, failure, &counters).await
-        }
         Ending::HandBack => queue
             .hand_back(&claim)
             .await
@@ -363,6 +342,12 @@ async fn run_job<Q: JobQueue, H: Handler>(
             id: claim.id.clone(),
             token: claim.token.clone(),
         }),
+        failed => {
+            let failure = failed
+                .failure()
+                .expect("the other endings fail the attempt");
+            fail(&*queue, &claim, failure, &counters).await
+        }
     };
     match written {
         Ok(()) => {}
@@ -371,7 +356,7 @@ async fn run_job<Q: JobQueue, H: Handler>(
     }
 }
 
-async fn fail<Q: JobQueue>(
+async fn fail<Q: ClaimQueue>(
     queue: &Q,
     claim: &Claim,
     failure: Failure,
@@ -382,22 +367,4 @@ async fn fail<Q: JobQueue>(
         FailOutcome::Failed => Counters::add(&counters.failed),
     }
     Ok(())
-}
-
-async fn sleep_until(deadline: Option<tokio::time::Instant>) {
-    match deadline {
-        Some(d) => tokio::time::sleep_until(d).await,
-        None => std::future::pending().await,
-    }
-}
-
-/// A panic in a handler fails the attempt (retried while attempts remain: a panic that
-/// repeats exhausts them) instead of killing the worker.
-fn panic_failure(panic: Box<dyn std::any::Any + Send>) -> Failure {
-    let message = panic
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown panic".into());
-    Failure::retryable(format!("handler panicked: {message}"))
 }

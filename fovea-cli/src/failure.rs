@@ -14,6 +14,8 @@ pub enum Failure {
     /// The database failed or refused (exit status 2 when it cannot be reached or used,
     /// 1 when what it holds or was given is invalid).
     Db(fovea_db::DbError),
+    /// A queue refused (exit status 1: the job or its options are invalid).
+    Job(fovea_jobs::JobError),
     /// The command already reported why (on stdout and stderr); only the exit status is left.
     Silent(u8),
 }
@@ -29,6 +31,7 @@ impl Failure {
             Failure::Db(fovea_db::DbError::Core(e)) => Failure::Invalid(e.clone()).exit_code(),
             Failure::Db(fovea_db::DbError::Row(_) | fovea_db::DbError::Schema(_)) => 1,
             Failure::Db(_) => 2,
+            Failure::Job(_) => 1,
             Failure::Silent(code) => *code,
         }
     }
@@ -41,6 +44,7 @@ impl fmt::Display for Failure {
             Failure::Usage(m) => write!(f, "usage: {m}"),
             Failure::Io(what, e) => write!(f, "{what}: {e}"),
             Failure::Db(e) => write!(f, "error[{}]: {e}", e.code()),
+            Failure::Job(e) => write!(f, "error[{}]: {e}", e.code()),
             Failure::Silent(code) => write!(f, "exit status {code}"),
         }
     }

@@ -8,6 +8,7 @@ mod demo;
 mod exchange;
 mod failure;
 mod interpolate;
+mod jobs;
 mod progress;
 mod store;
 
@@ -44,6 +45,13 @@ enum Command {
     Db(store::DbCommand),
     /// Import a file into a JSON Lines dataset (the file store) and write the result.
     Merge(exchange::MergeArgs),
+    /// Run one tracking job here (the in-process queue) and print its final status.
+    Track(jobs::TrackArgs),
+    /// Tracking jobs on a BullMQ queue (Redis): submit, status, list, cancel.
+    #[command(subcommand)]
+    Jobs(jobs::JobsCommand),
+    /// Process tracking jobs from a BullMQ queue (Redis) until Ctrl-C or SIGTERM.
+    Worker(jobs::WorkerArgs),
     /// Walk through fovea's main job on the embedded defaults.
     Demo,
 }
@@ -59,6 +67,9 @@ fn main() -> ExitCode {
         Command::Merge(args) => exchange::merge(&args),
         Command::Import(args) => store::import(&args),
         Command::Db(command) => store::db(&command),
+        Command::Track(args) => jobs::track(&args),
+        Command::Jobs(command) => jobs::jobs(&command),
+        Command::Worker(args) => jobs::worker(&args),
         Command::Demo => demo::run(),
     };
     match result {

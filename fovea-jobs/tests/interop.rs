@@ -34,7 +34,11 @@ fn interop_dir() -> Option<PathBuf> {
 async fn peer(program: &str, dir: &PathBuf, args: Vec<String>) -> Value {
     let (program, dir) = (program.to_owned(), dir.clone());
     tokio::task::spawn_blocking(move || {
-        let out = Command::new(&program).args(&args).current_dir(&dir).output().expect("peer runs");
+        let out = Command::new(&program)
+            .args(&args)
+            .current_dir(&dir)
+            .output()
+            .expect("peer runs");
         assert!(
             out.status.success(),
             "{program} {args:?} failed:\n{}",
@@ -48,7 +52,11 @@ async fn peer(program: &str, dir: &PathBuf, args: Vec<String>) -> Value {
 }
 
 fn node_args(pkg: &str, rest: &[&str]) -> Vec<String> {
-    ["node_peer.js", pkg].iter().chain(rest).map(|s| s.to_string()).collect()
+    ["node_peer.js", pkg]
+        .iter()
+        .chain(rest)
+        .map(|s| s.to_string())
+        .collect()
 }
 
 async fn rust_worker(server: &RedisServer, queue: &str) -> BullWorker {
@@ -56,30 +64,52 @@ async fn rust_worker(server: &RedisServer, queue: &str) -> BullWorker {
         job.progress(50);
         Ok(json!({"by": "rust", "echo": job.data().clone()}))
     };
-    BullWorker::start(queue, Arc::new(handler), WorkerOptions::default(), &BullOptions::new(&server.url()))
-        .await
-        .unwrap()
+    BullWorker::start(
+        queue,
+        Arc::new(handler),
+        WorkerOptions::default(),
+        &BullOptions::new(&server.url()),
+    )
+    .await
+    .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn node_producers_and_a_rust_worker() {
     let Some(dir) = interop_dir() else { return };
-    let Some(server) = RedisServer::start() else { return };
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
     for pkg in NODE_MAJORS {
         let queue = format!("tracking-{pkg}");
         let w = rust_worker(&server, &queue).await;
         let out = peer(
             "node",
             &dir,
-            node_args(pkg, &["produce", &server.url(), &queue, "track-v1", r#"{"videoId":"v1","schemaVersion":1}"#]),
+            node_args(
+                pkg,
+                &[
+                    "produce",
+                    &server.url(),
+                    &queue,
+                    "track-v1",
+                    r#"{"videoId":"v1","schemaVersion":1}"#,
+                ],
+            ),
         )
         .await;
         assert_eq!(out["state"], "completed", "{pkg}: {out}");
-        assert_eq!(out["returnvalue"], json!({"by": "rust", "echo": {"videoId": "v1", "schemaVersion": 1}}), "{pkg}");
+        assert_eq!(
+            out["returnvalue"],
+            json!({"by": "rust", "echo": {"videoId": "v1", "schemaVersion": 1}}),
+            "{pkg}"
+        );
         assert_eq!(out["attemptsMade"], 1, "{pkg}");
         assert_eq!(out["progress"], 50, "{pkg}");
         // fovea's status view reads the job Node added and Rust finished.
-        let q = BullQueue::connect(&queue, BullOptions::new(&server.url())).await.unwrap();
+        let q = BullQueue::connect(&queue, BullOptions::new(&server.url()))
+            .await
+            .unwrap();
         let v = q.view("track-v1").await.unwrap().unwrap();
         assert_eq!((v.state, v.max_attempts), (JobState::Completed, 3), "{pkg}");
         assert_eq!(v.to_summary_route()["result"]["by"], "rust");
@@ -91,19 +121,53 @@ async fn node_producers_and_a_rust_worker() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rust_producer_with_node_and_python_workers() {
     let Some(dir) = interop_dir() else { return };
-    let Some(server) = RedisServer::start() else { return };
-    let python = std::env::var("FOVEA_INTEROP_PYTHON").unwrap_or_else(|_| ".venv/bin/python".into());
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let python =
+        std::env::var("FOVEA_INTEROP_PYTHON").unwrap_or_else(|_| ".venv/bin/python".into());
     let peers: Vec<(&str, Vec<String>, &str)> = vec![
-        ("node", node_args("bullmq5", &["work", &server.url(), "from-rust-bullmq5", "2"]), "bullmq5"),
-        ("node", node_args("bullmq6", &["work", &server.url(), "from-rust-bullmq6", "2"]), "bullmq6"),
-        (python.as_str(), vec!["python_worker.py".into(), server.url(), "from-rust-python".into(), "2".into()], "python"),
+        (
+            "node",
+            node_args(
+                "bullmq5",
+                &["work", &server.url(), "from-rust-bullmq5", "2"],
+            ),
+            "bullmq5",
+        ),
+        (
+            "node",
+            node_args(
+                "bullmq6",
+                &["work", &server.url(), "from-rust-bullmq6", "2"],
+            ),
+            "bullmq6",
+        ),
+        (
+            python.as_str(),
+            vec![
+                "python_worker.py".into(),
+                server.url(),
+                "from-rust-python".into(),
+                "2".into(),
+            ],
+            "python",
+        ),
     ];
     for (program, args, by) in peers {
         let queue = args[args.len() - 2].clone();
-        let q = BullQueue::connect(&queue, BullOptions::new(&server.url())).await.unwrap();
+        let q = BullQueue::connect(&queue, BullOptions::new(&server.url()))
+            .await
+            .unwrap();
         for id in ["a", "b"] {
             let data = json!({"videoId": id, "schemaVersion": 1});
-            q.add(TRACKING_JOB, data, JobOptions::default().with_id(format!("track-{id}"))).await.unwrap();
+            q.add(
+                TRACKING_JOB,
+                data,
+                JobOptions::default().with_id(format!("track-{id}")),
+            )
+            .await
+            .unwrap();
         }
         let out = peer(program, &dir, args).await;
         assert_eq!(out["processed"], 2, "{by}");

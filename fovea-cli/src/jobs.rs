@@ -1,0 +1,436 @@
+//! The tracking-job commands: `track` (one job on the in-process queue, in this process),
+//! `jobs submit|status|list|cancel` and `worker` (a BullMQ queue on Redis, shared with FOVEA's
+//! Node backend and Python).
+
+use crate::exchange::print_json;
+use crate::failure::{Failure, Outcome};
+use crate::interpolate::read_input;
+use fovea_jobs::bull::{BullOptions, BullQueue, BullWorker};
+use fovea_jobs::tracking::{
+    ClientOptions, DEFAULT_MODEL_SERVICE_URL, ModelServiceClient, SimulatedModelService,
+    SimulatedVideo, Simulation, TrackingHandler, TrackingJob, TrackingOptions,
+};
+use fovea_jobs::{
+    InProcessQueue, JobError, JobOptions, JobQueue, JobState, JobView, TRACKING_JOB,
+    TRACKING_QUEUE, Worker, WorkerOptions,
+};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+impl From<JobError> for Failure {
+    fn from(e: JobError) -> Self {
+        match e {
+            JobError::Backend(_) | JobError::Closed => Failure::Usage(e.to_string()),
+            other => Failure::Job(other),
+        }
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Io("cannot start the async runtime".into(), e))
+}
+
+fn read_json(file: Option<&PathBuf>) -> Result<Value, Failure> {
+    let text = read_input(file)?;
+    serde_json::from_str(&text).map_err(|e| Failure::Usage(format!("the job is not JSON: {e}")))
+}
+
+/// Where the model service is.
+#[derive(clap::Args, Clone)]
+pub struct ServiceArgs {
+    /// FOVEA's model service (its `POST /api/tracking/track`).
+    #[arg(long, value_name = "URL", env = "MODEL_SERVICE_URL", default_value = DEFAULT_MODEL_SERVICE_URL)]
+    pub model_service: String,
+    /// Save the tracks as annotations in this database (postgres://… or sqlite:…).
+    #[arg(long, value_name = "URL")]
+    pub db: Option<String>,
+    /// Keyframe tolerance in pixels for jobs that give none.
+    #[arg(long, value_name = "PX", default_value_t = fovea_jobs::tracking::handler::DEFAULT_TOLERANCE)]
+    pub tolerance: f64,
+}
+
+impl ServiceArgs {
+    async fn handler(&self, url: &str) -> Result<TrackingHandler, Failure> {
+        let client = ModelServiceClient::new(ClientOptions {
+            base_url: url.to_owned(),
+            ..Default::default()
+        })
+        .map_err(|f| Failure::Usage(f.message))?;
+        let store = match &self.db {
+            Some(db) => Some(fovea_db::Store::connect(db).await?),
+            None => None,
+        };
+        let options = TrackingOptions {
+            tolerance: self.tolerance,
+            ..Default::default()
+        };
+        Ok(TrackingHandler::new(client, store, options))
+    }
+}
+
+/// `fovea track`.
+#[derive(clap::Args)]
+pub struct TrackArgs {
+    /// The tracking job's payload (JSON; `-` or nothing: standard input).
+    pub file: Option<PathBuf>,
+    #[command(flatten)]
+    pub service: ServiceArgs,
+    /// Track against a simulated model service instead (boxes moving at a constant velocity:
+    /// for trying fovea without a GPU model; the job must give videoWidth and videoHeight).
+    #[arg(long)]
+    pub simulate: bool,
+    /// Time limit of the job in seconds.
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<u64>,
+}
+
+/// Runs one tracking job on the in-process queue and prints its final status.
+pub fn track(args: &TrackArgs) -> Outcome {
+    let data = read_json(args.file.as_ref())?;
+    let job = TrackingJob::from_value(&data)
+        .map_err(|m| Failure::Usage(format!("invalid tracking job: {m}")))?;
+    runtime()?.block_on(async {
+        let simulated = match args.simulate {
+            true => Some(simulate(&job).await?),
+            false => None,
+        };
+        let url = simulated
+            .as_ref()
+            .map_or(args.service.model_service.clone(), |s| s.url().to_owned());
+        let handler = args.service.handler(&url).await?;
+        let queue = Arc::new(InProcessQueue::new(TRACKING_QUEUE));
+        let options = WorkerOptions {
+            timeout: args.timeout.map(Duration::from_secs),
+            ..Default::default()
+        };
+        let worker = Worker::start(queue.clone(), Arc::new(handler), options);
+        let added = queue.add(TRACKING_JOB, data, JobOptions::default()).await?;
+        let mut events = queue.subscribe();
+        let watch = tokio::spawn(async move {
+            while let Ok(e) = events.recv().await {
+                match e {
+                    fovea_jobs::JobEvent::Progress(_, p) => eprintln!("fovea: progress {p}"),
+                    fovea_jobs::JobEvent::Retrying(_, d) => {
+                        eprintln!("fovea: attempt failed, retrying in {} ms", d.as_millis())
+                    }
+                    _ => {}
+                }
+            }
+        });
+        let view = queue
+            .finished(&added.id)
+            .await?
+            .expect("a finished job is kept");
+        watch.abort();
+        worker.shutdown(Duration::from_secs(5)).await;
+        finish(&view)
+    })
+}
+
+/// A simulated service that knows the job's video.
+async fn simulate(job: &TrackingJob) -> Result<SimulatedModelService, Failure> {
+    let (Some(width), Some(height)) = (job.video_width, job.video_height) else {
+        return Err(Failure::Usage(
+            "--simulate needs the job's videoWidth and videoHeight".into(),
+        ));
+    };
+    let last = match (&job.frame_numbers, job.frame_range) {
+        (Some(list), _) => list.iter().copied().max().unwrap_or(0),
+        (None, Some(r)) => r.end,
+        (None, None) => 99,
+    };
+    let simulation = Simulation {
+        videos: HashMap::from([(
+            job.video_id.clone(),
+            SimulatedVideo {
+                width,
+                height,
+                frames: last + 1,
+            },
+        )]),
+        velocity: (1.5, 0.5),
+        ..Default::default()
+    };
+    SimulatedModelService::start(simulation)
+        .await
+        .map_err(|e| Failure::Io("cannot start the simulated model service".into(), e))
+}
+
+/// Prints the canonical view; exit status 1 when the job failed.
+fn finish(view: &JobView) -> Outcome {
+    print_json(view)?;
+    eprintln!("fovea: job {}: {}", view.job_id, view.message());
+    match view.state {
+        JobState::Failed => Err(Failure::Silent(1)),
+        _ => Ok(()),
+    }
+}
+
+/// Where the queue is.
+#[derive(clap::Args, Clone)]
+pub struct QueueArgs {
+    /// The Redis server of the BullMQ queue.
+    #[arg(long, value_name = "URL", env = "FOVEA_REDIS_URL")]
+    pub redis: Option<String>,
+    /// The queue.
+    #[arg(long, default_value = TRACKING_QUEUE)]
+    pub queue: String,
+    /// BullMQ key prefix.
+    #[arg(long, default_value = "bull")]
+    pub prefix: String,
+}
+
+impl QueueArgs {
+    fn options(&self, what: &str) -> Result<BullOptions, Failure> {
+        let Some(url) = &self.redis else {
+            return Err(Failure::Usage(format!(
+                "{what} needs --redis URL (or FOVEA_REDIS_URL): the in-process queue lives inside one process; use `fovea track` to run a job here"
+            )));
+        };
+        Ok(BullOptions {
+            prefix: self.prefix.clone(),
+            ..BullOptions::new(url)
+        })
+    }
+
+    async fn connect(&self, what: &str) -> Result<BullQueue, Failure> {
+        Ok(BullQueue::connect(&self.queue, self.options(what)?).await?)
+    }
+}
+
+/// The status shapes `jobs status` prints.
+#[derive(clap::ValueEnum, Clone, Copy)]
+pub enum Shape {
+    /// fovea's canonical view (every field).
+    Canonical,
+    /// FOVEA's `GET /api/jobs/:id` (raw BullMQ state).
+    Summary,
+    /// FOVEA's claims and synthesis routes (queued/processing/completed/failed).
+    Mapped,
+    /// The frontend's `JobStatus` (BullMQ's job JSON).
+    Frontend,
+}
+
+/// `fovea jobs …`.
+#[derive(clap::Subcommand)]
+pub enum JobsCommand {
+    /// Queue a tracking job; prints `{jobId, status, duplicate}` (202-style).
+    Submit {
+        /// The payload (JSON; `-` or nothing: standard input).
+        file: Option<PathBuf>,
+        /// The job's id (resubmitting an id returns the existing job).
+        #[arg(long)]
+        id: Option<String>,
+        /// Job options as BullMQ names them (JSON), over FOVEA's defaults.
+        #[arg(long, value_name = "JSON")]
+        options: Option<String>,
+        #[command(flatten)]
+        queue: QueueArgs,
+    },
+    /// Print a job's status (exit 1 when there is no such job).
+    Status {
+        /// The job.
+        id: String,
+        /// The shape to print.
+        #[arg(long, value_enum, default_value = "canonical")]
+        shape: Shape,
+        #[command(flatten)]
+        queue: QueueArgs,
+    },
+    /// Wait until a job has finished; print its status (exit 1 when it failed or is gone).
+    Wait {
+        /// The job.
+        id: String,
+        /// Give up after this many seconds (exit 2).
+        #[arg(long, value_name = "SECONDS")]
+        timeout: Option<u64>,
+        #[command(flatten)]
+        queue: QueueArgs,
+    },
+    /// List jobs (newest finished first).
+    List {
+        /// Only these states (repeatable): waiting, delayed, active, completed, failed…
+        #[arg(long)]
+        state: Vec<String>,
+        /// At most this many.
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+        #[command(flatten)]
+        queue: QueueArgs,
+    },
+    /// Cancel a job that has not finished.
+    Cancel {
+        /// The job.
+        id: String,
+        #[command(flatten)]
+        queue: QueueArgs,
+    },
+}
+
+/// Runs `fovea jobs …`.
+pub fn jobs(command: &JobsCommand) -> Outcome {
+    runtime()?.block_on(async {
+        match command {
+            JobsCommand::Submit {
+                file,
+                id,
+                options,
+                queue,
+            } => {
+                let data = read_json(file.as_ref())?;
+                TrackingJob::from_value(&data)
+                    .map_err(|m| Failure::Usage(format!("invalid tracking job: {m}")))?;
+                let mut opts = match options {
+                    Some(text) => merged_options(text)?,
+                    None => JobOptions::default(),
+                };
+                if let Some(id) = id {
+                    opts.job_id = Some(id.clone());
+                }
+                let q = queue.connect("jobs submit").await?;
+                let added = q.add(TRACKING_JOB, data, opts).await?;
+                let status = if added.duplicate { "exists" } else { "queued" };
+                print_json(&serde_json::json!({"jobId": added.id, "status": status, "duplicate": added.duplicate}))?;
+                q.close().await;
+                Ok(())
+            }
+            JobsCommand::Status { id, shape, queue } => {
+                let q = queue.connect("jobs status").await?;
+                let view = q.view(id).await?;
+                q.close().await;
+                let Some(view) = view else {
+                    eprintln!("fovea: job {id} not found (never added, removed, or evicted)");
+                    return Err(Failure::Silent(1));
+                };
+                match shape {
+                    Shape::Canonical => print_json(&view),
+                    Shape::Summary => print_json(&view.to_summary_route()),
+                    Shape::Mapped => print_json(&view.to_mapped_route()),
+                    Shape::Frontend => print_json(&view.to_frontend()),
+                }
+            }
+            JobsCommand::Wait { id, timeout, queue } => {
+                let q = queue.connect("jobs wait").await?;
+                let wait = q.finished(id);
+                let view = match timeout {
+                    Some(s) => tokio::time::timeout(Duration::from_secs(*s), wait)
+                        .await
+                        .map_err(|_| Failure::Usage(format!("job {id} did not finish within {s} s")))??,
+                    None => wait.await?,
+                };
+                q.close().await;
+                match view {
+                    Some(view) => finish(&view),
+                    None => {
+                        eprintln!("fovea: job {id} not found (never added, removed, or evicted)");
+                        Err(Failure::Silent(1))
+                    }
+                }
+            }
+            JobsCommand::List {
+                state,
+                limit,
+                queue,
+            } => {
+                let states = state
+                    .iter()
+                    .map(|s| {
+                        JobState::parse(s)
+                            .ok_or_else(|| Failure::Usage(format!("unknown state {s:?}")))
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                let q = queue.connect("jobs list").await?;
+                let views = q.list(&states, *limit).await?;
+                q.close().await;
+                print_json(&views)
+            }
+            JobsCommand::Cancel { id, queue } => {
+                let q = queue.connect("jobs cancel").await?;
+                let outcome = q.cancel(id).await?;
+                q.close().await;
+                let what = match outcome {
+                    fovea_jobs::Cancelled::Failed => "failed",
+                    fovea_jobs::Cancelled::Signalled => "signalled",
+                    fovea_jobs::Cancelled::Removed => "removed",
+                };
+                print_json(&serde_json::json!({"jobId": id, "cancelled": what}))
+            }
+        }
+    })
+}
+
+/// FOVEA's defaults with the given BullMQ-named options over them.
+fn merged_options(text: &str) -> Result<JobOptions, Failure> {
+    let given: Value = serde_json::from_str(text)
+        .map_err(|e| Failure::Usage(format!("--options is not JSON: {e}")))?;
+    let Value::Object(given) = given else {
+        return Err(Failure::Usage("--options must be a JSON object".into()));
+    };
+    let mut base = serde_json::to_value(JobOptions::default()).expect("options serialize");
+    for (k, v) in given {
+        base[k] = v;
+    }
+    serde_json::from_value(base).map_err(|e| Failure::Usage(format!("--options: {e}")))
+}
+
+/// `fovea worker`.
+#[derive(clap::Args)]
+pub struct WorkerArgs {
+    /// Jobs run at once.
+    #[arg(long, default_value_t = 1)]
+    pub concurrency: usize,
+    /// Time limit of one attempt, in seconds.
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<u64>,
+    /// On Ctrl-C or SIGTERM, running jobs get this long to finish before they are handed back.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub grace: u64,
+    #[command(flatten)]
+    pub queue: QueueArgs,
+    #[command(flatten)]
+    pub service: ServiceArgs,
+}
+
+/// Runs a tracking worker until Ctrl-C or SIGTERM.
+pub fn worker(args: &WorkerArgs) -> Outcome {
+    let bull = args.queue.options("worker")?;
+    runtime()?.block_on(async {
+        let handler = args.service.handler(&args.service.model_service).await?;
+        let options = WorkerOptions {
+            concurrency: args.concurrency,
+            timeout: args.timeout.map(Duration::from_secs),
+            ..Default::default()
+        };
+        let worker =
+            BullWorker::start(&args.queue.queue, Arc::new(handler), options, &bull).await?;
+        eprintln!(
+            "fovea: worker on {} (queue {}, concurrency {}); Ctrl-C to stop",
+            bull.url, args.queue.queue, args.concurrency
+        );
+        shutdown_signal().await;
+        eprintln!("fovea: stopping (running jobs get {} s)", args.grace);
+        let report = worker.shutdown(Duration::from_secs(args.grace)).await;
+        print_json(&report)
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("SIGTERM can be watched");
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}

@@ -10,7 +10,7 @@ use common::RedisServer;
 use fovea_jobs::bull::{BullOptions, BullQueue, BullWorker};
 use fovea_jobs::*;
 use serde_json::{Value, json};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
@@ -31,8 +31,8 @@ fn interop_dir() -> Option<PathBuf> {
 }
 
 /// Runs a peer to completion (on a blocking thread) and returns the JSON it printed.
-async fn peer(program: &str, dir: &PathBuf, args: Vec<String>) -> Value {
-    let (program, dir) = (program.to_owned(), dir.clone());
+async fn peer(program: &str, dir: &Path, args: Vec<String>) -> Value {
+    let (program, dir) = (program.to_owned(), dir.to_path_buf());
     tokio::task::spawn_blocking(move || {
         let out = Command::new(&program)
             .args(&args)

@@ -1,7 +1,7 @@
 //! `fovea demo`: fovea's main job on the embedded defaults — a sequence's interpolation and
 //! edits, JSON Lines exchange, the embedded store, and timings.
 
-use crate::failure::Outcome;
+use crate::failure::{Failure, Outcome};
 use fovea_core::edit::SegmentSpec;
 use fovea_core::interp::{CompiledSequence, InterpOptions};
 use fovea_core::model::{BoundingBoxSequence, InterpolationType, KeyframePolicy};
@@ -258,6 +258,85 @@ fn store_demo() -> Outcome {
     outcome
 }
 
+/// A tracking job on the in-process queue against the simulated model service.
+fn tracking_demo() -> Outcome {
+    use fovea_jobs::tracking::{
+        ClientOptions, ModelServiceClient, SimulatedModelService, SimulatedVideo, Simulation,
+        TrackingHandler,
+    };
+    use fovea_jobs::{InProcessQueue, JobOptions, JobQueue, TRACKING_JOB, TRACKING_QUEUE, Worker};
+    use std::sync::Arc;
+    let rt = tokio::runtime::Runtime::new()
+        .map_err(|e| Failure::Io("cannot start the async runtime".into(), e))?;
+    rt.block_on(async {
+        let service = SimulatedModelService::start(Simulation {
+            videos: [(
+                "demo-video".to_owned(),
+                SimulatedVideo {
+                    width: 1280,
+                    height: 720,
+                    frames: 600,
+                },
+            )]
+            .into(),
+            velocity: (1.5, 0.4),
+            lost: vec![(250, 289)],
+            fail_first: 0,
+        })
+        .await
+        .map_err(|e| Failure::Io("cannot start the simulated model service".into(), e))?;
+        println!(
+            "  a simulated model service at {} (FOVEA's /api/tracking/track contract, generated masks)",
+            service.url()
+        );
+        let client = ModelServiceClient::new(ClientOptions {
+            base_url: service.url().to_owned(),
+            ..Default::default()
+        })
+        .map_err(|f| Failure::Usage(f.message))?;
+        let queue = Arc::new(InProcessQueue::new(TRACKING_QUEUE));
+        let handler = TrackingHandler::new(client, None, Default::default());
+        let worker = Worker::start(queue.clone(), Arc::new(handler), Default::default());
+        let payload = serde_json::json!({
+            "schemaVersion": 1, "videoId": "demo-video", "model": "samurai",
+            "frameRange": {"start": 0, "end": 599}, "videoWidth": 1280, "videoHeight": 720,
+            "objects": [{"objectId": 1, "label": "ship", "initialBox": {"x": 80, "y": 300, "width": 160, "height": 70}}]
+        });
+        let t = Instant::now();
+        let added = queue
+            .add(TRACKING_JOB, payload, JobOptions::default().with_id("track-demo-video"))
+            .await?;
+        let view = queue.finished(&added.id).await?.expect("the job is kept");
+        worker.shutdown(Duration::from_secs(1)).await;
+        println!(
+            "  job {} (queue {TRACKING_QUEUE}): {} in {}",
+            view.job_id,
+            view.message(),
+            ms(t.elapsed())
+        );
+        let result = view.result.clone().unwrap_or_default();
+        let seq = &result["sequences"][0];
+        println!(
+            "  {} tracked frames (frames 250–289 lost) became {} keyframes within 1 px; hidden ranges: {}",
+            seq["trackedFrames"],
+            seq["keyframes"],
+            seq["sequence"]["visibilityRanges"]
+                .as_array()
+                .map_or(0, |r| r.iter().filter(|v| v["visible"] == false).count())
+        );
+        if let Ok(track) = serde_json::from_value::<fovea_core::track::Track>(result["tracks"][0].clone()) {
+            let mut fovea = fovea_core::track::track_to_sequence(&track);
+            let n = fovea_core::track::optimal_decimation(fovea.boxes.len());
+            fovea_core::track::decimate_keyframes(&mut fovea, n);
+            println!("  FOVEA's decimation (every {n}th box) would keep {}", fovea.boxes.len());
+        }
+        let mut mapped = view.to_mapped_route();
+        mapped["result"] = serde_json::json!("…");
+        println!("  FOVEA's claims-route shape: {mapped}");
+        Ok(())
+    })
+}
+
 /// Runs the demo.
 pub fn run() -> Outcome {
     let opts = InterpOptions::default();
@@ -315,7 +394,10 @@ pub fn run() -> Outcome {
     println!("\n4. The embedded store (SQLite, FOVEA's tables)");
     store_demo()?;
 
-    println!("\n5. Timings on this machine (median)");
+    println!("\n5. A tracking job (the in-process queue)");
+    tracking_demo()?;
+
+    println!("\n6. Timings on this machine (median)");
     let linear = CompiledSequence::new(&synth::linear(1_000_000), &opts)?;
     let mut frames = vec![0u32; linear.len()];
     let mut boxes = vec![[0.0f64; 4]; linear.len()];

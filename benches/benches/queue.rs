@@ -45,7 +45,11 @@ async fn in_process(n: usize, concurrency: usize) -> f64 {
         let t = Instant::now();
         let mut last = String::new();
         for i in 0..n {
-            last = queue.add(TRACKING_JOB, json!(i), options()).await.unwrap().id;
+            last = queue
+                .add(TRACKING_JOB, json!(i), options())
+                .await
+                .unwrap()
+                .id;
         }
         queue.finished(&last).await.unwrap();
         loop {
@@ -82,7 +86,9 @@ async fn bullmq(url: &str, n: usize) -> f64 {
     .unwrap();
     let mut ids = Vec::with_capacity(n);
     for chunk in (0..n).collect::<Vec<_>>().chunks(500) {
-        let adds = chunk.iter().map(|&i| queue.add(TRACKING_JOB, json!({"i": i}), options()));
+        let adds = chunk
+            .iter()
+            .map(|&i| queue.add(TRACKING_JOB, json!({"i": i}), options()));
         for added in futures_util::future::join_all(adds).await {
             ids.push(added.unwrap().id);
         }
@@ -104,7 +110,11 @@ async fn bullmq(url: &str, n: usize) -> f64 {
 fn node(pkg: &str, url: &str, n: usize) -> Option<f64> {
     let dir = std::env::var("FOVEA_INTEROP_DIR")
         .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../interop").into());
-    if !std::path::Path::new(&dir).join("node_modules").join(pkg).exists() {
+    if !std::path::Path::new(&dir)
+        .join("node_modules")
+        .join(pkg)
+        .exists()
+    {
         return None;
     }
     let queue = format!("bench-{pkg}-{}", std::process::id());
@@ -118,18 +128,29 @@ fn node(pkg: &str, url: &str, n: usize) -> Option<f64> {
 }
 
 fn main() {
-    let n: usize = std::env::var("FOVEA_BENCH_JOBS").ok().and_then(|v| v.parse().ok()).unwrap_or(5_000);
+    let n: usize = std::env::var("FOVEA_BENCH_JOBS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5_000);
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let local = rt.block_on(in_process(100_000, 1));
+    let one = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let local = one.block_on(in_process(100_000, 1));
     let local4 = rt.block_on(in_process(100_000, 4));
-    println!("in-process queue, 100,000 jobs, no-op handler: {local:.0} jobs/s (concurrency 1), {local4:.0} jobs/s (concurrency 4)   [target >= 200,000]");
+    println!(
+        "in-process queue, 100,000 jobs, no-op handler: {local:.0} jobs/s (producer and worker on one thread), {local4:.0} jobs/s (multi-thread runtime, concurrency 4)   [target >= 200,000]"
+    );
     let Some(server) = redis_server::RedisServer::start() else {
         println!("BullMQ: skipped (no redis-server)");
         return;
     };
     let url = server.url();
     let rust = rt.block_on(bullmq(&url, n));
-    println!("BullMQ backend (Rust), {n} jobs, 4 handlers, loopback Redis: {rust:.0} jobs/s   [target >= 3,000]");
+    println!(
+        "BullMQ backend (Rust), {n} jobs, 4 handlers, loopback Redis: {rust:.0} jobs/s   [target >= 3,000]"
+    );
     for pkg in ["bullmq5", "bullmq6"] {
         match node(pkg, &url, n) {
             Some(rate) => println!("Node {pkg} (same work, same server): {rate:.0} jobs/s"),

@@ -79,6 +79,14 @@ pub(crate) async fn run<H: Handler, L: AttemptLease>(
     let ctx = JobContext::new(claim.clone());
     let work = AssertUnwindSafe(handler.handle(ctx.clone())).catch_unwind();
     tokio::pin!(work);
+    // A handler that finishes at its first poll needs no timers (the common short job).
+    if let Some(r) = (&mut work).now_or_never() {
+        let ending = Ending::Done(r.unwrap_or_else(|panic| Err(panic_failure(panic))));
+        if let Some(p) = ctx.take_progress() {
+            let _ = lease.write_progress(p).await;
+        }
+        return ending;
+    }
     let deadline = timing.timeout.map(|t| Instant::now() + t);
     let mut keep_alive = interval_at(
         Instant::now() + timing.keep_alive_every,

@@ -254,14 +254,16 @@ impl JobQueue for BullQueue {
         })
     }
 
+    /// The state is read before the hash: a job that finishes in between shows its finished
+    /// fields under an older state, never a finished state without its result.
     async fn view(&self, id: &str) -> Result<Option<JobView>> {
+        let state = self.state(id).await?;
         let hash: HashMap<String, String> = self
             .cmd(redis::cmd("HGETALL").arg(self.queue.keys().job_key(id)))
             .await?;
         if hash.is_empty() {
             return Ok(None);
         }
-        let state = self.state(id).await?;
         Ok(Some(JobView::from_bullmq_hash(
             &self.name, id, state, &hash,
         )))

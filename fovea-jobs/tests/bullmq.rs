@@ -358,10 +358,8 @@ async fn f15_shutdown_hands_unfinished_jobs_back() {
         fast(1),
     )
     .await;
-    assert_eq!(
-        q.finished("long").await.unwrap().unwrap().result,
-        Some(json!("taken over"))
-    );
+    let v = q.finished("long").await.unwrap().unwrap();
+    assert_eq!(v.result, Some(json!("taken over")), "{v:?}");
     w2.shutdown(Duration::from_secs(1)).await;
     q.close().await;
 }

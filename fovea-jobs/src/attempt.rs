@@ -18,7 +18,9 @@ use tokio_util::sync::CancellationToken;
 pub(crate) enum Stop {
     /// The lease is gone: another worker owns the job, or it finished.
     LeaseLost,
-    /// Someone cancelled the job.
+    /// Someone cancelled the job (seen by the BullMQ lease; the in-process queue signals
+    /// cancellation through the claim's token instead).
+    #[cfg_attr(not(feature = "bullmq"), allow(dead_code))]
     Cancelled,
 }
 

@@ -218,8 +218,15 @@ impl InProcessQueue {
         self.inner.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn emit(&self, event: JobEvent) {
-        let _ = self.inner.events.send(event);
+    /// Whether anyone listens for events (none are built otherwise: no allocation per job).
+    fn listening(&self) -> bool {
+        self.inner.events.receiver_count() > 0
+    }
+
+    fn emit(&self, event: impl FnOnce() -> JobEvent) {
+        if self.listening() {
+            let _ = self.inner.events.send(event());
+        }
     }
 
     fn now(&self) -> u64 {
@@ -241,7 +248,7 @@ impl InProcessQueue {
         };
         if st.jobs.contains_key(&id) {
             drop(st);
-            self.emit(JobEvent::Duplicated(id.to_string()));
+            self.emit(|| JobEvent::Duplicated(id.to_string()));
             return Ok(Added {
                 id: id.to_string(),
                 duplicate: true,
@@ -285,7 +292,7 @@ impl InProcessQueue {
             st.make_ready(&id, false);
         }
         drop(st);
-        self.emit(JobEvent::Added(id.to_string()));
+        self.emit(|| JobEvent::Added(id.to_string()));
         self.inner.ready.notify_waiters();
         Ok(Added {
             id: id.to_string(),
@@ -307,14 +314,16 @@ impl InProcessQueue {
         let claimed = st.claim_next(now, worker, lease, self.inner.settings.limiter);
         let outcome = match claimed {
             Ok(claim) => {
-                events.push(JobEvent::Active(claim.id.clone()));
+                if self.listening() {
+                    events.push(JobEvent::Active(claim.id.clone()));
+                }
                 TryClaim::Claimed(Box::new(claim))
             }
             Err(wake) => TryClaim::Idle(wake),
         };
         drop(st);
         for e in events {
-            self.emit(e);
+            self.emit(|| e);
         }
         Ok(outcome)
     }
@@ -365,19 +374,27 @@ impl InProcessQueue {
 
     /// See [`JobQueue::complete`].
     pub fn complete_now(&self, claim: &Claim, result: Value) -> Result<()> {
+        let announced = self.listening().then(|| result.clone());
         let evicted = self.with_lease(claim, |st, now| {
             let keep = {
                 let j = st.job(&claim.id);
                 j.attempts_made += 1;
-                j.result = Some(result.clone());
+                j.result = Some(result);
                 j.opts.remove_on_complete
             };
             st.finish(&claim.id, JobState::Completed, now);
             st.retain(JobState::Completed, keep, now)
         })?;
-        self.emit(JobEvent::Completed(claim.id.clone(), result));
+        // Checked again after the change: a listener that subscribed meanwhile (and so may
+        // have read the job before it completed) must get the event.
+        if self.listening() {
+            let result = announced
+                .or_else(|| self.view_now(&claim.id).and_then(|v| v.result))
+                .unwrap_or(Value::Null);
+            self.emit(|| JobEvent::Completed(claim.id.clone(), result));
+        }
         for id in evicted {
-            self.emit(JobEvent::Removed(id.to_string()));
+            self.emit(|| JobEvent::Removed(id.to_string()));
         }
         Ok(())
     }
@@ -420,13 +437,15 @@ impl InProcessQueue {
         })?;
         match outcome {
             FailOutcome::Retrying { delay } => {
-                self.emit(JobEvent::Retrying(claim.id.clone(), delay));
+                self.emit(|| JobEvent::Retrying(claim.id.clone(), delay));
                 self.inner.ready.notify_waiters();
             }
-            FailOutcome::Failed => self.emit(JobEvent::Failed(claim.id.clone(), failure.message)),
+            FailOutcome::Failed => {
+                self.emit(|| JobEvent::Failed(claim.id.clone(), failure.message))
+            }
         }
         for id in evicted {
-            self.emit(JobEvent::Removed(id.to_string()));
+            self.emit(|| JobEvent::Removed(id.to_string()));
         }
         Ok(outcome)
     }
@@ -754,9 +773,9 @@ impl JobQueue for InProcessQueue {
                 st.finish(id, JobState::Failed, now);
                 let evicted = st.retain(JobState::Failed, keep, now);
                 drop(st);
-                self.emit(JobEvent::Failed(id.to_owned(), CANCELLED_REASON.to_owned()));
+                self.emit(|| JobEvent::Failed(id.to_owned(), CANCELLED_REASON.to_owned()));
                 for gone in evicted {
-                    self.emit(JobEvent::Removed(gone.to_string()));
+                    self.emit(|| JobEvent::Removed(gone.to_string()));
                 }
                 Ok(Cancelled::Failed)
             }
@@ -778,7 +797,7 @@ impl JobQueue for InProcessQueue {
         st.unlist(id);
         st.jobs.remove(id);
         drop(st);
-        self.emit(JobEvent::Removed(id.to_owned()));
+        self.emit(|| JobEvent::Removed(id.to_owned()));
         Ok(true)
     }
 
@@ -848,7 +867,7 @@ impl ClaimQueue for InProcessQueue {
 
     async fn progress(&self, claim: &Claim, value: Value) -> Result<()> {
         self.with_lease(claim, |st, _| st.job(&claim.id).progress = value.clone())?;
-        self.emit(JobEvent::Progress(claim.id.clone(), value));
+        self.emit(|| JobEvent::Progress(claim.id.clone(), value));
         Ok(())
     }
 

@@ -20,6 +20,11 @@ __all__ = [
     "preview_import",
     "merge_jsonl",
     "Store",
+    "track_to_sequence",
+    "reduce_track",
+    "decimate_track",
+    "tracks_from_service",
+    "rle_bbox",
     "FoveaError",
     "EditRefusedError",
     "InvalidJsonError",
@@ -73,6 +78,23 @@ def interpolate(seq: _SequenceLike, *, profile: Optional[str] = None) -> List[_J
 
 def box_at(seq: _SequenceLike, frame: _FrameArg, *, profile: Optional[str] = None) -> Optional[_JsonDict]:
     """The box at `frame`, or None outside the keyframe span or on a hidden frame."""
+
+def track_to_sequence(track: Union[_JsonDict, str]) -> "Sequence":
+    """FOVEA's conversion: every tracked frame a keyframe, gaps hidden."""
+
+def reduce_track(track: Union[_JsonDict, str], tolerance: float = 1.0) -> "Sequence":
+    """The fewest keyframes reproducing every tracked box within `tolerance` pixels."""
+
+def decimate_track(track: Union[_JsonDict, str], every: Optional[int] = None) -> "Sequence":
+    """FOVEA's decimation: every `every`-th box and the last (None: FOVEA's choice of N)."""
+
+def tracks_from_service(
+    response: Union[_JsonDict, str], *, model: str = "samurai", labels: Optional[Dict[int, str]] = None
+) -> List[_JsonDict]:
+    """The model service's tracking response as one track per object (pixels)."""
+
+def rle_bbox(mask: _JsonDict) -> Optional[Tuple[float, float, float, float]]:
+    """The (x, y, width, height) box of a COCO RLE mask, or None when it is empty."""
 
 @final
 class Sequence:

@@ -10,6 +10,7 @@ mod errors;
 mod exchange;
 mod sequence;
 mod store;
+mod track;
 
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
@@ -29,6 +30,11 @@ fn _fovea(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(exchange::preview_import, m)?)?;
     m.add_function(wrap_pyfunction!(exchange::merge_jsonl, m)?)?;
     m.add_class::<store::Store>()?;
+    m.add_function(wrap_pyfunction!(track::track_to_sequence_py, m)?)?;
+    m.add_function(wrap_pyfunction!(track::reduce_track_py, m)?)?;
+    m.add_function(wrap_pyfunction!(track::decimate_track, m)?)?;
+    m.add_function(wrap_pyfunction!(track::tracks_from_service, m)?)?;
+    m.add_function(wrap_pyfunction!(track::rle_bbox, m)?)?;
     errors::register(m)?;
     m.add("ERROR_CODES", PyTuple::new(py, fovea_core::Error::CODES)?)?;
     m.add("REFUSAL_CODES", PyTuple::new(py, errors::REFUSAL_CODES)?)?;

@@ -151,7 +151,7 @@ pub struct Sequence {
 }
 
 impl Sequence {
-    fn with(seq: BoundingBoxSequence, opts: InterpOptions) -> Self {
+    pub(crate) fn with(seq: BoundingBoxSequence, opts: InterpOptions) -> Self {
         Sequence {
             seq,
             opts,

@@ -1,0 +1,112 @@
+//! Tracks (FOVEA's `TrackingResult`, in pixels with the video's size) into keyframe
+//! sequences: FOVEA's conversion and decimation, and the error-bounded reducer; the model
+//! service's response pivoted into tracks; COCO RLE mask boxes.
+
+use crate::convert::{serialize_to_py, to_value};
+use crate::errors::to_pyerr;
+use crate::sequence::Sequence;
+use fovea_core::Error;
+use fovea_core::interp::InterpOptions;
+use fovea_core::track::{
+    RleMask, ServiceResponse, Track, decimate_keyframes, optimal_decimation, reduce_track,
+    track_to_sequence, tracks_from_response,
+};
+use pyo3::prelude::*;
+use pyo3::types::{PyList, PyString};
+use serde::de::DeserializeOwned;
+use std::collections::HashMap;
+
+/// A dict (or its JSON text) read as `T`; errors name the field.
+fn from_py<T: DeserializeOwned>(obj: &Bound<'_, PyAny>) -> PyResult<T> {
+    let value = match obj.cast::<PyString>() {
+        Ok(s) => serde_json::from_str(&s.to_cow()?).map_err(|e| {
+            to_pyerr(Error::InvalidJson {
+                line: e.line(),
+                column: e.column(),
+                message: e.to_string(),
+            })
+        })?,
+        Err(_) => to_value(obj).map_err(to_pyerr)?,
+    };
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        to_pyerr(Error::InvalidType {
+            path: e.path().to_string(),
+            message: e.into_inner().to_string(),
+        })
+    })
+}
+
+fn sequence(seq: fovea_core::model::BoundingBoxSequence) -> Sequence {
+    Sequence::with(seq, InterpOptions::default())
+}
+
+/// FOVEA's `convertTrackToSequence`: every tracked frame a keyframe, linear segments between
+/// neighbours, gaps hidden. `track` is a dict (or JSON text) with `trackId`, `label`,
+/// `confidence`, `model`, `frames` ([{frameNumber, box {x, y, width, height}, confidence,
+/// occluded}]), `videoWidth` and `videoHeight`.
+#[pyfunction(name = "track_to_sequence")]
+pub fn track_to_sequence_py(track: &Bound<'_, PyAny>) -> PyResult<Sequence> {
+    let track: Track = from_py(track)?;
+    Ok(sequence(track_to_sequence(&track)))
+}
+
+/// The fewest keyframes such that interpolation reproduces every tracked box within
+/// `tolerance` pixels, never bridging a hidden gap. O(frames).
+#[pyfunction(name = "reduce_track")]
+#[pyo3(signature = (track, tolerance = 1.0))]
+pub fn reduce_track_py(
+    py: Python<'_>,
+    track: &Bound<'_, PyAny>,
+    tolerance: f64,
+) -> PyResult<Sequence> {
+    if !(tolerance.is_finite() && tolerance >= 0.0) {
+        return Err(pyo3::exceptions::PyValueError::new_err(format!(
+            "tolerance: {tolerance} is not a non-negative number"
+        )));
+    }
+    let track: Track = from_py(track)?;
+    let seq = py.detach(|| reduce_track(&track, tolerance));
+    Ok(sequence(seq))
+}
+
+/// FOVEA's `decimateKeyframes` after its conversion: every `every`-th tracked box by index,
+/// plus the last (None: FOVEA's `calculateOptimalDecimation`).
+#[pyfunction]
+#[pyo3(signature = (track, every = None))]
+pub fn decimate_track(track: &Bound<'_, PyAny>, every: Option<usize>) -> PyResult<Sequence> {
+    let track: Track = from_py(track)?;
+    let mut seq = track_to_sequence(&track);
+    let n = every.unwrap_or_else(|| optimal_decimation(seq.boxes.len()));
+    decimate_keyframes(&mut seq, n);
+    Ok(sequence(seq))
+}
+
+/// The model service's `/api/tracking/track` response pivoted into one track per object
+/// (a list of track dicts, in pixels); `labels` names objects by id.
+#[pyfunction]
+#[pyo3(signature = (response, *, model = "samurai", labels = None))]
+pub fn tracks_from_service<'py>(
+    py: Python<'py>,
+    response: &Bound<'py, PyAny>,
+    model: &str,
+    labels: Option<HashMap<i64, String>>,
+) -> PyResult<Bound<'py, PyList>> {
+    let response: ServiceResponse = from_py(response)?;
+    let labels = labels.unwrap_or_default();
+    let tracks =
+        tracks_from_response(&response, |id| labels.get(&id).cloned(), model).map_err(to_pyerr)?;
+    let items = tracks
+        .iter()
+        .map(|t| serialize_to_py(py, t))
+        .collect::<PyResult<Vec<_>>>()?;
+    PyList::new(py, items)
+}
+
+/// The box `(x, y, width, height)` of a COCO RLE mask (`{size: [h, w], counts}`, counts as
+/// pycocotools' compressed string or a list), or None for an empty mask.
+#[pyfunction]
+pub fn rle_bbox(mask: &Bound<'_, PyAny>) -> PyResult<Option<(f64, f64, f64, f64)>> {
+    let value = to_value(mask).map_err(to_pyerr)?;
+    let mask = RleMask::from_value(&value).map_err(to_pyerr)?;
+    Ok(mask.bbox().map(|b| (b[0], b[1], b[2], b[3])))
+}

@@ -217,6 +217,17 @@ pub enum Shape {
     Frontend,
 }
 
+impl From<&Shape> for fovea_jobs::Shape {
+    fn from(shape: &Shape) -> Self {
+        match shape {
+            Shape::Canonical => fovea_jobs::Shape::Canonical,
+            Shape::Summary => fovea_jobs::Shape::Summary,
+            Shape::Mapped => fovea_jobs::Shape::Mapped,
+            Shape::Frontend => fovea_jobs::Shape::Frontend,
+        }
+    }
+}
+
 /// `fovea jobs …`.
 #[derive(clap::Subcommand)]
 pub enum JobsCommand {
@@ -308,12 +319,7 @@ pub fn jobs(command: &JobsCommand) -> Outcome {
                     eprintln!("fovea: job {id} not found (never added, removed, or evicted)");
                     return Err(Failure::Silent(1));
                 };
-                match shape {
-                    Shape::Canonical => print_json(&view),
-                    Shape::Summary => print_json(&view.to_summary_route()),
-                    Shape::Mapped => print_json(&view.to_mapped_route()),
-                    Shape::Frontend => print_json(&view.to_frontend()),
-                }
+                print_json(&view.shaped(shape.into()))
             }
             JobsCommand::Wait { id, timeout, queue } => {
                 let q = queue.connect("jobs wait").await?;
@@ -365,18 +371,11 @@ pub fn jobs(command: &JobsCommand) -> Outcome {
     })
 }
 
-/// FOVEA's defaults with the given BullMQ-named options over them.
+/// FOVEA's defaults with the given BullMQ-named options (JSON text) over them.
 fn merged_options(text: &str) -> Result<JobOptions, Failure> {
     let given: Value = serde_json::from_str(text)
         .map_err(|e| Failure::Usage(format!("--options is not JSON: {e}")))?;
-    let Value::Object(given) = given else {
-        return Err(Failure::Usage("--options must be a JSON object".into()));
-    };
-    let mut base = serde_json::to_value(JobOptions::default()).expect("options serialize");
-    for (k, v) in given {
-        base[k] = v;
-    }
-    serde_json::from_value(base).map_err(|e| Failure::Usage(format!("--options: {e}")))
+    JobOptions::over_defaults(&given).map_err(|e| Failure::Usage(format!("--options: {e}")))
 }
 
 /// `fovea worker`.

@@ -15,8 +15,10 @@ use fovea_core::model::{Annotation, Persona, Video};
 use std::io::Write;
 use std::sync::OnceLock;
 
-/// The runtime every blocking store runs on (pools are bound to the runtime that made them).
-fn runtime() -> &'static tokio::runtime::Runtime {
+/// The multi-thread runtime that fovea's blocking callers run their async work on: every
+/// [`BlockingStore`], and the Python and Node bindings' queues and workers (pools and
+/// connections are bound to the runtime that made them, so all of them share this one).
+pub fn runtime() -> &'static tokio::runtime::Runtime {
     static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
     RUNTIME.get_or_init(|| {
         tokio::runtime::Builder::new_multi_thread()

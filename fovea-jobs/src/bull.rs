@@ -107,6 +107,11 @@ impl BullQueue {
         self.queue.connection().cmd(cmd).await.map_err(backend)
     }
 
+    /// How the queue was reached.
+    pub fn options(&self) -> &BullOptions {
+        &self.options
+    }
+
     /// The BullMQ version that marked the queue (`meta.version`, written by Node and Python
     /// clients, e.g. `bullmq:5.59.0`), if any.
     pub async fn marked_version(&self) -> Result<Option<String>> {

@@ -72,21 +72,76 @@ pub enum JobError {
 }
 
 impl JobError {
+    /// Every code [`JobError::code`] returns (kebab-case, as the core's error codes).
+    pub const CODES: &'static [&'static str] = &[
+        "invalid-job-id",
+        "invalid-option",
+        "payload-too-large",
+        "job-not-found",
+        "stale-lease",
+        "invalid-state",
+        "operation-refused",
+        "queue-closed",
+        "queue-backend",
+    ];
+
     /// A stable machine-readable code (the bindings put it on their exceptions).
     pub fn code(&self) -> &'static str {
         match self {
-            JobError::InvalidId { .. } => "invalid_job_id",
-            JobError::InvalidOptions { .. } => "invalid_option",
-            JobError::PayloadTooLarge { .. } => "payload_too_large",
-            JobError::NotFound(_) => "job_not_found",
-            JobError::StaleLease { .. } => "stale_lease",
-            JobError::InvalidState { .. } => "invalid_state",
-            JobError::Refused { .. } => "refused",
-            JobError::Closed => "queue_closed",
-            JobError::Backend(_) => "queue_backend",
+            JobError::InvalidId { .. } => "invalid-job-id",
+            JobError::InvalidOptions { .. } => "invalid-option",
+            JobError::PayloadTooLarge { .. } => "payload-too-large",
+            JobError::NotFound(_) => "job-not-found",
+            JobError::StaleLease { .. } => "stale-lease",
+            JobError::InvalidState { .. } => "invalid-state",
+            JobError::Refused { .. } => "operation-refused",
+            JobError::Closed => "queue-closed",
+            JobError::Backend(_) => "queue-backend",
         }
     }
 }
 
 /// `Result` with a [`JobError`].
 pub type Result<T, E = JobError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_is_listed() {
+        let all = [
+            JobError::InvalidId {
+                id: "1".into(),
+                reason: "r",
+            },
+            JobError::InvalidOptions {
+                field: "f",
+                message: "m".into(),
+            },
+            JobError::PayloadTooLarge {
+                id: "j".into(),
+                size: 2,
+                limit: 1,
+            },
+            JobError::NotFound("j".into()),
+            JobError::StaleLease {
+                id: "j".into(),
+                token: "t".into(),
+            },
+            JobError::InvalidState {
+                id: "j".into(),
+                state: "active",
+                operation: "remove",
+            },
+            JobError::Refused {
+                operation: "pause",
+                reason: "r".into(),
+            },
+            JobError::Closed,
+            JobError::Backend("b".into()),
+        ];
+        let codes: Vec<_> = all.iter().map(JobError::code).collect();
+        assert_eq!(codes, JobError::CODES);
+    }
+}

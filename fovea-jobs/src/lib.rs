@@ -12,6 +12,7 @@ mod attempt;
 pub mod bull;
 pub mod clock;
 pub mod error;
+pub mod host;
 pub mod memory;
 pub mod options;
 pub mod queue;
@@ -27,5 +28,5 @@ pub use queue::{
     Added, Cancelled, Claim, ClaimQueue, Counts, FailOutcome, Failure, JobQueue, TRACKING_JOB,
     TRACKING_QUEUE,
 };
-pub use view::{JobState, JobStatus, JobView};
+pub use view::{JobState, JobStatus, JobView, Shape};
 pub use worker::{Handler, JobContext, Worker, WorkerOptions, WorkerReport};

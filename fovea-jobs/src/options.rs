@@ -193,6 +193,37 @@ impl JobOptions {
         self
     }
 
+    /// FOVEA's defaults with `given` (BullMQ's option names, as a JSON object) over them,
+    /// checked. Unknown names are refused, so a misspelt option is never silently ignored.
+    ///
+    /// ```
+    /// let opts = fovea_jobs::JobOptions::over_defaults(&serde_json::json!({"priority": 2})).unwrap();
+    /// assert_eq!((opts.priority, opts.attempts), (2, 3));
+    /// ```
+    pub fn over_defaults(given: &serde_json::Value) -> Result<JobOptions> {
+        let invalid = |message: String| JobError::InvalidOptions {
+            field: "options",
+            message,
+        };
+        let serde_json::Value::Object(given) = given else {
+            return Err(invalid(format!("expected an object, got {given}")));
+        };
+        let mut base = serde_json::to_value(JobOptions::default()).expect("options serialize");
+        for (name, value) in given {
+            if !KNOWN_OPTIONS.contains(&name.as_str()) {
+                return Err(invalid(format!(
+                    "unknown option {name:?} (known: {})",
+                    KNOWN_OPTIONS.join(", ")
+                )));
+            }
+            base[name] = value.clone();
+        }
+        let opts: JobOptions = serde_path_to_error::deserialize(base)
+            .map_err(|e| invalid(format!("{}: {}", e.path(), e.inner())))?;
+        opts.check()?;
+        Ok(opts)
+    }
+
     /// Checks the options and the caller's id as BullMQ's client does.
     pub fn check(&self) -> Result<()> {
         if self.attempts == 0 {
@@ -222,6 +253,20 @@ impl JobOptions {
         Ok(())
     }
 }
+
+/// The option names [`JobOptions::over_defaults`] accepts.
+const KNOWN_OPTIONS: &[&str] = &[
+    "jobId",
+    "attempts",
+    "backoff",
+    "removeOnComplete",
+    "removeOnFail",
+    "delay",
+    "priority",
+    "lifo",
+    "sizeLimit",
+    "timeout",
+];
 
 /// The names of a BullMQ queue's own keys (`bull:<queue>:<name>`): a job with one of these ids
 /// would have its hash stored over the queue's list or set.
@@ -285,6 +330,31 @@ mod tests {
     }
 
     #[test]
+    fn over_defaults_merges_and_names_what_is_wrong() {
+        let opts = JobOptions::over_defaults(
+            &serde_json::json!({"jobId": "a", "attempts": 1, "removeOnComplete": true}),
+        )
+        .unwrap();
+        assert_eq!(opts.job_id.as_deref(), Some("a"));
+        assert_eq!(opts.attempts, 1);
+        assert_eq!(opts.remove_on_complete, Keep::NONE);
+        assert_eq!(opts.remove_on_fail, Keep::last(100));
+        for (given, needle) in [
+            (
+                serde_json::json!({"atempts": 2}),
+                "unknown option \"atempts\"",
+            ),
+            (serde_json::json!({"attempts": "two"}), "attempts:"),
+            (serde_json::json!({"attempts": 0}), "at least 1"),
+            (serde_json::json!({"jobId": "12"}), "integer"),
+            (serde_json::json!([1]), "expected an object"),
+        ] {
+            let e = JobOptions::over_defaults(&given).unwrap_err().to_string();
+            assert!(e.contains(needle), "{given}: {e}");
+        }
+    }
+
+    #[test]
     fn keep_reads_every_bullmq_form() {
         for (text, keep) in [
             ("true", Keep::NONE),
@@ -323,7 +393,7 @@ mod tests {
     fn ids_and_options_are_checked() {
         for bad in ["", "42", "a:b", "delayed", "meta"] {
             let e = JobOptions::default().with_id(bad).check().unwrap_err();
-            assert_eq!(e.code(), "invalid_job_id", "{bad}");
+            assert_eq!(e.code(), "invalid-job-id", "{bad}");
         }
         assert!(
             JobOptions::default()

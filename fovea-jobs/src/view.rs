@@ -140,7 +140,46 @@ pub struct JobView {
     pub data: Value,
 }
 
+/// The shapes a status is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// fovea's canonical view ([`JobView`] itself, every field).
+    Canonical,
+    /// FOVEA's `GET /api/jobs/:jobId` ([`JobView::to_summary_route`]).
+    Summary,
+    /// FOVEA's claims and synthesis routes ([`JobView::to_mapped_route`]).
+    Mapped,
+    /// The frontend's `JobStatus` ([`JobView::to_frontend`]).
+    Frontend,
+}
+
+impl Shape {
+    /// Every shape's name, as [`Shape::parse`] reads them.
+    pub const NAMES: &'static [&'static str] = &["canonical", "summary", "mapped", "frontend"];
+
+    /// The shape called `name` (one of [`Shape::NAMES`]).
+    pub fn parse(name: &str) -> Option<Shape> {
+        match name {
+            "canonical" => Some(Shape::Canonical),
+            "summary" => Some(Shape::Summary),
+            "mapped" => Some(Shape::Mapped),
+            "frontend" => Some(Shape::Frontend),
+            _ => None,
+        }
+    }
+}
+
 impl JobView {
+    /// The view in the given shape.
+    pub fn shaped(&self, shape: Shape) -> Value {
+        match shape {
+            Shape::Canonical => serde_json::to_value(self).expect("a view serializes"),
+            Shape::Summary => self.to_summary_route(),
+            Shape::Mapped => self.to_mapped_route(),
+            Shape::Frontend => self.to_frontend(),
+        }
+    }
+
     /// FOVEA's `GET /api/jobs/:jobId` body: `{jobId, status (raw state), progress, result,
     /// error}`; `progress` is a number or null, `result` only when completed, `error`
     /// (`failedReason` or "Job failed") only when failed.

@@ -309,7 +309,7 @@ async fn cancelling_stops_a_running_job_and_removes_a_queued_one() {
         (v.state, v.error.as_deref(), v.attempts_made),
         (JobState::Failed, Some("cancelled"), 1)
     );
-    assert_eq!(q.cancel("nope").await.unwrap_err().code(), "job_not_found");
+    assert_eq!(q.cancel("nope").await.unwrap_err().code(), "job-not-found");
     w.shutdown(Duration::from_secs(1)).await;
     q.close().await;
 }
@@ -650,7 +650,7 @@ async fn f17_pause_is_refused_on_a_queue_a_bullmq5_client_uses() {
     )
     .await;
     let e = q.pause().await.unwrap_err();
-    assert_eq!(e.code(), "refused");
+    assert_eq!(e.code(), "operation-refused");
     assert!(e.to_string().contains("bullmq:5.59.0"), "{e}");
     let allowed = BullQueue::connect(
         TRACKING_QUEUE,
@@ -700,6 +700,6 @@ async fn options_bullmq_cannot_carry_are_refused() {
             .await
             .unwrap_err()
             .code(),
-        "payload_too_large"
+        "payload-too-large"
     );
 }

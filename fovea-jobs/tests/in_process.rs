@@ -156,7 +156,7 @@ fn f10_oversized_payload_is_refused_at_enqueue() {
             JobOptions::default().with_id("big"),
         )
         .unwrap_err();
-    assert_eq!(e.code(), "payload_too_large");
+    assert_eq!(e.code(), "payload-too-large");
     assert!(e.to_string().contains("big"), "{e}");
     assert!(q.view_now("big").is_none());
     // A job may set its own limit.
@@ -207,12 +207,12 @@ fn f2_frozen_worker_cannot_overwrite_the_second_workers_result() {
         q.fail_now(&frozen, Failure::retryable("stale"))
             .unwrap_err(),
     ] {
-        assert_eq!(e.code(), "stale_lease", "{e}");
+        assert_eq!(e.code(), "stale-lease", "{e}");
     }
     q.complete_now(&live, json!("fresh")).unwrap();
     assert_eq!(
         q.complete_now(&live, json!("again")).unwrap_err().code(),
-        "stale_lease",
+        "stale-lease",
         "completing twice is refused"
     );
     let completed: Vec<_> = drain(&mut events)
@@ -233,7 +233,7 @@ async fn f14_progress_after_a_lost_lease_is_refused() {
     clock.advance(LEASE.as_millis() as u64 + 1);
     let _other = claim(&q, "w2").unwrap();
     let e = q.progress(&c, json!(90)).await.unwrap_err();
-    assert_eq!(e.code(), "stale_lease");
+    assert_eq!(e.code(), "stale-lease");
     assert_eq!(q.view_now("j").unwrap().progress, json!(40));
 }
 
@@ -384,9 +384,9 @@ async fn cancel_fails_a_queued_job_and_signals_a_running_one() {
     );
     assert_eq!(
         q.cancel("running").await.unwrap_err().code(),
-        "invalid_state"
+        "invalid-state"
     );
-    assert_eq!(q.cancel("nope").await.unwrap_err().code(), "job_not_found");
+    assert_eq!(q.cancel("nope").await.unwrap_err().code(), "job-not-found");
     assert!(!q.remove("nope").await.unwrap());
 }
 
@@ -462,6 +462,6 @@ async fn closing_the_queue_ends_claims_and_refuses_writes() {
             .await
             .unwrap_err()
             .code(),
-        "queue_closed"
+        "queue-closed"
     );
 }

@@ -17,12 +17,15 @@ refused edits subclass ``EditRefusedError``. JSON Lines files are read (``read_j
 exported (``export_jsonl``), counted (``stats_jsonl``), validated (``validate_jsonl``),
 previewed for import (``preview_import``) and merged (``merge_jsonl``) with the GIL released.
 ``Store`` keeps annotations in FOVEA's database tables — Postgres, or an embedded SQLite file
-by default — with blocking methods (GIL released) and ``*_async`` twins.
+by default — with blocking methods (GIL released) and ``*_async`` twins. ``JobQueue`` queues
+tracking jobs in this process or on Redis (BullMQ, shared with FOVEA's Node backend) and runs
+workers whose handler is a Python function.
 NumPy is optional: ``Sequence.to_numpy()`` needs it (``pip install fovea[numpy]``),
 ``import fovea`` does not.
 """
 
 import asyncio as _asyncio
+import atexit as _atexit
 from typing import Any, Iterable
 
 from fovea import _fovea
@@ -38,6 +41,9 @@ from fovea._fovea import (
     preview_import,
     merge_jsonl,
     Store as _NativeStore,
+    JobQueue as _NativeJobQueue,
+    Worker,
+    Job,
     track_to_sequence,
     reduce_track,
     decimate_track,
@@ -45,6 +51,7 @@ from fovea._fovea import (
     rle_bbox,
     FoveaError,
     EditRefusedError,
+    UnrecoverableError,
     InvalidJsonError,
     InvalidTypeError,
     MissingFieldError,
@@ -70,8 +77,17 @@ from fovea._fovea import (
     IoError,
     DatabaseError,
     TooManyFramesError,
+    InvalidJobIdError,
+    PayloadTooLargeError,
+    JobNotFoundError,
+    StaleLeaseError,
+    InvalidStateError,
+    OperationRefusedError,
+    QueueClosedError,
+    QueueBackendError,
     ERROR_CODES,
     REFUSAL_CODES,
+    JOB_ERROR_CODES,
 )
 
 __version__: str = _fovea.__version__
@@ -89,6 +105,9 @@ __all__ = [
     "preview_import",
     "merge_jsonl",
     "Store",
+    "JobQueue",
+    "Worker",
+    "Job",
     "track_to_sequence",
     "reduce_track",
     "decimate_track",
@@ -96,6 +115,7 @@ __all__ = [
     "rle_bbox",
     "FoveaError",
     "EditRefusedError",
+    "UnrecoverableError",
     "InvalidJsonError",
     "InvalidTypeError",
     "MissingFieldError",
@@ -121,9 +141,21 @@ __all__ = [
     "IoError",
     "DatabaseError",
     "TooManyFramesError",
+    "InvalidJobIdError",
+    "PayloadTooLargeError",
+    "JobNotFoundError",
+    "StaleLeaseError",
+    "InvalidStateError",
+    "OperationRefusedError",
+    "QueueClosedError",
+    "QueueBackendError",
     "ERROR_CODES",
     "REFUSAL_CODES",
+    "JOB_ERROR_CODES",
 ]
+
+# Workers still running when the interpreter exits hand their jobs back first.
+_atexit.register(_fovea._stop_workers)
 
 
 class Store(_NativeStore):
@@ -196,3 +228,56 @@ class Store(_NativeStore):
     async def import_history_async(self) -> "list[dict[str, Any]]":
         """``import_history`` on a worker thread."""
         return await _asyncio.to_thread(self.import_history)
+
+
+class JobQueue(_NativeJobQueue):
+    """A tracking-job queue: in this process (no URL) or BullMQ on Redis (``redis://…``).
+
+    Methods block with the GIL released; each has an ``*_async`` twin that runs it on a
+    worker thread. ``worker(handler)`` runs ``handler(job)`` on each job on threads of its
+    own; raise ``fovea.UnrecoverableError`` to fail a job without retries.
+
+    >>> import fovea
+    >>> q = fovea.JobQueue()
+    >>> with q.worker(lambda job: {"doubled": job.data["n"] * 2}):
+    ...     q.wait(q.add({"n": 21})["jobId"], timeout=10)["result"]
+    {'doubled': 42}
+    """
+
+    async def __aenter__(self) -> "JobQueue":
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close_async()
+
+    async def close_async(self) -> None:
+        """``close`` on a worker thread."""
+        await _asyncio.to_thread(self.close)
+
+    async def add_async(self, data: Any, **options: Any) -> "dict[str, Any]":
+        """``add`` on a worker thread."""
+        return await _asyncio.to_thread(self.add, data, **options)
+
+    async def status_async(self, id: str, **options: Any) -> "dict[str, Any] | None":
+        """``status`` on a worker thread."""
+        return await _asyncio.to_thread(self.status, id, **options)
+
+    async def wait_async(self, id: str, **options: Any) -> "dict[str, Any] | None":
+        """``wait`` on a worker thread."""
+        return await _asyncio.to_thread(self.wait, id, **options)
+
+    async def list_async(self, states: "list[str] | None" = None, **options: Any) -> "list[dict[str, Any]]":
+        """``list`` on a worker thread."""
+        return await _asyncio.to_thread(self.list, states, **options)
+
+    async def counts_async(self) -> "dict[str, int]":
+        """``counts`` on a worker thread."""
+        return await _asyncio.to_thread(self.counts)
+
+    async def cancel_async(self, id: str) -> str:
+        """``cancel`` on a worker thread."""
+        return await _asyncio.to_thread(self.cancel, id)
+
+    async def remove_async(self, id: str) -> bool:
+        """``remove`` on a worker thread."""
+        return await _asyncio.to_thread(self.remove, id)

@@ -20,6 +20,9 @@ __all__ = [
     "preview_import",
     "merge_jsonl",
     "Store",
+    "JobQueue",
+    "Worker",
+    "Job",
     "track_to_sequence",
     "reduce_track",
     "decimate_track",
@@ -27,6 +30,7 @@ __all__ = [
     "rle_bbox",
     "FoveaError",
     "EditRefusedError",
+    "UnrecoverableError",
     "InvalidJsonError",
     "InvalidTypeError",
     "MissingFieldError",
@@ -52,8 +56,17 @@ __all__ = [
     "IoError",
     "DatabaseError",
     "TooManyFramesError",
+    "InvalidJobIdError",
+    "PayloadTooLargeError",
+    "JobNotFoundError",
+    "StaleLeaseError",
+    "InvalidStateError",
+    "OperationRefusedError",
+    "QueueClosedError",
+    "QueueBackendError",
     "ERROR_CODES",
     "REFUSAL_CODES",
+    "JOB_ERROR_CODES",
 ]
 
 __version__: str
@@ -62,6 +75,10 @@ __version__: str
 ERROR_CODES: Tuple[str, ...]
 #: The codes of refused edits (subclasses of EditRefusedError).
 REFUSAL_CODES: Tuple[str, ...]
+#: The codes of job-queue errors (InvalidJobIdError, JobNotFoundError, ...).
+JOB_ERROR_CODES: Tuple[str, ...]
+
+def _stop_workers() -> None: ...
 
 #: A box, a sequence, an annotation: FOVEA's JSON as Python objects.
 _JsonDict = Dict[str, Any]
@@ -258,6 +275,73 @@ class Store:
     ) -> Dict[str, Any]: ...
     def import_history(self) -> List[Dict[str, Any]]: ...
 
+@disjoint_base
+class JobQueue:
+    """A tracking-job queue in this process or on Redis (see fovea.JobQueue)."""
+
+    def __new__(
+        cls,
+        url: Optional[str] = None,
+        *,
+        name: str = "object-tracking",
+        prefix: str = "bull",
+        allow_cross_major: bool = False,
+    ) -> JobQueue: ...
+    @property
+    def backend(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    def add(
+        self, data: Any, *, id: Optional[str] = None, name: str = "track", options: Optional[Dict[str, Any]] = None
+    ) -> Dict[str, Any]: ...
+    def status(self, id: str, *, shape: str = "canonical") -> Optional[Dict[str, Any]]: ...
+    def wait(self, id: str, *, timeout: Optional[float] = None, shape: str = "canonical") -> Optional[Dict[str, Any]]: ...
+    def list(
+        self, states: Optional[List[str]] = None, *, limit: int = 100, shape: str = "canonical"
+    ) -> List[Dict[str, Any]]: ...
+    def counts(self) -> Dict[str, int]: ...
+    def cancel(self, id: str) -> str: ...
+    def remove(self, id: str) -> bool: ...
+    def worker(
+        self,
+        handler: Any,
+        *,
+        concurrency: int = 1,
+        timeout: Optional[float] = None,
+        lease: float = 30.0,
+        name: Optional[str] = None,
+    ) -> Worker: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> JobQueue: ...
+    def __exit__(self, *_args: Any) -> None: ...
+
+@final
+class Worker:
+    """A running worker whose threads call a Python handler on each job."""
+
+    @property
+    def running(self) -> bool: ...
+    def report(self) -> Optional[Dict[str, int]]: ...
+    def close(self, grace: float = 30.0) -> Optional[Dict[str, int]]: ...
+    def __enter__(self) -> Worker: ...
+    def __exit__(self, *_args: Any) -> None: ...
+
+@final
+class Job:
+    """A job given to a worker's handler."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def data(self) -> Any: ...
+    @property
+    def attempts_made(self) -> int: ...
+    @property
+    def cancelled(self) -> bool: ...
+    def progress(self, value: Any) -> None: ...
+
 class FoveaError(Exception):
     """Base class of every fovea error."""
 
@@ -293,3 +377,14 @@ class InvalidUtf8Error(FoveaError, ValueError): ...
 class IoError(FoveaError, OSError): ...
 class DatabaseError(FoveaError): ...
 class TooManyFramesError(FoveaError, ValueError): ...
+class InvalidJobIdError(FoveaError, ValueError): ...
+class PayloadTooLargeError(FoveaError, ValueError): ...
+class JobNotFoundError(FoveaError, LookupError): ...
+class StaleLeaseError(FoveaError): ...
+class InvalidStateError(FoveaError): ...
+class OperationRefusedError(FoveaError): ...
+class QueueClosedError(FoveaError): ...
+class QueueBackendError(FoveaError): ...
+
+class UnrecoverableError(FoveaError):
+    """Raised by a job handler to fail its job at once, without retries."""

@@ -82,3 +82,51 @@ def overlaps(work) -> bool:
     finally:
         sys.setswitchinterval(old)
     return seen["overlap"]
+
+
+def _redis_server_binary() -> "str | None":
+    import os
+    import shutil
+
+    return os.environ.get("FOVEA_REDIS_SERVER") or shutil.which("redis-server")
+
+
+@pytest.fixture
+def redis_url():
+    """A throwaway redis-server on a free loopback port (ready when its log says so), or the
+    test is skipped without one — failed instead when FOVEA_REQUIRE_SERVICES=1."""
+    import os
+    import socket
+    import subprocess
+    import tempfile
+
+    binary = _redis_server_binary()
+    if binary is None:
+        if os.environ.get("FOVEA_REQUIRE_SERVICES") == "1":
+            pytest.fail("no redis-server (FOVEA_REDIS_SERVER or PATH), and the test script requires Redis")
+        pytest.skip("no redis-server binary")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with tempfile.TemporaryDirectory() as workdir:
+        proc = subprocess.Popen(
+            [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", workdir],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        assert proc.stdout is not None
+        log = []
+        for line in proc.stdout:
+            log.append(line)
+            if "Ready to accept connections" in line:
+                break
+        else:
+            pytest.fail("redis-server did not start:\n" + "".join(log))
+        # Keep draining its log so the server never blocks on a full pipe.
+        threading.Thread(target=proc.stdout.read, daemon=True).start()
+        try:
+            yield f"redis://127.0.0.1:{port}"
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)

@@ -8,6 +8,7 @@
 mod convert;
 mod errors;
 mod exchange;
+mod jobs;
 mod sequence;
 mod store;
 mod track;
@@ -35,10 +36,18 @@ fn _fovea(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(track::decimate_track, m)?)?;
     m.add_function(wrap_pyfunction!(track::tracks_from_service, m)?)?;
     m.add_function(wrap_pyfunction!(track::rle_bbox, m)?)?;
+    m.add_class::<jobs::JobQueue>()?;
+    m.add_class::<jobs::Worker>()?;
+    m.add_class::<jobs::Job>()?;
     errors::register(m)?;
     m.add("ERROR_CODES", PyTuple::new(py, fovea_core::Error::CODES)?)?;
     m.add("REFUSAL_CODES", PyTuple::new(py, errors::REFUSAL_CODES)?)?;
+    m.add(
+        "JOB_ERROR_CODES",
+        PyTuple::new(py, fovea_jobs::JobError::CODES)?,
+    )?;
     // Not in `__all__`.
     m.setattr("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.setattr("_stop_workers", wrap_pyfunction!(jobs::stop_workers, m)?)?;
     Ok(())
 }

@@ -1,0 +1,205 @@
+"""Tracking jobs from Python: fovea.JobQueue (in process, and BullMQ on a real Redis), workers
+whose handler is a Python function, FOVEA's status shapes and the job errors."""
+
+import threading
+import uuid
+
+import pytest
+
+import fovea
+
+
+def test_a_python_handler_completes_jobs_with_progress_and_fovea_status_shapes():
+    q = fovea.JobQueue()
+    assert (q.backend, q.name) == ("in-process", "object-tracking")
+    seen = []
+
+    def handler(job: fovea.Job):
+        seen.append((job.id, job.name, job.attempts_made, job.cancelled))
+        job.progress(40)
+        return {"boxes": job.data["n"] * 2}
+
+    with q.worker(handler, concurrency=2) as w:
+        added = q.add({"n": 21}, id="job-1")
+        assert added == {"jobId": "job-1", "duplicate": False}
+        view = q.wait("job-1", timeout=30)
+        assert w.running
+    assert not w.running
+    assert seen == [("job-1", "track", 0, False)]
+    assert view["state"] == "completed" and view["status"] == "completed"
+    assert view["result"] == {"boxes": 42}
+    assert view["progress"] == 40
+    assert q.status("job-1", shape="summary") == {
+        "jobId": "job-1", "status": "completed", "progress": 40, "result": {"boxes": 42}, "error": None,
+    }
+    assert q.status("job-1", shape="mapped")["status"] == "completed"
+    frontend = q.status("job-1", shape="frontend")
+    assert frontend["state"] == "completed" and frontend["returnvalue"] == {"boxes": 42}
+    assert frontend["data"] == {"n": 21}
+    assert q.counts()["completed"] == 1
+    assert [v["jobId"] for v in q.list(["completed"])] == ["job-1"]
+    assert q.add({"n": 1}, id="job-1")["duplicate"] is True
+    assert q.status("nope") is None
+
+
+def test_unrecoverable_errors_fail_at_once_and_others_are_retried():
+    q = fovea.JobQueue()
+    calls = []
+
+    def handler(job):
+        calls.append(job.id)
+        if job.data["kind"] == "fatal":
+            raise fovea.UnrecoverableError("no such video")
+        raise ValueError(f"flaky on attempt {job.attempts_made}")
+
+    fast_retry = {"attempts": 2, "backoff": {"type": "fixed", "delay": 1}}
+    with q.worker(handler):
+        q.add({"kind": "fatal"}, id="fatal", options=fast_retry)
+        q.add({"kind": "flaky"}, id="flaky", options=fast_retry)
+        fatal = q.wait("fatal", timeout=30)
+        flaky = q.wait("flaky", timeout=30)
+    assert fatal["state"] == "failed" and fatal["attemptsMade"] == 1
+    assert fatal["error"] == "UnrecoverableError: no such video"
+    assert flaky["state"] == "failed" and flaky["attemptsMade"] == 2
+    assert flaky["error"] == "ValueError: flaky on attempt 1"
+    assert "raise ValueError" in (flaky.get("stacktrace") or [""])[-1]
+    assert calls.count("fatal") == 1 and calls.count("flaky") == 2
+    assert q.status("fatal", shape="summary")["error"] == "UnrecoverableError: no such video"
+
+
+def test_a_result_that_is_not_json_fails_the_job_and_names_the_path():
+    q = fovea.JobQueue()
+    with q.worker(lambda job: {"when": object()}):
+        q.add({}, id="bad")
+        view = q.wait("bad", timeout=30)
+    assert view["state"] == "failed" and view["attemptsMade"] == 1
+    assert "not JSON" in view["error"] and "when" in view["error"]
+
+
+def test_cancelling_a_running_job_reaches_the_handler():
+    q = fovea.JobQueue()
+    started = threading.Event()
+
+    def handler(job):
+        started.set()
+        while not job.cancelled:
+            threading.Event().wait(0.01)
+        return "ignored"
+
+    with q.worker(handler):
+        q.add({}, id="long")
+        assert started.wait(30)
+        assert q.cancel("long") == "signalled"
+        view = q.wait("long", timeout=30)
+    assert view["state"] == "failed" and view["error"] == "cancelled"
+    assert view.get("result") is None
+
+
+def test_a_timed_out_attempt_is_failed_by_the_worker():
+    q = fovea.JobQueue()
+    release = threading.Event()
+
+    def handler(job):
+        release.wait(30)
+        return "late"
+
+    with q.worker(handler):
+        q.add({}, id="slow", options={"attempts": 1, "timeout": 50})
+        view = q.wait("slow", timeout=30)
+        release.set()
+    assert view["state"] == "failed"
+    assert "timed out" in view["error"] or "timeout" in view["error"]
+
+
+def test_closing_the_worker_hands_unstarted_work_back():
+    q = fovea.JobQueue()
+    w = q.worker(lambda job: 1)
+    report = w.close(grace=1)
+    assert report is not None and report["completed"] == 0
+    assert w.close() is None
+    q.add({}, id="later")
+    assert q.status("later")["state"] == "waiting"
+
+
+def test_wait_times_out():
+    q = fovea.JobQueue()
+    q.add({}, id="never")
+    with pytest.raises(TimeoutError, match="never"):
+        q.wait("never", timeout=0.05)
+
+
+def test_bad_input_raises_typed_errors():
+    q = fovea.JobQueue()
+    with pytest.raises(fovea.InvalidOptionError, match="atempts") as e:
+        q.add({}, options={"atempts": 2})
+    assert e.value.code == "invalid-option" and e.value.path == "options"
+    with pytest.raises(fovea.InvalidJobIdError) as e:
+        q.add({}, id="12")
+    assert e.value.code == "invalid-job-id" and isinstance(e.value, ValueError)
+    with pytest.raises(fovea.NonFiniteNumberError) as e:
+        q.add({"x": [1, float("nan")]})
+    assert e.value.path == "data.x[1]"
+    with pytest.raises(fovea.JobNotFoundError) as e:
+        q.cancel("missing")
+    assert isinstance(e.value, LookupError)
+    with pytest.raises(fovea.InvalidOptionError, match="shape"):
+        q.status("x", shape="fancy")
+    with pytest.raises(fovea.InvalidOptionError, match="states"):
+        q.list(["running"])
+    with pytest.raises(fovea.InvalidTypeError, match="handler"):
+        q.worker(42)
+    with pytest.raises(fovea.InvalidOptionError, match="concurrency"):
+        q.worker(lambda job: 1, concurrency=0)
+    with pytest.raises(fovea.InvalidOptionError, match="url"):
+        fovea.JobQueue("http://localhost:6379")
+    assert set(fovea.JOB_ERROR_CODES) >= {"invalid-job-id", "job-not-found", "queue-backend"}
+
+
+def test_a_closed_queue_refuses_work():
+    q = fovea.JobQueue()
+    q.close()
+    with pytest.raises(fovea.QueueClosedError):
+        q.add({})
+
+
+def test_async_twins():
+    import asyncio
+
+    async def main():
+        async with fovea.JobQueue() as q:
+            with q.worker(lambda job: job.data["n"] + 1):
+                added = await q.add_async({"n": 1}, id="a")
+                view = await q.wait_async(added["jobId"], timeout=30)
+                assert (await q.status_async("a", shape="mapped"))["status"] == "completed"
+                assert (await q.counts_async())["completed"] == 1
+                assert [v["jobId"] for v in await q.list_async()] == ["a"]
+                return view
+
+    assert asyncio.run(main())["result"] == 2
+
+
+def test_a_python_worker_on_a_bullmq_queue(redis_url):
+    name = f"py-{uuid.uuid4().hex[:8]}"
+    producer = fovea.JobQueue(redis_url, name=name)
+    consumer = fovea.JobQueue(redis_url, name=name)
+    assert producer.backend == "bullmq"
+
+    def handler(job):
+        job.progress({"framesDone": 5, "framesTotal": 10})
+        if job.data.get("fail"):
+            raise fovea.UnrecoverableError("model refused the video")
+        return {"tracks": [job.data["videoId"]]}
+
+    with consumer.worker(handler, concurrency=2):
+        producer.add({"videoId": "v1"}, id="ok")
+        producer.add({"videoId": "v2", "fail": True}, id="bad")
+        ok = producer.wait("ok", timeout=60)
+        bad = producer.wait("bad", timeout=60)
+    assert ok["state"] == "completed" and ok["result"] == {"tracks": ["v1"]}
+    assert ok["progress"] == {"framesDone": 5, "framesTotal": 10}
+    assert bad["state"] == "failed" and bad["attemptsMade"] == 1
+    assert producer.status("bad", shape="frontend")["failedReason"] == "UnrecoverableError: model refused the video"
+    assert producer.add({"videoId": "v1"}, id="ok")["duplicate"] is True
+    assert producer.remove("ok") is True and producer.status("ok") is None
+    producer.close()
+    consumer.close()

@@ -73,12 +73,26 @@ def test_every_code_has_a_class():
     assert issubclass(fovea.InvalidTypeError, TypeError)
 
 
+def test_every_job_error_code_has_a_class():
+    state_codes = {"stale-lease", "invalid-state", "operation-refused", "queue-closed", "queue-backend"}
+    for code in fovea.JOB_ERROR_CODES:
+        cls = getattr(fovea, class_name(code))
+        assert issubclass(cls, fovea.FoveaError) and cls.code == code, code
+        assert cls.__name__ in fovea.__all__
+        assert issubclass(cls, ValueError) == (code not in state_codes | {"job-not-found"}), code
+    assert issubclass(fovea.JobNotFoundError, LookupError)
+    # Shared with the core's codes: one class.
+    assert "invalid-option" in fovea.ERROR_CODES and "invalid-option" in fovea.JOB_ERROR_CODES
+    assert issubclass(fovea.UnrecoverableError, fovea.FoveaError)
+    assert not issubclass(fovea.UnrecoverableError, ValueError)
+
+
 def test_package_exports_the_extension():
     assert sorted(fovea.__all__) == sorted(_fovea.__all__)
     for name in fovea.__all__:
-        if name == "Store":
-            # The package's Store adds awaitable twins to the native one.
-            assert issubclass(fovea.Store, _fovea.Store)
+        if name in ("Store", "JobQueue"):
+            # The package's classes add awaitable twins to the native ones.
+            assert issubclass(getattr(fovea, name), getattr(_fovea, name))
             continue
         assert getattr(fovea, name) is getattr(_fovea, name)
     assert isinstance(fovea.__version__, str) and fovea.__version__.count(".") == 2

@@ -19,8 +19,7 @@ use fovea_core::Error;
 use fovea_db::runtime;
 use fovea_jobs::host::{AnyQueue, AnyWorker, QueueConfig, RelayJob, Relayed, relay};
 use fovea_jobs::{
-    Cancelled, Failure, JobOptions, JobQueue as _, JobState, JobView, Shape, TRACKING_JOB,
-    WorkerOptions,
+    Cancelled, Failure, JobOptions, JobQueue as _, JobState, JobView, Shape, WorkerOptions,
 };
 use pyo3::exceptions::PyTimeoutError;
 use pyo3::prelude::*;
@@ -79,18 +78,18 @@ impl JobQueue {
 #[pymethods]
 impl JobQueue {
     #[new]
-    #[pyo3(signature = (url = None, *, name = fovea_jobs::TRACKING_QUEUE.to_owned(), prefix = "bull".to_owned(), allow_cross_major = false))]
+    #[pyo3(signature = (url = None, *, name = "object-tracking", prefix = "bull", allow_cross_major = false))]
     fn new(
         py: Python<'_>,
         url: Option<String>,
-        name: String,
-        prefix: String,
+        name: &str,
+        prefix: &str,
         allow_cross_major: bool,
     ) -> PyResult<Self> {
         let config = QueueConfig {
             url,
-            name,
-            prefix,
+            name: name.to_owned(),
+            prefix: prefix.to_owned(),
             allow_cross_major,
         };
         let queue = py
@@ -114,13 +113,13 @@ impl JobQueue {
     /// Queues a job; returns `{"jobId", "duplicate"}` (a job whose `id` exists is not added
     /// again: `duplicate` is then true). `options`: BullMQ's option names over FOVEA's
     /// defaults (3 attempts, exponential backoff from 2 s, keep the last 100 finished).
-    #[pyo3(signature = (data, *, id = None, name = TRACKING_JOB.to_owned(), options = None))]
+    #[pyo3(signature = (data, *, id = None, name = "track", options = None))]
     fn add<'py>(
         &self,
         py: Python<'py>,
         data: &Bound<'py, PyAny>,
         id: Option<String>,
-        name: String,
+        name: &str,
         options: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let data = to_value(data).map_err(|e| to_pyerr(e.at_path("data")))?;
@@ -132,7 +131,7 @@ impl JobQueue {
         if let Some(id) = id {
             opts = opts.with_id(id);
         }
-        let added = self.block(py, self.queue.add(&name, data, opts))?;
+        let added = self.block(py, self.queue.add(name, data, opts))?;
         to_py(
             py,
             &json!({"jobId": added.id, "duplicate": added.duplicate}),

@@ -3,6 +3,17 @@
 // errors: they check that the declarations are precise, not `any`.
 
 import {
+  JobQueue,
+  Worker,
+  UnrecoverableError,
+  reduceTrack,
+  rleBbox,
+  JOB_ERROR_CODES,
+  type Job,
+  type JobAdded,
+  type JobStatusView,
+  type JobCounts,
+  type WorkerReport,
   interpolate,
   boxAt,
   Sequence,
@@ -320,3 +331,27 @@ void [
   first, frame, key, conf, meta, at, fromObject, fromJson, profile, keyframes, total, span, count,
   obj, json, text, all, one, frames, values, removed, visible, same, noBoxes, notNull,
 ]
+
+// Tracking jobs: the queue, a JS handler, status views, the track converters.
+async function jobs(): Promise<void> {
+  const queue: JobQueue = await JobQueue.open(null, { name: 'object-tracking' })
+  const backend: 'in-process' | 'bullmq' = queue.backend
+  const worker: Worker = await queue.worker(
+    async (job: Job) => {
+      job.progress(50)
+      if (job.cancelled) throw new UnrecoverableError('stopped')
+      return { tracks: job.data, attempt: job.attemptsMade }
+    },
+    { concurrency: 2, timeoutMs: 60000 },
+  )
+  const added: JobAdded = await queue.add({ videoId: 'v' }, { id: 'a', jobOptions: { attempts: 1 } })
+  const view: JobStatusView | null = await queue.wait(added.jobId, { shape: 'summary', timeoutMs: 1000 })
+  const counts: JobCounts = await queue.counts()
+  const report: WorkerReport | null = await worker.close(1000)
+  const reduced: Sequence = reduceTrack({ frames: [] }, 1)
+  const box: [number, number, number, number] | null = rleBbox({ size: [4, 3], counts: [12] })
+  // @ts-expect-error shapes are named
+  await queue.status('a', { shape: 'fancy' })
+  void [backend, view, counts, report, reduced, box, JOB_ERROR_CODES]
+}
+void jobs

@@ -49,12 +49,35 @@ pub(crate) fn core_error(env: &Env, e: &CoreError) -> napi::Result<napi::Error> 
 
 /// `new Error(message)` with `code` (and `path`, `line`) set.
 pub(crate) fn error_object<'env>(env: &'env Env, e: &CoreError) -> napi::Result<Object<'env>> {
-    let mut obj = env.create_error(napi::Error::from_reason(e.to_string()))?;
-    obj.set_named_property("code", e.code())?;
-    if let Some(path) = e.path() {
+    coded_object(env, e.code(), &e.to_string(), e.path(), e.line())
+}
+
+/// [`core_error`] for any code (the job queue's, `timeout`).
+pub(crate) fn coded_error(
+    env: &Env,
+    code: &str,
+    message: &str,
+    path: Option<&str>,
+    line: Option<usize>,
+) -> napi::Result<napi::Error> {
+    Ok(napi::Error::from(
+        coded_object(env, code, message, path, line)?.to_unknown(),
+    ))
+}
+
+fn coded_object<'env>(
+    env: &'env Env,
+    code: &str,
+    message: &str,
+    path: Option<&str>,
+    line: Option<usize>,
+) -> napi::Result<Object<'env>> {
+    let mut obj = env.create_error(napi::Error::from_reason(message))?;
+    obj.set_named_property("code", code)?;
+    if let Some(path) = path {
         obj.set_named_property("path", path)?;
     }
-    if let Some(line) = e.line() {
+    if let Some(line) = line {
         obj.set_named_property("line", line as f64)?;
     }
     Ok(obj)

@@ -15,6 +15,9 @@
 //! * `Store` (`store`): FOVEA's tables in Postgres or SQLite (`fovea-db`) — `Store.connect`,
 //!   migrate, read, save and delete annotations, export, preview and import JSON Lines, the
 //!   import history — every operation Promise-returning, on the same thread pool.
+//! * Tracking jobs (`jobs`): `JobQueue` (in-process or BullMQ on Redis), the native side of
+//!   workers whose handler is a JavaScript function (`fovea.js` runs the handler loop), and
+//!   the track converters and reducer (`track`).
 //!
 //! Every failure throws (or rejects with) a JavaScript `Error` whose `code` is the core's stable
 //! code (`frame-not-integer`, `keyframe-exists`, …), whose `message` is the core's message, with
@@ -24,9 +27,11 @@
 mod convert;
 mod error;
 mod exchange;
+mod jobs;
 mod sequence;
 mod store;
 mod task;
+mod track;
 mod types;
 
 use convert::{Frames, Json};
@@ -40,7 +45,9 @@ use sequence::{Compiled, Source, load, profile_option};
 pub use exchange::{
     JsonlReader, export_jsonl, merge_jsonl, preview_import, stats_jsonl, validate_jsonl,
 };
+pub use jobs::{JOB_ERROR_CODES, Job, JobQueue, JobWorker};
 pub use store::Store;
+pub use track::{decimate_track, reduce_track, rle_bbox, track_to_sequence, tracks_from_service};
 
 const CODE_COUNT: usize = CoreError::CODES.len();
 

@@ -68,7 +68,7 @@ pub struct Sequence {
 }
 
 impl Sequence {
-    fn with(seq: BoundingBoxSequence, profile: Option<Profile>) -> Self {
+    pub(crate) fn with(seq: BoundingBoxSequence, profile: Option<Profile>) -> Self {
         Sequence {
             seq,
             opts: InterpOptions::with_profile(profile.unwrap_or_default()),

@@ -1015,3 +1015,137 @@ pub struct ImportHistoryEntry {
     /// When it ran (ISO, UTC).
     pub created_at: String,
 }
+
+/// Options of `JobQueue.open`.
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct JobQueueOptions {
+    /// The queue (default `object-tracking`).
+    pub name: Option<String>,
+    /// BullMQ's key prefix (default `bull`).
+    pub prefix: Option<String>,
+    /// Allow pausing a queue that BullMQ 5 clients share (they lose jobs).
+    pub allow_cross_major: Option<bool>,
+}
+
+/// Options of `JobQueue.add`.
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct JobAddOptions {
+    /// The job's id (adding an id that exists adds nothing: `duplicate`).
+    pub id: Option<String>,
+    /// The job's name (default `track`).
+    pub name: Option<String>,
+    /// BullMQ's job options (`attempts`, `backoff`, `delay`, `priority`, `removeOnComplete`,
+    /// `removeOnFail`, `lifo`, `sizeLimit`, fovea's `timeout`) over FOVEA's defaults.
+    #[napi(ts_type = "Record<string, unknown>")]
+    pub job_options: Option<()>,
+}
+
+/// What `JobQueue.add` resolves to.
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct JobAdded {
+    /// The job's id.
+    pub job_id: String,
+    /// True when a job with this id existed: nothing was added.
+    pub duplicate: bool,
+}
+
+/// A status shape.
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct JobShapeOptions {
+    /// `canonical` (default: every field), `summary` (FOVEA's `GET /api/jobs/:id`),
+    /// `mapped` (its claims and synthesis routes), `frontend` (its `JobStatus`).
+    #[napi(ts_type = "'canonical' | 'summary' | 'mapped' | 'frontend'")]
+    pub shape: Option<String>,
+}
+
+/// Options of `JobQueue.wait`.
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct JobWaitOptions {
+    /// As in `JobShapeOptions`.
+    #[napi(ts_type = "'canonical' | 'summary' | 'mapped' | 'frontend'")]
+    pub shape: Option<String>,
+    /// Reject with code `timeout` after this many milliseconds.
+    pub timeout_ms: Option<f64>,
+}
+
+/// Options of `JobQueue.list`.
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct JobListOptions {
+    /// As in `JobShapeOptions`.
+    #[napi(ts_type = "'canonical' | 'summary' | 'mapped' | 'frontend'")]
+    pub shape: Option<String>,
+    /// Only these states (`waiting`, `prioritized`, `delayed`, `active`, `completed`,
+    /// `failed`, `waiting-children`); all when absent.
+    pub states: Option<Vec<String>>,
+    /// At most this many (default 100).
+    pub limit: Option<f64>,
+}
+
+/// A job's status in the shape asked for (see `JobShapeOptions`).
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct JobStatusView {
+    /// The job (canonical, summary and mapped shapes).
+    pub job_id: Option<String>,
+    /// The job (frontend shape).
+    pub id: Option<String>,
+    /// BullMQ's raw state (canonical and frontend shapes).
+    pub state: Option<String>,
+    /// The status: the raw state (summary) or `queued` / `processing` / `completed` /
+    /// `failed` (canonical, mapped).
+    pub status: Option<String>,
+    /// A number 0–100 or JSON.
+    #[napi(ts_type = "unknown")]
+    pub progress: Option<()>,
+    /// The handler's result.
+    #[napi(ts_type = "unknown")]
+    pub result: Option<()>,
+    /// The failure's message.
+    pub error: Option<String>,
+}
+
+/// How many jobs are in each state.
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct JobCounts {
+    /// Waiting.
+    pub waiting: f64,
+    /// Prioritized.
+    pub prioritized: f64,
+    /// Delayed.
+    pub delayed: f64,
+    /// Active.
+    pub active: f64,
+    /// Completed (kept).
+    pub completed: f64,
+    /// Failed (kept).
+    pub failed: f64,
+}
+
+/// Options of `JobQueue.worker`.
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct WorkerOptions {
+    /// Jobs handled at once (default 1).
+    pub concurrency: Option<f64>,
+    /// Time limit of an attempt for jobs that set none.
+    pub timeout_ms: Option<f64>,
+    /// How long a claim stays valid without renewal (default 30000; renewed every second).
+    pub lease_ms: Option<f64>,
+    /// The worker's name (lease tokens start with it).
+    pub name: Option<String>,
+}
+
+/// What a worker did.
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct WorkerReport {
+    /// Attempts that completed their job.
+    pub completed: f64,
+    /// Attempts that failed their job for good.
+    pub failed: f64,
+    /// Attempts that failed and will be retried.
+    pub retried: f64,
+    /// Jobs handed back at shutdown.
+    pub handed_back: f64,
+    /// Results refused because the lease had been lost.
+    pub stale: f64,
+    /// Errors of the queue's backend.
+    pub backend_errors: f64,
+}

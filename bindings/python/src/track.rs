@@ -13,27 +13,23 @@ use fovea_core::track::{
 };
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyString};
-use serde::de::DeserializeOwned;
 use std::collections::HashMap;
 
-/// A dict (or its JSON text) read as `T`; errors name the field.
-fn from_py<T: DeserializeOwned>(obj: &Bound<'_, PyAny>) -> PyResult<T> {
-    let value = match obj.cast::<PyString>() {
-        Ok(s) => serde_json::from_str(&s.to_cow()?).map_err(|e| {
-            to_pyerr(Error::InvalidJson {
-                line: e.line(),
-                column: e.column(),
-                message: e.to_string(),
-            })
-        })?,
-        Err(_) => to_value(obj).map_err(to_pyerr)?,
-    };
-    serde_path_to_error::deserialize(value).map_err(|e| {
-        to_pyerr(Error::InvalidType {
-            path: e.path().to_string(),
-            message: e.into_inner().to_string(),
-        })
-    })
+/// A dict, or its JSON text, read by `from_json` / `from_value` (errors name the field).
+fn from_py<T>(
+    obj: &Bound<'_, PyAny>,
+    from_json: fn(&str) -> fovea_core::Result<T>,
+    from_value: fn(serde_json::Value) -> fovea_core::Result<T>,
+) -> PyResult<T> {
+    match obj.cast::<PyString>() {
+        Ok(s) => from_json(&s.to_cow()?),
+        Err(_) => to_value(obj).and_then(from_value),
+    }
+    .map_err(to_pyerr)
+}
+
+fn track_arg(obj: &Bound<'_, PyAny>) -> PyResult<Track> {
+    from_py(obj, Track::from_json, Track::from_value)
 }
 
 fn sequence(seq: fovea_core::model::BoundingBoxSequence) -> Sequence {
@@ -46,7 +42,7 @@ fn sequence(seq: fovea_core::model::BoundingBoxSequence) -> Sequence {
 /// occluded}]), `videoWidth` and `videoHeight`.
 #[pyfunction(name = "track_to_sequence")]
 pub fn track_to_sequence_py(track: &Bound<'_, PyAny>) -> PyResult<Sequence> {
-    let track: Track = from_py(track)?;
+    let track = track_arg(track)?;
     Ok(sequence(track_to_sequence(&track)))
 }
 
@@ -60,11 +56,13 @@ pub fn reduce_track_py(
     tolerance: f64,
 ) -> PyResult<Sequence> {
     if !(tolerance.is_finite() && tolerance >= 0.0) {
-        return Err(pyo3::exceptions::PyValueError::new_err(format!(
-            "tolerance: {tolerance} is not a non-negative number"
-        )));
+        return Err(to_pyerr(Error::InvalidOption {
+            option: "tolerance",
+            value: tolerance.to_string(),
+            expected: "a number of pixels >= 0",
+        }));
     }
-    let track: Track = from_py(track)?;
+    let track = track_arg(track)?;
     let seq = py.detach(|| reduce_track(&track, tolerance));
     Ok(sequence(seq))
 }
@@ -74,7 +72,7 @@ pub fn reduce_track_py(
 #[pyfunction]
 #[pyo3(signature = (track, every = None))]
 pub fn decimate_track(track: &Bound<'_, PyAny>, every: Option<usize>) -> PyResult<Sequence> {
-    let track: Track = from_py(track)?;
+    let track = track_arg(track)?;
     let mut seq = track_to_sequence(&track);
     let n = every.unwrap_or_else(|| optimal_decimation(seq.boxes.len()));
     decimate_keyframes(&mut seq, n);
@@ -91,7 +89,11 @@ pub fn tracks_from_service<'py>(
     model: &str,
     labels: Option<HashMap<i64, String>>,
 ) -> PyResult<Bound<'py, PyList>> {
-    let response: ServiceResponse = from_py(response)?;
+    let response = from_py(
+        response,
+        ServiceResponse::from_json,
+        ServiceResponse::from_value,
+    )?;
     let labels = labels.unwrap_or_default();
     let tracks =
         tracks_from_response(&response, |id| labels.get(&id).cloned(), model).map_err(to_pyerr)?;

@@ -7,6 +7,7 @@
 //! pair with a linear segment (also across a hidden gap, as FOVEA does) and hides the gaps;
 //! [`decimate_keyframes`] keeps every N-th box by array index, as FOVEA does.
 
+use crate::error::Result;
 use crate::model::{
     BoundingBox, BoundingBoxSequence, Frame, InterpolationSegment, InterpolationType,
     VisibilityRange,
@@ -47,6 +48,19 @@ pub struct Track {
     pub video_width: u32,
     /// The video's height in pixels.
     pub video_height: u32,
+}
+
+impl Track {
+    /// Reads a track's JSON (FOVEA's `TrackingResult` with the video's size), naming the
+    /// field that is wrong.
+    pub fn from_json(text: &str) -> Result<Self> {
+        crate::model::parse::from_str(text)
+    }
+
+    /// Reads a track from a JSON value, naming the field that is wrong.
+    pub fn from_value(value: Value) -> Result<Self> {
+        crate::model::parse::from_value(value)
+    }
 }
 
 /// `{x, y, width, height}` for `[f64; 4]`.

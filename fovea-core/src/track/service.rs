@@ -52,6 +52,11 @@ impl ServiceResponse {
     pub fn from_json(text: &str) -> Result<Self> {
         crate::model::parse::from_str(text)
     }
+
+    /// Reads the response from a JSON value, naming the field that is wrong.
+    pub fn from_value(value: Value) -> Result<Self> {
+        crate::model::parse::from_value(value)
+    }
 }
 
 /// Pivots a response into one track per object, ascending by object id, each with its frames

@@ -1,0 +1,620 @@
+//! Tracking jobs: `JobQueue` (the in-process queue, or a BullMQ queue on Redis shared with
+//! FOVEA's Node backend and BullMQ's own clients), the native side of workers whose handler is
+//! a JavaScript function (`JobWorker`, `Job`; the loop that calls the handler is `fovea.js`'s
+//! `Worker`), and FOVEA's status shapes.
+//!
+//! Every call returns a Promise whose work runs on fovea's own async runtime (not the libuv
+//! thread pool, which a worker waiting for jobs would otherwise occupy); it settles on the
+//! JavaScript thread. Failures reject with an `Error` whose `code` is the queue's stable code
+//! (`invalid-job-id`, `job-not-found`, `queue-backend`, … — `JOB_ERROR_CODES`) or, for bad
+//! arguments, the core's (`invalid-type`, `invalid-option`, `non-finite-number`).
+
+use crate::convert::{self, JsonText};
+use crate::error::{Fail, Res, coded_error};
+use crate::exchange::{invalid_type, json_text};
+use fovea_core::Error as CoreError;
+use fovea_db::runtime;
+use fovea_jobs::host::{AnyQueue, AnyWorker, QueueConfig, RelayJob, Relayed, relay};
+use fovea_jobs::{
+    Cancelled, Failure, JobError, JobOptions, JobQueue as _, JobState, Shape, WorkerOptions,
+};
+use napi::Env;
+use napi::bindgen_prelude::{Object, Unknown};
+use napi_derive::napi;
+use serde_json::{Map, Value, json};
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+const JOB_CODE_COUNT: usize = JobError::CODES.len();
+
+/// Every `code` a job-queue failure can carry (`JobError::CODES`).
+#[napi]
+pub const JOB_ERROR_CODES: [&str; JOB_CODE_COUNT] =
+    match JobError::CODES.first_chunk::<JOB_CODE_COUNT>() {
+        Some(codes) => *codes,
+        None => unreachable!(),
+    };
+
+/// A failure of a job call: a bad argument (the core's codes) or the queue's.
+enum JobFail {
+    Core(CoreError),
+    Job(JobError),
+    /// `wait` gave up (code `timeout`).
+    Timeout(String),
+}
+
+impl From<JobError> for JobFail {
+    fn from(e: JobError) -> Self {
+        JobFail::Job(e)
+    }
+}
+
+impl From<CoreError> for JobFail {
+    fn from(e: CoreError) -> Self {
+        JobFail::Core(e)
+    }
+}
+
+impl JobFail {
+    fn into_js(self, env: &Env) -> napi::Error {
+        let made = match &self {
+            JobFail::Core(e) => coded_error(env, e.code(), &e.to_string(), e.path(), e.line()),
+            JobFail::Job(e) => {
+                let path = match e {
+                    JobError::InvalidOptions { field, .. } => Some(*field),
+                    _ => None,
+                };
+                coded_error(env, e.code(), &e.to_string(), path, None)
+            }
+            JobFail::Timeout(message) => {
+                coded_error(env, "timeout", message, Some("timeoutMs"), None)
+            }
+        };
+        made.unwrap_or_else(|failed| failed)
+    }
+}
+
+/// Runs `work` on fovea's runtime and returns a Promise of its JSON result. Argument errors
+/// found before (`prepared`) reject the Promise too, so these calls never throw for them.
+fn promise<F>(env: &Env, prepared: Result<F, Fail>) -> napi::Result<Object<'_>>
+where
+    F: Future<Output = Result<Value, JobFail>> + Send + 'static,
+{
+    let (deferred, promise) = env.create_deferred::<JsonText, _>()?;
+    match prepared {
+        Ok(work) => {
+            runtime().spawn(async move {
+                let outcome = work.await;
+                deferred.resolve(move |env| match outcome {
+                    Ok(value) => Ok(json_text(&value)),
+                    Err(fail) => Err(fail.into_js(&env)),
+                });
+            });
+        }
+        Err(Fail::Core(e)) => deferred.reject(JobFail::Core(e).into_js(env)),
+        Err(Fail::Napi(e)) => return Err(e),
+    }
+    Ok(promise)
+}
+
+/// The options object as JSON (absent: an empty object).
+fn options_json(options: Option<&Unknown>) -> Res<Map<String, Value>> {
+    match options {
+        None => Ok(Map::new()),
+        Some(o) => match convert::from_js(o, "options")? {
+            None | Some(Value::Null) => Ok(Map::new()),
+            Some(Value::Object(m)) => Ok(m),
+            Some(other) => {
+                Err(invalid_type("options", format!("expected an object, got {other}")).into())
+            }
+        },
+    }
+}
+
+fn string_opt(options: &Map<String, Value>, name: &str) -> Res<Option<String>> {
+    match options.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(other) => Err(invalid_type(
+            &format!("options.{name}"),
+            format!("expected a string, got {other}"),
+        )
+        .into()),
+    }
+}
+
+fn number_opt(options: &Map<String, Value>, name: &str) -> Res<Option<f64>> {
+    match options.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) if n.as_f64().is_some_and(|v| v >= 0.0) => Ok(n.as_f64()),
+        Some(other) => Err(invalid_type(
+            &format!("options.{name}"),
+            format!("expected a number >= 0, got {other}"),
+        )
+        .into()),
+    }
+}
+
+fn millis(ms: f64) -> Duration {
+    Duration::from_secs_f64(ms / 1000.0)
+}
+
+fn shape_opt(options: &Map<String, Value>) -> Res<Shape> {
+    let Some(name) = string_opt(options, "shape")? else {
+        return Ok(Shape::Canonical);
+    };
+    Shape::parse(&name).ok_or_else(|| {
+        CoreError::InvalidOption {
+            option: "shape",
+            value: name,
+            expected: "canonical, summary, mapped, frontend",
+        }
+        .into()
+    })
+}
+
+fn states_opt(options: &Map<String, Value>) -> Res<Vec<JobState>> {
+    let Some(value) = options.get("states") else {
+        return Ok(Vec::new());
+    };
+    let Value::Array(items) = value else {
+        return Err(invalid_type(
+            "options.states",
+            format!("expected an array of states, got {value}"),
+        )
+        .into());
+    };
+    items
+        .iter()
+        .map(|item| {
+            item.as_str().and_then(JobState::parse).ok_or_else(|| {
+                CoreError::InvalidOption {
+                    option: "states",
+                    value: item.to_string(),
+                    expected: "waiting, prioritized, delayed, active, completed, failed, waiting-children",
+                }
+                .into()
+            })
+        })
+        .collect()
+}
+
+fn shaped(view: Option<fovea_jobs::JobView>, shape: Shape) -> Value {
+    view.map_or(Value::Null, |v| v.shaped(shape))
+}
+
+/// A job queue: the in-process queue (no URL; it lives in this Node process) or a BullMQ
+/// queue on Redis (`redis://…`). Open one with `await JobQueue.open(url?, options?)`.
+#[napi]
+pub struct JobQueue {
+    queue: AnyQueue,
+}
+
+#[napi]
+impl JobQueue {
+    /// Opens a queue. Options: `name` (default `object-tracking`), `prefix` (BullMQ's key
+    /// prefix, default `bull`), `allowCrossMajor` (allow pausing a queue BullMQ 5 clients
+    /// share). A URL of another scheme rejects with `invalid-option`; an unreachable Redis
+    /// with `queue-backend`.
+    #[napi(catch_unwind, ts_return_type = "Promise<JobQueue>")]
+    pub fn open<'env>(
+        env: &'env Env,
+        #[napi(ts_arg_type = "string | null")] url: Option<Unknown>,
+        #[napi(ts_arg_type = "JobQueueOptions")] options: Option<Unknown>,
+    ) -> napi::Result<Object<'env>> {
+        let prepared = (|| -> Res<QueueConfig> {
+            let url = match &url {
+                Some(u) if !convert::is_nullish(u)? => Some(convert::string(u, "url")?),
+                _ => None,
+            };
+            let options = options_json(options.as_ref())?;
+            let defaults = QueueConfig::default();
+            Ok(QueueConfig {
+                url,
+                name: string_opt(&options, "name")?.unwrap_or(defaults.name),
+                prefix: string_opt(&options, "prefix")?.unwrap_or(defaults.prefix),
+                allow_cross_major: options
+                    .get("allowCrossMajor")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false),
+            })
+        })();
+        let (deferred, promise) = env.create_deferred::<JobQueue, _>()?;
+        match prepared {
+            Ok(config) => {
+                runtime().spawn(async move {
+                    let opened = AnyQueue::open(&config).await;
+                    deferred.resolve(move |env| match opened {
+                        Ok(queue) => Ok(JobQueue { queue }),
+                        Err(e) => Err(JobFail::Job(e).into_js(&env)),
+                    });
+                });
+            }
+            Err(Fail::Core(e)) => deferred.reject(JobFail::Core(e).into_js(env)),
+            Err(Fail::Napi(e)) => return Err(e),
+        }
+        Ok(promise)
+    }
+
+    /// `in-process` or `bullmq`.
+    #[napi(getter, ts_return_type = "'in-process' | 'bullmq'")]
+    pub fn backend(&self) -> &'static str {
+        self.queue.backend()
+    }
+
+    /// The queue's name.
+    #[napi(getter)]
+    pub fn name(&self) -> String {
+        self.queue.name().to_owned()
+    }
+
+    /// Queues a job; resolves to `{ jobId, duplicate }` (a job whose `id` exists is not added
+    /// again). Options: `id`, `name` (default `track`), `jobOptions` (BullMQ's option names
+    /// over FOVEA's defaults: 3 attempts, exponential backoff from 2 s, keep the last 100).
+    #[napi(catch_unwind, ts_return_type = "Promise<JobAdded>")]
+    pub fn add<'env>(
+        &self,
+        env: &'env Env,
+        #[napi(ts_arg_type = "unknown")] data: Unknown,
+        #[napi(ts_arg_type = "JobAddOptions")] options: Option<Unknown>,
+    ) -> napi::Result<Object<'env>> {
+        let queue = self.queue.clone();
+        let prepared = (|| -> Res<_> {
+            let data = convert::from_js(&data, "data")?.unwrap_or(Value::Null);
+            let options = options_json(options.as_ref())?;
+            let id = string_opt(&options, "id")?;
+            let name =
+                string_opt(&options, "name")?.unwrap_or_else(|| fovea_jobs::TRACKING_JOB.into());
+            let given = options
+                .get("jobOptions")
+                .cloned()
+                .unwrap_or_else(|| json!({}));
+            Ok(async move {
+                let mut opts = JobOptions::over_defaults(&given)?;
+                if let Some(id) = id {
+                    opts = opts.with_id(id);
+                }
+                let added = queue.add(&name, data, opts).await?;
+                Ok(json!({"jobId": added.id, "duplicate": added.duplicate}))
+            })
+        })();
+        promise(env, prepared)
+    }
+
+    /// The job's status in `options.shape` (`canonical`, `summary`, `mapped`, `frontend`), or
+    /// `null` when there is no such job.
+    #[napi(catch_unwind, ts_return_type = "Promise<JobStatusView | null>")]
+    pub fn status<'env>(
+        &self,
+        env: &'env Env,
+        id: String,
+        #[napi(ts_arg_type = "JobShapeOptions")] options: Option<Unknown>,
+    ) -> napi::Result<Object<'env>> {
+        let queue = self.queue.clone();
+        let prepared = (|| -> Res<_> {
+            let shape = shape_opt(&options_json(options.as_ref())?)?;
+            Ok(async move { Ok(shaped(queue.view(&id).await?, shape)) })
+        })();
+        promise(env, prepared)
+    }
+
+    /// Resolves when the job has finished, to its status (`null` when there is no such job).
+    /// Options: `shape`, `timeoutMs` (then rejects with an `Error` whose code is `timeout`).
+    #[napi(catch_unwind, ts_return_type = "Promise<JobStatusView | null>")]
+    pub fn wait<'env>(
+        &self,
+        env: &'env Env,
+        id: String,
+        #[napi(ts_arg_type = "JobWaitOptions")] options: Option<Unknown>,
+    ) -> napi::Result<Object<'env>> {
+        let queue = self.queue.clone();
+        let prepared = (|| -> Res<_> {
+            let options = options_json(options.as_ref())?;
+            let shape = shape_opt(&options)?;
+            let timeout = number_opt(&options, "timeoutMs")?;
+            Ok(async move {
+                let finished = queue.finished(&id);
+                let view = match timeout {
+                    None => finished.await?,
+                    Some(ms) => {
+                        tokio::time::timeout(millis(ms), finished)
+                            .await
+                            .map_err(|_| {
+                                JobFail::Timeout(format!(
+                                    "job {id} did not finish within {ms} ms (timeoutMs)"
+                                ))
+                            })??
+                    }
+                };
+                Ok(shaped(view, shape))
+            })
+        })();
+        promise(env, prepared)
+    }
+
+    /// Statuses of the jobs in `options.states` (all when absent), newest finished first;
+    /// at most `options.limit` (default 100); in `options.shape`.
+    #[napi(catch_unwind, ts_return_type = "Promise<JobStatusView[]>")]
+    pub fn list<'env>(
+        &self,
+        env: &'env Env,
+        #[napi(ts_arg_type = "JobListOptions")] options: Option<Unknown>,
+    ) -> napi::Result<Object<'env>> {
+        let queue = self.queue.clone();
+        let prepared = (|| -> Res<_> {
+            let options = options_json(options.as_ref())?;
+            let shape = shape_opt(&options)?;
+            let states = states_opt(&options)?;
+            let limit = number_opt(&options, "limit")?.map_or(100, |n| n as usize);
+            Ok(async move {
+                let views = queue.list(&states, limit).await?;
+                Ok(Value::Array(
+                    views.iter().map(|v| v.shaped(shape)).collect(),
+                ))
+            })
+        })();
+        promise(env, prepared)
+    }
+
+    /// How many jobs are in each state.
+    #[napi(catch_unwind, ts_return_type = "Promise<JobCounts>")]
+    pub fn counts<'env>(&self, env: &'env Env) -> napi::Result<Object<'env>> {
+        let queue = self.queue.clone();
+        promise(
+            env,
+            Ok(async move {
+                let counts = queue.counts().await?;
+                Ok(serde_json::to_value(counts).expect("counts serialize"))
+            }),
+        )
+    }
+
+    /// Cancels a job that has not finished: resolves to `failed` (not started: failed with
+    /// reason "cancelled"), `removed` (BullMQ: a queued job is removed) or `signalled` (it
+    /// runs: its worker stops and fails it).
+    #[napi(
+        catch_unwind,
+        ts_return_type = "Promise<'failed' | 'removed' | 'signalled'>"
+    )]
+    pub fn cancel<'env>(&self, env: &'env Env, id: String) -> napi::Result<Object<'env>> {
+        let queue = self.queue.clone();
+        promise(
+            env,
+            Ok(async move {
+                Ok(Value::from(match queue.cancel(&id).await? {
+                    Cancelled::Failed => "failed",
+                    Cancelled::Removed => "removed",
+                    Cancelled::Signalled => "signalled",
+                }))
+            }),
+        )
+    }
+
+    /// Removes a job that is not running; resolves to false when there was none.
+    #[napi(catch_unwind, ts_return_type = "Promise<boolean>")]
+    pub fn remove<'env>(&self, env: &'env Env, id: String) -> napi::Result<Object<'env>> {
+        let queue = self.queue.clone();
+        promise(
+            env,
+            Ok(async move { Ok(Value::from(queue.remove(&id).await?)) }),
+        )
+    }
+
+    /// Closes the queue (an in-process queue refuses further work; Redis connections close).
+    #[napi(catch_unwind, ts_return_type = "Promise<void>")]
+    pub fn close<'env>(&self, env: &'env Env) -> napi::Result<Object<'env>> {
+        let queue = self.queue.clone();
+        promise(
+            env,
+            Ok(async move {
+                queue.close().await;
+                Ok(Value::Null)
+            }),
+        )
+    }
+
+    /// Starts the native side of a worker (use `queue.worker(handler, options)` of
+    /// `fovea.js`, which calls the handler). Options: `concurrency` (default 1), `timeoutMs`
+    /// (per attempt, for jobs that set none), `leaseMs` (default 30000), `name`.
+    #[napi(catch_unwind, ts_return_type = "Promise<JobWorker>")]
+    pub fn start_worker<'env>(
+        &self,
+        env: &'env Env,
+        #[napi(ts_arg_type = "WorkerOptions")] options: Option<Unknown>,
+    ) -> napi::Result<Object<'env>> {
+        let prepared = (|| -> Res<WorkerOptions> {
+            let options = options_json(options.as_ref())?;
+            let mut opts = WorkerOptions::default();
+            if let Some(n) = number_opt(&options, "concurrency")? {
+                if n < 1.0 || n.fract() != 0.0 {
+                    return Err(CoreError::InvalidOption {
+                        option: "concurrency",
+                        value: n.to_string(),
+                        expected: "an integer >= 1",
+                    }
+                    .into());
+                }
+                opts.concurrency = n as usize;
+            }
+            if let Some(ms) = number_opt(&options, "timeoutMs")? {
+                opts.timeout = Some(millis(ms));
+            }
+            if let Some(ms) = number_opt(&options, "leaseMs")? {
+                opts.lease = millis(ms);
+            }
+            if let Some(name) = string_opt(&options, "name")? {
+                opts.name = name;
+            }
+            Ok(opts)
+        })();
+        let queue = self.queue.clone();
+        let (deferred, promise) = env.create_deferred::<JobWorker, _>()?;
+        match prepared {
+            Ok(opts) => {
+                runtime().spawn(async move {
+                    let (handler, relayed) = relay();
+                    let started = queue.start_worker(Arc::new(handler), opts).await;
+                    deferred.resolve(move |env| match started {
+                        Ok(worker) => Ok(JobWorker {
+                            worker: Arc::new(Mutex::new(Some(worker))),
+                            relayed: Arc::new(relayed),
+                        }),
+                        Err(e) => Err(JobFail::Job(e).into_js(&env)),
+                    });
+                });
+            }
+            Err(Fail::Core(e)) => deferred.reject(JobFail::Core(e).into_js(env)),
+            Err(Fail::Napi(e)) => return Err(e),
+        }
+        Ok(promise)
+    }
+}
+
+/// The native side of a worker: the Rust worker claims jobs and keeps their leases; `next`
+/// hands them to JavaScript.
+#[napi]
+pub struct JobWorker {
+    worker: Arc<Mutex<Option<AnyWorker>>>,
+    relayed: Arc<Relayed>,
+}
+
+fn report_value(report: fovea_jobs::WorkerReport) -> Value {
+    serde_json::to_value(report).expect("a report serializes")
+}
+
+#[napi]
+impl JobWorker {
+    /// The next claimed job, or `null` when none came within `waitMs`.
+    #[napi(catch_unwind, ts_return_type = "Promise<Job | null>")]
+    pub fn next<'env>(&self, env: &'env Env, wait_ms: f64) -> napi::Result<Object<'env>> {
+        let relayed = self.relayed.clone();
+        let wait = millis(wait_ms.max(0.0));
+        let (deferred, promise) = env.create_deferred::<Option<Job>, _>()?;
+        runtime().spawn(async move {
+            let job = relayed.next(wait).await;
+            deferred.resolve(move |_| Ok(job.map(|job| Job { job: Arc::new(job) })));
+        });
+        Ok(promise)
+    }
+
+    /// Whether the worker runs.
+    #[napi(getter)]
+    pub fn running(&self) -> bool {
+        self.worker
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some()
+    }
+
+    /// What the worker has done: `{ completed, failed, retried, handedBack, stale,
+    /// backendErrors }`; `null` once closed.
+    #[napi(ts_return_type = "WorkerReport | null")]
+    pub fn report(&self) -> Option<JsonText> {
+        let worker = self.worker.lock().unwrap_or_else(|p| p.into_inner());
+        worker
+            .as_ref()
+            .map(|w| json_text(&report_value(w.report())))
+    }
+
+    /// Stops claiming; running jobs get `graceMs` to finish, the rest go back to the queue.
+    /// Resolves to the final report (`null` when already closed).
+    #[napi(catch_unwind, ts_return_type = "Promise<WorkerReport | null>")]
+    pub fn close<'env>(&self, env: &'env Env, grace_ms: f64) -> napi::Result<Object<'env>> {
+        let worker = self.worker.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let grace = millis(grace_ms.max(0.0));
+        promise(
+            env,
+            Ok(async move {
+                Ok(match worker {
+                    Some(w) => report_value(w.shutdown(grace).await),
+                    None => Value::Null,
+                })
+            }),
+        )
+    }
+}
+
+/// A job handed to a handler.
+#[napi]
+pub struct Job {
+    job: Arc<RelayJob>,
+}
+
+#[napi]
+impl Job {
+    /// The job's id.
+    #[napi(getter)]
+    pub fn id(&self) -> String {
+        self.job.context().id().to_owned()
+    }
+
+    /// The job's name (`track`).
+    #[napi(getter)]
+    pub fn name(&self) -> String {
+        self.job.context().name().to_owned()
+    }
+
+    /// The payload (a new object on each access).
+    #[napi(getter, ts_return_type = "any")]
+    pub fn data(&self) -> JsonText {
+        json_text(self.job.context().data())
+    }
+
+    /// Attempts that ended before this one (0 on the first).
+    #[napi(getter)]
+    pub fn attempts_made(&self) -> u32 {
+        self.job.context().attempts_made()
+    }
+
+    /// True once the job is cancelled, has timed out or lost its lease: the handler should
+    /// return (its result will not be recorded).
+    #[napi(getter)]
+    pub fn cancelled(&self) -> bool {
+        self.job.is_over()
+    }
+
+    /// Reports progress: a number 0–100 or JSON (written at most every 250 ms).
+    #[napi(catch_unwind)]
+    pub fn progress(
+        &self,
+        env: &Env,
+        #[napi(ts_arg_type = "number | object")] value: Unknown,
+    ) -> napi::Result<()> {
+        let value = convert::from_js(&value, "value")
+            .map_err(|f| f.into_js(env))?
+            .unwrap_or(Value::Null);
+        self.job.context().progress(value);
+        Ok(())
+    }
+
+    /// Completes the job with `result` (JSON); false when its attempt had already ended
+    /// (cancelled, timed out) or it was finished before.
+    #[napi(catch_unwind)]
+    pub fn complete(
+        &self,
+        env: &Env,
+        #[napi(ts_arg_type = "unknown")] result: Unknown,
+    ) -> napi::Result<bool> {
+        let outcome = match convert::from_js(&result, "result") {
+            Ok(value) => Ok(value.unwrap_or(Value::Null)),
+            Err(Fail::Core(e)) => Err(Failure::unrecoverable(format!(
+                "the handler's result is not JSON: {e}"
+            ))),
+            Err(Fail::Napi(e)) => return Err(Fail::Napi(e).into_js(env)),
+        };
+        Ok(self.job.finish(outcome).is_ok())
+    }
+
+    /// Fails the attempt: retried while attempts remain, unless `unrecoverable`. `stack` is
+    /// kept as the job's stack trace. False as for `complete`.
+    #[napi]
+    pub fn fail(&self, message: String, unrecoverable: bool, stack: Option<String>) -> bool {
+        let failure = Failure {
+            message,
+            detail: stack,
+            unrecoverable,
+        };
+        self.job.finish(Err(failure)).is_ok()
+    }
+}

@@ -693,7 +693,7 @@ async fn options_bullmq_cannot_carry_are_refused() {
         )
         .await
         .unwrap_err();
-    assert_eq!(e.code(), "invalid_option");
+    assert_eq!(e.code(), "invalid-option");
     let big = json!({"mask": "A".repeat(2 << 20)});
     assert_eq!(
         q.add(TRACKING_JOB, big, JobOptions::default())

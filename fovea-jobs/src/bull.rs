@@ -11,6 +11,12 @@
 //!   shutdown.
 //! - Pausing or resuming a queue that a BullMQ 5 client has marked is refused unless allowed:
 //!   across majors a pause loses jobs (§2.9, §2.12 #6).
+//!
+//! Durability is Redis's: with AOF on (`appendonly yes`), a Redis restart mid-job loses
+//! nothing (the worker reconnects; the job completes or is redelivered). With persistence off
+//! a restart empties the queue: every job — queued, delayed or running — is gone, its status
+//! reads as "no such job", and a running job's late result is refused (its lock is gone), so
+//! nothing half-exists. Producers recover by re-adding with the same ids (idempotent).
 
 use crate::attempt::{self, AttemptLease, Ending, Stop, Timing};
 use crate::error::{JobError, Result};
@@ -366,7 +372,10 @@ impl JobQueue for BullQueue {
 
 /// A worker on a BullMQ queue.
 pub struct BullWorker {
-    worker: bullmq::Worker,
+    worker: Arc<bullmq::Worker>,
+    /// Drains the port's event channel (unbounded: undrained, it would grow by two events a
+    /// job) and counts what BullMQ recorded.
+    events: tokio::task::JoinHandle<()>,
     abandon: CancellationToken,
     counters: Arc<BullCounters>,
 }
@@ -385,6 +394,38 @@ struct BullCounters {
     failed: AtomicU64,
     handed_back: AtomicU64,
     stale: AtomicU64,
+    backend_errors: AtomicU64,
+}
+
+impl BullCounters {
+    fn report(&self) -> WorkerReport {
+        let n = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        WorkerReport {
+            completed: n(&self.completed),
+            failed: n(&self.failed),
+            retried: 0,
+            handed_back: n(&self.handed_back),
+            stale: n(&self.stale),
+            backend_errors: n(&self.backend_errors),
+        }
+    }
+}
+
+/// Counts the finishes BullMQ's scripts accepted (a result whose lock was lost — the job
+/// was redelivered, or Redis restarted without its data — is refused there and not counted)
+/// and the backend's errors, until the worker closes.
+async fn count_events(worker: Arc<bullmq::Worker>, counters: Arc<BullCounters>) {
+    use bullmq::worker::WorkerEvent;
+    let add = |c: &AtomicU64| c.fetch_add(1, Ordering::Relaxed);
+    while let Some(event) = worker.next_event().await {
+        match event {
+            WorkerEvent::Completed { .. } => add(&counters.completed),
+            WorkerEvent::Failed { .. } => add(&counters.failed),
+            WorkerEvent::Error(_) => add(&counters.backend_errors),
+            WorkerEvent::Closed => break,
+            _ => 0,
+        };
+    }
 }
 
 /// The lease of an attempt inside BullMQ's loop: BullMQ renews the lock; fovea checks for a
@@ -469,10 +510,7 @@ impl BullWorker {
                     bridge.abort();
                     let add = |c: &AtomicU64| c.fetch_add(1, Ordering::Relaxed);
                     match ending {
-                        Ending::Done(Ok(v)) => {
-                            add(&counters.completed);
-                            Ok(v)
-                        }
+                        Ending::Done(Ok(v)) => Ok(v),
                         Ending::HandBack => {
                             let job = lease.job.lock().await;
                             match job.move_to_wait(Some(&lease.token)).await {
@@ -488,7 +526,6 @@ impl BullWorker {
                             ))
                         }
                         failed => {
-                            add(&counters.failed);
                             let f: Failure = failed.failure().expect("a failing ending");
                             Err(if f.unrecoverable {
                                 bullmq::Error::Unrecoverable(f.message)
@@ -518,8 +555,11 @@ impl BullWorker {
         )
         .await
         .map_err(backend)?;
+        let worker = Arc::new(worker);
+        let events = tokio::spawn(count_events(worker.clone(), counters.clone()));
         Ok(BullWorker {
             worker,
+            events,
             abandon,
             counters,
         })
@@ -527,15 +567,7 @@ impl BullWorker {
 
     /// What the worker has done so far (`failed` counts failed attempts, retried or not).
     pub fn report(&self) -> WorkerReport {
-        let n = |c: &AtomicU64| c.load(Ordering::Relaxed);
-        WorkerReport {
-            completed: n(&self.counters.completed),
-            failed: n(&self.counters.failed),
-            retried: 0,
-            handed_back: n(&self.counters.handed_back),
-            stale: n(&self.counters.stale),
-            backend_errors: 0,
-        }
+        self.counters.report()
     }
 
     /// Stops taking jobs; running jobs get `grace` to finish, then are handed back.
@@ -550,7 +582,16 @@ impl BullWorker {
             .close((grace + Duration::from_secs(10)).as_millis() as u64)
             .await;
         timer.abort();
-        self.report()
+        // Every finish is counted once the port has said it closed (bounded, should a close
+        // that timed out never say so).
+        let mut events = self.events;
+        if tokio::time::timeout(Duration::from_secs(5), &mut events)
+            .await
+            .is_err()
+        {
+            events.abort();
+        }
+        self.counters.report()
     }
 }
 

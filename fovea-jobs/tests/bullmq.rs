@@ -635,6 +635,81 @@ async fn f3_a_redis_restart_mid_job_neither_loses_nor_strands_it() {
     w.shutdown(Duration::from_secs(1)).await;
 }
 
+/// F3 without persistence: a restart empties Redis, so every job is lost — queued, delayed and
+/// running alike. What fovea guarantees then: status reads say "no such job" (never a stale
+/// state), the worker reconnects and serves new jobs, a late result of the lost running job
+/// is refused (its lock is gone) rather than resurrecting it, and resubmitting by the same id
+/// (idempotent ids) brings each job back once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn f3_without_persistence_a_restart_loses_jobs_visibly_and_resubmission_recovers() {
+    let Some(mut server) = RedisServer::start_ephemeral() else {
+        return;
+    };
+    let q = queue(&server).await;
+    let release = Arc::new(Notify::new());
+    let entered = Arc::new(Notify::new());
+    let first = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let (r, e) = (release.clone(), entered.clone());
+    let w = start(
+        &server,
+        move |job: JobContext| {
+            let (r, e) = (r.clone(), e.clone());
+            let blocks = job.id() == "mid" && first.swap(false, Ordering::SeqCst);
+            async move {
+                if blocks {
+                    e.notify_one();
+                    r.notified().await;
+                }
+                Ok(json!(job.id()))
+            }
+        },
+        fast(1),
+    )
+    .await;
+    q.add(
+        TRACKING_JOB,
+        json!({}),
+        JobOptions::default().with_id("mid"),
+    )
+    .await
+    .unwrap();
+    q.add(
+        TRACKING_JOB,
+        json!({}),
+        JobOptions {
+            delay: 60_000,
+            ..JobOptions::default().with_id("later")
+        },
+    )
+    .await
+    .unwrap();
+    entered.notified().await;
+    server.restart();
+    release.notify_one();
+    let q2 = queue(&server).await;
+    for id in ["mid", "later"] {
+        assert_eq!(q2.view(id).await.unwrap(), None, "{id} is gone");
+    }
+    assert_eq!(q2.counts().await.unwrap(), Counts::default());
+    for id in ["mid", "later"] {
+        let again = q2
+            .add(TRACKING_JOB, json!({}), JobOptions::default().with_id(id))
+            .await
+            .unwrap();
+        assert!(!again.duplicate, "{id} is added anew");
+    }
+    for id in ["mid", "later"] {
+        let v = q2.finished(id).await.unwrap().unwrap();
+        assert_eq!((v.state, v.result), (JobState::Completed, Some(json!(id))));
+        assert_eq!(v.attempts_made, 1, "{id} ran once after resubmission");
+    }
+    let report = w.shutdown(Duration::from_secs(1)).await;
+    assert_eq!(
+        report.completed, 2,
+        "the lost attempt's late result was refused"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn f17_pause_is_refused_on_a_queue_a_bullmq5_client_uses() {
     let Some(server) = RedisServer::start() else {

@@ -13,6 +13,7 @@ pub struct RedisServer {
     bin: PathBuf,
     pub port: u16,
     dir: tempfile::TempDir,
+    persistent: bool,
 }
 
 fn binary() -> Option<PathBuf> {
@@ -29,6 +30,16 @@ fn binary() -> Option<PathBuf> {
 impl RedisServer {
     /// A fresh server, or `None` (test skipped) when there is no `redis-server`.
     pub fn start() -> Option<RedisServer> {
+        Self::start_with(true)
+    }
+
+    /// A fresh server that keeps nothing on disk (AOF and snapshots off, as Redis is often
+    /// run): a restart empties it.
+    pub fn start_ephemeral() -> Option<RedisServer> {
+        Self::start_with(false)
+    }
+
+    fn start_with(persistent: bool) -> Option<RedisServer> {
         let Some(bin) = binary() else {
             if std::env::var("FOVEA_REQUIRE_SERVICES").as_deref() == Ok("1") {
                 panic!(
@@ -48,6 +59,7 @@ impl RedisServer {
             bin,
             port,
             dir: tempfile::tempdir().unwrap(),
+            persistent,
         };
         server.spawn();
         Some(server)
@@ -56,14 +68,8 @@ impl RedisServer {
     fn spawn(&mut self) {
         let mut child = Command::new(&self.bin)
             .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
-            .args([
-                "--appendonly",
-                "yes",
-                "--appendfsync",
-                "always",
-                "--save",
-                "",
-            ])
+            .args(["--appendonly", if self.persistent { "yes" } else { "no" }])
+            .args(["--appendfsync", "always", "--save", ""])
             .arg("--dir")
             .arg(self.dir.path())
             .stdout(Stdio::piped())

@@ -21,6 +21,24 @@ use std::time::Duration;
 use tokio::sync::{Notify, broadcast};
 use tokio_util::sync::CancellationToken;
 
+/// Bytes of `value`'s compact JSON, counted without building the text.
+fn json_size(value: &Value) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    // Writing a `Value` into a sink that never fails cannot fail.
+    let _ = serde_json::to_writer(&mut count, value);
+    count.0
+}
+
 /// BullMQ's reason for a job that stalled more often than allowed.
 pub const STALLED_REASON: &str = "job stalled more than allowable limit";
 /// The reason of a cancelled job.
@@ -255,7 +273,7 @@ impl InProcessQueue {
             });
         }
         let limit = opts.size_limit.unwrap_or(self.inner.settings.size_limit);
-        let size = serde_json::to_string(&data).map(|s| s.len()).unwrap_or(0);
+        let size = json_size(&data);
         if size > limit {
             return Err(JobError::PayloadTooLarge {
                 id: id.to_string(),

@@ -7,6 +7,7 @@
 use crate::attempt::{self, AttemptLease, Ending, Stop, Timing};
 use crate::error::JobError;
 use crate::queue::{Claim, ClaimQueue, FailOutcome, Failure};
+use futures_util::FutureExt;
 use serde_json::Value;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -255,14 +256,25 @@ async fn run<Q: ClaimQueue, H: Handler>(
         };
         match claimed {
             Ok(Some(claim)) => {
-                let job = run_job(
+                let mut job = Box::pin(run_job(
                     queue.clone(),
                     handler.clone(),
                     opts.clone(),
                     claim,
                     abandon.clone(),
                     counters.clone(),
-                );
+                ));
+                // A job done at its first poll (a short handler; the queue's writes are
+                // synchronous in process) finishes here: no task, no hop between threads.
+                // Otherwise it goes on in a task of its own (polled again there, so whatever
+                // it waits for is registered with that task's waker).
+                if (&mut job).now_or_never().is_some() {
+                    drop(permit);
+                    // Yield when this task's budget is spent, so a stream of short jobs
+                    // never starves the runtime's other tasks.
+                    tokio::task::consume_budget().await;
+                    continue;
+                }
                 tasks.spawn(async move {
                     job.await;
                     drop(permit);

@@ -379,3 +379,26 @@ async fn f2_a_worker_whose_lease_expired_has_its_result_refused() {
         Some(json!("from the live worker"))
     );
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_stream_of_instant_jobs_never_starves_other_tasks() {
+    let q = queue();
+    for i in 0..5000 {
+        add(&q, &format!("j{i}"), json!(i)).await;
+    }
+    let w = Worker::start(
+        q.clone(),
+        Arc::new(|_job: JobContext| async { Ok(Value::Null) }),
+        opts(1),
+    );
+    // Runs as soon as the worker's task yields the thread.
+    let probe = tokio::spawn({
+        let q = q.clone();
+        async move { q.counts().await.unwrap().completed }
+    });
+    q.finished("j4999").await.unwrap();
+    let seen = probe.await.unwrap();
+    assert!(seen < 5000, "the probe ran only after every job ({seen})");
+    let r = w.shutdown(Duration::from_secs(1)).await;
+    assert_eq!(r.completed, 5000);
+}

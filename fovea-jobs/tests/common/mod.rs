@@ -18,7 +18,7 @@ pub struct RedisServer {
 
 fn binary() -> Option<PathBuf> {
     if let Ok(p) = std::env::var("FOVEA_REDIS_SERVER") {
-        return Some(PathBuf::from(p));
+        return Some(PathBuf::from(p)).filter(|p| p.is_file());
     }
     std::env::var_os("PATH").and_then(|paths| {
         std::env::split_paths(&paths)

@@ -491,12 +491,15 @@ impl BullWorker {
                 let (conn, key) = (conn.clone(), keys.job_key(job.id()));
                 async move {
                     let claim = Arc::new(claim_of(&job));
+                    // BullMQ's own cancellation (its worker closing) cancels ours; polled
+                    // beside the attempt in this task (no task of its own per job).
                     let bridge = {
                         let ours = claim.cancelled.clone();
-                        tokio::spawn(async move {
+                        async move {
                             token.cancelled().await;
                             ours.cancel();
-                        })
+                            std::future::pending::<Ending>().await
+                        }
                     };
                     let lease = BullLease {
                         token: claim.token.clone(),
@@ -505,9 +508,10 @@ impl BullWorker {
                         key,
                         lock_ms,
                     };
-                    let ending =
-                        attempt::run(&*handler, claim.clone(), &lease, timing, &abandon).await;
-                    bridge.abort();
+                    let ending = tokio::select! {
+                        ending = attempt::run(&*handler, claim.clone(), &lease, timing, &abandon) => ending,
+                        never = bridge => never,
+                    };
                     let add = |c: &AtomicU64| c.fetch_add(1, Ordering::Relaxed);
                     match ending {
                         Ending::Done(Ok(v)) => Ok(v),

@@ -599,7 +599,10 @@ impl BullWorker {
     }
 }
 
-/// The claim fovea's attempt sees for a job BullMQ handed to the processor.
+/// The claim fovea's attempt sees for a job BullMQ handed to the processor. Of the options
+/// only `attempts` matters here: retries, backoff and retention are BullMQ's to apply, and a
+/// per-job `timeout` cannot reach a BullMQ job (adding one is refused), so the worker's own
+/// time limit is the one that applies.
 fn claim_of(job: &bullmq::Job) -> Claim {
     let o = job.opts();
     let opts = JobOptions {

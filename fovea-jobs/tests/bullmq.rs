@@ -3,10 +3,13 @@
 #![cfg(feature = "bullmq")]
 
 mod common;
+#[path = "support/handlers.rs"]
+mod handlers;
 
 use common::RedisServer;
 use fovea_jobs::bull::{BullOptions, BullQueue, BullWorker};
 use fovea_jobs::*;
+use handlers::{first_attempt_of_waits, hangs};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -272,20 +275,7 @@ async fn cancelling_stops_a_running_job_and_removes_a_queued_one() {
     };
     let q = queue(&server).await;
     let entered = Arc::new(Notify::new());
-    let e = entered.clone();
-    let w = start(
-        &server,
-        move |_job: JobContext| {
-            let e = e.clone();
-            async move {
-                e.notify_one();
-                std::future::pending::<()>().await;
-                Ok(Value::Null)
-            }
-        },
-        fast(1),
-    )
-    .await;
+    let w = start(&server, hangs(entered.clone(), Arc::default()), fast(1)).await;
     q.add(
         TRACKING_JOB,
         json!({}),
@@ -321,20 +311,7 @@ async fn f15_shutdown_hands_unfinished_jobs_back() {
     };
     let q = queue(&server).await;
     let entered = Arc::new(Notify::new());
-    let e = entered.clone();
-    let w = start(
-        &server,
-        move |_job: JobContext| {
-            let e = e.clone();
-            async move {
-                e.notify_one();
-                std::future::pending::<()>().await;
-                Ok(Value::Null)
-            }
-        },
-        fast(1),
-    )
-    .await;
+    let w = start(&server, hangs(entered.clone(), Arc::default()), fast(1)).await;
     q.add(
         TRACKING_JOB,
         json!({}),
@@ -583,26 +560,9 @@ async fn f3_a_redis_restart_mid_job_neither_loses_nor_strands_it() {
         return;
     };
     let q = queue(&server).await;
-    let release = Arc::new(Notify::new());
-    let entered = Arc::new(Notify::new());
-    let first = Arc::new(std::sync::atomic::AtomicBool::new(true));
-    let (r, e) = (release.clone(), entered.clone());
-    let w = start(
-        &server,
-        move |job: JobContext| {
-            let (r, e) = (r.clone(), e.clone());
-            let blocks = job.id() == "mid" && first.swap(false, Ordering::SeqCst);
-            async move {
-                if blocks {
-                    e.notify_one();
-                    r.notified().await;
-                }
-                Ok(json!(job.id()))
-            }
-        },
-        fast(1),
-    )
-    .await;
+    let (release, entered) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
+    let handler = first_attempt_of_waits("mid", entered.clone(), release.clone());
+    let w = start(&server, handler, fast(1)).await;
     q.add(
         TRACKING_JOB,
         json!({}),
@@ -646,26 +606,9 @@ async fn f3_without_persistence_a_restart_loses_jobs_visibly_and_resubmission_re
         return;
     };
     let q = queue(&server).await;
-    let release = Arc::new(Notify::new());
-    let entered = Arc::new(Notify::new());
-    let first = Arc::new(std::sync::atomic::AtomicBool::new(true));
-    let (r, e) = (release.clone(), entered.clone());
-    let w = start(
-        &server,
-        move |job: JobContext| {
-            let (r, e) = (r.clone(), e.clone());
-            let blocks = job.id() == "mid" && first.swap(false, Ordering::SeqCst);
-            async move {
-                if blocks {
-                    e.notify_one();
-                    r.notified().await;
-                }
-                Ok(json!(job.id()))
-            }
-        },
-        fast(1),
-    )
-    .await;
+    let (release, entered) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
+    let handler = first_attempt_of_waits("mid", entered.clone(), release.clone());
+    let w = start(&server, handler, fast(1)).await;
     q.add(
         TRACKING_JOB,
         json!({}),

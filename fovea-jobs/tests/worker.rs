@@ -1,7 +1,11 @@
 //! The worker runtime on the in-process queue, with tokio's clock paused: time passes only
 //! when every task waits, so leases, backoffs and timeouts run instantly and in order.
 
+#[path = "support/handlers.rs"]
+mod handlers;
+
 use fovea_jobs::*;
+use handlers::hangs;
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -216,17 +220,9 @@ async fn a_job_timeout_cancels_the_attempt_and_retries() {
 async fn cancelling_a_running_job_stops_its_handler() {
     let q = queue();
     let entered = Arc::new(Notify::new());
-    let e = entered.clone();
     let w = Worker::start(
         q.clone(),
-        Arc::new(move |_job: JobContext| {
-            let e = e.clone();
-            async move {
-                e.notify_one();
-                std::future::pending::<()>().await;
-                Ok(Value::Null)
-            }
-        }),
+        Arc::new(hangs(entered.clone(), Arc::default())),
         opts(1),
     );
     add(&q, "long", json!({})).await;
@@ -293,18 +289,9 @@ async fn f1_f5_a_killed_worker_job_is_run_again_by_another() {
     let q = queue();
     let runs = Arc::new(AtomicUsize::new(0));
     let entered = Arc::new(Notify::new());
-    let (r, e) = (runs.clone(), entered.clone());
     let dying = Worker::start(
         q.clone(),
-        Arc::new(move |_job: JobContext| {
-            let (r, e) = (r.clone(), e.clone());
-            async move {
-                r.fetch_add(1, Ordering::SeqCst);
-                e.notify_one();
-                std::future::pending::<()>().await;
-                Ok(Value::Null)
-            }
-        }),
+        Arc::new(hangs(entered.clone(), runs.clone())),
         opts(1),
     );
     add(&q, "j", json!({})).await;

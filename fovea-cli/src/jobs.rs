@@ -7,8 +7,8 @@ use crate::failure::{Failure, Outcome};
 use crate::interpolate::read_input;
 use fovea_jobs::bull::{BullOptions, BullQueue, BullWorker};
 use fovea_jobs::tracking::{
-    ClientOptions, DEFAULT_MODEL_SERVICE_URL, ModelServiceClient, SimulatedModelService,
-    SimulatedVideo, Simulation, TrackingHandler, TrackingJob, TrackingOptions,
+    DEFAULT_MODEL_SERVICE_URL, SimulatedModelService, SimulatedVideo, Simulation, TrackingHandler,
+    TrackingJob, TrackingOptions,
 };
 use fovea_jobs::{
     InProcessQueue, JobError, JobOptions, JobQueue, JobState, JobView, TRACKING_JOB,
@@ -57,20 +57,11 @@ pub struct ServiceArgs {
 
 impl ServiceArgs {
     async fn handler(&self, url: &str) -> Result<TrackingHandler, Failure> {
-        let client = ModelServiceClient::new(ClientOptions {
-            base_url: url.to_owned(),
-            ..Default::default()
-        })
-        .map_err(|f| Failure::Usage(f.message))?;
-        let store = match &self.db {
-            Some(db) => Some(fovea_db::Store::connect(db).await?),
-            None => None,
-        };
         let options = TrackingOptions {
             tolerance: self.tolerance,
             ..Default::default()
         };
-        Ok(TrackingHandler::new(client, store, options))
+        Ok(TrackingHandler::connect(url, self.db.as_deref(), options).await?)
     }
 }
 

@@ -23,6 +23,7 @@ __all__ = [
     "JobQueue",
     "Worker",
     "Job",
+    "SimulatedModelService",
     "track_to_sequence",
     "reduce_track",
     "decimate_track",
@@ -311,6 +312,17 @@ class JobQueue:
         lease: float = 30.0,
         name: Optional[str] = None,
     ) -> Worker: ...
+    def tracking_worker(
+        self,
+        model_service: str,
+        *,
+        db: Optional[str] = None,
+        tolerance: float = 1.0,
+        concurrency: int = 1,
+        timeout: Optional[float] = None,
+        lease: float = 30.0,
+        name: Optional[str] = None,
+    ) -> Worker: ...
     def close(self) -> None: ...
     def __enter__(self) -> JobQueue: ...
     def __exit__(self, *_args: Any) -> None: ...
@@ -341,6 +353,25 @@ class Job:
     @property
     def cancelled(self) -> bool: ...
     def progress(self, value: Any) -> None: ...
+
+@final
+class SimulatedModelService:
+    """A stand-in for FOVEA's model service on a loopback port (no GPU model needed)."""
+
+    def __new__(
+        cls,
+        videos: Dict[str, Dict[str, int]],
+        *,
+        velocity: Tuple[float, float] = ...,
+        lost: List[Tuple[int, int]] = ...,
+    ) -> SimulatedModelService: ...
+    @property
+    def url(self) -> str: ...
+    @property
+    def requests(self) -> int: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> SimulatedModelService: ...
+    def __exit__(self, *_args: Any) -> None: ...
 
 class FoveaError(Exception):
     """Base class of every fovea error."""

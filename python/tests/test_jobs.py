@@ -203,3 +203,51 @@ def test_a_python_worker_on_a_bullmq_queue(redis_url):
     assert producer.remove("ok") is True and producer.status("ok") is None
     producer.close()
     consumer.close()
+
+
+def tracking_job(video="v1", **extra):
+    job = {
+        "schemaVersion": 1,
+        "videoId": video,
+        "model": "samurai",
+        "frameRange": {"start": 0, "end": 59},
+        "videoWidth": 640,
+        "videoHeight": 480,
+        "objects": [{"objectId": 1, "label": "ship", "initialBox": {"x": 100, "y": 200, "width": 40, "height": 20}}],
+    }
+    job.update(extra)
+    return job
+
+
+def test_the_native_tracking_worker_against_a_simulated_model_service():
+    q = fovea.JobQueue()
+    with fovea.SimulatedModelService({"v1": {"width": 640, "height": 480, "frames": 60}}, velocity=(2.0, 0.0)) as service:
+        assert service.url.startswith("http://127.0.0.1:")
+        with q.tracking_worker(service.url, tolerance=0.5):
+            q.add(tracking_job(), id="t1")
+            q.add(tracking_job("unknown-video"), id="t2", options={"backoff": {"type": "fixed", "delay": 1}})
+            done = q.wait("t1", timeout=60)
+            missing = q.wait("t2", timeout=60)
+        assert service.requests >= 2
+    assert done["state"] == "completed" and done["progress"] == 100
+    (seq,) = done["result"]["sequences"]
+    assert seq["objectId"] == 1 and seq["label"] == "ship" and seq["trackedFrames"] == 60
+    # A straight motion keeps only its ends; interpolating them reproduces every tracked box.
+    boxes = seq["sequence"]["boxes"]
+    assert [b["frameNumber"] for b in boxes] == [0, 59]
+    tracked = {f["frameNumber"]: f["box"] for f in done["result"]["tracks"][0]["frames"]}
+    for frame, box in tracked.items():
+        assert abs(fovea.box_at(seq["sequence"], frame)["x"] - box["x"]) <= 0.5
+    # The model service's 404 is unrecoverable: failed at once.
+    assert missing["state"] == "failed" and missing["attemptsMade"] == 1
+    assert "404" in missing["error"] or "not found" in missing["error"].lower()
+
+
+def test_simulation_and_tracking_worker_arguments_are_checked():
+    with pytest.raises(fovea.InvalidOptionError, match="videos.v1"):
+        fovea.SimulatedModelService({"v1": {"width": 640}})
+    q = fovea.JobQueue()
+    with pytest.raises(fovea.InvalidOptionError, match="tolerance"):
+        q.tracking_worker("http://127.0.0.1:1", tolerance=-1)
+    with pytest.raises(fovea.QueueBackendError, match="database"):
+        q.tracking_worker("http://127.0.0.1:1", db="postgres://nobody@127.0.0.1:1/none")

@@ -18,6 +18,9 @@ use crate::errors::{is_unrecoverable, job_error, to_pyerr};
 use fovea_core::Error;
 use fovea_db::runtime;
 use fovea_jobs::host::{AnyQueue, AnyWorker, QueueConfig, RelayJob, Relayed, relay};
+use fovea_jobs::tracking::{
+    SimulatedModelService as Service, Simulation, TrackingHandler, TrackingOptions,
+};
 use fovea_jobs::{
     Cancelled, Failure, JobOptions, JobQueue as _, JobState, JobView, Shape, WorkerOptions,
 };
@@ -50,6 +53,31 @@ fn seconds_arg(value: f64, option: &'static str) -> PyResult<Duration> {
             expected: "a number of seconds ≥ 0",
         })
     })
+}
+
+fn worker_options(
+    concurrency: usize,
+    timeout: Option<f64>,
+    lease: f64,
+    name: Option<String>,
+) -> PyResult<WorkerOptions> {
+    if concurrency == 0 {
+        return Err(to_pyerr(Error::InvalidOption {
+            option: "concurrency",
+            value: "0".into(),
+            expected: "at least 1",
+        }));
+    }
+    let mut options = WorkerOptions {
+        concurrency,
+        lease: seconds_arg(lease, "lease")?,
+        timeout: timeout.map(|t| seconds_arg(t, "timeout")).transpose()?,
+        ..Default::default()
+    };
+    if let Some(name) = name {
+        options.name = name;
+    }
+    Ok(options)
 }
 
 fn view_to_py<'py>(py: Python<'py>, view: &JobView, shape: Shape) -> PyResult<Bound<'py, PyAny>> {
@@ -259,28 +287,50 @@ impl JobQueue {
                 message: "expected a function of one job".into(),
             }));
         }
-        if concurrency == 0 {
-            return Err(to_pyerr(Error::InvalidOption {
-                option: "concurrency",
-                value: "0".into(),
-                expected: "at least 1",
-            }));
-        }
-        let mut options = WorkerOptions {
-            concurrency,
-            lease: seconds_arg(lease, "lease")?,
-            timeout: timeout.map(|t| seconds_arg(t, "timeout")).transpose()?,
-            ..Default::default()
-        };
-        if let Some(name) = name {
-            options.name = name;
-        }
+        let options = worker_options(concurrency, timeout, lease, name)?;
         let (relay_handler, relayed) = relay();
         let worker = self.block(
             py,
             self.queue.start_worker(Arc::new(relay_handler), options),
         )?;
-        Ok(Worker::start(worker, relayed, handler, concurrency))
+        Ok(Worker::start(worker, Some((relayed, handler)), concurrency))
+    }
+
+    /// Starts fovea's own tracking worker on this queue: each `track` job is sent to FOVEA's
+    /// model service at `model_service` (`POST /api/tracking/track`), its tracks become
+    /// keyframe sequences (the fewest within `tolerance` pixels, unless the job asks for
+    /// FOVEA's decimation) and, with `db`, are saved as annotations. Runs natively (no
+    /// Python threads); options as for `worker`.
+    #[pyo3(signature = (model_service, *, db = None, tolerance = 1.0, concurrency = 1, timeout = None, lease = 30.0, name = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn tracking_worker(
+        &self,
+        py: Python<'_>,
+        model_service: &str,
+        db: Option<&str>,
+        tolerance: f64,
+        concurrency: usize,
+        timeout: Option<f64>,
+        lease: f64,
+        name: Option<String>,
+    ) -> PyResult<Worker> {
+        if !(tolerance.is_finite() && tolerance >= 0.0) {
+            return Err(to_pyerr(Error::InvalidOption {
+                option: "tolerance",
+                value: tolerance.to_string(),
+                expected: "a number of pixels >= 0",
+            }));
+        }
+        let options = worker_options(concurrency, timeout, lease, name)?;
+        let tracking = TrackingOptions {
+            tolerance,
+            ..Default::default()
+        };
+        let worker = self.block(py, async {
+            let handler = TrackingHandler::connect(model_service, db, tracking).await?;
+            self.queue.start_worker(Arc::new(handler), options).await
+        })?;
+        Ok(Worker::start(worker, None, 0))
     }
 
     /// Closes the queue (an in-process queue refuses further work and its jobs are gone).
@@ -363,19 +413,25 @@ pub fn stop_workers(py: Python<'_>) {
 }
 
 impl Worker {
-    fn start(worker: AnyWorker, relayed: Relayed, handler: Py<PyAny>, threads: usize) -> Worker {
+    /// A worker; with a Python handler, `threads` threads call it on the relayed jobs.
+    fn start(worker: AnyWorker, python: Option<(Relayed, Py<PyAny>)>, threads: usize) -> Worker {
         let stop = Arc::new(AtomicBool::new(false));
-        let relayed = Arc::new(relayed);
-        let handler = Arc::new(handler);
-        let threads = (0..threads)
-            .map(|i| {
-                let (stop, relayed, handler) = (stop.clone(), relayed.clone(), handler.clone());
-                std::thread::Builder::new()
-                    .name(format!("fovea-worker-{i}"))
-                    .spawn(move || serve(&stop, &relayed, &handler))
-                    .expect("a worker thread starts")
-            })
-            .collect();
+        let threads = match python {
+            None => Vec::new(),
+            Some((relayed, handler)) => {
+                let (relayed, handler) = (Arc::new(relayed), Arc::new(handler));
+                (0..threads)
+                    .map(|i| {
+                        let (stop, relayed, handler) =
+                            (stop.clone(), relayed.clone(), handler.clone());
+                        std::thread::Builder::new()
+                            .name(format!("fovea-worker-{i}"))
+                            .spawn(move || serve(&stop, &relayed, &handler))
+                            .expect("a worker thread starts")
+                    })
+                    .collect()
+            }
+        };
         let inner = Arc::new(Mutex::new(Some(Running {
             worker,
             stop,
@@ -531,5 +587,77 @@ impl Job {
 
     fn __repr__(&self) -> String {
         format!("Job(id={:?}, name={:?})", self.id(), self.name())
+    }
+}
+
+/// A stand-in for FOVEA's model service on a loopback port, for trying tracking without a
+/// GPU model: it speaks `POST /api/tracking/track` exactly and "tracks" each object by moving
+/// its initial box at a constant velocity. `videos`: `{id: {"width", "height", "frames"}}`
+/// (other videos answer 404); `velocity`: pixels per frame `(dx, dy)`; `lost`: frame ranges
+/// `(first, last)` where every object is lost. Stopped by `close()` or its `with` block.
+#[pyclass(module = "fovea._fovea", frozen)]
+pub struct SimulatedModelService {
+    service: Mutex<Option<Service>>,
+    url: String,
+}
+
+#[pymethods]
+impl SimulatedModelService {
+    #[new]
+    #[pyo3(signature = (videos, *, velocity = (1.5, 0.5), lost = Vec::new()))]
+    fn new(
+        py: Python<'_>,
+        videos: &Bound<'_, PyAny>,
+        velocity: (f64, f64),
+        lost: Vec<(u32, u32)>,
+    ) -> PyResult<Self> {
+        let videos = to_value(videos).map_err(|e| to_pyerr(e.at_path("videos")))?;
+        let simulation =
+            Simulation::from_value(json!({"videos": videos, "velocity": velocity, "lost": lost}))
+                .map_err(job_error)?;
+        let service = py
+            .detach(|| runtime().block_on(Service::start(simulation)))
+            .map_err(|e| {
+                to_pyerr(Error::Io {
+                    message: format!("cannot start the simulated model service: {e}"),
+                })
+            })?;
+        Ok(SimulatedModelService {
+            url: service.url().to_owned(),
+            service: Mutex::new(Some(service)),
+        })
+    }
+
+    /// `http://127.0.0.1:<port>`.
+    #[getter]
+    fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Requests received so far.
+    #[getter]
+    fn requests(&self) -> u64 {
+        self.service
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .map_or(0, Service::requests)
+    }
+
+    /// Stops the service.
+    fn close(&self) {
+        self.service
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+    }
+
+    fn __enter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    #[pyo3(signature = (*_args))]
+    fn __exit__(&self, _args: &Bound<'_, pyo3::types::PyTuple>) {
+        self.close();
     }
 }

@@ -39,6 +39,7 @@ fn _fovea(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<jobs::JobQueue>()?;
     m.add_class::<jobs::Worker>()?;
     m.add_class::<jobs::Job>()?;
+    m.add_class::<jobs::SimulatedModelService>()?;
     errors::register(m)?;
     m.add("ERROR_CODES", PyTuple::new(py, fovea_core::Error::CODES)?)?;
     m.add("REFUSAL_CODES", PyTuple::new(py, errors::REFUSAL_CODES)?)?;

@@ -2,8 +2,9 @@
 //! turns its masks into tracks and the tracks into keyframe sequences, saves them as
 //! annotations when a store is configured, and returns a small result.
 
-use super::client::{ModelServiceClient, TrackRequest};
+use super::client::{ClientOptions, ModelServiceClient, TrackRequest};
 use super::payload::{Decimation, TrackingJob};
+use crate::error::JobError;
 use crate::queue::Failure;
 use crate::worker::{Handler, JobContext};
 use fovea_core::model::{Annotation, BoundingBoxSequence};
@@ -56,6 +57,32 @@ impl TrackingHandler {
             store,
             options,
         }
+    }
+
+    /// A handler calling the model service at `model_service`, saving into the database at
+    /// `db` when given (opened here: call inside the tokio runtime the worker runs on).
+    pub async fn connect(
+        model_service: &str,
+        db: Option<&str>,
+        options: TrackingOptions,
+    ) -> crate::Result<Self> {
+        let client = ModelServiceClient::new(ClientOptions {
+            base_url: model_service.to_owned(),
+            ..Default::default()
+        })
+        .map_err(|f| JobError::InvalidOptions {
+            field: "modelService",
+            message: f.message,
+        })?;
+        let store = match db {
+            Some(url) => Some(
+                fovea_db::Store::connect(url)
+                    .await
+                    .map_err(|e| JobError::Backend(format!("database {url}: {e}")))?,
+            ),
+            None => None,
+        };
+        Ok(TrackingHandler::new(client, store, options))
     }
 
     /// The video's size: the job's, else the stored video's.

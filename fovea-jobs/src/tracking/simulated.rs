@@ -37,6 +37,70 @@ pub struct Simulation {
     pub fail_first: u32,
 }
 
+/// What [`Simulation::from_value`] reads (camelCase JSON, as the bindings pass it).
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct SimulationSpec {
+    videos: HashMap<String, VideoSpec>,
+    #[serde(default = "default_velocity")]
+    velocity: (f64, f64),
+    #[serde(default)]
+    lost: Vec<(u32, u32)>,
+    #[serde(default)]
+    fail_first: u32,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VideoSpec {
+    width: u32,
+    height: u32,
+    frames: u32,
+}
+
+fn default_velocity() -> (f64, f64) {
+    (1.5, 0.5)
+}
+
+impl Simulation {
+    /// Reads `{videos: {<id>: {width, height, frames}}, velocity?: [dx, dy] (default [1.5,
+    /// 0.5]), lost?: [[first, last], …], failFirst?: n}`; an error names the field.
+    ///
+    /// ```
+    /// use fovea_jobs::tracking::Simulation;
+    /// let s = Simulation::from_value(serde_json::json!(
+    ///     {"videos": {"v1": {"width": 640, "height": 480, "frames": 100}}})).unwrap();
+    /// assert_eq!((s.videos["v1"].frames, s.velocity), (100, (1.5, 0.5)));
+    /// assert!(Simulation::from_value(serde_json::json!({"videos": {"v1": {"width": 1}}}))
+    ///     .unwrap_err().to_string().contains("videos.v1"));
+    /// ```
+    pub fn from_value(value: Value) -> crate::Result<Simulation> {
+        let spec: SimulationSpec = serde_path_to_error::deserialize(value).map_err(|e| {
+            crate::JobError::InvalidOptions {
+                field: "simulation",
+                message: format!("{}: {}", e.path(), e.inner()),
+            }
+        })?;
+        Ok(Simulation {
+            videos: spec
+                .videos
+                .into_iter()
+                .map(|(id, v)| {
+                    let video = SimulatedVideo {
+                        width: v.width,
+                        height: v.height,
+                        frames: v.frames,
+                    };
+                    (id, video)
+                })
+                .collect(),
+            velocity: spec.velocity,
+            lost: spec.lost,
+            fail_first: spec.fail_first,
+        })
+    }
+}
+
 /// A running simulated service on a loopback port (stopped when dropped).
 #[derive(Debug)]
 pub struct SimulatedModelService {

@@ -137,6 +137,7 @@ class Worker {
   #closing = false
   #closed = undefined
 
+  /** `handler` is called by `concurrency` loops (none: the native worker has its own handler). */
   constructor(native, handler, concurrency) {
     this.#native = native
     this.#handler = handler
@@ -199,6 +200,14 @@ JobQueue.prototype.worker = async function worker(handler, options = {}) {
   }
   const native = await this.startWorker(options)
   return new Worker(native, handler, options?.concurrency ?? 1)
+}
+
+/**
+ * Starts fovea's own tracking worker on this queue (native: FOVEA's model service at
+ * `options.modelService`, tracks into keyframe sequences, saved with `options.db`).
+ */
+JobQueue.prototype.trackingWorker = async function trackingWorker(options) {
+  return new Worker(await this.startTrackingWorker(options), null, 0)
 }
 
 module.exports = { ...require('./index.js'), readJsonl, JsonlLines, Worker, UnrecoverableError }

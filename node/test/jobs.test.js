@@ -247,3 +247,45 @@ test('a JS worker on a BullMQ queue', async (t) => {
   await producer.close()
   await consumer.close()
 })
+
+test("fovea's native tracking worker against a simulated model service", async () => {
+  const { SimulatedModelService } = fovea
+  const service = await SimulatedModelService.start({
+    videos: { v1: { width: 640, height: 480, frames: 60 } },
+    velocity: [2, 0],
+  })
+  assert.match(service.url, /^http:\/\/127\.0\.0\.1:\d+$/)
+  const q = await JobQueue.open()
+  const w = await q.trackingWorker({ modelService: service.url, tolerance: 0.5 })
+  const job = (videoId) => ({
+    schemaVersion: 1,
+    videoId,
+    model: 'samurai',
+    frameRange: { start: 0, end: 59 },
+    videoWidth: 640,
+    videoHeight: 480,
+    objects: [{ objectId: 1, label: 'ship', initialBox: { x: 100, y: 200, width: 40, height: 20 } }],
+  })
+  await q.add(job('v1'), { id: 't1' })
+  await q.add(job('elsewhere'), { id: 't2' })
+  const done = await q.wait('t1', { timeoutMs: 60000 })
+  const missing = await q.wait('t2', { timeoutMs: 60000 })
+  await w.close()
+  assert.ok(service.requests >= 2)
+  service.close()
+  assert.equal(done.state, 'completed')
+  const [seq] = done.result.sequences
+  assert.equal(seq.trackedFrames, 60)
+  assert.deepEqual(seq.sequence.boxes.map((b) => b.frameNumber), [0, 59])
+  for (const frame of done.result.tracks[0].frames) {
+    assert.ok(Math.abs(fovea.boxAt(seq.sequence, frame.frameNumber).x - frame.box.x) <= 0.5)
+  }
+  assert.equal(missing.state, 'failed')
+  assert.equal(missing.attemptsMade, 1, 'a 404 is not retried')
+  await expectRejection(SimulatedModelService.start({ videos: { v1: { width: 1 } } }), 'invalid-option')
+  await expectRejection(q.trackingWorker({}), 'invalid-type', 'options.modelService')
+  await expectRejection(
+    q.trackingWorker({ modelService: service.url, db: 'postgres://nobody@127.0.0.1:1/none' }),
+    'queue-backend',
+  )
+})

@@ -4,6 +4,7 @@
 
 import {
   JobQueue,
+  SimulatedModelService,
   Worker,
   UnrecoverableError,
   reduceTrack,
@@ -352,6 +353,13 @@ async function jobs(): Promise<void> {
   const box: [number, number, number, number] | null = rleBbox({ size: [4, 3], counts: [12] })
   // @ts-expect-error shapes are named
   await queue.status('a', { shape: 'fancy' })
-  void [backend, view, counts, report, reduced, box, JOB_ERROR_CODES]
+  const service: SimulatedModelService = await SimulatedModelService.start({
+    videos: { v1: { width: 640, height: 480, frames: 60 } },
+    velocity: [1, 0],
+  })
+  const tracking: Worker = await queue.trackingWorker({ modelService: service.url, tolerance: 0.5 })
+  // @ts-expect-error the model service is required
+  await queue.trackingWorker({ tolerance: 1 })
+  void [backend, view, counts, report, reduced, box, JOB_ERROR_CODES, tracking]
 }
 void jobs

@@ -15,6 +15,9 @@ use crate::exchange::{invalid_type, json_text};
 use fovea_core::Error as CoreError;
 use fovea_db::runtime;
 use fovea_jobs::host::{AnyQueue, AnyWorker, QueueConfig, RelayJob, Relayed, relay};
+use fovea_jobs::tracking::{
+    SimulatedModelService as Service, Simulation, TrackingHandler, TrackingOptions,
+};
 use fovea_jobs::{
     Cancelled, Failure, JobError, JobOptions, JobQueue as _, JobState, Shape, WorkerOptions,
 };
@@ -423,52 +426,111 @@ impl JobQueue {
         env: &'env Env,
         #[napi(ts_arg_type = "WorkerOptions")] options: Option<Unknown>,
     ) -> napi::Result<Object<'env>> {
-        let prepared = (|| -> Res<WorkerOptions> {
-            let options = options_json(options.as_ref())?;
-            let mut opts = WorkerOptions::default();
-            if let Some(n) = number_opt(&options, "concurrency")? {
-                if n < 1.0 || n.fract() != 0.0 {
-                    return Err(CoreError::InvalidOption {
-                        option: "concurrency",
-                        value: n.to_string(),
-                        expected: "an integer >= 1",
-                    }
-                    .into());
-                }
-                opts.concurrency = n as usize;
-            }
-            if let Some(ms) = number_opt(&options, "timeoutMs")? {
-                opts.timeout = Some(millis(ms));
-            }
-            if let Some(ms) = number_opt(&options, "leaseMs")? {
-                opts.lease = millis(ms);
-            }
-            if let Some(name) = string_opt(&options, "name")? {
-                opts.name = name;
-            }
-            Ok(opts)
+        let prepared =
+            (|| -> Res<WorkerOptions> { worker_options(&options_json(options.as_ref())?) })();
+        let queue = self.queue.clone();
+        start_worker(env, prepared, move |opts| async move {
+            let (handler, relayed) = relay();
+            let worker = queue.start_worker(Arc::new(handler), opts).await?;
+            Ok((worker, Some(Arc::new(relayed))))
+        })
+    }
+
+    /// Starts fovea's own tracking worker (use `queue.trackingWorker(options)` of
+    /// `fovea.js`): each `track` job goes to FOVEA's model service at `options.modelService`
+    /// (`POST /api/tracking/track`); its tracks become keyframe sequences (the fewest within
+    /// `options.tolerance` pixels, default 1) and, with `options.db`, are saved as
+    /// annotations. Runs natively; other options as for `startWorker`.
+    #[napi(catch_unwind, ts_return_type = "Promise<JobWorker>")]
+    pub fn start_tracking_worker<'env>(
+        &self,
+        env: &'env Env,
+        #[napi(ts_arg_type = "TrackingWorkerOptions")] options: Unknown,
+    ) -> napi::Result<Object<'env>> {
+        let prepared = (|| -> Res<_> {
+            let options = options_json(Some(&options))?;
+            let service = string_opt(&options, "modelService")?.ok_or_else(|| {
+                Fail::from(invalid_type(
+                    "options.modelService",
+                    "expected the model service's URL",
+                ))
+            })?;
+            let db = string_opt(&options, "db")?;
+            let tolerance = number_opt(&options, "tolerance")?.unwrap_or(1.0);
+            let tracking = TrackingOptions {
+                tolerance,
+                ..Default::default()
+            };
+            Ok((worker_options(&options)?, (service, db, tracking)))
         })();
         let queue = self.queue.clone();
-        let (deferred, promise) = env.create_deferred::<JobWorker, _>()?;
-        match prepared {
-            Ok(opts) => {
-                runtime().spawn(async move {
-                    let (handler, relayed) = relay();
-                    let started = queue.start_worker(Arc::new(handler), opts).await;
-                    deferred.resolve(move |env| match started {
-                        Ok(worker) => Ok(JobWorker {
-                            worker: Arc::new(Mutex::new(Some(worker))),
-                            relayed: Arc::new(relayed),
-                        }),
-                        Err(e) => Err(JobFail::Job(e).into_js(&env)),
-                    });
-                });
-            }
-            Err(Fail::Core(e)) => deferred.reject(JobFail::Core(e).into_js(env)),
-            Err(Fail::Napi(e)) => return Err(e),
-        }
-        Ok(promise)
+        let (prepared, setup) = match prepared {
+            Ok((opts, setup)) => (Ok(opts), Some(setup)),
+            Err(e) => (Err(e), None),
+        };
+        start_worker(env, prepared, move |opts| async move {
+            let (service, db, tracking) = setup.expect("set up with the options");
+            let handler = TrackingHandler::connect(&service, db.as_deref(), tracking).await?;
+            let worker = queue.start_worker(Arc::new(handler), opts).await?;
+            Ok((worker, None))
+        })
     }
+}
+
+/// A worker's options: `concurrency`, `timeoutMs`, `leaseMs`, `name`.
+fn worker_options(options: &Map<String, Value>) -> Res<WorkerOptions> {
+    let mut opts = WorkerOptions::default();
+    if let Some(n) = number_opt(options, "concurrency")? {
+        if n < 1.0 || n.fract() != 0.0 {
+            return Err(CoreError::InvalidOption {
+                option: "concurrency",
+                value: n.to_string(),
+                expected: "an integer >= 1",
+            }
+            .into());
+        }
+        opts.concurrency = n as usize;
+    }
+    if let Some(ms) = number_opt(options, "timeoutMs")? {
+        opts.timeout = Some(millis(ms));
+    }
+    if let Some(ms) = number_opt(options, "leaseMs")? {
+        opts.lease = millis(ms);
+    }
+    if let Some(name) = string_opt(options, "name")? {
+        opts.name = name;
+    }
+    Ok(opts)
+}
+
+/// A Promise of the `JobWorker` that `start` makes on fovea's runtime.
+fn start_worker<'env, F, Fut>(
+    env: &'env Env,
+    prepared: Res<WorkerOptions>,
+    start: F,
+) -> napi::Result<Object<'env>>
+where
+    F: FnOnce(WorkerOptions) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<(AnyWorker, Option<Arc<Relayed>>), JobError>> + Send,
+{
+    let (deferred, promise) = env.create_deferred::<JobWorker, _>()?;
+    match prepared {
+        Ok(opts) => {
+            runtime().spawn(async move {
+                let started = start(opts).await;
+                deferred.resolve(move |env| match started {
+                    Ok((worker, relayed)) => Ok(JobWorker {
+                        worker: Arc::new(Mutex::new(Some(worker))),
+                        relayed,
+                    }),
+                    Err(e) => Err(JobFail::Job(e).into_js(&env)),
+                });
+            });
+        }
+        Err(Fail::Core(e)) => deferred.reject(JobFail::Core(e).into_js(env)),
+        Err(Fail::Napi(e)) => return Err(e),
+    }
+    Ok(promise)
 }
 
 /// The native side of a worker: the Rust worker claims jobs and keeps their leases; `next`
@@ -476,7 +538,8 @@ impl JobQueue {
 #[napi]
 pub struct JobWorker {
     worker: Arc<Mutex<Option<AnyWorker>>>,
-    relayed: Arc<Relayed>,
+    /// The jobs for JavaScript (none for a native handler's worker).
+    relayed: Option<Arc<Relayed>>,
 }
 
 fn report_value(report: fovea_jobs::WorkerReport) -> Value {
@@ -485,14 +548,18 @@ fn report_value(report: fovea_jobs::WorkerReport) -> Value {
 
 #[napi]
 impl JobWorker {
-    /// The next claimed job, or `null` when none came within `waitMs`.
+    /// The next claimed job, or `null` when none came within `waitMs` (always `null` for a
+    /// worker with a native handler).
     #[napi(catch_unwind, ts_return_type = "Promise<Job | null>")]
     pub fn next<'env>(&self, env: &'env Env, wait_ms: f64) -> napi::Result<Object<'env>> {
         let relayed = self.relayed.clone();
         let wait = millis(wait_ms.max(0.0));
         let (deferred, promise) = env.create_deferred::<Option<Job>, _>()?;
         runtime().spawn(async move {
-            let job = relayed.next(wait).await;
+            let job = match relayed {
+                Some(relayed) => relayed.next(wait).await,
+                None => None,
+            };
             deferred.resolve(move |_| Ok(job.map(|job| Job { job: Arc::new(job) })));
         });
         Ok(promise)
@@ -616,5 +683,80 @@ impl Job {
             unrecoverable,
         };
         self.job.finish(Err(failure)).is_ok()
+    }
+}
+
+/// A stand-in for FOVEA's model service on a loopback port, for trying tracking without a
+/// GPU model: it speaks `POST /api/tracking/track` exactly and "tracks" each object by moving
+/// its initial box at a constant velocity. Start one with `await
+/// SimulatedModelService.start({ videos: { <id>: { width, height, frames } }, velocity?:
+/// [dx, dy], lost?: [[first, last]] })`; other videos answer 404.
+#[napi]
+pub struct SimulatedModelService {
+    service: Mutex<Option<Service>>,
+    url: String,
+}
+
+#[napi]
+impl SimulatedModelService {
+    /// Starts the service on a free loopback port.
+    #[napi(catch_unwind, ts_return_type = "Promise<SimulatedModelService>")]
+    pub fn start<'env>(
+        env: &'env Env,
+        #[napi(ts_arg_type = "SimulationOptions")] simulation: Unknown,
+    ) -> napi::Result<Object<'env>> {
+        let prepared = (|| -> Res<Value> {
+            Ok(convert::from_js(&simulation, "simulation")?.unwrap_or(Value::Null))
+        })();
+        let (deferred, promise) = env.create_deferred::<SimulatedModelService, _>()?;
+        match prepared {
+            Ok(value) => {
+                runtime().spawn(async move {
+                    let started = match Simulation::from_value(value) {
+                        Ok(simulation) => Service::start(simulation).await.map_err(|e| {
+                            JobFail::Core(CoreError::Io {
+                                message: format!("cannot start the simulated model service: {e}"),
+                            })
+                        }),
+                        Err(e) => Err(JobFail::Job(e)),
+                    };
+                    deferred.resolve(move |env| match started {
+                        Ok(service) => Ok(SimulatedModelService {
+                            url: service.url().to_owned(),
+                            service: Mutex::new(Some(service)),
+                        }),
+                        Err(fail) => Err(fail.into_js(&env)),
+                    });
+                });
+            }
+            Err(Fail::Core(e)) => deferred.reject(JobFail::Core(e).into_js(env)),
+            Err(Fail::Napi(e)) => return Err(e),
+        }
+        Ok(promise)
+    }
+
+    /// `http://127.0.0.1:<port>`.
+    #[napi(getter)]
+    pub fn url(&self) -> String {
+        self.url.clone()
+    }
+
+    /// Requests received so far.
+    #[napi(getter)]
+    pub fn requests(&self) -> f64 {
+        self.service
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .map_or(0.0, |s| s.requests() as f64)
+    }
+
+    /// Stops the service.
+    #[napi]
+    pub fn close(&self) {
+        self.service
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
     }
 }

@@ -45,7 +45,7 @@ use sequence::{Compiled, Source, load, profile_option};
 pub use exchange::{
     JsonlReader, export_jsonl, merge_jsonl, preview_import, stats_jsonl, validate_jsonl,
 };
-pub use jobs::{JOB_ERROR_CODES, Job, JobQueue, JobWorker};
+pub use jobs::{JOB_ERROR_CODES, Job, JobQueue, JobWorker, SimulatedModelService};
 pub use store::Store;
 pub use track::{decimate_track, reduce_track, rle_bbox, track_to_sequence, tracks_from_service};
 

@@ -1149,3 +1149,36 @@ pub struct WorkerReport {
     /// Errors of the queue's backend.
     pub backend_errors: f64,
 }
+
+/// Options of `JobQueue.trackingWorker`.
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct TrackingWorkerOptions {
+    /// FOVEA's model service (its `POST /api/tracking/track`).
+    pub model_service: String,
+    /// Save the tracks as annotations in this database (`postgres://…` or `sqlite:…`).
+    pub db: Option<String>,
+    /// Keyframe tolerance in pixels for jobs that give none (default 1).
+    pub tolerance: Option<f64>,
+    /// Jobs handled at once (default 1).
+    pub concurrency: Option<f64>,
+    /// Time limit of an attempt for jobs that set none.
+    pub timeout_ms: Option<f64>,
+    /// How long a claim stays valid without renewal (default 30000).
+    pub lease_ms: Option<f64>,
+    /// The worker's name.
+    pub name: Option<String>,
+}
+
+/// What `SimulatedModelService.start` simulates.
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct SimulationOptions {
+    /// The videos it knows, by id: `{ width, height, frames }`.
+    #[napi(ts_type = "Record<string, { width: number; height: number; frames: number }>")]
+    pub videos: (),
+    /// Pixels per frame each box moves by (default `[1.5, 0.5]`).
+    #[napi(ts_type = "[number, number]")]
+    pub velocity: Option<()>,
+    /// Frame ranges `[first, last]` where every object is lost.
+    #[napi(ts_type = "Array<[number, number]>")]
+    pub lost: Option<()>,
+}

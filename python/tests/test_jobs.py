@@ -251,3 +251,23 @@ def test_simulation_and_tracking_worker_arguments_are_checked():
         q.tracking_worker("http://127.0.0.1:1", tolerance=-1)
     with pytest.raises(fovea.QueueBackendError, match="database"):
         q.tracking_worker("http://127.0.0.1:1", db="postgres://nobody@127.0.0.1:1/none")
+
+
+def test_an_async_handler_is_awaited():
+    import asyncio
+
+    q = fovea.JobQueue()
+
+    async def handler(job):
+        await asyncio.sleep(0)
+        if job.data.get("fail"):
+            raise fovea.UnrecoverableError("async refusal")
+        return {"async": job.data["n"]}
+
+    with q.worker(handler):
+        q.add({"n": 3}, id="a")
+        q.add({"fail": True}, id="b")
+        ok = q.wait("a", timeout=30)
+        bad = q.wait("b", timeout=30)
+    assert ok["result"] == {"async": 3}
+    assert bad["state"] == "failed" and bad["error"] == "UnrecoverableError: async refusal"

@@ -8,8 +8,8 @@
 //!
 //! `JobQueue.worker(handler)` runs a Python function on each job: the Rust worker claims jobs
 //! and keeps their leases, timeouts and cancellation; `concurrency` threads take the claimed
-//! jobs, call `handler(job)` with the GIL and finish the job with what it returns (JSON-like
-//! data) or raises (`fovea.UnrecoverableError`: failed at once; any other exception: retried
+//! jobs, call `handler(job)` with the GIL (an `async def` handler runs on an event loop of its
+//! thread) and finish the job with what it returns (JSON-like data) or raises (`fovea.UnrecoverableError`: failed at once; any other exception: retried
 //! while attempts remain). Its message is `"<ExceptionType>: <message>"` and the traceback is
 //! kept as the job's stack trace.
 
@@ -464,11 +464,27 @@ fn serve(stop: &AtomicBool, relayed: &Relayed, handler: &Py<PyAny>) {
 fn run_handler(py: Python<'_>, handler: &Py<PyAny>, job: &Arc<RelayJob>) -> Result<Value, Failure> {
     let handed = Py::new(py, Job { job: job.clone() })
         .map_err(|e| Failure::retryable(format!("cannot pass the job to Python: {e}")))?;
-    match handler.call1(py, (handed,)) {
+    match handler.call1(py, (handed,)).and_then(|r| settle(py, r)) {
         Ok(result) => to_value(result.bind(py))
             .map_err(|e| Failure::unrecoverable(format!("the handler's result is not JSON: {e}"))),
         Err(err) => Err(failure_of(py, &err)),
     }
+}
+
+/// The handler's result; a coroutine (an `async def` handler) is run to its end on an event
+/// loop of this worker thread (`asyncio.run`).
+fn settle(py: Python<'_>, result: Py<PyAny>) -> PyResult<Py<PyAny>> {
+    let is_coroutine = py
+        .import("inspect")?
+        .call_method1("iscoroutine", (&result,))?
+        .is_truthy()?;
+    if !is_coroutine {
+        return Ok(result);
+    }
+    Ok(py
+        .import("asyncio")?
+        .call_method1("run", (result,))?
+        .unbind())
 }
 
 /// The job failure for an exception the handler raised.

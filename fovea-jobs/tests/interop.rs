@@ -183,3 +183,72 @@ async fn a_rust_producer_with_node_and_python_workers() {
         q.close().await;
     }
 }
+
+/// The whole flow across implementations: Node `bullmq` submits a tracking job, fovea's
+/// tracking worker runs it against the model service, and Node reads the keyframe sequences.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_tracking_job_is_tracked_by_fovea_against_the_model_service() {
+    use fovea_jobs::tracking::{SimulatedModelService, Simulation, TrackingHandler};
+    let Some(dir) = interop_dir() else { return };
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let simulation = Simulation::from_value(json!({
+        "videos": {"v1": {"width": 640, "height": 480, "frames": 40}}, "velocity": [2.0, 0.0]
+    }))
+    .unwrap();
+    let service = SimulatedModelService::start(simulation).await.unwrap();
+    let handler = TrackingHandler::connect(service.url(), None, Default::default())
+        .await
+        .unwrap();
+    let queue = "tracking-flow";
+    let w = BullWorker::start(
+        queue,
+        Arc::new(handler),
+        WorkerOptions::default(),
+        &BullOptions::new(&server.url()),
+    )
+    .await
+    .unwrap();
+    let job = json!({
+        "schemaVersion": 1, "videoId": "v1", "model": "samurai",
+        "frameRange": {"start": 0, "end": 39}, "videoWidth": 640, "videoHeight": 480,
+        "objects": [{"objectId": 7, "label": "ship",
+                     "initialBox": {"x": 10, "y": 20, "width": 30, "height": 15}}]
+    });
+    let out = peer(
+        "node",
+        &dir,
+        node_args(
+            "bullmq6",
+            &[
+                "produce",
+                &server.url(),
+                queue,
+                "track-flow",
+                &job.to_string(),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(out["state"], "completed", "{out}");
+    assert_eq!(out["progress"], 100);
+    let seq = &out["returnvalue"]["sequences"][0];
+    assert_eq!(
+        (seq["objectId"].clone(), seq["trackedFrames"].clone()),
+        (json!(7), json!(40))
+    );
+    let frames: Vec<_> = seq["sequence"]["boxes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["frameNumber"].clone())
+        .collect();
+    assert_eq!(
+        frames,
+        [json!(0), json!(39)],
+        "a straight motion keeps its ends"
+    );
+    assert_eq!(service.requests(), 1);
+    w.shutdown(Duration::from_secs(1)).await;
+}

@@ -509,31 +509,47 @@ impl Changes<'_> {
             object_persona: &object_persona,
             source: "import",
         };
-        let mut rows = Vec::with_capacity(changed_annotations.len());
-        for encoded in crate::parallel::map(&changed_annotations, |a| annotation_row(a, &opts)) {
-            match encoded {
-                Ok(row) => rows.push(row),
-                Err(e) if failure == Failure::Isolate => {
-                    self.fail(result, e.id(), &e.to_string(), |r| {
-                        &mut r.summary.imported_items.annotations
-                    });
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
-        let total = rows.len() as u64;
+        // Encoded and written a batch at a time: the next batch is encoded (on all cores) while
+        // the database writes this one, and at most two batches of rows are ever in memory.
+        let per_batch = save::batch_size(conn.backend(), &save::ANNOTATIONS);
+        let encode = |batch: &[&fovea_core::model::Annotation]| {
+            crate::parallel::map(batch, |a| annotation_row(a, &opts))
+        };
+        let mut batches = changed_annotations.chunks(per_batch);
+        let mut next = batches.next().map(encode);
+        let mut total = changed_annotations.len() as u64;
         let mut written = 0;
         let progress = self.progress;
-        let failed = save::upsert(conn, &save::ANNOTATIONS, rows, failure, &mut |n| {
-            written += n;
-            if let Some(p) = progress {
-                p(ImportProgress { written, total });
+        while let Some(encoded) = next.take() {
+            let mut rows = Vec::with_capacity(encoded.len());
+            for row in encoded {
+                match row {
+                    Ok(row) => rows.push(row),
+                    Err(e) if failure == Failure::Isolate => {
+                        total -= 1;
+                        self.fail(result, e.id(), &e.to_string(), |r| {
+                            &mut r.summary.imported_items.annotations
+                        });
+                    }
+                    Err(e) => return Err(e.into()),
+                }
             }
-        })
-        .await?;
-        self.report(result, failed, "annotation", |r| {
-            &mut r.summary.imported_items.annotations
-        });
+            let mut told = |n| {
+                written += n;
+                if let Some(p) = progress {
+                    p(ImportProgress { written, total });
+                }
+            };
+            let write = save::upsert(conn, &save::ANNOTATIONS, rows, failure, &mut told);
+            // `join` polls the write first: its statement is on its way (SQLite's worker
+            // thread, or Postgres's socket) before the encoding takes this thread.
+            let (failed, following) =
+                futures_util::future::join(write, async { batches.next().map(encode) }).await;
+            next = following;
+            self.report(result, failed?, "annotation", |r| {
+                &mut r.summary.imported_items.annotations
+            });
+        }
 
         let removed: Vec<String> = before
             .annotations

@@ -187,6 +187,16 @@ pub(crate) struct Row<K> {
     pub values: Vec<Arg>,
 }
 
+/// Rows per statement of [`upsert`] into `spec`'s table.
+pub(crate) fn batch_size(backend: Backend, spec: &Upsert) -> usize {
+    match backend {
+        // One array per column: no parameter limit.
+        Backend::Postgres => 5000,
+        // Within SQLite's 32,766 parameters.
+        Backend::Sqlite => (32_766 / spec.columns.len()).clamp(1, 1000),
+    }
+}
+
 /// Writes `rows` into `spec`'s table; returns the rows that failed (only in
 /// [`Failure::Isolate`] mode) with the database's reason. `written` is told the number of rows
 /// written after each batch.
@@ -197,12 +207,7 @@ pub(crate) async fn upsert<K>(
     failure: Failure,
     written: &mut (dyn FnMut(u64) + Send),
 ) -> Result<Vec<(K, sqlx::Error)>> {
-    let per_batch = match conn.backend() {
-        // One array per column: no parameter limit.
-        Backend::Postgres => 5000,
-        // Within SQLite's 32,766 parameters.
-        Backend::Sqlite => (32_766 / spec.columns.len()).clamp(1, 1000),
-    };
+    let per_batch = batch_size(conn.backend(), spec);
     let mut failed = Vec::new();
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {

@@ -271,6 +271,36 @@ async fn concurrent_imports_of_the_same_ids_never_duplicate() {
 }
 
 #[tokio::test]
+async fn progress_counts_every_batch_written_and_all_rows_arrive() {
+    // 2,500 rows: three SQLite batches of up to 1,000, one Postgres batch of up to 5,000; each
+    // batch is written while the next is encoded.
+    for db in databases().await {
+        let store = open(&db).await;
+        let told = std::sync::Mutex::new(Vec::new());
+        let note = |p: fovea_db::ImportProgress| told.lock().unwrap().push((p.written, p.total));
+        let out = store
+            .import(
+                source("batches.jsonl", common::synthetic_file(2500)),
+                &ImportOptions::default(),
+                ImportParams {
+                    progress: Some(&note),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert!(out.result.committed, "{}", db.name);
+        let told = told.into_inner().unwrap();
+        let expected: Vec<(u64, u64)> = match db.name {
+            "sqlite" => vec![(1000, 2500), (2000, 2500), (2500, 2500)],
+            _ => vec![(2500, 2500)],
+        };
+        assert_eq!(told, expected, "{}", db.name);
+        assert_eq!(count(&store).await, 2500, "{}", db.name);
+    }
+}
+
+#[tokio::test]
 async fn a_connection_killed_mid_import_leaves_nothing() {
     let Some(server) = common::postgres_server() else {
         return;

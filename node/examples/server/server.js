@@ -12,6 +12,7 @@
 
 const fs = require('node:fs')
 const fsp = require('node:fs/promises')
+const { STATUS_CODES } = require('node:http')
 const os = require('node:os')
 const path = require('node:path')
 const readline = require('node:readline')
@@ -30,8 +31,8 @@ const JOB_SHAPES = ['summary', 'mapped', 'frontend', 'canonical']
 /** Every code a fovea error can carry. */
 const FOVEA_CODES = new Set([...ERROR_CODES, ...JOB_ERROR_CODES])
 
-/** fovea error codes that are the server's fault or its services', not the client's (the rest: 400). */
-const SERVER_CODES = new Map([
+/** The HTTP status of fovea error codes that are not the client's input errors (those: 400). */
+const STATUS_BY_CODE = new Map([
   ['io', 500],
   ['database', 500],
   ['queue-backend', 503],
@@ -48,7 +49,8 @@ const SERVER_CODES = new Map([
  * - `redis`: a BullMQ queue on this Redis (`redis://…`); env REDIS_URL; `null`: in process.
  * - `modelService`: FOVEA's model service; env MODEL_SERVICE_URL; default http://localhost:8000.
  * - `worker` (default true): run fovea's tracking worker in this process; `saveTracks`
- *   (default true): the worker saves each track as an annotation in the store.
+ *   (default true): the worker saves each track as an annotation in the store (it opens `db`
+ *   itself, so an in-memory SQLite store, `sqlite::memory:`, needs `saveTracks: false`).
  * - `concurrency`, `tolerance`: of the tracking worker; `user`: the store's user;
  *   `closeGraceMs`: how long running jobs get to finish when the app closes; `logger`.
  */
@@ -140,10 +142,20 @@ async function saveUpload(tmp, part) {
   return { file, dir }
 }
 
-/** FOVEA's preview response: `{ counts: {annotations, totalKeyframes, singleKeyframeSequences}, conflicts, warnings }`. */
+/**
+ * FOVEA's preview response: `{ counts: {annotations, totalKeyframes, singleKeyframeSequences},
+ * conflicts, warnings }`. Lines that cannot be read (which FOVEA's shape has no place for; an
+ * import leaves them out and lists them in `errors`) come first among the warnings, in FOVEA's
+ * `Line {n}: …` form.
+ */
 function previewBody(preview) {
   const { annotations, totalKeyframes, singleKeyframeSequences } = preview.counts
-  return { counts: { annotations, totalKeyframes, singleKeyframeSequences }, conflicts: preview.conflicts, warnings: preview.warnings }
+  const unreadable = preview.errors.map((e) => `Line ${e.line}: ${e.message} (${e.code})`)
+  return {
+    counts: { annotations, totalKeyframes, singleKeyframeSequences },
+    conflicts: preview.conflicts,
+    warnings: [...unreadable, ...preview.warnings],
+  }
 }
 
 /** FOVEA's import response (what its route schema lets through) of fovea's `ImportResult`. */
@@ -245,7 +257,7 @@ function build(options = {}) {
   app.setErrorHandler((error, request, reply) => {
     const code = typeof error.code === 'string' ? error.code : 'internal'
     const fromFovea = FOVEA_CODES.has(code)
-    const status = error.statusCode ?? (fromFovea ? (SERVER_CODES.get(code) ?? 400) : 500)
+    const status = error.statusCode ?? (fromFovea ? (STATUS_BY_CODE.get(code) ?? 400) : 500)
     if (status >= 500) request.log.error(error)
     const body = { error: httpReason(status), code, message: error.message }
     if (typeof error.path === 'string') body.path = error.path
@@ -402,7 +414,7 @@ function validationPath(context, { instancePath, params }) {
 
 /** The reason phrase of an HTTP status (FOVEA's `error` field). */
 function httpReason(status) {
-  return require('node:http').STATUS_CODES[status] ?? 'Error'
+  return STATUS_CODES[status] ?? 'Error'
 }
 
 module.exports = { build, configure }

@@ -156,6 +156,12 @@ async function scenario({ app, request }) {
   const [conflict] = preview.body.conflicts
   assert.deepStrictEqual([conflict.type, conflict.line, conflict.originalId], ['duplicate-sequence', 1, 'ann-1'])
   assert.deepStrictEqual(preview.body.warnings, [])
+  // A line that cannot be read is reported among the warnings, with its line.
+  const broken = await request('POST', '/api/import/preview', form([['file', `${JSON.stringify({ type: 'annotation', data: added })}\n{"type":\n`]]))
+  assert.equal(broken.status, 200, broken.text)
+  assert.equal(broken.body.counts.annotations, 1)
+  assert.equal(broken.body.warnings.length, 1, broken.text)
+  assert.match(broken.body.warnings[0], /^Line 2: .*\(invalid-json\)$/)
   const none = await request('POST', '/api/import/preview', new FormData())
   assert.deepStrictEqual([none.status, none.body.code], [400, 'missing-file'])
 
@@ -334,14 +340,19 @@ test('Postgres and a BullMQ queue on Redis', async (t) => {
   }
   const name = `fovea_server_${randomBytes(6).toString('hex')}`
   psql(server, `CREATE DATABASE ${name}`)
-  t.after(() => psql(server, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`))
-  const url = new URL(server)
-  url.pathname = `/${name}`
-  const app = await start({ db: url.href, redis, modelService: await modelService(t) })
-  t.after(() => app.app.close())
-  assert.equal(app.app.fovea.store.backend, 'postgres')
-  assert.equal(app.app.fovea.queue.backend, 'bullmq')
-  await scenario(app)
+  let running
+  try {
+    const url = new URL(server)
+    url.pathname = `/${name}`
+    running = await start({ db: url.href, redis, modelService: await modelService(t) })
+    assert.equal(running.app.fovea.store.backend, 'postgres')
+    assert.equal(running.app.fovea.queue.backend, 'bullmq')
+    await scenario(running)
+  } finally {
+    // The app first (closing it again is harmless), then its database.
+    await running?.app.close()
+    psql(server, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+  }
 })
 
 test('configuration from the environment: DATABASE_URL and REDIS_URL', () => {

@@ -16,7 +16,7 @@ use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-type FileReader = Reader<BufReader<progress::Progress<File>>>;
+type FileReader = Reader<BufReader<fovea_core::watch::Watched<File>>>;
 
 fn open(path: &Path, label: &str) -> Result<FileReader, Failure> {
     let file = progress::open(path, label)

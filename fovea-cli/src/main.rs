@@ -9,6 +9,7 @@ mod exchange;
 mod failure;
 mod interpolate;
 mod jobs;
+mod plot;
 mod progress;
 mod store;
 
@@ -52,6 +53,9 @@ enum Command {
     Jobs(jobs::JobsCommand),
     /// Process tracking jobs from a BullMQ queue (Redis) until Ctrl-C or SIGTERM.
     Worker(jobs::WorkerArgs),
+    /// Draw an annotation's motion path and timeline (keyframes, segment modes, hidden
+    /// ranges) as an SVG or PNG picture.
+    Plot(plot::Args),
     /// Walk through fovea's main job on the embedded defaults.
     Demo,
 }
@@ -60,6 +64,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Interpolate(args) => interpolate::run(&args),
+        Command::Plot(args) => plot::run(&args),
         Command::Validate(args) => exchange::validate(&args),
         Command::Stats(args) => exchange::stats(&args),
         Command::Export(args) => exchange::export(&args),

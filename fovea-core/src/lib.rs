@@ -14,6 +14,8 @@
 //! * [`time`] — ISO timestamps as FOVEA writes them.
 //! * [`validate`] — validation with typed codes; default and FOVEA profiles.
 //! * [`synth`] — synthetic sequences for demos, benchmarks and tests.
+//! * [`plot`] — what a picture of a sequence shows (path, keyframes, modes, hidden ranges).
+//! * [`watch`] — readers that report progress to a hook, which can also stop them.
 //! * [`staged`] — output files that appear whole or not at all (temporary file, then rename).
 //!
 //! The core has no async, network or database code; it reads and writes through `std::io`,
@@ -43,11 +45,13 @@ pub mod interp;
 pub mod json;
 pub mod jsonl;
 pub mod model;
+pub mod plot;
 pub mod staged;
 pub mod synth;
 pub mod time;
 pub mod track;
 pub mod validate;
+pub mod watch;
 
 pub use error::{Error, Refusal, Result};
 pub use interp::{CompiledSequence, InterpOptions, Profile};

@@ -347,3 +347,70 @@ fn a_parallel_preview_of_a_large_mixed_file_equals_the_one_line_at_a_time_previe
     assert_eq!(parallel.conflicts.len(), one_by_one.conflicts.len());
     assert_eq!(parallel, one_by_one);
 }
+
+/// An interpolation conflict reports the resolution that decided the modes: the interpolation
+/// strategy when the sequences are merged, else the sequence's own resolution.
+#[test]
+fn an_interpolation_conflict_reports_the_resolution_that_was_applied() {
+    let annotation = |x: u32, segments: &str| {
+        format!(
+            r#"{{"type":"annotation","data":{{"id":"a1","videoId":"v1","annotationType":"object","linkedEntityId":"e1","boundingBoxSequence":{{"boxes":[{{"x":0,"y":0,"width":10,"height":10,"frameNumber":0}},{{"x":{x},"y":0,"width":10,"height":10,"frameNumber":10}}],"interpolationSegments":[{segments}]}}}}}}"#
+        ) + "\n"
+    };
+    let existing = format!(
+        "{}{}",
+        r#"{"type":"entity","data":{"id":"e1","name":"buoy"}}"#.to_owned()
+            + "\n"
+            + r#"{"type":"video","data":{"id":"v1"}}"#
+            + "\n",
+        annotation(10, r#"{"startFrame":0,"endFrame":10,"type":"hold"}"#)
+    );
+    let incoming = annotation(20, "");
+    let policy = KeyframePolicy::default();
+    for (sequences, interpolation, want_resolution, want_mode) in [
+        ("replace", "use-existing", "replace", None),
+        ("skip", "use-imported", "skip", Some("hold")),
+        (
+            "merge-keyframes",
+            "use-existing",
+            "use-existing",
+            Some("hold"),
+        ),
+        ("merge-keyframes", "use-imported", "use-imported", None),
+    ] {
+        let (mut ds, errors) = Dataset::read(Reader::new(existing.as_bytes()));
+        assert!(errors.is_empty(), "{errors:?}");
+        let snapshot = ds.snapshot(policy);
+        let mut previewer = Previewer::new(&snapshot, PreviewOptions::default());
+        let checked: Vec<_> = Reader::new(incoming.as_bytes())
+            .map(|r| previewer.add(r.unwrap()))
+            .collect();
+        let preview = previewer.finish();
+        let options =
+            ImportOptions::from_value(serde_json::json!({"conflictResolution": {"sequences": {
+            "duplicateSequenceIds": sequences, "interpolationConflicts": interpolation}}}))
+            .unwrap();
+        let result = apply(&mut ds, checked, &preview, &options, policy).unwrap();
+        let ctx = format!("{sequences}/{interpolation}: {:?}", result.conflicts);
+        let resolutions: Vec<(&str, Option<&str>)> = result
+            .conflicts
+            .iter()
+            .map(|c| (c.kind.as_str(), c.resolution.as_deref()))
+            .collect();
+        assert_eq!(
+            resolutions,
+            [
+                ("duplicate-sequence", Some(sequences)),
+                ("interpolation-conflict", Some(want_resolution))
+            ],
+            "{ctx}"
+        );
+        let seq = &ds.annotations["a1"].bounding_box_sequence;
+        let mode = seq
+            .interpolation_segments
+            .iter()
+            .find(|s| s.start_frame == 0 && s.end_frame == 10)
+            .map(|s| s.kind.as_str());
+        assert_eq!(mode, want_mode, "{ctx}");
+    }
+}

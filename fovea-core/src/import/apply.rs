@@ -231,6 +231,28 @@ impl Applier<'_> {
                 ConflictKind::DuplicateObject => d.object = parse(&r),
             }
         }
+        // The interpolation strategy is consulted only when the sequences are merged; any
+        // other sequence resolution (or a regenerated id) decides the modes by itself, and the
+        // conflict reports that resolution, so the report says what was applied.
+        let sequence = d.sequence.unwrap_or(
+            self.options
+                .conflict_resolution
+                .sequences
+                .duplicate_sequence_ids,
+        );
+        let settled_by = if d.regenerate {
+            Some(DuplicateIdStrategy::RegenerateId.as_str())
+        } else {
+            (sequence != SequenceStrategy::MergeKeyframes).then(|| sequence.as_str())
+        };
+        if let Some(name) = settled_by {
+            d.interpolation = None;
+            for c in conflicts.iter_mut() {
+                if c.kind == ConflictKind::InterpolationConflict {
+                    c.resolution = Some(name.to_owned());
+                }
+            }
+        }
         d
     }
 

@@ -20,8 +20,14 @@ previewed for import (``preview_import``) and merged (``merge_jsonl``) with the 
 by default — with blocking methods (GIL released) and ``*_async`` twins. ``JobQueue`` queues
 tracking jobs in this process or on Redis (BullMQ, shared with FOVEA's Node backend) and runs
 workers whose handler is a Python function.
-NumPy is optional: ``Sequence.to_numpy()`` needs it (``pip install fovea[numpy]``),
-``import fovea`` does not.
+Long file calls take ``progress=``: a function ``progress(done, total)`` (bytes), or ``True``
+for a tqdm bar (``pip install fovea[progress]``); Ctrl-C interrupts them either way.
+``Sequence.frames()`` and ``frames_jsonl(path)`` are ``FrameTable``s: Arrow streams
+(``__arrow_c_stream__``) that ``pyarrow.table``, ``polars.DataFrame`` and ``to_pandas()`` take.
+``fovea.plot`` draws motion paths and timelines with matplotlib.
+Every such extra is optional — ``numpy``, ``arrow``, ``pandas``, ``plot``, ``progress`` — and
+``import fovea`` needs none: a call that needs a missing one raises ``ImportError`` naming the
+``pip install fovea[...]`` that provides it.
 """
 
 import asyncio as _asyncio
@@ -31,6 +37,8 @@ from typing import Any, Iterable
 from fovea import _fovea
 from fovea._fovea import (
     Sequence,
+    FrameTable,
+    frames_jsonl,
     interpolate,
     box_at,
     JsonlReader,
@@ -96,6 +104,8 @@ __version__: str = _fovea.__version__
 # The same names as fovea._fovea.__all__ (a test checks); spelled out for type checkers.
 __all__ = [
     "Sequence",
+    "FrameTable",
+    "frames_jsonl",
     "interpolate",
     "box_at",
     "JsonlReader",

@@ -2,14 +2,18 @@
 
 import os
 from types import TracebackType
-from typing import Any, ClassVar, Dict, Iterable, List, Optional, Tuple, Type, Union, final
+from typing import Any, Callable, ClassVar, Dict, Iterable, List, Optional, Tuple, Type, Union, final
 
 import numpy
 import numpy.typing
 from typing_extensions import disjoint_base
 
+_Progress = Union[bool, Callable[[int, int], Any], None]
+
 __all__ = [
     "Sequence",
+    "FrameTable",
+    "frames_jsonl",
     "interpolate",
     "box_at",
     "JsonlReader",
@@ -134,6 +138,10 @@ class Sequence:
     def to_numpy(
         self,
     ) -> Tuple[numpy.typing.NDArray[numpy.int64], numpy.typing.NDArray[numpy.float64]]: ...
+    def frames(self, mode: str = "interpolated") -> "FrameTable":
+        """The boxes as a FrameTable (Arrow stream): every visible frame, or "keyframes"."""
+    def plot_data(self) -> Optional[_JsonDict]:
+        """What a picture shows: keyframes, path, segments, hidden, span, extent."""
     @property
     def profile(self) -> str: ...
     @property
@@ -167,6 +175,30 @@ class Sequence:
     def __ne__(self, other: object, /) -> bool: ...
     def __reduce__(self) -> Tuple[type, Tuple[()], Tuple[str, str]]: ...
     def __setstate__(self, state: Tuple[str, str], /) -> None: ...
+
+@final
+class FrameTable:
+    """Rows of boxes (annotationId, videoId for a file; frame, x, y, width, height, isKeyframe)
+    handed to pyarrow / polars / pandas through the Arrow PyCapsule interface."""
+
+    def __arrow_c_stream__(self, requested_schema: Optional[object] = None) -> object: ...
+    @property
+    def mode(self) -> str: ...
+    def to_arrow(self) -> Any:
+        """A pyarrow.Table (pip install fovea[arrow])."""
+    def to_pandas(self) -> Any:
+        """A pandas.DataFrame (pip install fovea[pandas])."""
+
+def frames_jsonl(
+    path: _Path,
+    *,
+    mode: str = "keyframes",
+    persona_ids: Optional[Iterable[str]] = None,
+    video_ids: Optional[Iterable[str]] = None,
+    annotation_types: Optional[Iterable[str]] = None,
+    profile: str = "default",
+) -> FrameTable:
+    """The boxes of a JSON Lines file's annotations as a FrameTable, read as it is consumed."""
 
 @final
 class JsonlReader:
@@ -213,17 +245,25 @@ def export_jsonl(
     profile: str = "default",
     export_date: Optional[str] = None,
     metadata: bool = True,
+    progress: _Progress = None,
 ) -> Dict[str, Any]:
     """Exports a JSON Lines file in dependency order; the export stats with `readErrors`."""
 
-def stats_jsonl(path: _Path) -> Dict[str, Any]:
+def stats_jsonl(path: _Path, *, progress: _Progress = None) -> Dict[str, Any]:
     """What a JSON Lines file holds (lines per type, annotations, keyframes, frames, ...)."""
 
-def validate_jsonl(path: _Path, *, profile: str = "default", max_issues: int = 1000) -> Dict[str, Any]:
+def validate_jsonl(
+    path: _Path, *, profile: str = "default", max_issues: int = 1000, progress: _Progress = None
+) -> Dict[str, Any]:
     """The validation report: valid, lines, invalidLines, errors, warnings, truncated."""
 
 def preview_import(
-    path: _Path, *, existing: Optional[_Path] = None, profile: str = "default", max_issues: int = 1000
+    path: _Path,
+    *,
+    existing: Optional[_Path] = None,
+    profile: str = "default",
+    max_issues: int = 1000,
+    progress: _Progress = None,
 ) -> Dict[str, Any]:
     """Preview of an import into `existing` (None: an empty store): counts, conflicts, warnings, issues, errors."""
 
@@ -235,6 +275,7 @@ def merge_jsonl(
     options: Union[Dict[str, Any], str, None] = None,
     profile: str = "default",
     export_date: Optional[str] = None,
+    progress: _Progress = None,
 ) -> Dict[str, Any]:
     """Imports `incoming` into `existing` and writes the result to `destination`: {preview, result, stats}."""
 

@@ -110,8 +110,10 @@ def test_read_records(mixed):
     # The whole annotation, unknown fields included, as read.
     assert records[1]["data"] == CONTAINER_LINE["data"]
     assert records[2] == {"line": 7, "type": "video", "data": {"id": "v2", "width": 1920, "n": 3}}
-    # Typed fields are read as the core types them (width is a number), unknown ones as written.
-    assert type(records[2]["data"]["width"]) is float and type(records[2]["data"]["n"]) is int
+    # Numbers come back as json.loads reads them (fovea writes integral doubles as integers):
+    # a typed field (width, a double in the core) and an unknown one alike.
+    assert type(records[2]["data"]["width"]) is int and type(records[2]["data"]["n"]) is int
+    assert all(type(b["frameNumber"]) is int for b in records[1]["data"]["boundingBoxSequence"]["boxes"])
 
 
 def test_read_skip_and_collect(mixed):

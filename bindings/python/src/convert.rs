@@ -163,7 +163,11 @@ fn int_value(i: &Bound<'_, PyInt>) -> Result<Value, Fail> {
     }
 }
 
-/// Converts JSON to Python: dicts (key order kept), lists, ints stay ints, floats floats.
+/// 2^53: doubles below it in magnitude are exact integers.
+const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_992.0;
+
+/// Converts JSON to Python: dicts (key order kept), lists, ints stay ints, floats floats
+/// except integral ones, which become ints (as `json.loads` reads fovea's output).
 pub fn to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
     Ok(match value {
         Value::Null => py.None().into_bound(py),
@@ -174,7 +178,14 @@ pub fn to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>>
             } else if let Some(u) = n.as_u64() {
                 u.into_pyobject(py)?.into_any()
             } else {
-                PyFloat::new(py, n.as_f64().unwrap_or(f64::NAN)).into_any()
+                let f = n.as_f64().unwrap_or(f64::NAN);
+                // As `json.loads` reads what fovea writes: JavaScript number formatting writes
+                // an integral double as an integer (`3.0` as `3`).
+                if f.fract() == 0.0 && f.abs() < MAX_SAFE_INTEGER {
+                    (f as i64).into_pyobject(py)?.into_any()
+                } else {
+                    PyFloat::new(py, f).into_any()
+                }
             }
         }
         Value::String(s) => PyString::new(py, s).into_any(),

@@ -9,6 +9,7 @@
 
 use crate::convert::{to_py, to_value, type_name};
 use crate::errors::to_pyerr;
+use crate::progress::{Watch, file_size};
 use crate::sequence::{DETACH_AT, run};
 use fovea_core::Error;
 use fovea_core::import::{
@@ -21,6 +22,7 @@ use fovea_core::jsonl::{
 use fovea_core::model::KeyframePolicy;
 use fovea_core::staged::StagedFile;
 use fovea_core::validate::{ValidateOptions, validate_reader};
+use fovea_core::watch::{Hook, Watched};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
@@ -30,10 +32,10 @@ use std::fs::File;
 use std::io::{BufReader, BufWriter};
 use std::path::{Path, PathBuf};
 
-type FileReader = Reader<BufReader<File>>;
+type FileReader = Reader<BufReader<Watched<File>>>;
 
 /// Buffer size of file readers and writers.
-const BUF_BYTES: usize = 1 << 16;
+pub(crate) const BUF_BYTES: usize = 1 << 16;
 /// Most records the reader reads ahead in one batch…
 const BATCH_RECORDS: usize = 1024;
 /// …and most bytes.
@@ -97,12 +99,15 @@ pub(crate) fn profile_arg(name: &str) -> PyResult<Profile> {
     Profile::parse(name).map_err(to_pyerr)
 }
 
-fn open_file(path: &Path) -> Outcome<File> {
+pub(crate) fn open_file(path: &Path) -> Outcome<File> {
     File::open(path).map_err(|e| Fail::file(path, e))
 }
 
-fn file_reader(file: File, opts: ReadOptions) -> FileReader {
-    Reader::with_options(BufReader::with_capacity(BUF_BYTES, file), opts)
+fn file_reader(file: File, opts: ReadOptions, hook: Option<Hook>) -> FileReader {
+    Reader::with_options(
+        BufReader::with_capacity(BUF_BYTES, Watched::new(file, hook)),
+        opts,
+    )
 }
 
 /// A core error as a dict: `{line, code, message, path}` (the message without its line).
@@ -189,11 +194,11 @@ pub(crate) fn import_options(obj: Option<&Bound<'_, PyAny>>) -> PyResult<ImportO
 
 /// Reads a whole dataset; the first unreadable record is an error (rewriting the dataset
 /// would otherwise drop it).
-fn load_dataset(file: Option<File>) -> Outcome<Dataset> {
+fn load_dataset(file: Option<File>, hook: Option<Hook>) -> Outcome<Dataset> {
     let Some(file) = file else {
         return Ok(Dataset::new());
     };
-    let (dataset, errors) = Dataset::read(file_reader(file, ReadOptions::default()));
+    let (dataset, errors) = Dataset::read(file_reader(file, ReadOptions::default(), hook));
     match errors.into_iter().next() {
         Some(e) => Err(Fail::Core(e)),
         None => Ok(dataset),
@@ -202,11 +207,16 @@ fn load_dataset(file: Option<File>) -> Outcome<Dataset> {
 
 /// What conflict detection needs of a dataset, read streaming; the first unreadable record is
 /// an error, as for [`load_dataset`].
-fn load_snapshot(file: Option<File>, policy: KeyframePolicy) -> Outcome<Snapshot> {
+fn load_snapshot(
+    file: Option<File>,
+    policy: KeyframePolicy,
+    hook: Option<Hook>,
+) -> Outcome<Snapshot> {
     let Some(file) = file else {
         return Ok(Snapshot::new());
     };
-    let (snapshot, errors) = Snapshot::read(file_reader(file, ReadOptions::default()), policy);
+    let (snapshot, errors) =
+        Snapshot::read(file_reader(file, ReadOptions::default(), hook), policy);
     match errors.into_iter().next() {
         Some(e) => Err(Fail::Core(e)),
         None => Ok(snapshot),
@@ -417,7 +427,7 @@ pub fn read_jsonl(
         numbering,
     };
     Ok(JsonlReader {
-        reader: Some(file_reader(file, opts)),
+        reader: Some(file_reader(file, opts, None)),
         on_error,
         detach: len / 16 >= DETACH_AT as u64,
         closed: false,
@@ -467,8 +477,13 @@ pub(crate) fn export_options(
 /// `export_date`: the metadata line's date (default: now); `metadata=False` leaves it out.
 /// Returns the export statistics with `readErrors`, the source lines that could not be read
 /// (and were left out).
+///
+/// `progress`: None (Ctrl-C still interrupts the call), True (a tqdm bar, `pip install
+/// fovea[progress]`) or a function called as `progress(done, total)` in bytes read, at most
+/// every 100 ms and once at the end; an exception it raises stops the call. The source is read
+/// once per export group, so `total` is its size times the number of groups.
 #[pyfunction]
-#[pyo3(signature = (source, destination, *, mode = "keyframes", persona_ids = None, video_ids = None, annotation_types = None, profile = "default", export_date = None, metadata = true))]
+#[pyo3(signature = (source, destination, *, mode = "keyframes", persona_ids = None, video_ids = None, annotation_types = None, profile = "default", export_date = None, metadata = true, progress = None))]
 #[allow(clippy::too_many_arguments)]
 pub fn export_jsonl<'py>(
     py: Python<'py>,
@@ -481,6 +496,7 @@ pub fn export_jsonl<'py>(
     profile: &str,
     export_date: Option<String>,
     metadata: bool,
+    progress: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let source = path_arg(source, "source")?;
     let destination = path_arg(destination, "destination")?;
@@ -493,6 +509,9 @@ pub fn export_jsonl<'py>(
         export_date,
         metadata,
     )?;
+    let passes = fovea_core::jsonl::GROUPS as u64;
+    let watch = Watch::new(py, progress, file_size(&source) * passes, "export")?;
+    let hook = watch.hook();
     let value = py
         .detach(|| -> Outcome<Value> {
             let mut first = Some(open_file(&source)?);
@@ -503,7 +522,7 @@ pub fn export_jsonl<'py>(
                         message: format!("{}: {e}", source.display()),
                     })?,
                 };
-                Ok(file_reader(file, ReadOptions::default()))
+                Ok(file_reader(file, ReadOptions::default(), hook.clone()))
             };
             let (stats, errors) = write_atomically(&destination, |out| {
                 let (out, stats, errors) = export_stream(open, out, opts)?;
@@ -518,22 +537,30 @@ pub fn export_jsonl<'py>(
             }
             Ok(value)
         })
-        .map_err(|e| e.into_pyerr(py))?;
-    to_py(py, &value)
+        .map_err(|e| e.into_pyerr(py));
+    to_py(py, &watch.finish(py, value)?)
 }
 
 /// What a JSON Lines file holds: lines per type, annotations, keyframes, frames an
-/// interpolated export would write, unreadable lines, bytes.
+/// interpolated export would write, unreadable lines, bytes. `progress`: as for
+/// `export_jsonl`.
 #[pyfunction]
-pub fn stats_jsonl<'py>(py: Python<'py>, path: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+#[pyo3(signature = (path, *, progress = None))]
+pub fn stats_jsonl<'py>(
+    py: Python<'py>,
+    path: &Bound<'py, PyAny>,
+    progress: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
     let path = path_arg(path, "path")?;
+    let watch = Watch::new(py, progress, file_size(&path), "stats")?;
+    let hook = watch.hook();
     let value = py
         .detach(|| {
-            let reader = file_reader(open_file(&path)?, ReadOptions::default());
+            let reader = file_reader(open_file(&path)?, ReadOptions::default(), hook);
             value_of(&stats_reader(reader, KeyframePolicy::default()))
         })
-        .map_err(|e| e.into_pyerr(py))?;
-    to_py(py, &value)
+        .map_err(|e| e.into_pyerr(py));
+    to_py(py, &watch.finish(py, value)?)
 }
 
 /// Validates every record of a JSON Lines file. Returns the report: `valid`, `lines`,
@@ -541,21 +568,24 @@ pub fn stats_jsonl<'py>(py: Python<'py>, path: &Bound<'py, PyAny>) -> PyResult<B
 /// unreadable lines included as errors), `truncated` (issues beyond `max_issues`).
 /// `profile`: "default" (fovea's rules) or "fovea" (FOVEA's validator and messages).
 #[pyfunction]
-#[pyo3(signature = (path, *, profile = "default", max_issues = 1000))]
+#[pyo3(signature = (path, *, profile = "default", max_issues = 1000, progress = None))]
 pub fn validate_jsonl<'py>(
     py: Python<'py>,
     path: &Bound<'py, PyAny>,
     profile: &str,
     max_issues: usize,
+    progress: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let path = path_arg(path, "path")?;
     let opts = ValidateOptions {
         profile: profile_arg(profile)?,
         ..Default::default()
     };
+    let watch = Watch::new(py, progress, file_size(&path), "validate")?;
+    let hook = watch.hook();
     let value = py
         .detach(|| {
-            let reader = file_reader(open_file(&path)?, ReadOptions::default());
+            let reader = file_reader(open_file(&path)?, ReadOptions::default(), hook);
             value_of(&validate_reader(
                 reader,
                 &opts,
@@ -563,8 +593,8 @@ pub fn validate_jsonl<'py>(
                 max_issues,
             ))
         })
-        .map_err(|e| e.into_pyerr(py))?;
-    to_py(py, &value)
+        .map_err(|e| e.into_pyerr(py));
+    to_py(py, &watch.finish(py, value)?)
 }
 
 /// Previews an import of a JSON Lines file into `existing` (the path of a JSON Lines
@@ -572,13 +602,14 @@ pub fn validate_jsonl<'py>(
 /// (FOVEA's Conflict shape), `warnings` (FOVEA's texts), `issues`, `issuesTruncated` and
 /// `errors` (unreadable lines).
 #[pyfunction]
-#[pyo3(signature = (path, *, existing = None, profile = "default", max_issues = 1000))]
+#[pyo3(signature = (path, *, existing = None, profile = "default", max_issues = 1000, progress = None))]
 pub fn preview_import<'py>(
     py: Python<'py>,
     path: &Bound<'py, PyAny>,
     existing: Option<&Bound<'py, PyAny>>,
     profile: &str,
     max_issues: usize,
+    progress: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let path = path_arg(path, "path")?;
     let existing = existing
@@ -586,18 +617,21 @@ pub fn preview_import<'py>(
         .map(|e| path_arg(e, "existing"))
         .transpose()?;
     let opts = preview_options(profile_arg(profile)?, max_issues);
+    let total = file_size(&path) + existing.as_deref().map_or(0, file_size);
+    let watch = Watch::new(py, progress, total, "preview")?;
+    let hook = watch.hook();
     let value = py
         .detach(|| {
             let store = existing.as_deref().map(open_file).transpose()?;
-            let incoming = file_reader(open_file(&path)?, ReadOptions::default());
-            let snapshot = load_snapshot(store, opts.validate.keyframes)?;
+            let incoming = file_reader(open_file(&path)?, ReadOptions::default(), hook.clone());
+            let snapshot = load_snapshot(store, opts.validate.keyframes, hook)?;
             // Boxes are checked against the sizes of the store's videos, as an import does.
             let mut opts = opts;
             opts.add_video_sizes(snapshot.video_sizes());
             value_of(&preview_reader(incoming, &snapshot, opts))
         })
-        .map_err(|e| e.into_pyerr(py))?;
-    to_py(py, &value)
+        .map_err(|e| e.into_pyerr(py));
+    to_py(py, &watch.finish(py, value)?)
 }
 
 /// Imports `incoming` into the dataset `existing` (a JSON Lines file, or None for an empty
@@ -608,7 +642,8 @@ pub fn preview_import<'py>(
 /// import changes nothing); then `stats` holds the export statistics, else None. Returns
 /// `{"preview": ..., "result": ..., "stats": ...}`.
 #[pyfunction]
-#[pyo3(signature = (existing, incoming, destination, *, options = None, profile = "default", export_date = None))]
+#[pyo3(signature = (existing, incoming, destination, *, options = None, profile = "default", export_date = None, progress = None))]
+#[allow(clippy::too_many_arguments)]
 pub fn merge_jsonl<'py>(
     py: Python<'py>,
     existing: Option<&Bound<'py, PyAny>>,
@@ -617,6 +652,7 @@ pub fn merge_jsonl<'py>(
     options: Option<&Bound<'py, PyAny>>,
     profile: &str,
     export_date: Option<String>,
+    progress: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let existing = existing
         .filter(|e| !e.is_none())
@@ -626,11 +662,14 @@ pub fn merge_jsonl<'py>(
     let destination = path_arg(destination, "destination")?;
     let options = import_options(options)?;
     let profile = profile_arg(profile)?;
+    let total = file_size(&incoming) + existing.as_deref().map_or(0, file_size);
+    let watch = Watch::new(py, progress, total, "merge")?;
+    let hook = watch.hook();
     let value = py
         .detach(|| {
             let store = existing.as_deref().map(open_file).transpose()?;
-            let reader = file_reader(open_file(&incoming)?, ReadOptions::default());
-            let mut dataset = load_dataset(store)?;
+            let reader = file_reader(open_file(&incoming)?, ReadOptions::default(), hook.clone());
+            let mut dataset = load_dataset(store, hook)?;
             let (preview, result) = import_reader(
                 &mut dataset,
                 reader,
@@ -654,6 +693,6 @@ pub fn merge_jsonl<'py>(
                 "stats": stats,
             }))
         })
-        .map_err(|e: Fail| e.into_pyerr(py))?;
-    to_py(py, &value)
+        .map_err(|e: Fail| e.into_pyerr(py));
+    to_py(py, &watch.finish(py, value)?)
 }

@@ -5,10 +5,12 @@
 //! handling (large compilations and evaluations, and file work, run with the GIL released;
 //! Python objects are built afterwards).
 
+mod arrow;
 mod convert;
 mod errors;
 mod exchange;
 mod jobs;
+mod progress;
 mod sequence;
 mod store;
 mod track;
@@ -23,6 +25,8 @@ fn _fovea(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<sequence::Sequence>()?;
     m.add_function(wrap_pyfunction!(sequence::interpolate, m)?)?;
     m.add_function(wrap_pyfunction!(sequence::box_at, m)?)?;
+    m.add_class::<arrow::FrameTable>()?;
+    m.add_function(wrap_pyfunction!(arrow::frames_jsonl, m)?)?;
     m.add_class::<exchange::JsonlReader>()?;
     m.add_function(wrap_pyfunction!(exchange::read_jsonl, m)?)?;
     m.add_function(wrap_pyfunction!(exchange::export_jsonl, m)?)?;

@@ -1,5 +1,6 @@
 //! The `Sequence` class and the module-level `interpolate` / `box_at` functions.
 
+use crate::arrow::{FrameTable, require};
 use crate::convert::{box_to_py, frame_arg, serialize_to_py, to_value};
 use crate::errors::to_pyerr;
 use fovea_core::edit::{BoxUpdate, SegmentSpec, box_values_from_value};
@@ -8,9 +9,9 @@ use fovea_core::model::{
     BoundingBoxSequence, InterpolationType, SequenceInput, control_points_from_value,
     parametric_from_value,
 };
+use fovea_core::plot::PlotData;
 use numpy::{PyArray1, PyArray2, PyArrayMethods};
 use pyo3::basic::CompareOp;
-use pyo3::exceptions::PyImportError;
 use pyo3::marker::Ungil;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple, PyType};
@@ -264,14 +265,7 @@ impl Sequence {
     /// Every visible frame as two arrays: frames (int64, shape (N,)) and boxes (float64,
     /// shape (N, 4): x, y, width, height). Needs numpy (`pip install fovea[numpy]`).
     fn to_numpy<'py>(&self, py: Python<'py>) -> PyResult<Columns<'py>> {
-        if let Err(cause) = py.import("numpy") {
-            let err = PyImportError::new_err(
-                "Sequence.to_numpy() needs numpy, which could not be imported; install it \
-                 with: pip install fovea[numpy]",
-            );
-            err.set_cause(py, Some(cause));
-            return Err(err);
-        }
+        require(py, "numpy", "numpy", "Sequence.to_numpy()")?;
         let compiled = self.compiled(py)?;
         compiled
             .check_eager_limit(DEFAULT_EAGER_LIMIT)
@@ -283,6 +277,28 @@ impl Sequence {
         let frames = PyArray1::from_vec(py, frames);
         let boxes = PyArray1::from_vec(py, flat).reshape([n, 4])?;
         Ok((frames, boxes))
+    }
+
+    /// The boxes as a `FrameTable` (columns `frame`, `x`, `y`, `width`, `height`,
+    /// `isKeyframe`) for pyarrow, polars or pandas: every visible frame (`mode=
+    /// "interpolated"`, the default) or the keyframes only (`"keyframes"`).
+    #[pyo3(signature = (mode = "interpolated"))]
+    fn frames(&self, py: Python<'_>, mode: &str) -> PyResult<FrameTable> {
+        FrameTable::of_sequence(self.compiled(py)?, mode)
+    }
+
+    /// What a picture of the sequence shows (drawn by `fovea.plot`): `keyframes`, `path`
+    /// (runs of visible `[frame, centre x, centre y]`, sampled to at most 4000 points),
+    /// `segments` (`[start, end, mode]` per keyframe pair), `hidden` (`[first, last]` hidden
+    /// ranges), `span` and `extent` (`[x0, y0, x1, y1]`); None without keyframes.
+    fn plot_data<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let compiled = self.compiled(py)?;
+        match run(py, compiled.len() >= DETACH_AT, || {
+            PlotData::new(&self.seq, &compiled)
+        }) {
+            Some(data) => serialize_to_py(py, &data),
+            None => Ok(py.None().into_bound(py)),
+        }
     }
 
     /// "default" or "fovea".

@@ -38,6 +38,24 @@ pub struct ExportOptions {
     pub no_metadata: bool,
 }
 
+impl ExportOptions {
+    /// Whether the filters keep an annotation: its persona, video and kind are in the sets
+    /// given (an absent set keeps everything).
+    pub fn keeps(&self, a: &Annotation) -> bool {
+        self.persona_ids
+            .as_ref()
+            .is_none_or(|set| a.persona_id.as_ref().is_some_and(|p| set.contains(p)))
+            && self
+                .video_ids
+                .as_ref()
+                .is_none_or(|set| set.contains(&a.video_id))
+            && self
+                .annotation_types
+                .as_ref()
+                .is_none_or(|set| set.contains(a.kind()))
+    }
+}
+
 /// Exactly what an export wrote.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -102,16 +120,7 @@ impl<W: Write> Exporter<W> {
 
     /// Whether the filters keep an annotation.
     pub fn keeps(&self, a: &Annotation) -> bool {
-        let o = &self.opts;
-        o.persona_ids
-            .as_ref()
-            .is_none_or(|set| a.persona_id.as_ref().is_some_and(|p| set.contains(p)))
-            && o.video_ids
-                .as_ref()
-                .is_none_or(|set| set.contains(&a.video_id))
-            && o.annotation_types
-                .as_ref()
-                .is_none_or(|set| set.contains(a.kind()))
+        self.opts.keeps(a)
     }
 
     /// Writes an annotation in the export mode, if the filters keep it.

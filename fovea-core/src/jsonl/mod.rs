@@ -3,6 +3,7 @@
 
 mod export;
 pub(crate) mod fast;
+mod frames;
 mod line;
 mod read;
 mod write;
@@ -11,6 +12,7 @@ pub use export::{
     EXPORT_VERSION, ExportOptions, ExportStats, Exporter, FileStats, GROUPS, export_stream,
     group_of, stats_reader,
 };
+pub use frames::{FrameChunks, FrameColumns};
 pub use line::{AnnotationRecord, LineData, LineKind};
 pub use read::{LineNumbering, ReadOptions, Reader, Record, par_records};
 pub use write::{ExportMode, Writer};

@@ -1,0 +1,247 @@
+//! Frame tables: the boxes of a JSON Lines file's annotations as columns, a chunk of
+//! annotations at a time — keyframes only, or every visible frame — for columnar consumers
+//! (Arrow in the Python binding). The export filters apply.
+
+use super::export::ExportOptions;
+use super::line::LineData;
+use super::read::Reader;
+use super::write::ExportMode;
+use crate::error::{Error, Result};
+use crate::interp::{CompiledSequence, FrameSink};
+use crate::model::{BoundingBox, Frame};
+use std::io::BufRead;
+
+/// Rows of boxes in columns. Row `i` belongs to annotation `annotation[i]`, an index into
+/// `ids` and `video_ids` (the layout of a dictionary-encoded column).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FrameColumns {
+    /// Annotation ids, one per annotation of the chunk.
+    pub ids: Vec<String>,
+    /// The video of each annotation of `ids`.
+    pub video_ids: Vec<String>,
+    /// Index into `ids` of each row.
+    pub annotation: Vec<i32>,
+    /// Frame number of each row.
+    pub frame: Vec<i64>,
+    /// `x` of each row.
+    pub x: Vec<f64>,
+    /// `y` of each row.
+    pub y: Vec<f64>,
+    /// `width` of each row.
+    pub width: Vec<f64>,
+    /// `height` of each row.
+    pub height: Vec<f64>,
+    /// Whether each row is a keyframe.
+    pub keyframe: Vec<bool>,
+}
+
+impl FrameColumns {
+    /// Rows held.
+    pub fn len(&self) -> usize {
+        self.frame.len()
+    }
+
+    /// Whether no row is held.
+    pub fn is_empty(&self) -> bool {
+        self.frame.is_empty()
+    }
+
+    /// Appends the boxes of one compiled sequence (its keyframes, or every visible frame) as
+    /// rows of annotation `index`. O(rows), amortised allocation only.
+    pub fn push_sequence(&mut self, compiled: &CompiledSequence, mode: ExportMode, index: i32) {
+        let mut rows = Rows { cols: self, index };
+        match mode {
+            ExportMode::Keyframes => compiled.keyframes().iter().for_each(|k| rows.keyframe(k)),
+            ExportMode::Interpolated => compiled.visit(&mut rows),
+        }
+    }
+
+    fn push(&mut self, index: i32, frame: Frame, [x, y, w, h]: [f64; 4], keyframe: bool) {
+        self.annotation.push(index);
+        self.frame.push(i64::from(frame));
+        self.x.push(x);
+        self.y.push(y);
+        self.width.push(w);
+        self.height.push(h);
+        self.keyframe.push(keyframe);
+    }
+}
+
+/// A [`FrameSink`] appending rows of one annotation.
+struct Rows<'a> {
+    cols: &'a mut FrameColumns,
+    index: i32,
+}
+
+impl FrameSink for Rows<'_> {
+    fn keyframe(&mut self, key: &BoundingBox) {
+        self.cols
+            .push(self.index, key.frame_number, key.values(), true);
+    }
+
+    fn interpolated(&mut self, frame: Frame, values: [f64; 4]) {
+        self.cols.push(self.index, frame, values, false);
+    }
+}
+
+/// The frame table of a JSON Lines file, in chunks of whole annotations of about `rows` rows
+/// (an annotation is never split), reading one line at a time: memory is bounded by a chunk.
+///
+/// An unreadable line or an annotation that does not compile ends the table with its error
+/// (located by line), after the rows read before it.
+///
+/// ```
+/// use fovea_core::jsonl::{ExportMode, ExportOptions, FrameChunks};
+/// let file = concat!(
+///     r#"{"type":"annotation","data":{"id":"a","videoId":"v","boundingBoxSequence":{"boxes":["#,
+///     r#"{"x":0,"y":0,"width":10,"height":10,"frameNumber":0},"#,
+///     r#"{"x":10,"y":0,"width":10,"height":10,"frameNumber":4}]}}}"#,
+/// );
+/// let opts = ExportOptions { mode: ExportMode::Interpolated, ..Default::default() };
+/// let chunk = FrameChunks::new(file.as_bytes(), opts, 1024).next().unwrap()?;
+/// assert_eq!(chunk.frame, [0, 1, 2, 3, 4]);
+/// assert_eq!(chunk.x, [0.0, 2.5, 5.0, 7.5, 10.0]);
+/// assert_eq!(chunk.keyframe, [true, false, false, false, true]);
+/// # Ok::<(), fovea_core::Error>(())
+/// ```
+pub struct FrameChunks<R: BufRead> {
+    reader: Reader<R>,
+    opts: ExportOptions,
+    rows: usize,
+    error: Option<Error>,
+    done: bool,
+}
+
+impl<R: BufRead> FrameChunks<R> {
+    /// The table of `input` under `opts` (mode, interpolation options, filters), in chunks of
+    /// about `rows` rows.
+    pub fn new(input: R, opts: ExportOptions, rows: usize) -> Self {
+        FrameChunks {
+            reader: Reader::new(input),
+            opts,
+            rows: rows.max(1),
+            error: None,
+            done: false,
+        }
+    }
+
+    /// Appends the next annotation kept by the filters; `false` at the end of the input.
+    fn push_next(&mut self, cols: &mut FrameColumns) -> Result<bool> {
+        for record in self.reader.by_ref() {
+            let record = record?;
+            let LineData::Annotation(raw) = record.data else {
+                continue;
+            };
+            let annotation = raw.into_annotation().map_err(|e| e.at_line(record.line))?;
+            if !self.opts.keeps(&annotation) {
+                continue;
+            }
+            let compiled = annotation
+                .bounding_box_sequence
+                .compile(&self.opts.interp)
+                .map_err(|e| e.at_line(record.line))?;
+            let index = i32::try_from(cols.ids.len()).map_err(|_| Error::InvalidType {
+                path: "annotations".into(),
+                message: "more than 2^31 annotations in one chunk".into(),
+            })?;
+            cols.push_sequence(&compiled, self.opts.mode, index);
+            cols.ids.push(annotation.id);
+            cols.video_ids.push(annotation.video_id);
+            return Ok(true);
+        }
+        Ok(false)
+    }
+}
+
+impl<R: BufRead> Iterator for FrameChunks<R> {
+    type Item = Result<FrameColumns>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if let Some(e) = self.error.take() {
+            self.done = true;
+            return Some(Err(e));
+        }
+        if self.done {
+            return None;
+        }
+        let mut cols = FrameColumns::default();
+        while cols.len() < self.rows {
+            match self.push_next(&mut cols) {
+                Ok(true) => {}
+                Ok(false) => {
+                    self.done = true;
+                    break;
+                }
+                Err(e) if cols.ids.is_empty() => {
+                    self.done = true;
+                    return Some(Err(e));
+                }
+                Err(e) => {
+                    self.error = Some(e);
+                    break;
+                }
+            }
+        }
+        (!cols.ids.is_empty()).then_some(Ok(cols))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    const FILE: &str = concat!(
+        r#"{"type":"annotation","data":{"id":"a","videoId":"v1","personaId":"p","boundingBoxSequence":{"boxes":[{"x":0,"y":0,"width":10,"height":10,"frameNumber":0},{"x":4,"y":0,"width":10,"height":10,"frameNumber":2}]}}}"#,
+        "\n",
+        r#"{"type":"video","data":{"id":"v1"}}"#,
+        "\n\n",
+        r#"{"type":"annotation","data":{"id":"b","videoId":"v2","boundingBoxSequence":{"boxes":[{"x":1,"y":1,"width":5,"height":5,"frameNumber":7}]}}}"#,
+        "\n",
+    );
+
+    fn chunks(input: &str, opts: ExportOptions, rows: usize) -> Vec<Result<FrameColumns>> {
+        FrameChunks::new(input.as_bytes(), opts, rows).collect()
+    }
+
+    #[test]
+    fn keyframes_mode_gives_one_row_per_keyframe_and_chunks_whole_annotations() {
+        let all = chunks(FILE, ExportOptions::default(), 1);
+        let all: Vec<FrameColumns> = all.into_iter().map(|c| c.unwrap()).collect();
+        assert_eq!(all.len(), 2);
+        assert_eq!(all[0].ids, ["a"]);
+        assert_eq!(all[0].frame, [0, 2]);
+        assert_eq!(all[0].annotation, [0, 0]);
+        assert_eq!(all[1].ids, ["b"]);
+        assert_eq!(all[1].video_ids, ["v2"]);
+        assert_eq!(all[1].frame, [7]);
+        assert_eq!(all[1].keyframe, [true]);
+    }
+
+    #[test]
+    fn interpolated_mode_and_filters() {
+        let opts = ExportOptions {
+            mode: ExportMode::Interpolated,
+            persona_ids: Some(HashSet::from(["p".to_owned()])),
+            ..Default::default()
+        };
+        let all = chunks(FILE, opts, 1000);
+        assert_eq!(all.len(), 1);
+        let c = all[0].as_ref().unwrap();
+        assert_eq!(c.ids, ["a"]);
+        assert_eq!(c.frame, [0, 1, 2]);
+        assert_eq!(c.x, [0.0, 2.0, 4.0]);
+        assert_eq!(c.keyframe, [true, false, true]);
+    }
+
+    #[test]
+    fn an_unreadable_line_ends_the_table_after_the_rows_before_it() {
+        let input = format!("{FILE}{{not json\n{FILE}");
+        let all = chunks(&input, ExportOptions::default(), 1000);
+        assert_eq!(all.len(), 2);
+        assert_eq!(all[0].as_ref().unwrap().ids, ["a", "b"]);
+        let err = all[1].as_ref().unwrap_err();
+        assert_eq!(err.line(), Some(5));
+        assert_eq!(err.code(), "invalid-json");
+    }
+}

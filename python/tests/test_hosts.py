@@ -301,3 +301,17 @@ def test_ctrl_c_interrupts_a_long_call(tmp_path):
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120).stdout
     assert out.startswith("INTERRUPTED"), out
     assert not dest.exists()
+
+
+def test_repeated_ids_and_one_video_make_valid_categoricals(tmp_path):
+    require("pandas")
+    require("pyarrow")
+    # Three ships and the fixture's own annotation twice, all on one video.
+    path = big_file(tmp_path / "same.jsonl", 3)
+    with path.open("a", encoding="utf-8") as f:
+        f.write(CONTAINER.read_text(encoding="utf-8"))
+        f.write(CONTAINER.read_text(encoding="utf-8"))
+    df = fovea.frames_jsonl(path).to_pandas()
+    assert list(df["videoId"].cat.categories) == [json.loads(CONTAINER.read_text())["data"]["videoId"]]
+    assert len(df["annotationId"].cat.categories) == 4
+    assert df["annotationId"].value_counts().max() == 2 * 4  # the repeated annotation's 4 keyframes, twice

@@ -66,15 +66,15 @@ fn schema(with_ids: bool) -> SchemaRef {
 fn batch(cols: FrameColumns, schema: &SchemaRef) -> Result<RecordBatch, ArrowError> {
     let mut arrays: Vec<ArrayRef> = Vec::with_capacity(8);
     if schema.fields().len() == 8 {
-        let keys = Int32Array::from(cols.annotation);
         let ids = Arc::new(StringArray::from(cols.ids));
         let videos = Arc::new(StringArray::from(cols.video_ids));
+        let annotation = Int32Array::from(cols.annotation);
+        let video = Int32Array::from(cols.video);
         arrays.push(Arc::new(DictionaryArray::<Int32Type>::try_new(
-            keys.clone(),
-            ids,
+            annotation, ids,
         )?));
         arrays.push(Arc::new(DictionaryArray::<Int32Type>::try_new(
-            keys, videos,
+            video, videos,
         )?));
     }
     arrays.push(Arc::new(Int64Array::from(cols.frame)));
@@ -166,7 +166,7 @@ impl FrameTable {
                 let schema = schema(false);
                 let mut cols = FrameColumns::default();
                 let mode = self.mode;
-                py.detach(|| cols.push_sequence(compiled, mode, 0));
+                py.detach(|| cols.push_sequence(compiled, mode, 0, 0));
                 Ok(Box::new(OneBatch {
                     batch: Some(batch(cols, &schema)),
                     schema,

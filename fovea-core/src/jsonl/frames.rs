@@ -9,18 +9,22 @@ use super::write::ExportMode;
 use crate::error::{Error, Result};
 use crate::interp::{CompiledSequence, FrameSink};
 use crate::model::{BoundingBox, Frame};
+use std::collections::HashMap;
 use std::io::BufRead;
 
-/// Rows of boxes in columns. Row `i` belongs to annotation `annotation[i]`, an index into
-/// `ids` and `video_ids` (the layout of a dictionary-encoded column).
+/// Rows of boxes in columns. Row `i` belongs to annotation `ids[annotation[i]]` on video
+/// `video_ids[video[i]]`: the layout of dictionary-encoded columns, each dictionary without
+/// repeats.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FrameColumns {
-    /// Annotation ids, one per annotation of the chunk.
+    /// Distinct annotation ids of the chunk.
     pub ids: Vec<String>,
-    /// The video of each annotation of `ids`.
+    /// Distinct video ids of the chunk.
     pub video_ids: Vec<String>,
     /// Index into `ids` of each row.
     pub annotation: Vec<i32>,
+    /// Index into `video_ids` of each row.
+    pub video: Vec<i32>,
     /// Frame number of each row.
     pub frame: Vec<i64>,
     /// `x` of each row.
@@ -47,17 +51,34 @@ impl FrameColumns {
     }
 
     /// Appends the boxes of one compiled sequence (its keyframes, or every visible frame) as
-    /// rows of annotation `index`. O(rows), amortised allocation only.
-    pub fn push_sequence(&mut self, compiled: &CompiledSequence, mode: ExportMode, index: i32) {
-        let mut rows = Rows { cols: self, index };
+    /// rows of annotation `index` on video `video`. O(rows), amortised allocation only.
+    pub fn push_sequence(
+        &mut self,
+        compiled: &CompiledSequence,
+        mode: ExportMode,
+        index: i32,
+        video: i32,
+    ) {
+        let mut rows = Rows {
+            cols: self,
+            index,
+            video,
+        };
         match mode {
             ExportMode::Keyframes => compiled.keyframes().iter().for_each(|k| rows.keyframe(k)),
             ExportMode::Interpolated => compiled.visit(&mut rows),
         }
     }
 
-    fn push(&mut self, index: i32, frame: Frame, [x, y, w, h]: [f64; 4], keyframe: bool) {
+    fn push(
+        &mut self,
+        (index, video): (i32, i32),
+        frame: Frame,
+        [x, y, w, h]: [f64; 4],
+        keyframe: bool,
+    ) {
         self.annotation.push(index);
+        self.video.push(video);
         self.frame.push(i64::from(frame));
         self.x.push(x);
         self.y.push(y);
@@ -71,16 +92,22 @@ impl FrameColumns {
 struct Rows<'a> {
     cols: &'a mut FrameColumns,
     index: i32,
+    video: i32,
 }
 
 impl FrameSink for Rows<'_> {
     fn keyframe(&mut self, key: &BoundingBox) {
-        self.cols
-            .push(self.index, key.frame_number, key.values(), true);
+        self.cols.push(
+            (self.index, self.video),
+            key.frame_number,
+            key.values(),
+            true,
+        );
     }
 
     fn interpolated(&mut self, frame: Frame, values: [f64; 4]) {
-        self.cols.push(self.index, frame, values, false);
+        self.cols
+            .push((self.index, self.video), frame, values, false);
     }
 }
 
@@ -110,6 +137,23 @@ pub struct FrameChunks<R: BufRead> {
     rows: usize,
     error: Option<Error>,
     done: bool,
+    /// Dictionary positions of the chunk being filled.
+    id_keys: HashMap<String, i32>,
+    video_keys: HashMap<String, i32>,
+}
+
+/// The position of `value` in `dict` (appended when new), through the `keys` index. O(1).
+fn key_of(keys: &mut HashMap<String, i32>, dict: &mut Vec<String>, value: String) -> Result<i32> {
+    if let Some(&k) = keys.get(&value) {
+        return Ok(k);
+    }
+    let k = i32::try_from(dict.len()).map_err(|_| Error::InvalidType {
+        path: "annotations".into(),
+        message: "more than 2^31 distinct ids in one chunk".into(),
+    })?;
+    dict.push(value.clone());
+    keys.insert(value, k);
+    Ok(k)
 }
 
 impl<R: BufRead> FrameChunks<R> {
@@ -122,6 +166,8 @@ impl<R: BufRead> FrameChunks<R> {
             rows: rows.max(1),
             error: None,
             done: false,
+            id_keys: HashMap::new(),
+            video_keys: HashMap::new(),
         }
     }
 
@@ -140,13 +186,13 @@ impl<R: BufRead> FrameChunks<R> {
                 .bounding_box_sequence
                 .compile(&self.opts.interp)
                 .map_err(|e| e.at_line(record.line))?;
-            let index = i32::try_from(cols.ids.len()).map_err(|_| Error::InvalidType {
-                path: "annotations".into(),
-                message: "more than 2^31 annotations in one chunk".into(),
-            })?;
-            cols.push_sequence(&compiled, self.opts.mode, index);
-            cols.ids.push(annotation.id);
-            cols.video_ids.push(annotation.video_id);
+            let index = key_of(&mut self.id_keys, &mut cols.ids, annotation.id)?;
+            let video = key_of(
+                &mut self.video_keys,
+                &mut cols.video_ids,
+                annotation.video_id,
+            )?;
+            cols.push_sequence(&compiled, self.opts.mode, index, video);
             return Ok(true);
         }
         Ok(false)
@@ -165,6 +211,8 @@ impl<R: BufRead> Iterator for FrameChunks<R> {
             return None;
         }
         let mut cols = FrameColumns::default();
+        self.id_keys.clear();
+        self.video_keys.clear();
         while cols.len() < self.rows {
             match self.push_next(&mut cols) {
                 Ok(true) => {}
@@ -216,6 +264,17 @@ mod tests {
         assert_eq!(all[1].video_ids, ["v2"]);
         assert_eq!(all[1].frame, [7]);
         assert_eq!(all[1].keyframe, [true]);
+    }
+
+    #[test]
+    fn dictionaries_hold_each_id_once() {
+        let twice = format!("{FILE}{FILE}");
+        let all = chunks(&twice, ExportOptions::default(), 1000);
+        let c = all[0].as_ref().unwrap();
+        assert_eq!(c.ids, ["a", "b"]);
+        assert_eq!(c.video_ids, ["v1", "v2"]);
+        assert_eq!(c.annotation, [0, 0, 1, 0, 0, 1]);
+        assert_eq!(c.video, [0, 0, 1, 0, 0, 1]);
     }
 
     #[test]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import ast
 import re
 from pathlib import Path
 from typing import Any
@@ -86,8 +87,16 @@ def test_the_quickstart_notebook_runs_and_computes_what_it_says(tmp_path: Path) 
     assert "visibility: [(0, 59, True), (60, 80, False), (81, 149, True)]" in text
     assert "largest difference between the track and its keyframe interpolation: 0.000 px" in text
 
-    # Three figures, drawn inline.
-    assert sum("image/png" in o.get("data", {}) for o in outputs) == 3
+    # fovea.plot's figure, and the frame table (pandas over Arrow) agreeing with the export.
+    assert "timeline lanes: ['visibility', 'segments', 'keyframes']" in text
+    rows = re.search(r"rows per annotation: (\{.*\})", text)
+    assert rows, text
+    per_annotation = ast.literal_eval(rows.group(1))
+    total = re.search(r"rows in the interpolated export: (\d+)", text)
+    assert total and sum(per_annotation.values()) == int(total.group(1)) == 8 + 782
+
+    # Four figures, drawn inline.
+    assert sum("image/png" in o.get("data", {}) for o in outputs) == 4
 
     # The notebook cleans up the folder it worked in.
     workdir = re.search(r"working in (\S+)", text)

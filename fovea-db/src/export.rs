@@ -31,7 +31,7 @@ impl Store {
     /// Exports the store into `out` (see [`fovea_core::jsonl::Exporter`] for the order and
     /// the metadata line); annotations come in storage order (for a store filled by one
     /// import, the file's order). Memory stays constant in the number of annotations: rows are read
-    /// from a cursor [`BATCH`] at a time. The persona, video and type filters of `opts` are
+    /// from a cursor a batch at a time. The persona, video and type filters of `opts` are
     /// also pushed down into SQL.
     pub async fn export<W: Write>(&self, out: W, opts: ExportOptions) -> Result<StoreExport<W>> {
         let mut tx = self.begin(TxKind::Read).await?;

@@ -390,7 +390,7 @@ impl InProcessQueue {
         Ok(f(&mut st, now))
     }
 
-    /// See [`JobQueue::complete`].
+    /// See [`ClaimQueue::complete`].
     pub fn complete_now(&self, claim: &Claim, result: Value) -> Result<()> {
         let announced = self.listening().then(|| result.clone());
         let evicted = self.with_lease(claim, |st, now| {
@@ -417,7 +417,7 @@ impl InProcessQueue {
         Ok(())
     }
 
-    /// See [`JobQueue::fail`].
+    /// See [`ClaimQueue::fail`].
     pub fn fail_now(&self, claim: &Claim, failure: Failure) -> Result<FailOutcome> {
         let draw = fastrand::f64();
         let (outcome, evicted) = self.with_lease(claim, |st, now| {

@@ -1,4 +1,4 @@
-//! The worker runtime: claims jobs from a [`JobQueue`] and runs a [`Handler`] on each, at
+//! The worker runtime: claims jobs from a [`ClaimQueue`] and runs a [`Handler`] on each, at
 //! most `concurrency` at a time; renews the leases of running jobs; enforces each job's
 //! timeout and cancellation; throttles progress; finishes every attempt through the claim's
 //! token (so a worker that lost its lease cannot overwrite anyone's result); and on shutdown

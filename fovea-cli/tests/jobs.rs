@@ -62,7 +62,7 @@ fn track_runs_a_job_in_process_and_prints_its_status() {
     cmd.args(["track", "--simulate"]);
     let out = with_stdin(cmd, &bad.to_string());
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("schemaVersion 9 is not supported"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("schemaVersion: 9 is not supported"));
 }
 
 #[test]

@@ -229,7 +229,7 @@ async fn f11_malformed_jobs_fail_at_once_with_a_precise_message() {
     v2["schemaVersion"] = json!(2);
     cases.push((
         v2,
-        "invalid tracking job: schemaVersion 2 is not supported (this worker reads 1)",
+        "invalid tracking job: schemaVersion: 2 is not supported (this worker reads 1)",
     ));
     let mut bad_box = payload();
     bad_box["objects"][1]["initialBox"]["width"] = json!("wide");

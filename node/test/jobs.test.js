@@ -289,3 +289,23 @@ test("fovea's native tracking worker against a simulated model service", async (
     'queue-backend',
   )
 })
+
+test('checkTrackingJob fills in defaults and names the field at fault', () => {
+  const job = { schemaVersion: 1, videoId: 'v1', objects: [{ objectId: 1, initialBox: { x: 1, y: 2, width: 3, height: 4 } }] }
+  const checked = fovea.checkTrackingJob(job)
+  assert.equal(checked.model, 'samurai')
+  assert.deepStrictEqual(checked.objects[0].initialBox, { x: 1, y: 2, width: 3, height: 4 })
+  const cases = [
+    [{ ...job, schemaVersion: undefined }, 'schemaVersion'],
+    [{ ...job, objects: [] }, 'objects'],
+    [{ ...job, objects: [{ objectId: 1, initialBox: { x: 0, y: 0, width: 0, height: 4 } }] }, 'objects[0].initialBox'],
+    [{ ...job, frameRange: { start: 9, end: 2 } }, 'frameRange'],
+  ]
+  for (const [payload, path] of cases) {
+    assert.throws(
+      () => fovea.checkTrackingJob(payload),
+      (e) => e.code === 'invalid-type' && e.path === path,
+      path,
+    )
+  }
+})

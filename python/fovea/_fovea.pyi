@@ -33,6 +33,7 @@ __all__ = [
     "decimate_track",
     "tracks_from_service",
     "rle_bbox",
+    "check_tracking_job",
     "FoveaError",
     "EditRefusedError",
     "UnrecoverableError",
@@ -114,6 +115,9 @@ def tracks_from_service(
     response: Union[_JsonDict, str], *, model: str = "samurai", labels: Optional[Dict[int, str]] = None
 ) -> List[_JsonDict]:
     """The model service's tracking response as one track per object (pixels)."""
+
+def check_tracking_job(payload: _JsonDict) -> _JsonDict:
+    """The tracking job payload with its defaults, or InvalidTypeError naming the field."""
 
 def rle_bbox(mask: _JsonDict) -> Optional[Tuple[float, float, float, float]]:
     """The (x, y, width, height) box of a COCO RLE mask, or None when it is empty."""

@@ -251,12 +251,13 @@ def run_scenario(base: str, service: fovea.SimulatedModelService | None = None) 
         r = client.post("/api/tracking", params={"jobId": "track-v1"}, json=job)
         assert r.status_code == 202 and r.json()["duplicate"] is True
 
-        # A malformed job fails at once, and says why.
+        # A malformed job is refused before it is queued, naming the field.
         r = client.post("/api/tracking", json={**job, "objects": []})
-        assert r.status_code == 202
-        failed = poll_job(client, r.json()["jobId"])
-        assert failed["status"] == "failed" and "objects" in failed["error"], failed
-        assert failed["result"] is None
+        assert r.status_code == 400, r.text
+        assert (r.json()["code"], r.json()["path"]) == ("invalid-type", "objects"), r.text
+        bad_box = {**job, "objects": [{**job["objects"][0], "initialBox": {"x": 0, "y": 0, "width": -1, "height": 5}}]}
+        r = client.post("/api/tracking", json=bad_box)
+        assert r.status_code == 400 and r.json()["path"] == "objects[0].initialBox", r.text
 
         # Unknown jobs, bad ids.
         r = client.get("/api/jobs/no-such-job")

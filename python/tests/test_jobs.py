@@ -271,3 +271,20 @@ def test_an_async_handler_is_awaited():
         bad = q.wait("b", timeout=30)
     assert ok["result"] == {"async": 3}
     assert bad["state"] == "failed" and bad["error"] == "UnrecoverableError: async refusal"
+
+
+def test_check_tracking_job_fills_defaults_and_names_the_bad_field():
+    job = {"schemaVersion": 1, "videoId": "v1", "objects": [
+        {"objectId": 1, "initialBox": {"x": 1, "y": 2, "width": 3, "height": 4}}]}
+    checked = fovea.check_tracking_job(job)
+    assert checked["model"] == "samurai" and checked["objects"][0]["initialBox"] == {"x": 1, "y": 2, "width": 3, "height": 4}
+    for payload, path in [
+        ({**job, "schemaVersion": None}, "schemaVersion"),
+        ({**job, "objects": []}, "objects"),
+        ({**job, "objects": [{"objectId": 1, "initialBox": {"x": 0, "y": 0, "width": 0, "height": 4}}]}, "objects[0].initialBox"),
+        ({**job, "frameRange": {"start": 9, "end": 2}}, "frameRange"),
+        ({**job, "objects": [{"objectId": "one", "initialBox": {"x": 0, "y": 0, "width": 1, "height": 1}}]}, "objects[0].objectId"),
+    ]:
+        with pytest.raises(fovea.InvalidTypeError) as info:
+            fovea.check_tracking_job(payload)
+        assert info.value.path == path, (payload, info.value)

@@ -47,7 +47,10 @@ pub use exchange::{
 };
 pub use jobs::{JOB_ERROR_CODES, Job, JobQueue, JobWorker, SimulatedModelService};
 pub use store::Store;
-pub use track::{decimate_track, reduce_track, rle_bbox, track_to_sequence, tracks_from_service};
+pub use track::{
+    check_tracking_job, decimate_track, reduce_track, rle_bbox, track_to_sequence,
+    tracks_from_service,
+};
 
 const CODE_COUNT: usize = CoreError::CODES.len();
 

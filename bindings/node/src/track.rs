@@ -165,3 +165,18 @@ pub fn rle_bbox(
     })()
     .or_throw(env)
 }
+
+/// Reads and checks a tracking job payload as fovea's tracking worker will, so a bad job can be
+/// refused before it is queued: the payload with its defaults filled in, or an `Error` with
+/// code `invalid-type` whose `path` names the field (`objects[0].initialBox`).
+#[napi(catch_unwind, ts_return_type = "object")]
+pub fn check_tracking_job(
+    env: &Env,
+    #[napi(ts_arg_type = "object")] payload: Unknown,
+) -> napi::Result<JsonText> {
+    (|| {
+        let value = convert::from_js(&payload, "")?.unwrap_or(Value::Null);
+        Ok(json_text(&fovea_jobs::host::check_tracking_job(&value)?))
+    })()
+    .or_throw(env)
+}

@@ -40,6 +40,7 @@ fn _fovea(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(track::decimate_track, m)?)?;
     m.add_function(wrap_pyfunction!(track::tracks_from_service, m)?)?;
     m.add_function(wrap_pyfunction!(track::rle_bbox, m)?)?;
+    m.add_function(wrap_pyfunction!(track::check_tracking_job, m)?)?;
     m.add_class::<jobs::JobQueue>()?;
     m.add_class::<jobs::Worker>()?;
     m.add_class::<jobs::Job>()?;

@@ -112,3 +112,16 @@ pub fn rle_bbox(mask: &Bound<'_, PyAny>) -> PyResult<Option<(f64, f64, f64, f64)
     let mask = RleMask::from_value(&value).map_err(to_pyerr)?;
     Ok(mask.bbox().map(|b| (b[0], b[1], b[2], b[3])))
 }
+
+/// Reads and checks a tracking job payload (a dict) as fovea's tracking worker will, so a bad
+/// job can be refused before it is queued: returns it with its defaults filled in, or raises
+/// `InvalidTypeError` whose `path` names the field (`objects[0].initialBox`).
+#[pyfunction]
+pub fn check_tracking_job<'py>(
+    py: Python<'py>,
+    payload: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let value = to_value(payload).map_err(to_pyerr)?;
+    let job = fovea_jobs::host::check_tracking_job(&value).map_err(to_pyerr)?;
+    serialize_to_py(py, &job)
+}

@@ -9,3 +9,28 @@ mod relay;
 
 pub use any::{AnyQueue, AnyWorker, QueueConfig};
 pub use relay::{RelayHandler, RelayJob, Relayed, relay};
+
+use crate::tracking::TrackingJob;
+use serde_json::Value;
+
+/// Reads and checks a tracking payload as fovea's tracking worker will
+/// ([`TrackingJob::from_value`]), so a host can refuse a bad job before queueing it: the
+/// payload with its defaults filled in, or an `invalid-type` error whose path names the field.
+///
+/// ```
+/// use serde_json::json;
+/// let job = json!({"schemaVersion": 1, "videoId": "v1", "objects": [
+///     {"objectId": 1, "initialBox": {"x": 0, "y": 0, "width": 0, "height": 5}}]});
+/// let e = fovea_jobs::host::check_tracking_job(&job).unwrap_err();
+/// assert_eq!((e.code(), e.path()), ("invalid-type", Some("objects[0].initialBox")));
+/// ```
+pub fn check_tracking_job(data: &Value) -> fovea_core::Result<Value> {
+    let job = TrackingJob::from_value(data).map_err(|e| fovea_core::Error::InvalidType {
+        path: e.path,
+        message: e.message,
+    })?;
+    serde_json::to_value(&job).map_err(|e| fovea_core::Error::InvalidType {
+        path: String::new(),
+        message: e.to_string(),
+    })
+}

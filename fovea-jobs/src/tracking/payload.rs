@@ -120,66 +120,119 @@ pub struct PixelBox {
     pub height: f64,
 }
 
+/// What is wrong with a tracking payload: the field at fault (a JSON path such as
+/// `objects[1].initialBox`; empty for the payload as a whole) and why. Shown as `path: why`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PayloadError {
+    /// The field at fault.
+    pub path: String,
+    /// Why.
+    pub message: String,
+}
+
+impl PayloadError {
+    fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
+        PayloadError {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for PayloadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.path.is_empty() {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "{}: {}", self.path, self.message)
+        }
+    }
+}
+
+impl std::error::Error for PayloadError {}
+
 impl TrackingJob {
     /// Reads and checks a payload; the message names the field at fault (a malformed job
     /// fails at once: retrying cannot fix it).
-    pub fn from_value(data: &Value) -> Result<TrackingJob, String> {
+    pub fn from_value(data: &Value) -> Result<TrackingJob, PayloadError> {
         let version = data.get("schemaVersion");
         match version.and_then(Value::as_u64) {
             Some(v) if v == u64::from(SCHEMA_VERSION) => {}
             Some(v) => {
-                return Err(format!(
-                    "schemaVersion {v} is not supported (this worker reads {SCHEMA_VERSION})"
+                return Err(PayloadError::new(
+                    "schemaVersion",
+                    format!("{v} is not supported (this worker reads {SCHEMA_VERSION})"),
                 ));
             }
-            None if version.is_some() => return Err("schemaVersion: expected an integer".into()),
-            None => return Err("schemaVersion: missing".into()),
+            None if version.is_some() => {
+                return Err(PayloadError::new("schemaVersion", "expected an integer"));
+            }
+            None => return Err(PayloadError::new("schemaVersion", "missing")),
         }
         let job: TrackingJob = serde_path_to_error::deserialize(data).map_err(|e| {
             let path = e.path().to_string();
-            format!("{path}: {}", e.into_inner())
+            // serde_path_to_error names the payload itself ".".
+            let path = if path == "." { String::new() } else { path };
+            PayloadError::new(path, e.into_inner().to_string())
         })?;
         job.check()?;
         Ok(job)
     }
 
-    fn check(&self) -> Result<(), String> {
+    fn check(&self) -> Result<(), PayloadError> {
         if self.video_id.is_empty() {
-            return Err("videoId: empty".into());
+            return Err(PayloadError::new("videoId", "empty"));
         }
         if self.objects.is_empty() {
-            return Err("objects: no object to track".into());
+            return Err(PayloadError::new("objects", "no object to track"));
         }
         if self.frame_range.is_some() && self.frame_numbers.is_some() {
-            return Err("frameRange and frameNumbers: give one of them".into());
+            return Err(PayloadError::new(
+                "frameNumbers",
+                "give frameRange or frameNumbers, not both",
+            ));
         }
         if let Some(r) = self.frame_range
             && r.start > r.end
         {
-            return Err(format!(
-                "frameRange: start {} is after end {}",
-                r.start, r.end
+            return Err(PayloadError::new(
+                "frameRange",
+                format!("start {} is after end {}", r.start, r.end),
             ));
         }
         if let Some(t) = self.tolerance
             && !(t.is_finite() && t >= 0.0)
         {
-            return Err(format!("tolerance: {t} is not a non-negative number"));
+            return Err(PayloadError::new(
+                "tolerance",
+                format!("{t} is not a non-negative number"),
+            ));
         }
         if let Some(Decimation::Every(0)) = self.decimation {
-            return Err("decimation: must be at least 1".into());
+            return Err(PayloadError::new("decimation", "must be at least 1"));
         }
         if let Some(c) = self.confidence_threshold
             && !(0.0..=1.0).contains(&c)
         {
-            return Err(format!("confidenceThreshold: {c} is not within 0–1"));
+            return Err(PayloadError::new(
+                "confidenceThreshold",
+                format!("{c} is not within 0–1"),
+            ));
         }
         match (self.video_width, self.video_height) {
-            (Some(0), _) | (_, Some(0)) => {
-                return Err("videoWidth/videoHeight: must be positive".into());
+            (Some(0), _) => return Err(PayloadError::new("videoWidth", "must be positive")),
+            (_, Some(0)) => return Err(PayloadError::new("videoHeight", "must be positive")),
+            (Some(_), None) => {
+                return Err(PayloadError::new(
+                    "videoHeight",
+                    "missing: give both sizes or neither",
+                ));
             }
-            (Some(_), None) | (None, Some(_)) => {
-                return Err("videoWidth/videoHeight: give both or neither".into());
+            (None, Some(_)) => {
+                return Err(PayloadError::new(
+                    "videoWidth",
+                    "missing: give both sizes or neither",
+                ));
             }
             _ => {}
         }
@@ -187,7 +240,10 @@ impl TrackingJob {
         for (i, o) in self.objects.iter().enumerate() {
             let at = format!("objects[{i}]");
             if !seen.insert(o.object_id) {
-                return Err(format!("{at}.objectId: {} appears twice", o.object_id));
+                return Err(PayloadError::new(
+                    format!("{at}.objectId"),
+                    format!("{} appears twice", o.object_id),
+                ));
             }
             match (&o.initial_box, &o.initial_mask_rle) {
                 (Some(b), None) => {
@@ -195,17 +251,24 @@ impl TrackingJob {
                         && b.width > 0.0
                         && b.height > 0.0;
                     if !ok {
-                        return Err(format!(
-                            "{at}.initialBox: needs finite x, y and a positive width and height"
+                        return Err(PayloadError::new(
+                            format!("{at}.initialBox"),
+                            "needs finite x, y and a positive width and height",
                         ));
                     }
                 }
                 (None, Some(_)) => {}
-                _ => return Err(format!("{at}: give one of initialBox and initialMaskRle")),
+                _ => {
+                    return Err(PayloadError::new(
+                        at,
+                        "give one of initialBox and initialMaskRle",
+                    ));
+                }
             }
             if o.type_id.is_some() && self.persona_id.is_none() {
-                return Err(format!(
-                    "{at}.typeId: a type annotation needs the job's personaId"
+                return Err(PayloadError::new(
+                    format!("{at}.typeId"),
+                    "a type annotation needs the job's personaId",
                 ));
             }
         }

@@ -20,7 +20,7 @@ const { Readable } = require('node:stream')
 const { pipeline } = require('node:stream/promises')
 const Fastify = require('fastify')
 const multipart = require('@fastify/multipart')
-const { Store, JobQueue, interpolate, ERROR_CODES, JOB_ERROR_CODES } = require('fovea-core')
+const { Store, JobQueue, interpolate, checkTrackingJob, ERROR_CODES, JOB_ERROR_CODES } = require('fovea-core')
 
 /** FOVEA's upload limit per file (100 MiB). */
 const MAX_UPLOAD_BYTES = 100 * 1024 * 1024
@@ -381,11 +381,13 @@ function build(options = {}) {
   })
 
   // A tracking job (fovea's payload, see the package README); `?jobId=` chooses its id
-  // (resubmitting an id adds nothing).
+  // (resubmitting an id adds nothing). A payload the tracking worker could not read is refused
+  // here: 400 with the field at fault (`checkTrackingJob`).
   app.post('/api/tracking', async (request, reply) => {
     if (!isObject(request.body)) throw clientError('invalid-type', 'body: expected a tracking job object', '')
+    const payload = checkTrackingJob(request.body)
     const jobId = request.query.jobId
-    const added = await fovea.queue.add(request.body, jobId ? { id: String(jobId) } : undefined)
+    const added = await fovea.queue.add(payload, jobId ? { id: String(jobId) } : undefined)
     return reply.status(202).send({ jobId: added.jobId, status: 'queued' })
   })
 

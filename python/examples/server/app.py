@@ -393,8 +393,9 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     @app.post("/api/tracking", status_code=202)
     async def submit_tracking(request: Request, jobId: Optional[str] = None) -> JSONResponse:  # noqa: N803
         """Queues a tracking job (the body is its payload); ``jobId`` makes resubmitting
-        idempotent. The worker checks the payload and fails a malformed job at once."""
-        payload = await _json_object(request)
+        idempotent. A payload the tracking worker could not read is refused here, with 400
+        and the field at fault (``fovea.check_tracking_job``)."""
+        payload = fovea.check_tracking_job(await _json_object(request))
         added = await _services(request).queue.add_async(payload, id=jobId)
         return JSONResponse(
             {"jobId": added["jobId"], "status": "queued", "duplicate": added["duplicate"]}, status_code=202

@@ -258,13 +258,12 @@ async function scenario({ app, request }) {
   assert.deepStrictEqual([frontend.body.id, frontend.body.state], ['track-v1-ship', 'completed'])
   const unknown = await request('GET', '/api/jobs/no-such-job')
   assert.deepStrictEqual([unknown.status, unknown.body.code], [404, 'job-not-found'])
-  // A payload that is not a tracking job: accepted, then failed at once by the worker.
+  // A payload the tracking worker could not read is refused before it is queued.
   const invalid = await request('POST', '/api/tracking', { videoId: 'v1' })
-  assert.equal(invalid.status, 202, invalid.text)
-  const failed = await pollJob(request, invalid.body.jobId)
-  assert.equal(failed.status, 'failed')
-  assert.match(failed.error, /invalid tracking job/)
-  assert.equal(failed.result, null)
+  assert.deepStrictEqual([invalid.status, invalid.body.code, invalid.body.path], [400, 'invalid-type', 'schemaVersion'])
+  const badBox = { ...job, objects: [{ ...job.objects[0], initialBox: { x: 0, y: 0, width: -1, height: 5 } }] }
+  const refused = await request('POST', '/api/tracking', badBox)
+  assert.deepStrictEqual([refused.status, refused.body.path], [400, 'objects[0].initialBox'], refused.text)
   const notAJob = await request('POST', '/api/tracking', [1, 2])
   assert.deepStrictEqual([notAJob.status, notAJob.body.code], [400, 'invalid-type'])
 

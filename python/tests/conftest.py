@@ -15,6 +15,27 @@ import pytest
 TESTDATA = Path(__file__).resolve().parents[2] / "testdata"
 
 
+def require_modules(*modules: str, install: str, module_level: bool = False) -> None:
+    """Imports `modules`, or skips the test (the whole file when `module_level`); under
+    FOVEA_REQUIRE_SERVICES=1, when the test script has installed everything, it fails instead.
+    `install` says how to get them."""
+    import importlib
+    import os
+
+    missing = []
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            missing.append(name)
+    if not missing:
+        return
+    message = f"needs {', '.join(missing)} ({install})"
+    if os.environ.get("FOVEA_REQUIRE_SERVICES") == "1":
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message, allow_module_level=module_level)
+
+
 def load_fixture(name: str) -> Any:
     return json.loads((TESTDATA / "interp" / name).read_text(encoding="utf-8"))
 

@@ -9,7 +9,6 @@ FOVEA_REQUIRE_SERVICES=1 (scripts/test)."""
 
 from __future__ import annotations
 
-import importlib
 import importlib.util
 import json
 import os
@@ -25,26 +24,16 @@ from typing import Any, Iterator
 
 import pytest
 
+from conftest import require_modules
+
 import fovea
 
 
-def _require(*modules: str) -> None:
-    """Imports `modules`, or skips this file (fails it under FOVEA_REQUIRE_SERVICES=1)."""
-    missing = []
-    for name in modules:
-        try:
-            importlib.import_module(name)
-        except ImportError:
-            missing.append(name)
-    if not missing:
-        return
-    message = f"the example server's tests need {', '.join(missing)} (pip install fastapi uvicorn httpx python-multipart)"
-    if os.environ.get("FOVEA_REQUIRE_SERVICES") == "1":
-        pytest.fail(message, pytrace=False)
-    pytest.skip(message, allow_module_level=True)
-
-
-_require("fastapi", "uvicorn", "httpx", "python_multipart")
+require_modules(
+    "fastapi", "uvicorn", "httpx", "python_multipart",
+    install="pip install fastapi uvicorn httpx python-multipart",
+    module_level=True,
+)
 
 import httpx  # noqa: E402
 import uvicorn  # noqa: E402

@@ -2,6 +2,7 @@
 tables through the PyCapsule interface (pyarrow, polars, pandas), pickling of sequences and
 results, the version, and fovea.plot (matplotlib)."""
 
+import importlib
 import json
 import pickle
 import subprocess
@@ -14,7 +15,7 @@ import numpy as np
 import pytest
 
 import fovea
-from conftest import TESTDATA
+from conftest import TESTDATA, require_modules
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 CONTAINER = TESTDATA / "interp" / "container-ship.jsonl"
@@ -22,11 +23,8 @@ CONTAINER = TESTDATA / "interp" / "container-ship.jsonl"
 
 def require(module: str):
     """The module, or a skip (a failure when the test script requires every dependency)."""
-    import os
-
-    if os.environ.get("FOVEA_REQUIRE_SERVICES") == "1":
-        return __import__(module)
-    return pytest.importorskip(module)
+    require_modules(module, install=f"pip install {module}")
+    return importlib.import_module(module)
 
 
 def seq_with_gap() -> fovea.Sequence:

@@ -6,8 +6,6 @@ FOVEA_REQUIRE_SERVICES=1 (scripts/test)."""
 
 from __future__ import annotations
 
-import importlib
-import os
 import ast
 import re
 from pathlib import Path
@@ -15,26 +13,16 @@ from typing import Any
 
 import pytest
 
+from conftest import require_modules
+
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "quickstart.ipynb"
 
 
-def _require(*modules: str) -> None:
-    """Imports `modules`, or skips this file (fails it under FOVEA_REQUIRE_SERVICES=1)."""
-    missing = []
-    for name in modules:
-        try:
-            importlib.import_module(name)
-        except ImportError:
-            missing.append(name)
-    if not missing:
-        return
-    message = f"the notebook test needs {', '.join(missing)} (pip install nbclient nbformat ipykernel matplotlib)"
-    if os.environ.get("FOVEA_REQUIRE_SERVICES") == "1":
-        pytest.fail(message, pytrace=False)
-    pytest.skip(message, allow_module_level=True)
-
-
-_require("nbclient", "nbformat", "ipykernel", "matplotlib")
+require_modules(
+    "nbclient", "nbformat", "ipykernel", "matplotlib",
+    install="pip install nbclient nbformat ipykernel matplotlib",
+    module_level=True,
+)
 
 import nbformat  # noqa: E402
 from nbclient import NotebookClient  # noqa: E402

@@ -45,6 +45,19 @@ pub fn figure<DB: DrawingBackend>(
     root.present()
 }
 
+/// The legend of a chart's labelled series, in its upper right corner.
+fn legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+) -> Drawn<DB> {
+    chart
+        .configure_series_labels()
+        .label_font((FAMILY, 12))
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .position(SeriesLabelPosition::UpperRight)
+        .draw()
+}
+
 /// Padded bounds of `lo..hi`, never empty.
 fn padded(lo: f64, hi: f64) -> (f64, f64) {
     let pad = ((hi - lo) * 0.05).max(1.0);
@@ -96,13 +109,7 @@ fn motion_path<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &PlotDat
             + Circle::new((0, 0), 4, BLACK.filled())
             + Text::new(format!("{}", k.frame_number), (6, -14), (FAMILY, 12))
     }))?;
-    chart
-        .configure_series_labels()
-        .label_font((FAMILY, 12))
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .position(SeriesLabelPosition::UpperRight)
-        .draw()
+    legend(&mut chart)
 }
 
 /// An axis label without decimals.
@@ -192,11 +199,5 @@ fn timeline<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &PlotData) 
             BLACK.stroke_width(2),
         )
     }))?;
-    chart
-        .configure_series_labels()
-        .label_font((FAMILY, 12))
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .position(SeriesLabelPosition::UpperRight)
-        .draw()
+    legend(&mut chart)
 }

@@ -256,6 +256,16 @@ fn a_streamed_snapshot_and_a_parallel_preview_agree_with_the_in_memory_ones() {
             PreviewOptions::default(),
         );
         assert_eq!(parallel, one_by_one, "{}", s["name"]);
+        // With no memory for the in-file tables, they spill after every line.
+        let spilled = preview_reader(
+            Reader::new(lines.as_bytes()),
+            &streamed,
+            PreviewOptions {
+                memory_budget: 0,
+                ..Default::default()
+            },
+        );
+        assert_eq!(spilled, one_by_one, "{} (spilled)", s["name"]);
     }
 }
 
@@ -303,6 +313,9 @@ fn a_parallel_preview_of_a_large_mixed_file_equals_the_one_line_at_a_time_previe
             a.annotation_type = Some("object".into());
             a.linked_entity_id = Some(format!("e-{}", i % 5));
         }
+        if i.is_multiple_of(13) {
+            a.id = format!("shared-{}", i % 4);
+        }
         a
     };
     let n = 12_000;
@@ -341,11 +354,54 @@ fn a_parallel_preview_of_a_large_mixed_file_equals_the_one_line_at_a_time_previe
         "interpolation-conflict",
         "overlapping-frames",
         "missing-dependency",
+        "id-conflict",
     ] {
         assert!(kinds.contains(kind), "{kind} not exercised: {kinds:?}");
     }
     assert_eq!(parallel.conflicts.len(), one_by_one.conflicts.len());
     assert_eq!(parallel, one_by_one);
+    // In-file tables spilled every few hundred lines: many runs, merged on the way.
+    let spilled = preview_reader(
+        Reader::new(&text[..]),
+        &snapshot,
+        PreviewOptions {
+            memory_budget: 16 << 10,
+            ..Default::default()
+        },
+    );
+    assert_eq!(spilled, one_by_one);
+}
+
+/// Tables that cannot spill: the preview says so (line 0, `io`) and an import fails rather than
+/// apply what was not checked.
+#[test]
+fn a_preview_that_cannot_spill_reports_it_and_an_import_fails() {
+    let lines = "{\"type\":\"video\",\"data\":{\"id\":\"v\"}}\n".repeat(3);
+    let opts = || PreviewOptions {
+        memory_budget: 0,
+        spill_dir: Some(PathBuf::from("/nonexistent/fovea-spill")),
+        ..Default::default()
+    };
+    let preview = preview_reader(Reader::new(lines.as_bytes()), &Snapshot::new(), opts());
+    assert_eq!(preview.errors.len(), 1, "{:?}", preview.errors);
+    assert_eq!((preview.errors[0].line, preview.errors[0].code), (0, "io"));
+    assert!(
+        preview.errors[0]
+            .message
+            .contains("in-file conflicts could not be checked"),
+        "{}",
+        preview.errors[0].message
+    );
+    let mut ds = Dataset::new();
+    let err = fovea_core::import::import_reader(
+        &mut ds,
+        Reader::new(lines.as_bytes()),
+        &ImportOptions::default(),
+        opts(),
+    )
+    .unwrap_err();
+    assert_eq!(err.code(), "io");
+    assert!(ds.videos.is_empty());
 }
 
 /// An interpolation conflict reports the resolution that decided the modes: the interpolation

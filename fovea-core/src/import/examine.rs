@@ -310,6 +310,14 @@ pub(crate) fn conflict(
     }
 }
 
+/// `kind` with its first letter in upper case, as messages name kinds.
+pub(crate) fn capitalised(kind: &str) -> String {
+    let mut c = kind.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
 /// The frames two spans share, if any.
 pub(crate) fn overlap(a: Span, b: Span) -> Option<Span> {
     let (lo, hi) = (a.0.max(b.0), a.1.min(b.1));

@@ -21,14 +21,17 @@
 //! ```
 
 mod apply;
+mod codec;
 mod conflict;
 mod dataset;
 mod examine;
-mod ids;
+mod infile;
 mod merge;
 mod options;
 mod preview;
 mod snapshot;
+mod spill;
+mod summaries;
 
 pub use apply::{ImportMessage, ImportResult, ImportSummary, ImportedItems, SkippedItems, apply};
 pub use conflict::{Conflict, ConflictKind, FrameRange};
@@ -42,7 +45,8 @@ pub use options::{
     WorldObjectStrategy,
 };
 pub use preview::{
-    Checked, CheckedData, LineProblem, Preview, PreviewCounts, PreviewOptions, Previewer,
+    Checked, CheckedData, DEFAULT_MEMORY_BUDGET, LineProblem, Preview, PreviewCounts,
+    PreviewOptions, Previewer,
 };
 pub use snapshot::{AnnotationSummary, Existing, ObjectKind, Owner, Snapshot};
 
@@ -104,7 +108,7 @@ pub fn import_reader<R: std::io::BufRead>(
     if let Some(e) = io_failure {
         return Err(e);
     }
-    let preview = p.finish();
+    let preview = p.try_finish()?;
     let result = apply(dataset, checked, &preview, options, policy)?;
     Ok((preview, result))
 }

@@ -18,16 +18,16 @@
 //!   in the store (one conflict per pair).
 
 use super::conflict::{Conflict, ConflictKind};
-use super::examine::{Examined, Examiner, Facts, RefKind, Span, Subject, overlap, overlapping};
-use super::ids::IdTable;
+use super::examine::{Examined, Examiner, Facts, RefKind, Subject, capitalised};
+use super::infile::{InFile, Place};
 use super::snapshot::{Existing, ObjectKind};
 use crate::error::Error;
 use crate::jsonl::{LineData, Record};
 use crate::model::Annotation;
 use crate::validate::{Issue, Severity, ValidateOptions, VideoSizes};
-use hashbrown::{HashMap, HashSet};
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 /// Counts of a preview (FOVEA's three, and lines per type).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -101,7 +101,19 @@ pub struct PreviewOptions {
     pub check_references: bool,
     /// Most issues listed (the rest are counted).
     pub max_issues: usize,
+    /// Bytes of memory the in-file tables (ids, references, keyframe spans of the lines read)
+    /// may hold; beyond it they spill to temporary files, so memory does not grow with the
+    /// file. An annotation takes some 60 bytes of the ids' third, and as much again of the
+    /// others' when it has a forward reference or an owner.
+    pub memory_budget: usize,
+    /// Where spilled tables go (unnamed temporary files): the system's temporary directory
+    /// when `None`.
+    pub spill_dir: Option<PathBuf>,
 }
+
+/// The default [`PreviewOptions::memory_budget`]: 24 MiB, some 100,000 annotations before the
+/// tables spill.
+pub const DEFAULT_MEMORY_BUDGET: usize = 24 << 20;
 
 impl PreviewOptions {
     /// Adds the sizes of the store's videos to the known ones, for bounds checks (sizes given
@@ -120,16 +132,10 @@ impl Default for PreviewOptions {
             video_sizes: VideoSizes::new(),
             check_references: true,
             max_issues: 1000,
+            memory_budget: DEFAULT_MEMORY_BUDGET,
+            spill_dir: None,
         }
     }
-}
-
-/// A reference not satisfied when its line was read.
-struct PendingRef {
-    line: usize,
-    from: String,
-    kind: RefKind,
-    id: String,
 }
 
 /// What a checked record holds.
@@ -174,19 +180,12 @@ pub struct Previewer<'a, E: Existing + ?Sized> {
     out: Preview,
     /// Examines the records given to [`Previewer::add`].
     examiner: Examiner<'a, E>,
-    ids: IdTable,
-    personas: HashSet<String>,
-    videos: HashSet<String>,
-    objects: HashMap<String, ObjectKind>,
-    pending: Vec<PendingRef>,
-    spans: HashMap<(String, super::snapshot::Owner), Vec<(String, Span)>>,
-}
-
-fn capitalised(kind: &str) -> String {
-    let mut c = kind.chars();
-    c.next()
-        .map(|f| f.to_uppercase().chain(c).collect())
-        .unwrap_or_default()
+    /// What lines claim, define, reference and own, for the in-file conflicts.
+    infile: InFile,
+    /// Conflicts found so far, with their places in the report.
+    found: Vec<(Place, Conflict)>,
+    /// The current line's next slot: the order in which it meets its conflicts.
+    slot: u32,
 }
 
 impl<'a, E: Existing + ?Sized> Previewer<'a, E> {
@@ -194,18 +193,23 @@ impl<'a, E: Existing + ?Sized> Previewer<'a, E> {
     pub fn new(existing: &'a E, mut opts: PreviewOptions) -> Self {
         // The sizes serve only validation, which the examiner does.
         let sizes = std::mem::take(&mut opts.video_sizes);
+        let dir = opts.spill_dir.clone().unwrap_or_else(std::env::temp_dir);
+        let infile = InFile::new(opts.memory_budget, dir);
         Previewer {
             existing,
             examiner: Examiner::new(opts.validate, sizes, existing),
             opts,
             out: Preview::default(),
-            ids: IdTable::default(),
-            personas: HashSet::new(),
-            videos: HashSet::new(),
-            objects: HashMap::new(),
-            pending: Vec::new(),
-            spans: HashMap::new(),
+            infile,
+            found: Vec::new(),
+            slot: 0,
         }
+    }
+
+    /// The current line's next slot.
+    fn slot(&mut self) -> u32 {
+        self.slot += 1;
+        self.slot - 1
     }
 
     fn conflict(
@@ -217,41 +221,42 @@ impl<'a, E: Existing + ?Sized> Previewer<'a, E> {
         details: String,
     ) {
         let c = super::examine::conflict(kind, line, original, existing, details);
-        self.out.conflicts.push(c);
+        self.found(line, c);
     }
 
-    /// Records an id; an id seen earlier in the file is an `id-conflict`.
+    /// Adds a conflict found now, in the line's next slot.
+    fn found(&mut self, line: usize, c: Conflict) {
+        let slot = self.slot();
+        self.found.push(((line, slot, 0), c));
+    }
+
+    /// Records an id; an id claimed earlier in the file is an `id-conflict`.
     fn claim(&mut self, id: &str, line: usize, kind: &'static str) {
-        if let Some((first, first_kind)) = self.ids.claim(id, line, kind) {
-            self.conflict(
-                ConflictKind::IdConflict,
-                line,
-                id,
-                id,
-                format!("Id {id} is already used on line {first} (by a {first_kind})"),
-            );
+        let slot = self.slot();
+        self.infile.claim(id, line, slot, kind);
+    }
+
+    /// Records an object the file defines, for the references to it.
+    fn define(&mut self, kind: RefKind, id: &str) {
+        if self.opts.check_references {
+            self.infile.define(kind, id);
         }
     }
 
+    /// A reference the store does not satisfy is missing unless the file defines its target.
     fn reference(&mut self, line: usize, from: &str, kind: RefKind, id: &str) {
-        if !self.opts.check_references || id.is_empty() || self.satisfied(kind, id) {
+        if !self.opts.check_references || id.is_empty() || self.in_store(kind, id) {
             return;
         }
-        self.pending.push(PendingRef {
-            line,
-            from: from.to_owned(),
-            kind,
-            id: id.to_owned(),
-        });
+        let slot = self.slot();
+        self.infile.refer(line, slot, from, kind, id);
     }
 
-    fn satisfied(&self, kind: RefKind, id: &str) -> bool {
+    fn in_store(&self, kind: RefKind, id: &str) -> bool {
         match kind {
-            RefKind::Video => self.videos.contains(id) || self.existing.has_video(id),
-            RefKind::Persona => self.personas.contains(id) || self.existing.has_persona(id),
-            RefKind::Object(_) => {
-                self.objects.contains_key(id) || self.existing.object_kind(id).is_some()
-            }
+            RefKind::Video => self.existing.has_video(id),
+            RefKind::Persona => self.existing.has_persona(id),
+            RefKind::Object(_) => self.existing.object_kind(id).is_some(),
         }
     }
 
@@ -311,6 +316,7 @@ impl<'a, E: Existing + ?Sized> Previewer<'a, E> {
             keyframes,
             subject,
         } = e;
+        self.slot = 0;
         let name = kind.as_str();
         match self.out.counts.lines.get_mut(name) {
             Some(n) => *n += 1,
@@ -365,7 +371,7 @@ impl<'a, E: Existing + ?Sized> Previewer<'a, E> {
                             format!("Persona with ID {id} already exists"),
                         );
                     }
-                    self.personas.insert(id.to_owned());
+                    self.define(RefKind::Persona, id);
                 }
                 for po in o.persona_ontologies.iter().flatten() {
                     if let Some(pid) = po.persona_id.as_deref() {
@@ -386,7 +392,7 @@ impl<'a, E: Existing + ?Sized> Previewer<'a, E> {
                             format!("Video with ID {id} already exists"),
                         );
                     }
-                    self.videos.insert(id.to_owned());
+                    self.define(RefKind::Video, id);
                 }
             }
             LineData::Metadata(_) | LineData::Unknown { .. } => {}
@@ -426,7 +432,7 @@ impl<'a, E: Existing + ?Sized> Previewer<'a, E> {
             ),
             None => {}
         }
-        self.objects.insert(id.clone(), kind);
+        self.define(RefKind::Object(kind.as_str()), &id);
         let mut refs: Vec<(RefKind, String)> = Vec::new();
         let personas = |ta: &[crate::model::TypeAssignment]| {
             ta.iter()
@@ -468,7 +474,7 @@ impl<'a, E: Existing + ?Sized> Previewer<'a, E> {
                 // Member times are inline: they define themselves.
                 for t in c.times.iter().flatten() {
                     if let Some(tid) = &t.id {
-                        self.objects.entry(tid.clone()).or_insert(ObjectKind::Time);
+                        self.define(RefKind::Object(ObjectKind::Time.as_str()), tid);
                     }
                 }
             }
@@ -508,52 +514,55 @@ impl<'a, E: Existing + ?Sized> Previewer<'a, E> {
             overlaps,
         } = facts;
         self.claim(&id, line, "annotation");
-        self.out.conflicts.extend(store);
+        for c in store {
+            self.found(line, c);
+        }
         for (kind, target) in &refs {
             self.reference(line, &id, *kind, target);
         }
         let Some((video_id, owner, span)) = owned else {
             return;
         };
-        self.out.conflicts.extend(overlaps);
-        let key = (video_id, owner);
-        for (other, other_span) in self.spans.get(&key).into_iter().flatten() {
-            if *other != id
-                && let Some(o) = overlap(*other_span, span)
-            {
-                self.out
-                    .conflicts
-                    .push(overlapping(line, &id, other, o, &key.0));
-            }
+        for c in overlaps {
+            self.found(line, c);
         }
-        self.spans.entry(key).or_default().push((id, span));
+        let slot = self.slot();
+        self.infile.span((line, slot), &id, &video_id, &owner, span);
     }
 
-    /// Resolves the references still pending and returns the preview.
-    pub fn finish(mut self) -> Preview {
-        let pending = std::mem::take(&mut self.pending);
-        for r in pending {
-            if self.satisfied(r.kind, &r.id) {
-                continue;
-            }
-            let what = match r.kind {
-                RefKind::Video => "Video".to_owned(),
-                RefKind::Persona => "Persona".to_owned(),
-                RefKind::Object(k) => capitalised(k),
-            };
-            self.out.conflicts.push(Conflict {
-                kind: ConflictKind::MissingDependency,
-                line: r.line,
-                original_id: r.from,
-                existing_id: Some(r.id.clone()),
-                details: format!("{what} {} does not exist", r.id),
-                frame_range: None,
-                interpolation_type: None,
-                resolution: None,
-            });
+    /// Finds the conflicts of the lines with each other and returns the preview, conflicts in
+    /// line order (within a line, in the order the line met them: its id, its conflicts with
+    /// the store, overlaps, then missing references). Should the in-file tables fail to spill
+    /// or read back, the preview lists the failure among its errors (line 0, code `io`) and
+    /// lacks the in-file conflicts; [`Previewer::try_finish`] fails instead.
+    pub fn finish(self) -> Preview {
+        let (mut preview, failure) = self.conclude();
+        if let Some(e) = failure {
+            preview.errors.push(LineProblem::from(&e));
         }
-        // Stable: within a line, conflicts keep the order they were found in.
-        self.out.conflicts.sort_by_key(|c| c.line);
-        self.out
+        preview
+    }
+
+    /// [`Previewer::finish`], failing when the in-file conflicts could not be found (the
+    /// in-file tables could not spill to or read back from disk).
+    pub fn try_finish(self) -> crate::Result<Preview> {
+        match self.conclude() {
+            (preview, None) => Ok(preview),
+            (_, Some(e)) => Err(e),
+        }
+    }
+
+    fn conclude(mut self) -> (Preview, Option<Error>) {
+        let failure = self
+            .infile
+            .resolve(&mut self.found)
+            .err()
+            .map(|e| Error::Io {
+                message: format!("the in-file conflicts could not be checked: {e}"),
+            });
+        // Places are unique: O(c log c) for c conflicts.
+        self.found.sort_unstable_by_key(|(place, _)| *place);
+        self.out.conflicts = self.found.into_iter().map(|(_, c)| c).collect();
+        (self.out, failure)
     }
 }

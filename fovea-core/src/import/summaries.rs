@@ -84,6 +84,16 @@ fn parts(record: &[u8]) -> io::Result<(&[u8], &[u8], Fields<'_>)> {
     Ok((id, key, f))
 }
 
+/// The id of record `r` (empty should it not read).
+fn id_at<'a>(arena: &'a [u8], at: &[usize], r: u32) -> &'a [u8] {
+    parts(&arena[at[r as usize]..]).map_or(&[], |(id, _, _)| id)
+}
+
+/// The owner key of record `r` (empty should it not read).
+fn key_at<'a>(arena: &'a [u8], at: &[usize], r: u32) -> &'a [u8] {
+    parts(&arena[at[r as usize]..]).map_or(&[], |(_, key, _)| key)
+}
+
 fn decode(record: &[u8]) -> io::Result<AnnotationSummary> {
     let (id, key, mut f) = parts(record)?;
     let mut k = Fields(key);
@@ -123,11 +133,11 @@ impl Summaries {
     }
 
     fn id(&self, r: u32) -> &[u8] {
-        parts(self.record(r)).map_or(&[], |(id, _, _)| id)
+        id_at(&self.arena, &self.at, r)
     }
 
     fn key(&self, r: u32) -> &[u8] {
-        parts(self.record(r)).map_or(&[], |(_, key, _)| key)
+        key_at(&self.arena, &self.at, r)
     }
 
     /// Number of annotations.
@@ -143,16 +153,15 @@ impl Summaries {
         self.next.push(NONE);
         encode(&mut self.arena, s);
         let (arena, at, hasher) = (&self.arena, &self.at, &self.hasher);
-        let id_of = |r: u32| parts(&arena[at[r as usize]..]).map_or(&[][..], |(id, _, _)| id);
         let hash = hasher.hash_one(s.id.as_bytes());
         let old = match self
             .by_id
-            .find_mut(hash, |&other| id_of(other) == s.id.as_bytes())
+            .find_mut(hash, |&other| id_at(arena, at, other) == s.id.as_bytes())
         {
             Some(slot) => Some(std::mem::replace(slot, r)),
             None => {
                 self.by_id
-                    .insert_unique(hash, r, |&other| hasher.hash_one(id_of(other)));
+                    .insert_unique(hash, r, |&other| hasher.hash_one(id_at(arena, at, other)));
                 None
             }
         };
@@ -172,19 +181,19 @@ impl Summaries {
     fn chain(&mut self, r: u32) {
         let hash = self.owner_hash(self.key(r));
         let (arena, at, hasher) = (&self.arena, &self.at, &self.hasher);
-        let key_of = |r: u32| parts(&arena[at[r as usize]..]).map_or(&[][..], |(_, k, _)| k);
-        let key = key_of(r);
+        let key = key_at(arena, at, r);
         match self
             .by_owner
-            .find_mut(hash, |(head, _)| key_of(*head) == key)
+            .find_mut(hash, |(head, _)| key_at(arena, at, *head) == key)
         {
             Some((_, tail)) => {
                 let last = std::mem::replace(tail, r);
                 self.next[last as usize] = r;
             }
             None => {
-                self.by_owner
-                    .insert_unique(hash, (r, r), |(head, _)| hasher.hash_one(key_of(*head)));
+                self.by_owner.insert_unique(hash, (r, r), |(head, _)| {
+                    hasher.hash_one(key_at(arena, at, *head))
+                });
             }
         }
     }
@@ -193,11 +202,10 @@ impl Summaries {
     fn unchain(&mut self, r: u32) {
         let hash = self.owner_hash(self.key(r));
         let (arena, at) = (&self.arena, &self.at);
-        let key_of = |r: u32| parts(&arena[at[r as usize]..]).map_or(&[][..], |(_, k, _)| k);
-        let key = key_of(r);
+        let key = key_at(arena, at, r);
         let Ok(entry) = self
             .by_owner
-            .find_entry(hash, |(head, _)| key_of(*head) == key)
+            .find_entry(hash, |(head, _)| key_at(arena, at, *head) == key)
         else {
             return;
         };

@@ -211,9 +211,8 @@ pub struct PreviewArgs {
     existing: Option<PathBuf>,
     #[command(flatten)]
     db: crate::store::DbArgs,
-    /// Validation profile.
-    #[arg(long, default_value = "default")]
-    pub profile: String,
+    #[command(flatten)]
+    pub check: CheckArgs,
     /// The file to import.
     pub input: PathBuf,
 }
@@ -229,14 +228,63 @@ fn load(existing: Option<&PathBuf>) -> Result<Dataset, Failure> {
     Ok(ds)
 }
 
-pub fn preview_options(profile_name: &str) -> Result<PreviewOptions, Failure> {
-    Ok(PreviewOptions {
-        validate: ValidateOptions {
-            profile: profile(profile_name)?,
+/// How a preview checks and how much memory it holds: the flags `preview`, `merge` and
+/// `import` share.
+#[derive(clap::Args)]
+pub struct CheckArgs {
+    /// Validation profile.
+    #[arg(long, default_value = "default")]
+    profile: String,
+    /// Memory the preview's in-file tables (ids, references, keyframe spans) may hold before
+    /// they spill to temporary files: bytes, or with a K, M or G suffix (binary units; default
+    /// 24M).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    memory_budget: Option<usize>,
+    /// Where spilled tables go (default: the system's temporary directory).
+    #[arg(long, value_name = "DIR")]
+    spill_dir: Option<PathBuf>,
+}
+
+impl CheckArgs {
+    /// The preview's options.
+    pub fn preview_options(&self) -> Result<PreviewOptions, Failure> {
+        let mut opts = PreviewOptions {
+            validate: ValidateOptions {
+                profile: profile(&self.profile)?,
+                ..Default::default()
+            },
             ..Default::default()
-        },
-        ..Default::default()
-    })
+        };
+        if let Some(budget) = self.memory_budget {
+            opts.memory_budget = budget;
+        }
+        if let Some(dir) = &self.spill_dir {
+            opts.spill_to(dir.clone())
+                .map_err(|e| Failure::Usage(format!("--spill-dir: {e}")))?;
+        }
+        Ok(opts)
+    }
+}
+
+/// A size in bytes: digits, optionally followed by `K`, `M` or `G` (binary units, `iB` or `B`
+/// allowed after them).
+fn parse_size(text: &str) -> Result<usize, String> {
+    let digits = text.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let unit = &text[digits.len()..];
+    let not_a_size = || format!("`{text}` is not a size (e.g. 64M)");
+    if digits.is_empty() {
+        return Err(not_a_size());
+    }
+    let shift = match unit.to_ascii_uppercase().as_str() {
+        "" | "B" => 0,
+        "K" | "KB" | "KIB" => 10,
+        "M" | "MB" | "MIB" => 20,
+        "G" | "GB" | "GIB" => 30,
+        _ => return Err(format!("unknown unit `{unit}` (expected K, M or G)")),
+    };
+    let n: usize = digits.parse().map_err(|_| not_a_size())?;
+    n.checked_mul(1 << shift)
+        .ok_or_else(|| format!("`{text}` is too large"))
 }
 
 /// `fovea preview [--existing E | --db URL] IN`: counts, issues and conflicts, as JSON.
@@ -257,7 +305,7 @@ pub fn preview(args: &PreviewArgs) -> Outcome {
         return Err(Failure::Invalid(e));
     }
     // Boxes are checked against the sizes of the store's videos, as an import does.
-    let mut opts = preview_options(&args.profile)?;
+    let mut opts = args.check.preview_options()?;
     opts.add_video_sizes(snapshot.video_sizes());
     report_preview(&preview_reader(
         open(&args.input, "previewing")?,
@@ -289,9 +337,8 @@ pub struct MergeArgs {
     /// Import options: JSON text, or `@FILE`.
     #[arg(long)]
     options: Option<String>,
-    /// Validation profile.
-    #[arg(long, default_value = "default")]
-    profile: String,
+    #[command(flatten)]
+    check: CheckArgs,
     /// The metadata line's `exportDate` (default: now).
     #[arg(long)]
     export_date: Option<String>,
@@ -335,7 +382,7 @@ pub fn merge(args: &MergeArgs) -> Outcome {
         &mut dataset,
         reader,
         &options,
-        preview_options(&args.profile)?,
+        args.check.preview_options()?,
     )
     .map_err(Failure::Invalid)?;
     let stats = if result.committed {
@@ -377,4 +424,23 @@ pub fn report_result(result: &fovea_core::import::ImportResult) {
         result.conflicts.len(),
         result.errors.len()
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes_take_binary_units() {
+        assert_eq!(parse_size("0"), Ok(0));
+        assert_eq!(parse_size("4096"), Ok(4096));
+        assert_eq!(parse_size("64K"), Ok(64 << 10));
+        assert_eq!(parse_size("24M"), Ok(24 << 20));
+        assert_eq!(parse_size("24MiB"), Ok(24 << 20));
+        assert_eq!(parse_size("2g"), Ok(2 << 30));
+        assert!(parse_size("M").unwrap_err().contains("not a size"));
+        assert!(parse_size("1.5G").unwrap_err().contains("not a size"));
+        assert!(parse_size("3T").unwrap_err().contains("unknown unit `T`"));
+        assert!(parse_size(&format!("{}G", usize::MAX)).is_err());
+    }
 }

@@ -2,7 +2,7 @@
 //! (`--db URL`, default the embedded SQLite file `fovea.db`).
 
 use crate::exchange::{
-    ExportArgs, PreviewArgs, export_options, import_options, preview_options, print_json,
+    CheckArgs, ExportArgs, PreviewArgs, export_options, import_options, print_json,
 };
 use crate::failure::{Failure, Outcome};
 use fovea_db::{
@@ -99,7 +99,7 @@ pub fn export(args: &ExportArgs, db: &DbArgs) -> Outcome {
 
 /// `fovea preview --db URL IN`: counts, issues and conflicts against the store, as JSON.
 pub fn preview(args: &PreviewArgs, db: &DbArgs) -> Outcome {
-    let opts = preview_options(&args.profile)?;
+    let opts = args.check.preview_options()?;
     let store = db.open(Layout::default())?;
     let p = store.preview(Source::Path(args.input.clone()), opts)?;
     store.close();
@@ -116,9 +116,8 @@ pub struct ImportArgs {
     /// Import options: JSON text, or `@FILE`.
     #[arg(long)]
     options: Option<String>,
-    /// Validation profile.
-    #[arg(long, default_value = "default")]
-    profile: String,
+    #[command(flatten)]
+    check: CheckArgs,
     /// The layout annotation rows are written in: `whole` (the whole annotation, as FOVEA's
     /// importer writes it) or `ui` (the bare sequence FOVEA's UI reads).
     #[arg(long, default_value = "whole")]
@@ -164,7 +163,7 @@ pub fn import(args: &ImportArgs) -> Outcome {
             )));
         }
     };
-    let preview_opts = preview_options(&args.profile)?;
+    let preview_opts = args.check.preview_options()?;
     let store = args.db.open(layout)?;
     let params = ImportParams {
         preview: preview_opts,

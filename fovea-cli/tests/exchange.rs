@@ -232,6 +232,82 @@ fn preview_and_merge_follow_the_scenarios() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("bogus"));
 }
 
+/// `--memory-budget` and `--spill-dir`: tables spilled at every record give the same preview
+/// and the same merged file; a bad size or directory is a usage error that names it.
+#[test]
+fn preview_and_merge_spill_where_they_are_told() {
+    let fx = scenarios();
+    let dir = scratch("spill");
+    let existing = dir.join("existing.jsonl");
+    write_lines(&existing, &fx["existing"]);
+    // Every scenario's lines in one file: conflicts with the store and within the file.
+    let all: Vec<Value> = fx["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["lines"].as_array().unwrap().clone())
+        .collect();
+    let incoming = dir.join("incoming.jsonl");
+    write_lines(&incoming, &Value::from(all));
+    let (e, i) = (existing.to_str().unwrap(), incoming.to_str().unwrap());
+    let spill = dir.join("spill");
+    std::fs::create_dir_all(&spill).unwrap();
+    let tight = [
+        "--memory-budget",
+        "0",
+        "--spill-dir",
+        spill.to_str().unwrap(),
+    ];
+    let in_memory = fovea(&["preview", "--existing", e, i]);
+    let spilled = fovea(&[&["preview", "--existing", e, i][..], &tight].concat());
+    assert!(spilled.status.success(), "{spilled:?}");
+    let preview = json(&in_memory);
+    assert!(
+        preview["conflicts"].as_array().unwrap().len() > 5,
+        "{preview}"
+    );
+    assert_eq!(json(&spilled), preview);
+    let merged = |out: &Path, extra: &[&str]| {
+        let date = [
+            "--export-date",
+            "2026-01-01T00:00:00Z",
+            "-o",
+            out.to_str().unwrap(),
+        ];
+        // Not atomic: what can be applied is, and the file is written.
+        let options = ["--options", r#"{"transaction":{"atomic":false}}"#];
+        let run = fovea(&[&["merge", e, i][..], &options, &date, extra].concat());
+        assert!(run.status.code().is_some_and(|c| c < 2), "{run:?}");
+        std::fs::read(out).unwrap()
+    };
+    assert_eq!(
+        merged(&dir.join("spilled.jsonl"), &tight),
+        merged(&dir.join("in-memory.jsonl"), &[])
+    );
+    for (args, says) in [
+        (["--memory-budget", "5X"], "unknown unit `X`"),
+        (["--memory-budget", "lots"], "`lots` is not a size"),
+        (["--spill-dir", e], "not a directory"),
+    ] {
+        let out = fovea(&[&["preview", "--existing", e, i][..], &args].concat());
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+    }
+    let missing = dir.join("no-such-dir");
+    let out = fovea(&[
+        "merge",
+        e,
+        i,
+        "--spill-dir",
+        missing.to_str().unwrap(),
+        "-o",
+        "/tmp/x",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains(missing.to_str().unwrap()));
+}
+
 #[test]
 fn a_failed_export_leaves_the_destination_untouched_and_no_temporary_file() {
     let dir = scratch("failed-export");

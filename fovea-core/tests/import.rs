@@ -404,6 +404,30 @@ fn a_preview_that_cannot_spill_reports_it_and_an_import_fails() {
     assert!(ds.videos.is_empty());
 }
 
+/// A spill directory is checked when it is given: a missing one or a file is an `io` error
+/// that names it, and the options are left unchanged.
+#[test]
+fn a_spill_directory_is_checked_when_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut opts = PreviewOptions::default();
+    opts.spill_to(dir.path().to_owned()).unwrap();
+    assert_eq!(opts.spill_dir.as_deref(), Some(dir.path()));
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "x").unwrap();
+    for (path, reason) in [
+        (dir.path().join("missing"), "No such file or directory"),
+        (file, "not a directory"),
+    ] {
+        let mut opts = PreviewOptions::default();
+        let err = opts.spill_to(path.clone()).unwrap_err();
+        assert_eq!(err.code(), "io");
+        let message = err.to_string();
+        assert!(message.contains(&path.display().to_string()), "{message}");
+        assert!(message.contains(reason), "{message}");
+        assert_eq!(opts.spill_dir, None);
+    }
+}
+
 /// An interpolation conflict reports the resolution that decided the modes: the interpolation
 /// strategy when the sequences are merged, else the sequence's own resolution.
 #[test]

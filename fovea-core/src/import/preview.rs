@@ -116,6 +116,22 @@ pub struct PreviewOptions {
 pub const DEFAULT_MEMORY_BUDGET: usize = 24 << 20;
 
 impl PreviewOptions {
+    /// Sends spilled tables to `dir`, which must be a directory: a wrong one fails here, with
+    /// an `io` error naming it, rather than at the first spill, deep into a large file.
+    pub fn spill_to(&mut self, dir: PathBuf) -> crate::Result<()> {
+        let problem = match std::fs::metadata(&dir) {
+            Ok(m) if m.is_dir() => {
+                self.spill_dir = Some(dir);
+                return Ok(());
+            }
+            Ok(_) => "not a directory".to_owned(),
+            Err(e) => e.to_string(),
+        };
+        Err(Error::Io {
+            message: format!("spill directory {}: {problem}", dir.display()),
+        })
+    }
+
     /// Adds the sizes of the store's videos to the known ones, for bounds checks (sizes given
     /// by the caller win).
     pub fn add_video_sizes(&mut self, sizes: &VideoSizes) {

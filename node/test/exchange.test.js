@@ -665,6 +665,34 @@ test('previewImport: conflicts against an existing dataset or an empty store; re
   await assert.rejects(previewImport(incoming, { signal: ac.signal }), { name: 'AbortError', code: 'ABORT_ERR' })
 })
 
+test('previewImport and mergeJsonl: memoryBudget and spillDir', async () => {
+  // Every scenario's lines in one file: conflicts with the store and within the file.
+  const incoming = write(SCENARIOS.scenarios.flatMap((s) => s.lines))
+  const spillDir = fs.mkdtempSync(path.join(tmp, 'spill-'))
+  const inMemory = await previewImport(incoming, { existing: existingFile })
+  assert.ok(inMemory.conflicts.length > 5, JSON.stringify(inMemory.conflicts))
+  // A budget of 0 bytes spills the in-file tables at every record: the same preview.
+  const spilled = await previewImport(incoming, { existing: existingFile, memoryBudget: 0, spillDir })
+  assert.deepStrictEqual(spilled, inMemory)
+  const merged = async (name, memory) => {
+    const dest = path.join(tmp, name)
+    const options = { transaction: { atomic: false } }
+    const out = await mergeJsonl(existingFile, incoming, dest, { options, exportDate: DATE, ...memory })
+    return [out.result, fs.readFileSync(dest, 'utf8')]
+  }
+  assert.deepStrictEqual(await merged('spilled.jsonl', { memoryBudget: 0, spillDir }), await merged('in-memory.jsonl', {}))
+  // A spill directory is checked when given; a budget is a byte count.
+  const never = path.join(tmp, 'never-spilled.jsonl')
+  for (const dir of [path.join(tmp, 'no-such-dir'), incoming]) {
+    await assert.rejects(previewImport(incoming, { spillDir: dir }), (e) => e.code === 'io' && e.message.includes(dir))
+    await expectRejection(mergeJsonl(existingFile, incoming, never, { spillDir: dir }), 'io', null)
+  }
+  assert.ok(!fs.existsSync(never))
+  await expectRejection(previewImport(incoming, { memoryBudget: -1 }), 'invalid-type', 'options.memoryBudget')
+  await expectRejection(previewImport(incoming, { memoryBudget: 1.5 }), 'invalid-type', 'options.memoryBudget')
+  await expectRejection(previewImport(incoming, { spillDir: 3 }), 'invalid-type', 'options.spillDir')
+})
+
 test('calls run concurrently on the thread pool', async () => {
   const dest = path.join(tmp, 'concurrent.jsonl')
   const results = await Promise.all([

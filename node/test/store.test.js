@@ -112,6 +112,8 @@ async function scenario(store, work) {
   )
   assert.deepStrictEqual(preview.conflicts.map((c) => c.originalId).sort(), STORED_IDS)
   assert.equal(preview.counts.annotations, 3)
+  // In-file tables spilled at every record: the same preview.
+  assert.deepStrictEqual(await store.preview(STORED, { memoryBudget: 0, spillDir: tmp }), preview)
 
   // Reads.
   const obj = await store.annotation('obj-1')

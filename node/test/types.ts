@@ -193,7 +193,7 @@ async function exchange(signal: AbortSignal): Promise<void> {
   const report: ValidationReport = await validateJsonl('in.jsonl', { profile: 'fovea', maxIssues: 10 })
   const issue: Issue | undefined = report.errors[0]
   const severity: 'error' | 'warning' | undefined = issue?.severity
-  const preview: ImportPreview = await previewImport('in.jsonl', { existing: 'store.jsonl', profile: 'default', maxIssues: 5 })
+  const preview: ImportPreview = await previewImport('in.jsonl', { existing: 'store.jsonl', profile: 'default', maxIssues: 5, memoryBudget: 1 << 20, spillDir: '/tmp' })
   const conflict: Conflict | undefined = preview.conflicts[0]
   const conflictType: 'duplicate-sequence' | string | undefined = conflict?.type
   const importOptions: ImportOptions = {

@@ -267,6 +267,8 @@ def preview_import(
     existing: Optional[_Path] = None,
     profile: str = "default",
     max_issues: int = 1000,
+    memory_budget: Optional[int] = None,
+    spill_dir: Optional[_Path] = None,
     progress: _Progress = None,
 ) -> Dict[str, Any]:
     """Preview of an import into `existing` (None: an empty store): counts, conflicts, warnings, issues, errors."""
@@ -279,6 +281,8 @@ def merge_jsonl(
     options: Union[Dict[str, Any], str, None] = None,
     profile: str = "default",
     export_date: Optional[str] = None,
+    memory_budget: Optional[int] = None,
+    spill_dir: Optional[_Path] = None,
     progress: _Progress = None,
 ) -> Dict[str, Any]:
     """Imports `incoming` into `existing` and writes the result to `destination`: {preview, result, stats}."""
@@ -310,7 +314,15 @@ class Store:
         export_date: Optional[str] = None,
         metadata: bool = True,
     ) -> Dict[str, Any]: ...
-    def preview(self, path: _Path, *, profile: str = "default", max_issues: int = 1000) -> Dict[str, Any]: ...
+    def preview(
+        self,
+        path: _Path,
+        *,
+        profile: str = "default",
+        max_issues: int = 1000,
+        memory_budget: Optional[int] = None,
+        spill_dir: Optional[_Path] = None,
+    ) -> Dict[str, Any]: ...
     def import_jsonl(
         self,
         path: _Path,
@@ -318,6 +330,8 @@ class Store:
         options: Union[Dict[str, Any], str, None] = None,
         profile: str = "default",
         user: Optional[str] = None,
+        memory_budget: Optional[int] = None,
+        spill_dir: Optional[_Path] = None,
     ) -> Dict[str, Any]: ...
     def import_history(self) -> List[Dict[str, Any]]: ...
 

@@ -583,6 +583,39 @@ def test_preview_checks_boxes_against_the_existing_videos_sizes(existing, tmp_pa
     assert outside(fovea.preview_import(incoming)) == [], "no size is known in an empty store"
 
 
+def test_preview_and_merge_spill_where_they_are_told(existing, tmp_path):
+    # Every scenario's lines in one file: conflicts with the store and within the file.
+    lines = [line for s in SCENARIOS["scenarios"] for line in s["lines"]]
+    incoming = write_lines(tmp_path / "all.jsonl", lines)
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    in_memory = fovea.preview_import(incoming, existing=existing)
+    assert len(in_memory["conflicts"]) > 5
+    # A budget of 0 bytes spills the in-file tables at every record: the same preview.
+    for where in (spill, str(spill)):
+        assert fovea.preview_import(incoming, existing=existing, memory_budget=0, spill_dir=where) == in_memory
+    options = {"transaction": {"atomic": False}}
+
+    def merged(name, **memory):
+        out = tmp_path / name
+        result = fovea.merge_jsonl(existing, incoming, out, options=options, export_date=DATE, **memory)
+        return result["result"], out.read_bytes()
+
+    assert merged("spilled.jsonl", memory_budget=0, spill_dir=spill) == merged("in-memory.jsonl")
+    # A spill directory is checked when given, a budget must be a size.
+    for bad, reason in ((tmp_path / "missing", "No such file"), (incoming, "not a directory")):
+        with pytest.raises(fovea.IoError) as info:
+            fovea.preview_import(incoming, spill_dir=bad)
+        assert str(bad) in str(info.value) and reason in str(info.value)
+        with pytest.raises(fovea.IoError):
+            fovea.merge_jsonl(existing, incoming, tmp_path / "never.jsonl", spill_dir=bad)
+    assert not (tmp_path / "never.jsonl").exists()
+    with pytest.raises(OverflowError):
+        fovea.preview_import(incoming, memory_budget=-1)
+    with pytest.raises(TypeError):
+        fovea.preview_import(incoming, spill_dir=3)
+
+
 def test_an_unreadable_existing_dataset_is_refused(tmp_path):
     store = tmp_path / "store.jsonl"
     store.write_text(CONTAINER.read_text(encoding="utf-8") + "{oops\n")

@@ -63,6 +63,10 @@ def test_import_export_preview_and_history(url, tmp_path):
         preview = store.preview(STORED)
         kinds = [c["type"] for c in preview["conflicts"]]
         assert kinds.count("duplicate-sequence") == 3
+        # In-file tables spilled at every record: the same preview.
+        assert store.preview(STORED, memory_budget=0, spill_dir=tmp_path) == preview
+        with pytest.raises(fovea.IoError):
+            store.import_jsonl(STORED, options=PLACEHOLDERS, spill_dir=tmp_path / "missing")
 
         obj = store.annotation("obj-1")
         assert obj["annotationType"] == "object" and obj["linkedEventId"] == "evt-1"

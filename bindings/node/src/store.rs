@@ -372,7 +372,8 @@ impl Store {
 
     /// Previews an import of the JSON Lines file `path` against the store: counts, validation
     /// issues and conflicts, nothing written (the shape of `previewImport`'s result). Options:
-    /// `profile`, `maxIssues`, `signal`.
+    /// `profile`, `maxIssues`, `memoryBudget`, `spillDir` (as `previewImport` takes them),
+    /// `signal`.
     #[napi(catch_unwind, ts_return_type = "Promise<ImportPreview>")]
     pub fn preview(
         &self,
@@ -397,7 +398,7 @@ impl Store {
     /// commit all or nothing) and records it in the import history. Resolves to `{ preview,
     /// result, historyId }`: a failed atomic import resolves too, with `result.committed`
     /// false. Options: `options` (FOVEA's `ImportOptions`, an object or JSON text, as
-    /// `mergeJsonl` takes), `profile`, `maxIssues`, `user` (recorded as the importer and owning
+    /// `mergeJsonl` takes), `profile`, `maxIssues`, `memoryBudget`, `spillDir`, `user` (recorded as the importer and owning
     /// imported personas and world objects; default: the store's user), `signal` (only before
     /// it starts).
     #[napi(catch_unwind, ts_return_type = "Promise<StoreImportResult>")]

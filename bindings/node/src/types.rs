@@ -501,6 +501,11 @@ pub struct PreviewImportOptions {
     pub profile: Option<String>,
     /// Most issues listed (default 1000); the rest are counted.
     pub max_issues: Option<f64>,
+    /// Bytes of memory the preview's in-file tables (ids, references, keyframe spans) may
+    /// hold before they spill to temporary files (default 24 MiB).
+    pub memory_budget: Option<f64>,
+    /// Where spilled tables go (default: the system's temporary directory); it must exist.
+    pub spill_dir: Option<String>,
     /// Aborts the preview.
     #[napi(ts_type = "AbortSignal")]
     pub signal: Option<()>,
@@ -809,6 +814,11 @@ pub struct MergeJsonlOptions {
     pub profile: Option<String>,
     /// Most issues listed in the preview (default 1000).
     pub max_issues: Option<f64>,
+    /// Bytes of memory the preview's in-file tables (ids, references, keyframe spans) may
+    /// hold before they spill to temporary files (default 24 MiB).
+    pub memory_budget: Option<f64>,
+    /// Where spilled tables go (default: the system's temporary directory); it must exist.
+    pub spill_dir: Option<String>,
     /// The `exportDate` of the destination's metadata line (default: now).
     pub export_date: Option<String>,
     /// Aborts the merge (the destination is left untouched).
@@ -955,6 +965,11 @@ pub struct StorePreviewOptions {
     pub profile: Option<String>,
     /// Most issues listed (default 1000); the rest are counted.
     pub max_issues: Option<f64>,
+    /// Bytes of memory the preview's in-file tables (ids, references, keyframe spans) may
+    /// hold before they spill to temporary files (default 24 MiB).
+    pub memory_budget: Option<f64>,
+    /// Where spilled tables go (default: the system's temporary directory); it must exist.
+    pub spill_dir: Option<String>,
     /// Aborts the preview.
     #[napi(ts_type = "AbortSignal")]
     pub signal: Option<()>,
@@ -971,6 +986,11 @@ pub struct StoreImportOptions {
     pub profile: Option<String>,
     /// Most issues listed in the preview (default 1000).
     pub max_issues: Option<f64>,
+    /// Bytes of memory the preview's in-file tables (ids, references, keyframe spans) may
+    /// hold before they spill to temporary files (default 24 MiB).
+    pub memory_budget: Option<f64>,
+    /// Where spilled tables go (default: the system's temporary directory); it must exist.
+    pub spill_dir: Option<String>,
     /// The importing user, owning imported personas and world objects (default: the store's).
     pub user: Option<String>,
     /// Aborts the import if it has not started yet (a running import finishes, committed or

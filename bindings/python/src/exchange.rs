@@ -223,15 +223,49 @@ fn load_snapshot(
     }
 }
 
-pub(crate) fn preview_options(profile: Profile, max_issues: usize) -> PreviewOptions {
-    PreviewOptions {
+/// How much memory a preview's in-file tables may hold (`memory_budget`, bytes) and where
+/// they spill beyond it (`spill_dir`): the keyword arguments of every call that previews.
+#[derive(Default)]
+pub(crate) struct Memory {
+    budget: Option<usize>,
+    spill_dir: Option<PathBuf>,
+}
+
+impl Memory {
+    /// The keyword arguments, read.
+    pub(crate) fn of(
+        budget: Option<usize>,
+        spill_dir: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let spill_dir = spill_dir
+            .filter(|d| !d.is_none())
+            .map(|d| path_arg(d, "spill_dir"))
+            .transpose()?;
+        Ok(Memory { budget, spill_dir })
+    }
+}
+
+/// A preview's options: profile, issue cap and memory (a spill directory is checked here).
+pub(crate) fn preview_options(
+    profile: Profile,
+    max_issues: usize,
+    memory: Memory,
+) -> PyResult<PreviewOptions> {
+    let mut opts = PreviewOptions {
         validate: ValidateOptions {
             profile,
             ..Default::default()
         },
         max_issues,
         ..Default::default()
+    };
+    if let Some(budget) = memory.budget {
+        opts.memory_budget = budget;
     }
+    if let Some(dir) = memory.spill_dir {
+        opts.spill_to(dir).map_err(to_pyerr)?;
+    }
+    Ok(opts)
 }
 
 // --- reading --------------------------------------------------------------------------------
@@ -602,13 +636,16 @@ pub fn validate_jsonl<'py>(
 /// (FOVEA's Conflict shape), `warnings` (FOVEA's texts), `issues`, `issuesTruncated` and
 /// `errors` (unreadable lines).
 #[pyfunction]
-#[pyo3(signature = (path, *, existing = None, profile = "default", max_issues = 1000, progress = None))]
+#[pyo3(signature = (path, *, existing = None, profile = "default", max_issues = 1000, memory_budget = None, spill_dir = None, progress = None))]
+#[allow(clippy::too_many_arguments)]
 pub fn preview_import<'py>(
     py: Python<'py>,
     path: &Bound<'py, PyAny>,
     existing: Option<&Bound<'py, PyAny>>,
     profile: &str,
     max_issues: usize,
+    memory_budget: Option<usize>,
+    spill_dir: Option<&Bound<'py, PyAny>>,
     progress: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let path = path_arg(path, "path")?;
@@ -616,7 +653,8 @@ pub fn preview_import<'py>(
         .filter(|e| !e.is_none())
         .map(|e| path_arg(e, "existing"))
         .transpose()?;
-    let opts = preview_options(profile_arg(profile)?, max_issues);
+    let memory = Memory::of(memory_budget, spill_dir)?;
+    let opts = preview_options(profile_arg(profile)?, max_issues, memory)?;
     let total = file_size(&path) + existing.as_deref().map_or(0, file_size);
     let watch = Watch::new(py, progress, total, "preview")?;
     let hook = watch.hook();
@@ -642,7 +680,7 @@ pub fn preview_import<'py>(
 /// import changes nothing); then `stats` holds the export statistics, else None. Returns
 /// `{"preview": ..., "result": ..., "stats": ...}`.
 #[pyfunction]
-#[pyo3(signature = (existing, incoming, destination, *, options = None, profile = "default", export_date = None, progress = None))]
+#[pyo3(signature = (existing, incoming, destination, *, options = None, profile = "default", export_date = None, memory_budget = None, spill_dir = None, progress = None))]
 #[allow(clippy::too_many_arguments)]
 pub fn merge_jsonl<'py>(
     py: Python<'py>,
@@ -652,6 +690,8 @@ pub fn merge_jsonl<'py>(
     options: Option<&Bound<'py, PyAny>>,
     profile: &str,
     export_date: Option<String>,
+    memory_budget: Option<usize>,
+    spill_dir: Option<&Bound<'py, PyAny>>,
     progress: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let existing = existing
@@ -662,6 +702,7 @@ pub fn merge_jsonl<'py>(
     let destination = path_arg(destination, "destination")?;
     let options = import_options(options)?;
     let profile = profile_arg(profile)?;
+    let preview_opts = preview_options(profile, 1000, Memory::of(memory_budget, spill_dir)?)?;
     let total = file_size(&incoming) + existing.as_deref().map_or(0, file_size);
     let watch = Watch::new(py, progress, total, "merge")?;
     let hook = watch.hook();
@@ -670,12 +711,7 @@ pub fn merge_jsonl<'py>(
             let store = existing.as_deref().map(open_file).transpose()?;
             let reader = file_reader(open_file(&incoming)?, ReadOptions::default(), hook.clone());
             let mut dataset = load_dataset(store, hook)?;
-            let (preview, result) = import_reader(
-                &mut dataset,
-                reader,
-                &options,
-                preview_options(profile, 1000),
-            )?;
+            let (preview, result) = import_reader(&mut dataset, reader, &options, preview_opts)?;
             let stats = if result.committed {
                 let opts = ExportOptions {
                     interp: InterpOptions::with_profile(profile),

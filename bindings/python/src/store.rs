@@ -8,7 +8,7 @@
 use crate::convert::{to_py, to_value, type_name};
 use crate::errors::to_pyerr;
 use crate::exchange::{
-    Fail, Outcome, error_value, export_options, import_options, path_arg, preview_options,
+    Fail, Memory, Outcome, error_value, export_options, import_options, path_arg, preview_options,
     profile_arg, value_of, write_atomically,
 };
 use fovea_core::Error;
@@ -217,16 +217,19 @@ impl Store {
 
     /// Previews an import of the JSON Lines file `path` against the store: counts, issues
     /// and conflicts (as `preview_import` reports them). Nothing is written.
-    #[pyo3(signature = (path, *, profile = "default", max_issues = 1000))]
+    #[pyo3(signature = (path, *, profile = "default", max_issues = 1000, memory_budget = None, spill_dir = None))]
     fn preview<'py>(
         &self,
         py: Python<'py>,
         path: &Bound<'py, PyAny>,
         profile: &str,
         max_issues: usize,
+        memory_budget: Option<usize>,
+        spill_dir: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let path = path_arg(path, "path")?;
-        let opts = preview_options(profile_arg(profile)?, max_issues);
+        let memory = Memory::of(memory_budget, spill_dir)?;
+        let opts = preview_options(profile_arg(profile)?, max_issues, memory)?;
         self.run(py, |s| value_of(&s.preview(Source::Path(path), opts)?))
     }
 
@@ -235,7 +238,8 @@ impl Store {
     /// `import_history` row either way. `options`: FOVEA's import options (dict or JSON
     /// text), deep-merged over its defaults. Returns `{preview, result, historyId}`; counters
     /// count only what was committed.
-    #[pyo3(signature = (path, *, options = None, profile = "default", user = None))]
+    #[pyo3(signature = (path, *, options = None, profile = "default", user = None, memory_budget = None, spill_dir = None))]
+    #[allow(clippy::too_many_arguments)]
     fn import_jsonl<'py>(
         &self,
         py: Python<'py>,
@@ -243,10 +247,13 @@ impl Store {
         options: Option<&Bound<'py, PyAny>>,
         profile: &str,
         user: Option<String>,
+        memory_budget: Option<usize>,
+        spill_dir: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let path = path_arg(path, "path")?;
         let options = import_options(options)?;
-        let preview = preview_options(profile_arg(profile)?, 1000);
+        let memory = Memory::of(memory_budget, spill_dir)?;
+        let preview = preview_options(profile_arg(profile)?, 1000, memory)?;
         self.run(py, |s| {
             let params = ImportParams {
                 preview,

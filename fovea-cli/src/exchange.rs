@@ -255,13 +255,8 @@ impl CheckArgs {
             },
             ..Default::default()
         };
-        if let Some(budget) = self.memory_budget {
-            opts.memory_budget = budget;
-        }
-        if let Some(dir) = &self.spill_dir {
-            opts.spill_to(dir.clone())
-                .map_err(|e| Failure::Usage(format!("--spill-dir: {e}")))?;
-        }
+        opts.limit_memory(self.memory_budget, self.spill_dir.clone())
+            .map_err(|e| Failure::Usage(format!("--spill-dir: {e}")))?;
         Ok(opts)
     }
 }

@@ -2,7 +2,8 @@
 //! fovea's semantics, and every strategy FOVEA leaves unimplemented.
 
 use fovea_core::import::{
-    Dataset, Existing, ImportOptions, PreviewOptions, Previewer, Snapshot, apply, preview_reader,
+    DEFAULT_MEMORY_BUDGET, Dataset, Existing, ImportOptions, PreviewOptions, Previewer, Snapshot,
+    apply, preview_reader,
 };
 use fovea_core::jsonl::{LineData, Reader};
 use fovea_core::model::KeyframePolicy;
@@ -425,7 +426,21 @@ fn a_spill_directory_is_checked_when_given() {
         assert!(message.contains(&path.display().to_string()), "{message}");
         assert!(message.contains(reason), "{message}");
         assert_eq!(opts.spill_dir, None);
+        // Both options at once: a bad directory sets neither.
+        let err = opts.limit_memory(Some(0), Some(path)).unwrap_err();
+        assert_eq!(err.code(), "io");
+        assert_eq!(opts.memory_budget, DEFAULT_MEMORY_BUDGET);
     }
+    let mut opts = PreviewOptions::default();
+    opts.limit_memory(None, None).unwrap();
+    assert_eq!(
+        (opts.memory_budget, opts.spill_dir.clone()),
+        (DEFAULT_MEMORY_BUDGET, None)
+    );
+    opts.limit_memory(Some(4096), Some(dir.path().to_owned()))
+        .unwrap();
+    assert_eq!(opts.memory_budget, 4096);
+    assert_eq!(opts.spill_dir.as_deref(), Some(dir.path()));
 }
 
 /// An interpolation conflict reports the resolution that decided the modes: the interpolation

@@ -312,19 +312,18 @@ pub(crate) fn preview_options(options: Option<&Unknown>) -> Res<PreviewOptions> 
         max_issues: count_field(options, "maxIssues", 0)?.unwrap_or(DEFAULT_MAX_ISSUES),
         ..Default::default()
     };
-    if let Some(budget) = count_field(options, "memoryBudget", 0)? {
-        opts.memory_budget = budget;
-    }
-    if let Some(dir) = string_field(options, "spillDir")? {
-        opts.spill_to(PathBuf::from(dir))?;
-    }
+    opts.limit_memory(
+        count_field(options, "memoryBudget", 0)?,
+        string_field(options, "spillDir")?.map(PathBuf::from),
+    )?;
     Ok(opts)
 }
 
 /// Previews an import of the JSON Lines file `path`: counts, validation issues and conflicts
 /// against `options.existing` (the path of a JSON Lines dataset; absent: an empty store), with
-/// boxes checked against the sizes of its videos (as `mergeJsonl` does). Nothing is written. Options: `existing`, `profile`, `maxIssues`, `memoryBudget`,
-/// `spillDir`, `signal`.
+/// boxes checked against the sizes of its videos (as `mergeJsonl` does). Nothing is written.
+/// Options: `existing`, `profile`, `maxIssues`, `memoryBudget` (bytes the in-file tables may
+/// hold before they spill to temporary files), `spillDir` (where; it must exist), `signal`.
 #[napi(catch_unwind, ts_return_type = "Promise<ImportPreview>")]
 pub fn preview_import(
     env: &Env,
@@ -377,9 +376,9 @@ struct MergeOutput<'a> {
 ///
 /// Options: `options` (FOVEA's `ImportOptions`, an object or JSON text, deep-merged over
 /// FOVEA's defaults; unknown keys reject with `invalid-option`), `profile` (validation),
-/// `maxIssues`, `memoryBudget`, `spillDir` (as `previewImport` takes them), `exportDate` (of the
-/// metadata line), `signal`. The existing file must read
-/// without errors (a merge would drop its unreadable lines).
+/// `maxIssues`, `memoryBudget`, `spillDir` (as `previewImport` takes them), `exportDate` (of
+/// the metadata line), `signal`. The existing file must read without errors (a merge would
+/// drop its unreadable lines).
 #[napi(catch_unwind, ts_return_type = "Promise<MergeResult>")]
 pub fn merge_jsonl(
     env: &Env,

@@ -398,9 +398,9 @@ impl Store {
     /// commit all or nothing) and records it in the import history. Resolves to `{ preview,
     /// result, historyId }`: a failed atomic import resolves too, with `result.committed`
     /// false. Options: `options` (FOVEA's `ImportOptions`, an object or JSON text, as
-    /// `mergeJsonl` takes), `profile`, `maxIssues`, `memoryBudget`, `spillDir`, `user` (recorded as the importer and owning
-    /// imported personas and world objects; default: the store's user), `signal` (only before
-    /// it starts).
+    /// `mergeJsonl` takes), `profile`, `maxIssues`, `memoryBudget`, `spillDir`, `user`
+    /// (recorded as the importer and owning imported personas and world objects; default: the
+    /// store's user), `signal` (only before it starts).
     #[napi(catch_unwind, ts_return_type = "Promise<StoreImportResult>")]
     pub fn import(
         &self,

@@ -223,33 +223,23 @@ fn load_snapshot(
     }
 }
 
-/// How much memory a preview's in-file tables may hold (`memory_budget`, bytes) and where
-/// they spill beyond it (`spill_dir`): the keyword arguments of every call that previews.
-#[derive(Default)]
-pub(crate) struct Memory {
-    budget: Option<usize>,
-    spill_dir: Option<PathBuf>,
+/// An optional path argument: None (or absent) is `None`.
+pub(crate) fn optional_path(
+    obj: Option<&Bound<'_, PyAny>>,
+    name: &str,
+) -> PyResult<Option<PathBuf>> {
+    obj.filter(|o| !o.is_none())
+        .map(|o| path_arg(o, name))
+        .transpose()
 }
 
-impl Memory {
-    /// The keyword arguments, read.
-    pub(crate) fn of(
-        budget: Option<usize>,
-        spill_dir: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Self> {
-        let spill_dir = spill_dir
-            .filter(|d| !d.is_none())
-            .map(|d| path_arg(d, "spill_dir"))
-            .transpose()?;
-        Ok(Memory { budget, spill_dir })
-    }
-}
-
-/// A preview's options: profile, issue cap and memory (a spill directory is checked here).
+/// A preview's options: profile, issue cap, memory budget and spill directory (`spill_dir`,
+/// a path or None, checked here).
 pub(crate) fn preview_options(
     profile: Profile,
     max_issues: usize,
-    memory: Memory,
+    memory_budget: Option<usize>,
+    spill_dir: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<PreviewOptions> {
     let mut opts = PreviewOptions {
         validate: ValidateOptions {
@@ -259,12 +249,8 @@ pub(crate) fn preview_options(
         max_issues,
         ..Default::default()
     };
-    if let Some(budget) = memory.budget {
-        opts.memory_budget = budget;
-    }
-    if let Some(dir) = memory.spill_dir {
-        opts.spill_to(dir).map_err(to_pyerr)?;
-    }
+    opts.limit_memory(memory_budget, optional_path(spill_dir, "spill_dir")?)
+        .map_err(to_pyerr)?;
     Ok(opts)
 }
 
@@ -649,12 +635,8 @@ pub fn preview_import<'py>(
     progress: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let path = path_arg(path, "path")?;
-    let existing = existing
-        .filter(|e| !e.is_none())
-        .map(|e| path_arg(e, "existing"))
-        .transpose()?;
-    let memory = Memory::of(memory_budget, spill_dir)?;
-    let opts = preview_options(profile_arg(profile)?, max_issues, memory)?;
+    let existing = optional_path(existing, "existing")?;
+    let opts = preview_options(profile_arg(profile)?, max_issues, memory_budget, spill_dir)?;
     let total = file_size(&path) + existing.as_deref().map_or(0, file_size);
     let watch = Watch::new(py, progress, total, "preview")?;
     let hook = watch.hook();
@@ -694,15 +676,12 @@ pub fn merge_jsonl<'py>(
     spill_dir: Option<&Bound<'py, PyAny>>,
     progress: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let existing = existing
-        .filter(|e| !e.is_none())
-        .map(|e| path_arg(e, "existing"))
-        .transpose()?;
+    let existing = optional_path(existing, "existing")?;
     let incoming = path_arg(incoming, "incoming")?;
     let destination = path_arg(destination, "destination")?;
     let options = import_options(options)?;
     let profile = profile_arg(profile)?;
-    let preview_opts = preview_options(profile, 1000, Memory::of(memory_budget, spill_dir)?)?;
+    let preview_opts = preview_options(profile, 1000, memory_budget, spill_dir)?;
     let total = file_size(&incoming) + existing.as_deref().map_or(0, file_size);
     let watch = Watch::new(py, progress, total, "merge")?;
     let hook = watch.hook();

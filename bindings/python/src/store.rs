@@ -8,7 +8,7 @@
 use crate::convert::{to_py, to_value, type_name};
 use crate::errors::to_pyerr;
 use crate::exchange::{
-    Fail, Memory, Outcome, error_value, export_options, import_options, path_arg, preview_options,
+    Fail, Outcome, error_value, export_options, import_options, path_arg, preview_options,
     profile_arg, value_of, write_atomically,
 };
 use fovea_core::Error;
@@ -228,8 +228,7 @@ impl Store {
         spill_dir: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let path = path_arg(path, "path")?;
-        let memory = Memory::of(memory_budget, spill_dir)?;
-        let opts = preview_options(profile_arg(profile)?, max_issues, memory)?;
+        let opts = preview_options(profile_arg(profile)?, max_issues, memory_budget, spill_dir)?;
         self.run(py, |s| value_of(&s.preview(Source::Path(path), opts)?))
     }
 
@@ -252,8 +251,7 @@ impl Store {
     ) -> PyResult<Bound<'py, PyAny>> {
         let path = path_arg(path, "path")?;
         let options = import_options(options)?;
-        let memory = Memory::of(memory_budget, spill_dir)?;
-        let preview = preview_options(profile_arg(profile)?, 1000, memory)?;
+        let preview = preview_options(profile_arg(profile)?, 1000, memory_budget, spill_dir)?;
         self.run(py, |s| {
             let params = ImportParams {
                 preview,

@@ -132,6 +132,22 @@ impl PreviewOptions {
         })
     }
 
+    /// Sets the memory budget and the spill directory when they are given (the directory
+    /// checked by [`PreviewOptions::spill_to`]): what the CLI and the bindings take.
+    pub fn limit_memory(
+        &mut self,
+        budget: Option<usize>,
+        spill_dir: Option<PathBuf>,
+    ) -> crate::Result<()> {
+        if let Some(dir) = spill_dir {
+            self.spill_to(dir)?;
+        }
+        if let Some(budget) = budget {
+            self.memory_budget = budget;
+        }
+        Ok(())
+    }
+
     /// Adds the sizes of the store's videos to the known ones, for bounds checks (sizes given
     /// by the caller win).
     pub fn add_video_sizes(&mut self, sizes: &VideoSizes) {

@@ -127,19 +127,6 @@ impl<'a> JsonObj<'_, 'a> {
     }
 }
 
-/// Makes a serde `Serialize` out of a direct writer: the JSON text it writes goes through as a
-/// raw value (serde_json's serializers and `to_value` take it as it is).
-pub(crate) fn serialize_written<S: serde::Serializer>(
-    s: S,
-    write: impl FnOnce(&mut JsonBuf<'_>),
-) -> Result<S::Ok, S::Error> {
-    let mut text = Vec::with_capacity(256);
-    write(&mut JsonBuf(&mut text));
-    let text = String::from_utf8(text).map_err(serde::ser::Error::custom)?;
-    let raw = serde_json::value::RawValue::from_string(text).map_err(serde::ser::Error::custom)?;
-    raw.serialize(s)
-}
-
 impl Formatter for JsFormatter {
     fn write_f64<W: ?Sized + Write>(&mut self, writer: &mut W, value: f64) -> io::Result<()> {
         write_number(writer, value)

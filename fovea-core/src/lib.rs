@@ -8,6 +8,7 @@
 //! * [`interp`] — compile a keyframe sequence once; evaluate every frame into columnar buffers
 //!   or FOVEA-shaped boxes, or any single frame in O(log K).
 //! * [`edit`] — add, remove, update and move keyframes; set interpolation; edit visibility.
+//! * [`host`] — reading the model from a binding's host values (what their deserializers report).
 //! * [`json`] — JSON output with JavaScript number formatting.
 //! * [`jsonl`] — streaming JSON Lines reader and writer, export modes.
 //! * [`import`] — import preview, conflict resolution, keyframe merge, the in-memory dataset.
@@ -40,6 +41,7 @@
 
 pub mod edit;
 pub mod error;
+pub mod host;
 pub mod import;
 pub mod interp;
 pub mod json;

@@ -5,7 +5,7 @@ use super::line::LineData;
 use crate::error::Result;
 use crate::interp::InterpOptions;
 use crate::json::JsonBuf;
-use crate::model::{Annotation, AnnotationOut, BoxesOut, SequenceOut, WriteJson};
+use crate::model::{Annotation, AnnotationOut, BoxesOut, SequenceOut, write_object};
 use serde::Serialize;
 use std::io::Write;
 
@@ -183,11 +183,13 @@ fn annotation_line(
     let sequence = SequenceOut::new(seq, boxes);
     let c = sequence.counters;
     buf.extend_from_slice(b"{\"type\":\"annotation\",\"data\":");
-    AnnotationOut {
-        annotation,
-        sequence,
-    }
-    .write_json(&mut JsonBuf(buf));
+    write_object(
+        &mut JsonBuf(buf),
+        &AnnotationOut {
+            annotation,
+            sequence,
+        },
+    );
     buf.extend_from_slice(b"}\n");
     Ok(match mode {
         ExportMode::Keyframes => (c.keyframe_count as u64, 0),

@@ -3,11 +3,9 @@
 
 use super::parse::{finite, required};
 use super::raw::{RawSequence, lenient_struct};
-use super::serialize::WriteJson;
+use super::serialize::{Fields, WriteFields};
 use super::{BoundingBoxSequence, SequenceOut};
 use crate::error::Result;
-use crate::json::{JsonBuf, serialize_written};
-use serde::ser::{Serialize, Serializer};
 use serde_json::{Map, Value};
 
 lenient_struct! {
@@ -122,7 +120,17 @@ impl Annotation {
 
     /// Reads an annotation from a parsed JSON value.
     pub fn from_value(value: Value) -> Result<Self> {
-        super::parse::from_value::<RawAnnotation>(value)?.convert()
+        Self::read(value)
+    }
+
+    /// Reads an annotation from any deserializer whose errors the model can type (see
+    /// [`crate::host`]): a binding reads its host's objects with this.
+    pub fn read<'de, D>(d: D) -> Result<Self>
+    where
+        D: serde::Deserializer<'de>,
+        D::Error: crate::host::ReadError,
+    {
+        super::parse::deserialize::<RawAnnotation, D>(d)?.convert()
     }
 }
 
@@ -179,19 +187,18 @@ fn truthy(v: &Option<String>) -> Option<&str> {
     v.as_deref().filter(|s| !s.is_empty())
 }
 
-impl WriteJson for AnnotationOut<'_> {
+impl WriteFields for AnnotationOut<'_> {
     /// FOVEA's order (spec §3.3): `id, videoId, annotationType, boundingBoxSequence, createdAt,
     /// updatedAt`, the type fields, the links (only when non-empty), `confidence` (0 kept),
     /// `notes` (only when non-empty), `metadata`, `createdBy`, then any other field.
-    fn write_json(&self, out: &mut JsonBuf<'_>) {
+    fn write_fields<F: Fields>(&self, o: &mut F) {
         let a = self.annotation;
-        let mut o = out.obj();
-        o.key("id").str(&a.id);
-        o.key("videoId").str(&a.video_id);
+        o.str("id", &a.id);
+        o.str("videoId", &a.video_id);
         if let Some(t) = &a.annotation_type {
-            o.key("annotationType").str(t);
+            o.str("annotationType", t);
         }
-        self.sequence.write_json(o.key("boundingBoxSequence"));
+        o.object("boundingBoxSequence", &self.sequence);
         let present = [
             ("createdAt", &a.created_at),
             ("updatedAt", &a.updated_at),
@@ -201,7 +208,7 @@ impl WriteJson for AnnotationOut<'_> {
         ];
         for (key, v) in present {
             if let Some(v) = v {
-                o.key(key).str(v);
+                o.str(key, v);
             }
         }
         let links = [
@@ -212,40 +219,39 @@ impl WriteJson for AnnotationOut<'_> {
         ];
         for (key, v) in links {
             if let Some(v) = truthy(v) {
-                o.key(key).str(v);
+                o.str(key, v);
             }
         }
         if let Some(c) = truthy(&a.linked_collection_id) {
-            o.key("linkedCollectionId").str(c);
+            o.str("linkedCollectionId", c);
             if let Some(t) = &a.linked_collection_type {
-                o.key("linkedCollectionType").str(t);
+                o.str("linkedCollectionType", t);
             }
         }
         if let Some(c) = a.confidence {
-            o.key("confidence").num(c);
+            o.num("confidence", c);
         }
         if let Some(n) = truthy(&a.notes) {
-            o.key("notes").str(n);
+            o.str("notes", n);
         }
         if let Some(meta) = &a.metadata {
-            o.key("metadata").value(meta);
+            o.value("metadata", meta);
         }
         if let Some(c) = truthy(&a.created_by) {
-            o.key("createdBy").str(c);
+            o.str("createdBy", c);
         }
         o.extras(&a.extra);
-        o.end();
     }
 }
 
-impl WriteJson for Annotation {
-    fn write_json(&self, out: &mut JsonBuf<'_>) {
+impl WriteFields for Annotation {
+    fn write_fields<F: Fields>(&self, o: &mut F) {
         AnnotationOut {
             annotation: self,
             sequence: SequenceOut::stored(&self.bounding_box_sequence),
         }
-        .write_json(out);
+        .write_fields(o);
     }
 }
 
-super::serialize::impl_serialize_via_writer!(Annotation);
+super::serialize::impl_serialize_via_fields!(Annotation);

@@ -21,7 +21,8 @@ pub use annotation::Annotation;
 pub(crate) use annotation::{AnnotationOut, RawAnnotation};
 pub use input::{SequenceInput, SequenceSource};
 pub use parse::{control_points_from_value, parametric_from_value};
-pub(crate) use serialize::{BoxesOut, SequenceOut, WriteJson};
+pub use serialize::FrameBoxes;
+pub(crate) use serialize::{BoxesOut, SequenceOut, write_object};
 pub use world::{
     Entity, EntityCollection, Event, EventCollection, EventInterpretation, EventParticipant,
     ExportMetadata, OntologyData, OntologyRelation, Persona, PersonaOntology, Time, TimeCollection,

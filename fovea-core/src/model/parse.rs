@@ -15,7 +15,8 @@ use super::{
     ParametricType, PerProperty, VisibilityRange,
 };
 use crate::error::{Error, Result, join_path};
-use serde::de::DeserializeOwned;
+use crate::host::{ReadError, root_if_empty};
+use serde::de::{Deserialize, DeserializeOwned, Deserializer};
 use serde_json::Value;
 
 /// A required field's value, or a `missing-field` error naming the object and the field.
@@ -100,46 +101,55 @@ pub(crate) fn from_str<T: DeserializeOwned>(text: &str) -> Result<T> {
 
 /// Deserializes `T` from a JSON value, mapping serde errors to typed, located errors.
 pub(crate) fn from_value<T: DeserializeOwned>(value: Value) -> Result<T> {
-    serde_path_to_error::deserialize(value).map_err(located)
+    deserialize(value)
 }
 
-fn located(err: serde_path_to_error::Error<serde_json::Error>) -> Error {
+/// Deserializes `T` from any deserializer whose errors the model can type (JSON text, a JSON
+/// value, a binding's host values), naming the path of the failure.
+pub(crate) fn deserialize<'de, T, D>(d: D) -> Result<T>
+where
+    T: Deserialize<'de>,
+    D: Deserializer<'de>,
+    D::Error: ReadError,
+{
+    serde_path_to_error::deserialize(d).map_err(located)
+}
+
+fn located<E: ReadError>(err: serde_path_to_error::Error<E>) -> Error {
     let path = err.path().to_string();
-    let inner = err.into_inner();
-    if inner.is_syntax() || inner.is_eof() {
-        return json_error(&inner);
-    }
-    classify_data_error(path, &inner)
+    let path = if path == "." { String::new() } else { path };
+    err.into_inner().into_error(path)
 }
 
-/// Turns a serde data error (wrong type, missing field) found at `path` into a typed error.
-fn classify_data_error(path: String, err: &serde_json::Error) -> Error {
-    let text = err.to_string();
-    // serde_json appends " at line L column C" when reading text; the path says where.
-    let message = match text.rfind(" at line ") {
-        Some(i) => text[..i].to_owned(),
-        None => text,
-    };
-    let path = if path == "." { String::new() } else { path };
+impl ReadError for serde_json::Error {
+    fn into_error(self, path: String) -> Error {
+        if self.is_syntax() || self.is_eof() {
+            return json_error(&self);
+        }
+        let text = self.to_string();
+        // serde_json appends " at line L column C" when reading text; the path says where.
+        let message = match text.rfind(" at line ") {
+            Some(i) => text[..i].to_owned(),
+            None => text,
+        };
+        data_error(path, message)
+    }
+}
+
+/// Turns serde's message for a data error (wrong type, missing field) found at `path` into a
+/// typed error.
+pub(crate) fn data_error(path: String, message: String) -> Error {
     if let Some(field) = message
         .strip_prefix("missing field `")
         .and_then(|rest| rest.strip_suffix('`'))
     {
         return Error::MissingField {
-            path: if path.is_empty() {
-                "$".to_owned()
-            } else {
-                path
-            },
+            path: root_if_empty(path),
             field: field.to_owned(),
         };
     }
     Error::InvalidType {
-        path: if path.is_empty() {
-            "$".to_owned()
-        } else {
-            path
-        },
+        path: root_if_empty(path),
         message,
     }
 }
@@ -360,7 +370,17 @@ impl BoundingBoxSequence {
 
     /// Reads a sequence from a parsed JSON value.
     pub fn from_value(value: Value) -> Result<Self> {
-        from_value::<RawSequence>(value)?.convert()
+        Self::read(value)
+    }
+
+    /// Reads a sequence from any deserializer whose errors the model can type (see
+    /// [`crate::host`]): a binding reads its host's objects with this.
+    pub fn read<'de, D>(d: D) -> Result<Self>
+    where
+        D: Deserializer<'de>,
+        D::Error: ReadError,
+    {
+        deserialize::<RawSequence, D>(d)?.convert()
     }
 }
 

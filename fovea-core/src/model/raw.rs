@@ -43,6 +43,70 @@ impl<'de> serde::Deserialize<'de> for Borrowed<'de> {
     }
 }
 
+/// An object key as read: borrowed from the input when the deserializer can lend it, held
+/// inline when short, owned otherwise. Keys are read for every field of every object, and
+/// deserializers of host values (which cannot lend their strings) would otherwise allocate for
+/// each.
+pub(crate) enum Key<'de> {
+    /// Borrowed from the input.
+    Borrowed(&'de str),
+    /// Up to [`INLINE_KEY`] bytes, inline.
+    Inline([u8; INLINE_KEY], u8),
+    /// A longer key.
+    Owned(String),
+}
+
+/// The longest key [`Key`] holds inline.
+const INLINE_KEY: usize = 30;
+
+impl Key<'_> {
+    /// The key.
+    pub(crate) fn as_str(&self) -> &str {
+        match self {
+            Key::Borrowed(s) => s,
+            // Only whole `str`s are copied in, so the bytes are valid UTF-8.
+            Key::Inline(buf, len) => std::str::from_utf8(&buf[..usize::from(*len)]).unwrap_or(""),
+            Key::Owned(s) => s,
+        }
+    }
+
+    /// The key as an owned string.
+    pub(crate) fn into_owned(self) -> String {
+        match self {
+            Key::Owned(s) => s,
+            other => other.as_str().to_owned(),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key::Borrowed(v))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(if v.len() <= INLINE_KEY {
+                    let mut buf = [0u8; INLINE_KEY];
+                    buf[..v.len()].copy_from_slice(v.as_bytes());
+                    Key::Inline(buf, v.len() as u8)
+                } else {
+                    Key::Owned(v.to_owned())
+                })
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Key<'de>, E> {
+                Ok(Key::Owned(v))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
 /// Declares a struct whose fields are all `Option`s read from the given JSON keys, plus an
 /// `extra` map of the keys it does not know, with a fast map-visitor `Deserialize` impl and a
 /// `Serialize` impl that writes the present fields in declaration order, then the extras.
@@ -68,19 +132,33 @@ macro_rules! lenient_struct {
                     }
                     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<$name, A::Error> {
                         let mut out = $name::default();
-                        while let Some($crate::model::raw::Borrowed(key)) = map.next_key()? {
-                            match key.as_ref() {
-                                $($key => out.$field = map.next_value::<Option<$ty>>()?,)*
-                                _ => {
-                                    let value: serde_json::Value = map.next_value()?;
-                                    out.extra.insert(key.into_owned(), value);
-                                }
+                        while let Some(key) = map.next_key::<$crate::model::raw::Key<'de>>()? {
+                            if !out.read_field(key.as_str(), &mut map)? {
+                                let value: serde_json::Value = map.next_value()?;
+                                out.extra.insert(key.into_owned(), value);
                             }
                         }
                         Ok(out)
                     }
                 }
                 deserializer.deserialize_map(V)
+            }
+        }
+
+        impl $name {
+            /// Reads the value of the entry `key` of `map` into its field when it is one of
+            /// this type's, and says whether it was.
+            #[allow(dead_code)]
+            pub(crate) fn read_field<'de, A: serde::de::MapAccess<'de>>(
+                &mut self,
+                key: &str,
+                map: &mut A,
+            ) -> Result<bool, A::Error> {
+                match key {
+                    $($key => self.$field = map.next_value::<Option<$ty>>()?,)*
+                    _ => return Ok(false),
+                }
+                Ok(true)
             }
         }
 

@@ -1,0 +1,198 @@
+//! Reading the model from a host's own values (Python objects, JavaScript values) without JSON
+//! text or a `serde_json::Value` between: a binding implements a serde `Deserializer` over its
+//! values with [`HostError`] as the error type, and hands it to a model type's `read`
+//! ([`BoundingBoxSequence::read`](crate::model::BoundingBoxSequence::read),
+//! [`SequenceInput::read`](crate::model::SequenceInput::read),
+//! [`Annotation::read`](crate::model::Annotation::read)), which names the path of whatever it
+//! refuses, as it does for JSON text.
+
+use crate::error::Error;
+use std::fmt;
+
+/// What a host-value deserializer reports. Wrong types and missing fields use serde's own
+/// messages ([`serde::de::Error`]); the two other cases are a host's own.
+#[derive(Debug, Clone, PartialEq)]
+pub enum HostError {
+    /// serde's message (a wrong type, a missing field, …).
+    Message(String),
+    /// A NaN or infinite number, which JSON cannot hold.
+    NonFinite(f64),
+    /// A host value with no JSON meaning (a function, a set, a cyclic object, …): what it is.
+    Invalid(String),
+}
+
+impl fmt::Display for HostError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HostError::Message(m) | HostError::Invalid(m) => f.write_str(m),
+            HostError::NonFinite(v) => write!(f, "non-finite number {v}"),
+        }
+    }
+}
+
+impl std::error::Error for HostError {}
+
+impl serde::de::Error for HostError {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        HostError::Message(msg.to_string())
+    }
+}
+
+/// Deserializer errors the model's readers turn into typed errors, given the path at which
+/// they happened (`""` at the root).
+pub trait ReadError: serde::de::Error {
+    /// The typed error this one is at `path`.
+    fn into_error(self, path: String) -> Error;
+}
+
+impl ReadError for HostError {
+    fn into_error(self, path: String) -> Error {
+        match self {
+            HostError::Message(m) => crate::model::parse::data_error(path, m),
+            HostError::NonFinite(value) => Error::NonFinite {
+                path: root_if_empty(path),
+                value,
+            },
+            HostError::Invalid(message) => Error::InvalidType {
+                path: root_if_empty(path),
+                message,
+            },
+        }
+    }
+}
+
+/// `$` for the root, as every error path names it.
+pub(crate) fn root_if_empty(path: String) -> String {
+    if path.is_empty() {
+        "$".to_owned()
+    } else {
+        path
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{BoundingBoxSequence, SequenceInput};
+    use serde::de::{Deserializer, MapAccess, SeqAccess, Visitor};
+    use serde_json::{Value, json};
+
+    /// A stand-in host: walks a JSON value as a binding walks its host's objects; the strings
+    /// `"!nan"` and `"!function"` stand for a NaN and a function.
+    struct Host(Value);
+
+    impl<'de> Deserializer<'de> for Host {
+        type Error = HostError;
+        fn deserialize_any<V: Visitor<'de>>(self, v: V) -> Result<V::Value, HostError> {
+            match self.0 {
+                Value::Null => v.visit_unit(),
+                Value::Bool(b) => v.visit_bool(b),
+                Value::Number(n) => match (n.as_u64(), n.as_i64()) {
+                    (Some(u), _) => v.visit_u64(u),
+                    (_, Some(i)) => v.visit_i64(i),
+                    _ => v.visit_f64(n.as_f64().unwrap_or_default()),
+                },
+                Value::String(s) if s == "!nan" => Err(HostError::NonFinite(f64::NAN)),
+                Value::String(s) if s == "!function" => Err(HostError::Invalid(
+                    "expected a JSON value, got a function".into(),
+                )),
+                Value::String(s) => v.visit_string(s),
+                Value::Array(items) => v.visit_seq(Items(items.into_iter())),
+                Value::Object(map) => v.visit_map(Entries(map.into_iter(), None)),
+            }
+        }
+        fn deserialize_option<V: Visitor<'de>>(self, v: V) -> Result<V::Value, HostError> {
+            match self.0 {
+                Value::Null => v.visit_none(),
+                other => v.visit_some(Host(other)),
+            }
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+            byte_buf unit unit_struct newtype_struct seq tuple tuple_struct map struct
+            enum identifier ignored_any
+        }
+    }
+
+    struct Items(std::vec::IntoIter<Value>);
+
+    impl<'de> SeqAccess<'de> for Items {
+        type Error = HostError;
+        fn next_element_seed<T: serde::de::DeserializeSeed<'de>>(
+            &mut self,
+            seed: T,
+        ) -> Result<Option<T::Value>, HostError> {
+            self.0.next().map(|v| seed.deserialize(Host(v))).transpose()
+        }
+    }
+
+    struct Entries(serde_json::map::IntoIter, Option<Value>);
+
+    impl<'de> MapAccess<'de> for Entries {
+        type Error = HostError;
+        fn next_key_seed<K: serde::de::DeserializeSeed<'de>>(
+            &mut self,
+            seed: K,
+        ) -> Result<Option<K::Value>, HostError> {
+            let Some((k, v)) = self.0.next() else {
+                return Ok(None);
+            };
+            self.1 = Some(v);
+            seed.deserialize(Host(Value::String(k))).map(Some)
+        }
+        fn next_value_seed<V: serde::de::DeserializeSeed<'de>>(
+            &mut self,
+            seed: V,
+        ) -> Result<V::Value, HostError> {
+            seed.deserialize(Host(self.1.take().unwrap_or(Value::Null)))
+        }
+    }
+
+    fn box_with_x(x: Value) -> Value {
+        json!({"boxes": [{"x": x, "y": 0, "width": 1, "height": 1, "frameNumber": 0}]})
+    }
+
+    #[test]
+    fn host_errors_become_typed_errors_at_their_path() {
+        let read = |v: Value| BoundingBoxSequence::read(Host(v)).unwrap_err();
+        let e = read(box_with_x(json!("!nan")));
+        assert_eq!(
+            (e.code(), e.path()),
+            ("non-finite-number", Some("boxes[0].x"))
+        );
+        let e = read(box_with_x(json!("!function")));
+        assert_eq!((e.code(), e.path()), ("invalid-type", Some("boxes[0].x")));
+        assert!(e.to_string().contains("a function"), "{e}");
+        let e = read(json!({"boxes": [{"x": 1, "y": 0, "width": 1, "frameNumber": 0}]}));
+        assert_eq!((e.code(), e.path()), ("missing-field", Some("boxes[0]")));
+        let e = read(box_with_x(json!("left")));
+        assert_eq!((e.code(), e.path()), ("invalid-type", Some("boxes[0].x")));
+    }
+
+    #[test]
+    fn documents_read_from_a_host_equal_documents_read_from_text() {
+        let seq = box_with_x(json!(2.5));
+        let docs = [
+            seq.clone(),
+            json!({"id": "a", "boundingBoxSequence": seq, "videoId": "v"}),
+            // A line whose `data` comes before its `type`.
+            json!({"data": {"boundingBoxSequence": seq, "id": "a"}, "type": "annotation"}),
+            // A bare sequence whose unknown fields are named like a line's.
+            json!({"id": 7, "boxes": [], "data": {"boundingBoxSequence": 1}, "type": 3, "zz": null}),
+            json!([1, 2]),
+            json!({"type": "video", "data": {}}),
+            json!({"type": "annotation", "data": 5}),
+            json!({"data": {"id": "x"}, "type": "annotation"}),
+        ];
+        for doc in docs {
+            let text = doc.to_string();
+            let from_text = SequenceInput::from_json(&text);
+            let from_host = SequenceInput::read(Host(doc));
+            match (from_text, from_host) {
+                (Ok(a), Ok(b)) => assert_eq!(a, b, "{text}"),
+                (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{text}"),
+                (a, b) => panic!("{text}: {a:?} / {b:?}"),
+            }
+        }
+    }
+}

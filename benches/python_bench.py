@@ -1,5 +1,14 @@
 #!/usr/bin/env python3
-"""Benchmark of the Python binding: columnar output and JSON Lines exchange.
+"""Benchmark of the Python binding: host objects, columnar output and JSON Lines exchange.
+
+Host objects, each against a baseline written in Python and timed in the same run:
+
+* ``interpolate()`` of a 2-keyframe linear sequence spanning 10,000 / 50,000 / 1,000,000
+  frames, against a plain Python loop that computes and builds the same dicts. Target: <= 0.5x.
+* ``read_jsonl`` of 100,000 annotation records (5 keyframes each) into dicts, against
+  ``json.loads`` of the same lines. Target: <= 1.2x.
+* ``Sequence(dict)`` of a 1,001-keyframe sequence, against ``json.loads`` of its JSON text.
+  Target: <= 2x.
 
 Times ``Sequence.to_numpy()`` on a 2-keyframe linear sequence spanning 1,000,000 frames
 against the floor of any columnar output: allocating the same two arrays with ``numpy.empty``
@@ -13,6 +22,7 @@ peak RSS so far (``resource.getrusage``; streaming work should not raise it).
 Run against a release build (``pip install ./python`` builds one):
 
     python benches/python_bench.py [--frames N] [--runs R] [--annotations N] [--skip-numpy]
+                                   [--only objects]
 """
 
 import argparse
@@ -70,6 +80,81 @@ def numpy_bench(n: int, runs: int) -> None:
     print(f"  ratio                          {t_numpy / t_floor:9.2f} x   (target <= 1.5 x)")
     print(f"  seq.interpolate() (dicts, 3 runs) {t_dicts * 1e3:6.0f} ms  ({t_dicts / n * 1e9:.0f} ns/frame)")
 
+
+
+def interleaved(a, b, runs: int):
+    """Medians of `a` and `b` timed in turn (A B A B ...) after one warm-up of each."""
+    a(), b()
+    ta, tb = [], []
+    for _ in range(runs):
+        for fn, ts in ((a, ta), (b, tb)):
+            t0 = time.perf_counter()
+            result = fn()
+            ts.append(time.perf_counter() - t0)
+            del result
+    return statistics.median(ta), statistics.median(tb)
+
+
+def report(name: str, ours: float, base: float, base_name: str, target: float) -> None:
+    ratio = ours / base
+    verdict = "ok" if ratio <= target else "ABOVE TARGET"
+    print(f"  {name:<38} {ours * 1e3:9.2f} ms   {base_name:<28} {base * 1e3:9.2f} ms   "
+          f"ratio {ratio:5.2f} (target <= {target}) {verdict}")
+
+
+def objects_bench(annotations: int) -> None:
+    print(f"\nHost objects (fovea {fovea.__version__}, Python {sys.version.split()[0]}): "
+          "medians of interleaved runs")
+    for n in (10_000, 50_000, 1_000_000):
+        seq = fovea.Sequence({"boxes": [
+            {"x": 0, "y": 0, "width": 100, "height": 80, "frameNumber": 0},
+            {"x": 1920.5, "y": 1080.25, "width": 200, "height": 160, "frameNumber": n - 1}]})
+        start, end, span = (0.0, 0.0, 100.0, 80.0), (1920.5, 1080.25, 200.0, 160.0), n - 1
+
+        def loop():
+            (x0, y0, w0, h0), (x1, y1, w1, h1) = start, end
+            dx, dy, dw, dh = x1 - x0, y1 - y0, w1 - w0, h1 - h0
+            out = [{"x": x0, "y": y0, "width": w0, "height": h0, "frameNumber": 0, "isKeyframe": True}]
+            append = out.append
+            for f in range(1, span):
+                t = f / span
+                append({"x": x0 + dx * t, "y": y0 + dy * t, "width": w0 + dw * t,
+                        "height": h0 + dh * t, "frameNumber": f, "isKeyframe": False})
+            out.append({"x": x1, "y": y1, "width": w1, "height": h1, "frameNumber": span, "isKeyframe": True})
+            return out
+
+        got, want = seq.interpolate(), loop()
+        assert len(got) == len(want) and got[n // 2]["frameNumber"] == n // 2
+        assert abs(got[n // 2]["x"] - want[n // 2]["x"]) < 1e-9
+        runs = 5 if n >= 1_000_000 else 21
+        ours, base = interleaved(seq.interpolate, loop, runs)
+        report(f"interpolate(), {n:,} frames", ours, base, "Python loop, same dicts", 0.5)
+
+    with tempfile.TemporaryDirectory(prefix="fovea-bench-") as tmp:
+        source = os.path.join(tmp, "records.jsonl")
+        write_dataset(source, annotations, 5, 30)
+
+        def ours():
+            return [r for r in fovea.read_jsonl(source)]
+
+        def base():
+            with open(source, encoding="utf-8") as f:
+                return [json.loads(line) for line in f]
+
+        assert len(ours()) == len(base())
+        t_ours, t_base = interleaved(ours, base, 5)
+        report(f"read_jsonl, {annotations:,} records", t_ours, t_base, "json.loads of each line", 1.2)
+
+    boxes = [{"x": i * 1.5, "y": i * 0.25 + 3, "width": 100 + i % 7, "height": 50.5,
+              "frameNumber": i * 10, "isKeyframe": True, "confidence": 0.75} for i in range(1001)]
+    data = {"boxes": boxes,
+            "interpolationSegments": [{"startFrame": i * 10, "endFrame": i * 10 + 10, "type": "linear"}
+                                      for i in range(1000)],
+            "visibilityRanges": [{"startFrame": 0, "endFrame": 10_000, "visible": True}]}
+    text = json.dumps(data)
+    assert fovea.Sequence(data) == fovea.Sequence(text)
+    ours, base = interleaved(lambda: fovea.Sequence(data), lambda: json.loads(text), 41)
+    report("Sequence(dict), 1,001 keyframes", ours, base, "json.loads of its text", 2.0)
 
 def peak_rss_mb() -> float:
     """Peak resident set size of this process so far, in MB (ru_maxrss is KiB on Linux)."""
@@ -174,10 +259,15 @@ def main() -> None:
     parser.add_argument("--keyframes", type=int, default=5)
     parser.add_argument("--spacing", type=int, default=10, help="frames between keyframes")
     parser.add_argument("--skip-numpy", action="store_true", help="run only the JSON Lines benchmark")
+    parser.add_argument("--only", choices=["objects"], help="run only the host-object benchmark")
     args = parser.parse_args()
+    if args.only == "objects":
+        objects_bench(args.annotations)
+        return
     # The JSON Lines benchmark first: peak RSS is the process's, and 1M interpolated dicts
     # would dominate it.
     exchange_bench(args.annotations, args.keyframes, args.spacing)
+    objects_bench(args.annotations)
     if not args.skip_numpy:
         numpy_bench(args.frames, max(args.runs, 15))
 

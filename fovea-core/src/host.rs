@@ -61,6 +61,16 @@ impl ReadError for HostError {
     }
 }
 
+/// Reads any `T` (a JSON value, an options object, …) from a host deserializer, its errors
+/// typed and located as the model's readers type and locate them.
+pub fn read<'de, T, D>(d: D) -> crate::Result<T>
+where
+    T: serde::Deserialize<'de>,
+    D: serde::Deserializer<'de, Error = HostError>,
+{
+    crate::model::parse::deserialize(d)
+}
+
 /// `$` for the root, as every error path names it.
 pub(crate) fn root_if_empty(path: String) -> String {
     if path.is_empty() {

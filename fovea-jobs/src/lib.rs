@@ -28,5 +28,5 @@ pub use queue::{
     Added, Cancelled, Claim, ClaimQueue, Counts, FailOutcome, Failure, JobQueue, TRACKING_JOB,
     TRACKING_QUEUE,
 };
-pub use view::{JobState, JobStatus, JobView, Shape};
+pub use view::{JobState, JobStatus, JobView, Shape, Shaped};
 pub use worker::{Handler, JobContext, Worker, WorkerOptions, WorkerReport};

@@ -16,10 +16,11 @@ pub const TRACKING_QUEUE: &str = "object-tracking";
 /// The tracking job's name.
 pub const TRACKING_JOB: &str = "track";
 
-/// What [`JobQueue::add`] did.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What [`JobQueue::add`] did; serialized as `{jobId, duplicate}`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Added {
     /// The job's id (the caller's, or one the queue made).
+    #[serde(rename = "jobId")]
     pub id: String,
     /// True when a job with this id already existed: nothing was added.
     pub duplicate: bool,

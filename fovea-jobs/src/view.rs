@@ -4,7 +4,7 @@
 //! job JSON).
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
 /// A job's state as BullMQ's `getState()` names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -169,74 +169,122 @@ impl Shape {
     }
 }
 
-impl JobView {
-    /// The view in the given shape.
-    pub fn shaped(&self, shape: Shape) -> Value {
-        match shape {
-            Shape::Canonical => serde_json::to_value(self).expect("a view serializes"),
-            Shape::Summary => self.to_summary_route(),
-            Shape::Mapped => self.to_mapped_route(),
-            Shape::Frontend => self.to_frontend(),
+/// A [`JobView`] in one of its [`Shape`]s, serialized as that shape.
+#[derive(Debug, Clone, Copy)]
+pub struct Shaped<'a> {
+    view: &'a JobView,
+    shape: Shape,
+}
+
+impl Shaped<'_> {
+    /// The shape as JSON.
+    pub fn to_value(&self) -> Value {
+        serde_json::to_value(self).expect("a job view serializes")
+    }
+}
+
+/// The route bodies' `status`: the raw state or the mapped status.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum RouteStatus {
+    State(&'static str),
+    Mapped(JobStatus),
+}
+
+/// The body of FOVEA's job routes.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RouteBody<'a> {
+    job_id: &'a str,
+    status: RouteStatus,
+    progress: Option<&'a Value>,
+    result: Option<&'a Value>,
+    error: Option<&'a str>,
+}
+
+/// The frontend's `JobStatus`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct FrontendStatus<'a> {
+    id: &'a str,
+    state: &'static str,
+    progress: &'a Value,
+    data: &'a Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    returnvalue: Option<&'a Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    failed_reason: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    finished_on: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    processed_on: Option<u64>,
+}
+
+impl Serialize for Shaped<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let v = self.view;
+        let route = |status| RouteBody {
+            job_id: &v.job_id,
+            status,
+            progress: Some(&v.progress).filter(|p| p.is_number()),
+            result: match v.state {
+                JobState::Completed => v.result.as_ref(),
+                _ => None,
+            },
+            error: match v.state {
+                JobState::Failed => Some(
+                    v.error
+                        .as_deref()
+                        .filter(|e| !e.is_empty())
+                        .unwrap_or("Job failed"),
+                ),
+                _ => None,
+            },
+        };
+        match self.shape {
+            Shape::Canonical => v.serialize(s),
+            Shape::Summary => route(RouteStatus::State(v.state.as_str())).serialize(s),
+            Shape::Mapped => route(RouteStatus::Mapped(v.status)).serialize(s),
+            Shape::Frontend => FrontendStatus {
+                id: &v.job_id,
+                state: v.state.as_str(),
+                progress: &v.progress,
+                data: &v.data,
+                returnvalue: v.result.as_ref(),
+                failed_reason: v.error.as_deref(),
+                finished_on: v.finished_on,
+                processed_on: v.processed_on,
+            }
+            .serialize(s),
         }
+    }
+}
+
+impl JobView {
+    /// The view in the given shape, for any serializer (a binding builds its host's objects
+    /// from it directly; `serde_json::to_value` makes JSON of it).
+    pub fn shaped(&self, shape: Shape) -> Shaped<'_> {
+        Shaped { view: self, shape }
     }
 
     /// FOVEA's `GET /api/jobs/:jobId` body: `{jobId, status (raw state), progress, result,
     /// error}`; `progress` is a number or null, `result` only when completed, `error`
     /// (`failedReason` or "Job failed") only when failed.
     pub fn to_summary_route(&self) -> Value {
-        self.route_body(Value::from(self.state.as_str()))
+        self.shaped(Shape::Summary).to_value()
     }
 
     /// FOVEA's `GET /api/jobs/claims/:jobId` and `/api/jobs/synthesis/:jobId` body: the same
     /// keys with the mapped status (`queued`, `processing`, `completed`, `failed`).
     pub fn to_mapped_route(&self) -> Value {
-        self.route_body(serde_json::to_value(self.status).expect("a status serializes"))
-    }
-
-    fn route_body(&self, status: Value) -> Value {
-        let progress = if self.progress.is_number() {
-            self.progress.clone()
-        } else {
-            Value::Null
-        };
-        let result = match self.state {
-            JobState::Completed => self.result.clone().unwrap_or(Value::Null),
-            _ => Value::Null,
-        };
-        let error = match self.state {
-            JobState::Failed => Value::from(
-                self.error
-                    .as_deref()
-                    .filter(|e| !e.is_empty())
-                    .unwrap_or("Job failed"),
-            ),
-            _ => Value::Null,
-        };
-        json!({"jobId": self.job_id, "status": status, "progress": progress, "result": result, "error": error})
+        self.shaped(Shape::Mapped).to_value()
     }
 
     /// The frontend's `JobStatus` (`annotation-tool/src/api/client.ts`), which is BullMQ's job
     /// JSON: `{id, state, progress, data, returnvalue?, failedReason?, finishedOn?,
     /// processedOn?}`. With it `useJobStatus` stops polling at `completed` or `failed`.
     pub fn to_frontend(&self) -> Value {
-        let mut m = Map::new();
-        m.insert("id".into(), Value::from(self.job_id.as_str()));
-        m.insert("state".into(), Value::from(self.state.as_str()));
-        m.insert("progress".into(), self.progress.clone());
-        m.insert("data".into(), self.data.clone());
-        if let Some(r) = &self.result {
-            m.insert("returnvalue".into(), r.clone());
-        }
-        if let Some(e) = &self.error {
-            m.insert("failedReason".into(), Value::from(e.as_str()));
-        }
-        if let Some(t) = self.finished_on {
-            m.insert("finishedOn".into(), Value::from(t));
-        }
-        if let Some(t) = self.processed_on {
-            m.insert("processedOn".into(), Value::from(t));
-        }
-        Value::Object(m)
+        self.shaped(Shape::Frontend).to_value()
     }
 
     /// The frontend's status line (`getJobStatusMessage`), for CLIs and logs.
@@ -313,6 +361,7 @@ impl JobView {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
     use std::collections::HashMap;
 
     fn hash(pairs: &[(&str, &str)]) -> HashMap<String, String> {

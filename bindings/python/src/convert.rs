@@ -1,72 +1,43 @@
-//! Conversions between Python objects and `serde_json::Value`, and of frame arguments.
+//! Conversions between Python objects and fovea's values, with no JSON text and no
+//! `serde_json::Value` between them.
 //!
-//! Python → JSON accepts what `json.dumps` would write (dict with str keys, list, tuple, str,
-//! int, float, bool, None) and fails with the core's typed errors, located by a JSON path
-//! relative to the converted argument (`boxes[0].x`): a NaN or infinity is
-//! `non-finite-number`, anything else unconvertible is `invalid-type`.
+//! Rust → Python: [`Converter`], a serde `Serializer` that builds dicts, lists, str, int,
+//! float, bool and None directly (what `json.loads` would make of the JSON fovea writes: an
+//! integral double is an int, `-0` is `0`, a non-finite number is None). Dict keys come from a
+//! process-wide cache of interned strings, created once. [`frame_dicts`] builds FOVEA's boxes
+//! for every visible frame straight from the engine's columns.
+//!
+//! Python → Rust: [`Reader`], a serde `Deserializer` over dict (str keys), list, tuple, str,
+//! int, float, bool and None — what `json.dumps` accepts — handed to the core's readers, which
+//! name the path of any refusal: a NaN or infinity is `non-finite-number`, anything else
+//! unconvertible (a set, a non-str key, a cyclic dict) is `invalid-type`.
 
+use crate::errors::to_pyerr;
+use fovea_core::Error;
+use fovea_core::host::{self, HostError};
+use fovea_core::interp::{CompiledSequence, DEFAULT_EAGER_LIMIT};
 use fovea_core::model::{Frame, parse_frame};
-use fovea_core::{BoundingBox, Error};
-use pyo3::exceptions::PyOverflowError;
+use pyo3::exceptions::{PyOverflowError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
-use serde_json::{Map, Number, Value};
+use pyo3::{ffi, intern};
+use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, Visitor};
+use serde::ser::{self, Serialize};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{LazyLock, Mutex, MutexGuard, PoisonError};
 
-/// Deepest nesting accepted (serde_json's own recursion limit when it reads text).
+/// JavaScript writes integral doubles below 10^21 as integers, so `json.loads` reads them as ints.
+const JS_INTEGER_LIMIT: f64 = 1e21;
+
+/// 2^53: integral doubles below it in magnitude are written digit for digit.
+const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_992.0;
+
+/// Deepest nesting read (serde_json's own limit when it reads text); also stops cyclic dicts.
 const MAX_DEPTH: usize = 128;
 
-/// One step of a JSON path.
-enum Step {
-    Key(String),
-    Index(usize),
-}
-
-/// A conversion failure; `steps` is the path from the failing value up to the root (reversed).
-struct Fail {
-    steps: Vec<Step>,
-    kind: FailKind,
-}
-
-enum FailKind {
-    NonFinite(f64),
-    Invalid(String),
-}
-
-impl Fail {
-    fn invalid(message: String) -> Self {
-        Fail {
-            steps: Vec::new(),
-            kind: FailKind::Invalid(message),
-        }
-    }
-
-    fn at(mut self, step: Step) -> Self {
-        self.steps.push(step);
-        self
-    }
-
-    fn into_error(self) -> Error {
-        let mut path = String::new();
-        for step in self.steps.iter().rev() {
-            match step {
-                Step::Key(k) if path.is_empty() => path.push_str(k),
-                Step::Key(k) => {
-                    path.push('.');
-                    path.push_str(k);
-                }
-                Step::Index(i) => path.push_str(&format!("[{i}]")),
-            }
-        }
-        if path.is_empty() {
-            path.push('$');
-        }
-        match self.kind {
-            FailKind::NonFinite(value) => Error::NonFinite { path, value },
-            FailKind::Invalid(message) => Error::InvalidType { path, message },
-        }
-    }
-}
-
+/// The name of a Python value's type, for messages.
 pub(crate) fn type_name(obj: &Bound<'_, PyAny>) -> String {
     obj.get_type()
         .name()
@@ -74,153 +45,950 @@ pub(crate) fn type_name(obj: &Bound<'_, PyAny>) -> String {
         .unwrap_or_else(|_| "object".to_owned())
 }
 
-/// Converts a Python value to JSON, or names what could not be converted and where.
-pub fn to_value(obj: &Bound<'_, PyAny>) -> Result<Value, Error> {
-    walk(obj, 0).map_err(Fail::into_error)
+// --- Rust → Python --------------------------------------------------------------------------
+
+/// Keys longer than this are not cached (they are rare: user metadata).
+const MAX_CACHED_KEY: usize = 64;
+
+/// Distinct keys cached at most (the model's field names, and a bounded number of others).
+const MAX_CACHED_KEYS: usize = 4096;
+
+/// Dict keys already made, by their text. Only touched with the GIL held, so the lock is never
+/// contended; the cache lives as long as the process (a static is never dropped).
+static KEYS: LazyLock<Mutex<HashMap<Box<str>, Py<PyString>>>> =
+    LazyLock::new(|| Mutex::new(HashMap::new()));
+
+/// Builds Python objects from any serializable value. Holds the key cache for as long as it
+/// lives: make one per call and convert everything the call returns with it.
+pub(crate) struct Converter<'py> {
+    py: Python<'py>,
+    keys: MutexGuard<'static, HashMap<Box<str>, Py<PyString>>>,
 }
 
-fn walk(obj: &Bound<'_, PyAny>, depth: usize) -> Result<Value, Fail> {
-    if depth > MAX_DEPTH {
-        return Err(Fail::invalid(format!(
-            "nested deeper than {MAX_DEPTH} levels"
-        )));
+impl<'py> Converter<'py> {
+    pub(crate) fn new(py: Python<'py>) -> Self {
+        Converter {
+            py,
+            keys: KEYS.lock().unwrap_or_else(PoisonError::into_inner),
+        }
     }
-    if obj.is_none() {
-        Ok(Value::Null)
-    } else if let Ok(b) = obj.cast::<PyBool>() {
-        Ok(Value::Bool(b.is_true()))
-    } else if let Ok(i) = obj.cast::<PyInt>() {
-        int_value(i)
-    } else if let Ok(f) = obj.cast::<PyFloat>() {
-        let v = f.value();
-        Number::from_f64(v).map(Value::Number).ok_or(Fail {
-            steps: Vec::new(),
-            kind: FailKind::NonFinite(v),
+
+    /// `value` as Python objects.
+    pub(crate) fn value<T: Serialize + ?Sized>(
+        &mut self,
+        value: &T,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        value.serialize(Ser(self)).map_err(|e| e.0)
+    }
+
+    /// The dict key `k`, from the cache when it is there. O(|k|).
+    fn key(&mut self, k: &str) -> Bound<'py, PyString> {
+        if let Some(s) = self.keys.get(k) {
+            return s.bind(self.py).clone();
+        }
+        if k.len() > MAX_CACHED_KEY || self.keys.len() >= MAX_CACHED_KEYS {
+            return PyString::new(self.py, k);
+        }
+        let s = PyString::intern(self.py, k);
+        self.keys.insert(k.into(), s.clone().unbind());
+        s
+    }
+}
+
+/// `value` as Python objects (see [`Converter`]).
+pub(crate) fn to_py<'py, T: Serialize + ?Sized>(
+    py: Python<'py>,
+    value: &T,
+) -> PyResult<Bound<'py, PyAny>> {
+    Converter::new(py).value(value)
+}
+
+/// A number as `json.loads` reads what fovea writes (JavaScript number formatting spells an
+/// integral double below 10^21 without a fraction or exponent): such a double is an int (`-0`
+/// is `0`), a non-finite one (written `null`) is None.
+fn number<'py>(py: Python<'py>, v: f64) -> PyResult<Bound<'py, PyAny>> {
+    // SAFETY: the GIL is held; `number_ptr` returns a new reference or null with an exception.
+    unsafe { Bound::from_owned_ptr_or_err(py, number_ptr(v)) }
+}
+
+/// A failure while building Python objects.
+#[derive(Debug)]
+pub(crate) struct SerFail(PyErr);
+
+impl fmt::Display for SerFail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl std::error::Error for SerFail {}
+
+impl ser::Error for SerFail {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        SerFail(PyValueError::new_err(msg.to_string()))
+    }
+}
+
+impl From<PyErr> for SerFail {
+    fn from(e: PyErr) -> Self {
+        SerFail(e)
+    }
+}
+
+impl From<std::convert::Infallible> for SerFail {
+    fn from(e: std::convert::Infallible) -> Self {
+        match e {}
+    }
+}
+
+type SerResult<'py> = Result<Bound<'py, PyAny>, SerFail>;
+
+/// The serializer: one per value, borrowing the converter.
+struct Ser<'c, 'py>(&'c mut Converter<'py>);
+
+impl<'c, 'py> Ser<'c, 'py> {
+    fn py(&self) -> Python<'py> {
+        self.0.py
+    }
+
+    /// `{variant: value}`, serde_json's shape for a variant with data.
+    fn variant(self, variant: &'static str, value: Bound<'py, PyAny>) -> SerResult<'py> {
+        let d = PyDict::new(self.py());
+        d.set_item(self.0.key(variant), value)?;
+        Ok(d.into_any())
+    }
+}
+
+impl<'c, 'py> ser::Serializer for Ser<'c, 'py> {
+    type Ok = Bound<'py, PyAny>;
+    type Error = SerFail;
+    type SerializeSeq = Items<'c, 'py>;
+    type SerializeTuple = Items<'c, 'py>;
+    type SerializeTupleStruct = Items<'c, 'py>;
+    type SerializeTupleVariant = Items<'c, 'py>;
+    type SerializeMap = Entries<'c, 'py>;
+    type SerializeStruct = Entries<'c, 'py>;
+    type SerializeStructVariant = Entries<'c, 'py>;
+
+    fn serialize_bool(self, v: bool) -> SerResult<'py> {
+        Ok(PyBool::new(self.py(), v).to_owned().into_any())
+    }
+
+    fn serialize_i8(self, v: i8) -> SerResult<'py> {
+        self.serialize_i64(i64::from(v))
+    }
+
+    fn serialize_i16(self, v: i16) -> SerResult<'py> {
+        self.serialize_i64(i64::from(v))
+    }
+
+    fn serialize_i32(self, v: i32) -> SerResult<'py> {
+        self.serialize_i64(i64::from(v))
+    }
+
+    fn serialize_i64(self, v: i64) -> SerResult<'py> {
+        Ok(v.into_pyobject(self.py())?.into_any())
+    }
+
+    fn serialize_i128(self, v: i128) -> SerResult<'py> {
+        Ok(v.into_pyobject(self.py())?.into_any())
+    }
+
+    fn serialize_u8(self, v: u8) -> SerResult<'py> {
+        self.serialize_u64(u64::from(v))
+    }
+
+    fn serialize_u16(self, v: u16) -> SerResult<'py> {
+        self.serialize_u64(u64::from(v))
+    }
+
+    fn serialize_u32(self, v: u32) -> SerResult<'py> {
+        self.serialize_u64(u64::from(v))
+    }
+
+    fn serialize_u64(self, v: u64) -> SerResult<'py> {
+        Ok(v.into_pyobject(self.py())?.into_any())
+    }
+
+    fn serialize_u128(self, v: u128) -> SerResult<'py> {
+        Ok(v.into_pyobject(self.py())?.into_any())
+    }
+
+    fn serialize_f32(self, v: f32) -> SerResult<'py> {
+        self.serialize_f64(f64::from(v))
+    }
+
+    fn serialize_f64(self, v: f64) -> SerResult<'py> {
+        Ok(number(self.py(), v)?)
+    }
+
+    fn serialize_char(self, v: char) -> SerResult<'py> {
+        self.serialize_str(v.encode_utf8(&mut [0; 4]))
+    }
+
+    fn serialize_str(self, v: &str) -> SerResult<'py> {
+        Ok(PyString::new(self.py(), v).into_any())
+    }
+
+    fn serialize_bytes(self, v: &[u8]) -> SerResult<'py> {
+        // As serde_json writes bytes: an array of numbers.
+        Ok(PyList::new(self.py(), v)?.into_any())
+    }
+
+    fn serialize_none(self) -> SerResult<'py> {
+        Ok(self.py().None().into_bound(self.py()))
+    }
+
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> SerResult<'py> {
+        value.serialize(self)
+    }
+
+    fn serialize_unit(self) -> SerResult<'py> {
+        self.serialize_none()
+    }
+
+    fn serialize_unit_struct(self, _: &'static str) -> SerResult<'py> {
+        self.serialize_none()
+    }
+
+    fn serialize_unit_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+    ) -> SerResult<'py> {
+        self.serialize_str(variant)
+    }
+
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        value: &T,
+    ) -> SerResult<'py> {
+        value.serialize(self)
+    }
+
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+        value: &T,
+    ) -> SerResult<'py> {
+        let inner = value.serialize(Ser(&mut *self.0))?;
+        self.variant(variant, inner)
+    }
+
+    fn serialize_seq(self, len: Option<usize>) -> Result<Items<'c, 'py>, SerFail> {
+        Ok(Items {
+            c: self.0,
+            items: Vec::with_capacity(len.unwrap_or(0)),
+            variant: None,
         })
-    } else if let Ok(s) = obj.cast::<PyString>() {
-        s.to_cow()
-            .map(|s| Value::String(s.into_owned()))
-            .map_err(|e| Fail::invalid(format!("string is not valid UTF-8: {e}")))
-    } else if let Ok(d) = obj.cast::<PyDict>() {
-        let mut map = Map::with_capacity(d.len());
-        for (k, v) in d.iter() {
-            let Ok(key) = k.cast::<PyString>() else {
-                return Err(Fail::invalid(format!(
-                    "object keys must be str, got {}",
-                    type_name(&k)
-                )));
-            };
-            let key = key
-                .to_cow()
-                .map_err(|e| Fail::invalid(format!("key is not valid UTF-8: {e}")))?
-                .into_owned();
-            match walk(&v, depth + 1) {
-                Ok(value) => {
-                    map.insert(key, value);
-                }
-                Err(fail) => return Err(fail.at(Step::Key(key))),
+    }
+
+    fn serialize_tuple(self, len: usize) -> Result<Items<'c, 'py>, SerFail> {
+        self.serialize_seq(Some(len))
+    }
+
+    fn serialize_tuple_struct(
+        self,
+        _: &'static str,
+        len: usize,
+    ) -> Result<Items<'c, 'py>, SerFail> {
+        self.serialize_seq(Some(len))
+    }
+
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+        len: usize,
+    ) -> Result<Items<'c, 'py>, SerFail> {
+        let mut items = self.serialize_seq(Some(len))?;
+        items.variant = Some(variant);
+        Ok(items)
+    }
+
+    fn serialize_map(self, _: Option<usize>) -> Result<Entries<'c, 'py>, SerFail> {
+        let dict = PyDict::new(self.py());
+        Ok(Entries {
+            c: self.0,
+            dict,
+            key: None,
+            variant: None,
+        })
+    }
+
+    fn serialize_struct(self, _: &'static str, len: usize) -> Result<Entries<'c, 'py>, SerFail> {
+        self.serialize_map(Some(len))
+    }
+
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+        len: usize,
+    ) -> Result<Entries<'c, 'py>, SerFail> {
+        let mut entries = self.serialize_map(Some(len))?;
+        entries.variant = Some(variant);
+        Ok(entries)
+    }
+}
+
+/// A list being built.
+struct Items<'c, 'py> {
+    c: &'c mut Converter<'py>,
+    items: Vec<Bound<'py, PyAny>>,
+    variant: Option<&'static str>,
+}
+
+impl<'py> Items<'_, 'py> {
+    fn push<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), SerFail> {
+        let item = value.serialize(Ser(&mut *self.c))?;
+        self.items.push(item);
+        Ok(())
+    }
+
+    fn finish(self) -> SerResult<'py> {
+        let list = PyList::new(self.c.py, self.items)?.into_any();
+        match self.variant {
+            Some(v) => Ser(self.c).variant(v, list),
+            None => Ok(list),
+        }
+    }
+}
+
+macro_rules! impl_items {
+    ($($trait:ident :: $method:ident),*) => {$(
+        impl<'py> ser::$trait for Items<'_, 'py> {
+            type Ok = Bound<'py, PyAny>;
+            type Error = SerFail;
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), SerFail> {
+                self.push(value)
+            }
+            fn end(self) -> SerResult<'py> {
+                self.finish()
             }
         }
-        Ok(Value::Object(map))
-    } else if let Ok(l) = obj.cast::<PyList>() {
-        seq_value(l.iter(), l.len(), depth)
-    } else if let Ok(t) = obj.cast::<PyTuple>() {
-        seq_value(t.iter(), t.len(), depth)
-    } else {
-        Err(Fail::invalid(format!(
-            "expected a JSON-compatible value (dict, list, tuple, str, int, float, bool or \
-             None), got {}",
-            type_name(obj)
-        )))
+    )*};
+}
+
+impl_items!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field
+);
+
+/// A dict being built.
+struct Entries<'c, 'py> {
+    c: &'c mut Converter<'py>,
+    dict: Bound<'py, PyDict>,
+    key: Option<Bound<'py, PyString>>,
+    variant: Option<&'static str>,
+}
+
+impl<'py> Entries<'_, 'py> {
+    fn set<T: Serialize + ?Sized>(
+        &mut self,
+        key: Bound<'py, PyString>,
+        value: &T,
+    ) -> Result<(), SerFail> {
+        let value = value.serialize(Ser(&mut *self.c))?;
+        self.dict.set_item(key, value)?;
+        Ok(())
+    }
+
+    fn finish(self) -> SerResult<'py> {
+        let dict = self.dict.into_any();
+        match self.variant {
+            Some(v) => Ser(self.c).variant(v, dict),
+            None => Ok(dict),
+        }
     }
 }
 
-fn seq_value<'py>(
-    items: impl Iterator<Item = Bound<'py, PyAny>>,
-    len: usize,
+impl<'py> ser::SerializeMap for Entries<'_, 'py> {
+    type Ok = Bound<'py, PyAny>;
+    type Error = SerFail;
+
+    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), SerFail> {
+        self.key = Some(key.serialize(KeySer(&mut *self.c))?);
+        Ok(())
+    }
+
+    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), SerFail> {
+        let key = self
+            .key
+            .take()
+            .ok_or_else(|| <SerFail as ser::Error>::custom("a map value without a key"))?;
+        self.set(key, value)
+    }
+
+    fn serialize_entry<K: Serialize + ?Sized, V: Serialize + ?Sized>(
+        &mut self,
+        key: &K,
+        value: &V,
+    ) -> Result<(), SerFail> {
+        let key = key.serialize(KeySer(&mut *self.c))?;
+        self.set(key, value)
+    }
+
+    fn end(self) -> SerResult<'py> {
+        self.finish()
+    }
+}
+
+macro_rules! impl_struct_entries {
+    ($($trait:ident),*) => {$(
+        impl<'py> ser::$trait for Entries<'_, 'py> {
+            type Ok = Bound<'py, PyAny>;
+            type Error = SerFail;
+            fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), SerFail> {
+                let key = self.c.key(key);
+                self.set(key, value)
+            }
+            fn end(self) -> SerResult<'py> {
+                self.finish()
+            }
+        }
+    )*};
+}
+
+impl_struct_entries!(SerializeStruct, SerializeStructVariant);
+
+/// Serializes a map key: a string (cached), or a number or boolean written as one, as
+/// serde_json does.
+struct KeySer<'c, 'py>(&'c mut Converter<'py>);
+
+impl<'py> KeySer<'_, 'py> {
+    fn text(self, t: impl fmt::Display) -> Result<Bound<'py, PyString>, SerFail> {
+        Ok(self.0.key(&t.to_string()))
+    }
+}
+
+/// The key types serde_json refuses.
+fn not_a_key<T>() -> Result<T, SerFail> {
+    Err(ser::Error::custom("a dict key must be a string"))
+}
+
+impl<'py> ser::Serializer for KeySer<'_, 'py> {
+    type Ok = Bound<'py, PyString>;
+    type Error = SerFail;
+    type SerializeSeq = ser::Impossible<Bound<'py, PyString>, SerFail>;
+    type SerializeTuple = ser::Impossible<Bound<'py, PyString>, SerFail>;
+    type SerializeTupleStruct = ser::Impossible<Bound<'py, PyString>, SerFail>;
+    type SerializeTupleVariant = ser::Impossible<Bound<'py, PyString>, SerFail>;
+    type SerializeMap = ser::Impossible<Bound<'py, PyString>, SerFail>;
+    type SerializeStruct = ser::Impossible<Bound<'py, PyString>, SerFail>;
+    type SerializeStructVariant = ser::Impossible<Bound<'py, PyString>, SerFail>;
+
+    fn serialize_str(self, v: &str) -> Result<Self::Ok, SerFail> {
+        Ok(self.0.key(v))
+    }
+    fn serialize_char(self, v: char) -> Result<Self::Ok, SerFail> {
+        self.text(v)
+    }
+    fn serialize_bool(self, v: bool) -> Result<Self::Ok, SerFail> {
+        self.text(v)
+    }
+    fn serialize_i8(self, v: i8) -> Result<Self::Ok, SerFail> {
+        self.text(v)
+    }
+    fn serialize_i16(self, v: i16) -> Result<Self::Ok, SerFail> {
+        self.text(v)
+    }
+    fn serialize_i32(self, v: i32) -> Result<Self::Ok, SerFail> {
+        self.text(v)
+    }
+    fn serialize_i64(self, v: i64) -> Result<Self::Ok, SerFail> {
+        self.text(v)
+    }
+    fn serialize_u8(self, v: u8) -> Result<Self::Ok, SerFail> {
+        self.text(v)
+    }
+    fn serialize_u16(self, v: u16) -> Result<Self::Ok, SerFail> {
+        self.text(v)
+    }
+    fn serialize_u32(self, v: u32) -> Result<Self::Ok, SerFail> {
+        self.text(v)
+    }
+    fn serialize_u64(self, v: u64) -> Result<Self::Ok, SerFail> {
+        self.text(v)
+    }
+    fn serialize_f32(self, _: f32) -> Result<Self::Ok, SerFail> {
+        not_a_key()
+    }
+    fn serialize_f64(self, _: f64) -> Result<Self::Ok, SerFail> {
+        not_a_key()
+    }
+    fn serialize_bytes(self, _: &[u8]) -> Result<Self::Ok, SerFail> {
+        not_a_key()
+    }
+    fn serialize_none(self) -> Result<Self::Ok, SerFail> {
+        not_a_key()
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<Self::Ok, SerFail> {
+        value.serialize(self)
+    }
+    fn serialize_unit(self) -> Result<Self::Ok, SerFail> {
+        not_a_key()
+    }
+    fn serialize_unit_struct(self, _: &'static str) -> Result<Self::Ok, SerFail> {
+        not_a_key()
+    }
+    fn serialize_unit_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+    ) -> Result<Self::Ok, SerFail> {
+        Ok(self.0.key(variant))
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        value: &T,
+    ) -> Result<Self::Ok, SerFail> {
+        value.serialize(self)
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> Result<Self::Ok, SerFail> {
+        not_a_key()
+    }
+    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, SerFail> {
+        not_a_key()
+    }
+    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, SerFail> {
+        not_a_key()
+    }
+    fn serialize_tuple_struct(
+        self,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleStruct, SerFail> {
+        not_a_key()
+    }
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleVariant, SerFail> {
+        not_a_key()
+    }
+    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, SerFail> {
+        not_a_key()
+    }
+    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeStruct, SerFail> {
+        not_a_key()
+    }
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStructVariant, SerFail> {
+        not_a_key()
+    }
+}
+
+/// Every visible frame of `compiled` as a list of FOVEA's box dicts, built straight from the
+/// engine's columns (evaluated with the GIL released when large): keyframes with all their
+/// fields, interpolated frames `{x, y, width, height, frameNumber, isKeyframe: False}`.
+///
+/// O(N) for N frames. An interpolated frame's dict is a copy of a template that already holds
+/// its six keys (made once) and `isKeyframe: False`: copying keeps the table at its final size
+/// (inserting six keys into a new dict would grow it once), and only the five values are set.
+pub(crate) fn frame_dicts<'py>(
+    py: Python<'py>,
+    compiled: &CompiledSequence,
+) -> PyResult<Bound<'py, PyList>> {
+    compiled
+        .check_eager_limit(DEFAULT_EAGER_LIMIT)
+        .map_err(to_pyerr)?;
+    let big = compiled.len() >= crate::sequence::DETACH_AT;
+    let (rows, keyframes) = crate::sequence::run(py, big, || compiled.to_rows::<i64>());
+    let keys = [
+        intern!(py, "x"),
+        intern!(py, "y"),
+        intern!(py, "width"),
+        intern!(py, "height"),
+        intern!(py, "frameNumber"),
+    ];
+    let template = PyDict::new(py);
+    for key in keys {
+        template.set_item(key, py.None())?;
+    }
+    template.set_item(intern!(py, "isKeyframe"), false)?;
+    let mut c = Converter::new(py);
+    let mut keyframes = keyframes.into_iter().peekable();
+    // SAFETY (this block): the GIL is held; every object handed to the C API is live; each new
+    // reference is handed over (the list steals its items, filled once each) or released once
+    // stored.
+    unsafe {
+        let n = rows.frames.len() as ffi::Py_ssize_t;
+        let list = Bound::from_owned_ptr_or_err(py, ffi::PyList_New(n))?;
+        for (i, (frame, values)) in rows.frames.iter().zip(&rows.boxes).enumerate() {
+            let item = match keyframes.next_if(|(row, _)| *row == i) {
+                Some((_, key)) => c.value(key)?,
+                None => {
+                    let d = Bound::from_owned_ptr_or_err(py, ffi::PyDict_Copy(template.as_ptr()))?;
+                    for (key, v) in keys.iter().zip(values) {
+                        set(py, &d, key, number_ptr(*v))?;
+                    }
+                    set(py, &d, keys[4], ffi::PyLong_FromLongLong(*frame))?;
+                    d
+                }
+            };
+            ffi::PyList_SetItem(list.as_ptr(), i as ffi::Py_ssize_t, item.into_ptr());
+        }
+        Ok(list.cast_into_unchecked())
+    }
+}
+
+/// `d[key] = value` for a new reference `value` (null when its creation failed), which is
+/// released.
+///
+/// # Safety
+/// The GIL is held and `value` is null or a new reference.
+unsafe fn set(
+    py: Python<'_>,
+    d: &Bound<'_, PyAny>,
+    key: &Bound<'_, PyString>,
+    value: *mut ffi::PyObject,
+) -> PyResult<()> {
+    // SAFETY: as the caller promises; the dict keeps its own reference to `value`.
+    unsafe {
+        let value = Bound::from_owned_ptr_or_err(py, value)?;
+        if ffi::PyDict_SetItem(d.as_ptr(), key.as_ptr(), value.as_ptr()) != 0 {
+            return Err(PyErr::fetch(py));
+        }
+    }
+    Ok(())
+}
+
+/// [`number`] as a new reference (null with an exception set when allocation fails).
+///
+/// # Safety
+/// The GIL is held.
+unsafe fn number_ptr(v: f64) -> *mut ffi::PyObject {
+    // SAFETY: the GIL is held; each call returns a new reference.
+    unsafe {
+        if v.fract() == 0.0 && v.abs() < MAX_SAFE_INTEGER {
+            ffi::PyLong_FromLongLong(v as i64)
+        } else if v.fract() == 0.0 && v.abs() < JS_INTEGER_LIMIT {
+            // Beyond 2^53 JavaScript writes the shortest digits that read back as the double
+            // (9007199254740993 is written 9007199254740992), not its exact value.
+            let mut text = fovea_core::json::NumberBuffer::new().format(v).to_owned();
+            text.push('\0');
+            ffi::PyLong_FromString(text.as_ptr().cast(), std::ptr::null_mut(), 10)
+        } else if v.is_finite() {
+            ffi::PyFloat_FromDouble(v)
+        } else {
+            let none = ffi::Py_None();
+            ffi::Py_IncRef(none);
+            none
+        }
+    }
+}
+
+// --- Python → Rust --------------------------------------------------------------------------
+
+/// Reads a Python value (dict, list, tuple, str, int, float, bool, None) through serde.
+pub(crate) struct Reader<'a, 'py> {
+    obj: Bound<'py, PyAny>,
+    keys: &'a KeyMemo,
     depth: usize,
-) -> Result<Value, Fail> {
-    let mut out = Vec::with_capacity(len);
-    for (i, item) in items.enumerate() {
-        out.push(walk(&item, depth + 1).map_err(|f| f.at(Step::Index(i)))?);
-    }
-    Ok(Value::Array(out))
 }
 
-fn int_value(i: &Bound<'_, PyInt>) -> Result<Value, Fail> {
+/// The text of the dict keys met so far in one read, by object identity: the boxes of a
+/// sequence share their key objects, so each key's text is fetched once. Valid for one read,
+/// during which no Python code runs and every key stays referenced by its dict.
+pub(crate) struct KeyMemo(RefCell<Vec<(usize, String)>>);
+
+/// Slots of [`KeyMemo`] (direct-mapped by address).
+const MEMO_SLOTS: usize = 64;
+
+impl KeyMemo {
+    pub(crate) fn new() -> Self {
+        KeyMemo(RefCell::new(vec![(0, String::new()); MEMO_SLOTS]))
+    }
+
+    /// Calls `f` with the text of `key`.
+    fn with<R>(
+        &self,
+        key: &Bound<'_, PyString>,
+        f: impl FnOnce(&str) -> R,
+    ) -> Result<R, HostError> {
+        let addr = key.as_ptr() as usize;
+        let slot = (addr >> 4) % MEMO_SLOTS;
+        let mut slots = self.0.borrow_mut();
+        let entry = &mut slots[slot];
+        if entry.0 != addr {
+            let text = key
+                .to_cow()
+                .map_err(|e| HostError::Invalid(format!("key is not valid UTF-8: {e}")))?;
+            entry.1.clear();
+            entry.1.push_str(&text);
+            entry.0 = addr;
+        }
+        Ok(f(&entry.1))
+    }
+}
+
+impl<'a, 'py> Reader<'a, 'py> {
+    /// A reader of `obj` at the root.
+    pub(crate) fn new(obj: &Bound<'py, PyAny>, keys: &'a KeyMemo) -> Self {
+        Reader {
+            obj: obj.clone(),
+            keys,
+            depth: 0,
+        }
+    }
+
+    fn child(&self, obj: Bound<'py, PyAny>) -> Self {
+        Reader {
+            obj,
+            keys: self.keys,
+            depth: self.depth + 1,
+        }
+    }
+
+    fn nested(&self) -> Result<(), HostError> {
+        if self.depth >= MAX_DEPTH {
+            return Err(HostError::Invalid(format!(
+                "nested deeper than {MAX_DEPTH} levels"
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Reads any deserializable `T` from a Python value, errors typed and located (paths relative
+/// to the value).
+pub(crate) fn from_py<T: DeserializeOwned>(obj: &Bound<'_, PyAny>) -> Result<T, Error> {
+    let memo = KeyMemo::new();
+    host::read(Reader::new(obj, &memo))
+}
+
+/// Reads with one of the core's readers (`BoundingBoxSequence::read`, …).
+pub(crate) fn read_with<T>(
+    obj: &Bound<'_, PyAny>,
+    read: impl for<'a, 'py> FnOnce(Reader<'a, 'py>) -> fovea_core::Result<T>,
+) -> Result<T, Error> {
+    let memo = KeyMemo::new();
+    read(Reader::new(obj, &memo))
+}
+
+fn int<'de, V: Visitor<'de>>(i: &Bound<'_, PyInt>, visitor: V) -> Result<V::Value, HostError> {
     if let Ok(v) = i.extract::<i64>() {
-        return Ok(Value::from(v));
+        return visitor.visit_i64(v);
     }
     if let Ok(v) = i.extract::<u64>() {
-        return Ok(Value::from(v));
+        return visitor.visit_u64(v);
     }
     // Beyond 64 bits: a float, as a JSON parser reads such a literal.
     match i.extract::<f64>() {
-        Ok(v) => Ok(Number::from_f64(v).map_or(Value::Null, Value::Number)),
-        Err(_) => Err(Fail::invalid(
+        Ok(v) => visitor.visit_f64(v),
+        Err(_) => Err(HostError::Invalid(
             "integer too large to convert to a JSON number".to_owned(),
         )),
     }
 }
 
-/// 2^53: doubles below it in magnitude are exact integers.
-const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_992.0;
+impl<'de> de::Deserializer<'de> for Reader<'_, '_> {
+    type Error = HostError;
 
-/// Converts JSON to Python: dicts (key order kept), lists, ints stay ints, floats floats
-/// except integral ones, which become ints (as `json.loads` reads fovea's output).
-pub fn to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
-    Ok(match value {
-        Value::Null => py.None().into_bound(py),
-        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
-        Value::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                i.into_pyobject(py)?.into_any()
-            } else if let Some(u) = n.as_u64() {
-                u.into_pyobject(py)?.into_any()
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, HostError> {
+        let obj = &self.obj;
+        if let Ok(f) = obj.cast::<PyFloat>() {
+            let v = f.value();
+            return if v.is_finite() {
+                visitor.visit_f64(v)
             } else {
-                let f = n.as_f64().unwrap_or(f64::NAN);
-                // As `json.loads` reads what fovea writes: JavaScript number formatting writes
-                // an integral double as an integer (`3.0` as `3`).
-                if f.fract() == 0.0 && f.abs() < MAX_SAFE_INTEGER {
-                    (f as i64).into_pyobject(py)?.into_any()
-                } else {
-                    PyFloat::new(py, f).into_any()
-                }
-            }
+                Err(HostError::NonFinite(v))
+            };
         }
-        Value::String(s) => PyString::new(py, s).into_any(),
-        Value::Array(items) => PyList::new(
-            py,
-            items
-                .iter()
-                .map(|v| to_py(py, v))
-                .collect::<PyResult<Vec<_>>>()?,
-        )?
-        .into_any(),
-        Value::Object(map) => {
-            let d = PyDict::new(py);
-            for (k, v) in map {
-                d.set_item(k, to_py(py, v)?)?;
-            }
-            d.into_any()
+        if let Ok(b) = obj.cast::<PyBool>() {
+            return visitor.visit_bool(b.is_true());
         }
-    })
+        if let Ok(i) = obj.cast::<PyInt>() {
+            return int(i, visitor);
+        }
+        if let Ok(s) = obj.cast::<PyString>() {
+            let text = s
+                .to_cow()
+                .map_err(|e| HostError::Invalid(format!("string is not valid UTF-8: {e}")))?;
+            return visitor.visit_str(&text);
+        }
+        if let Ok(d) = obj.cast::<PyDict>() {
+            self.nested()?;
+            return visitor.visit_map(DictAccess {
+                reader: &self,
+                items: d.iter(),
+                value: None,
+            });
+        }
+        if let Ok(l) = obj.cast::<PyList>() {
+            self.nested()?;
+            return visitor.visit_seq(SeqAccess {
+                reader: &self,
+                items: l.iter().collect::<Vec<_>>().into_iter(),
+            });
+        }
+        if obj.is_none() {
+            return visitor.visit_unit();
+        }
+        if let Ok(t) = obj.cast::<PyTuple>() {
+            self.nested()?;
+            return visitor.visit_seq(SeqAccess {
+                reader: &self,
+                items: t.iter().collect::<Vec<_>>().into_iter(),
+            });
+        }
+        Err(HostError::Invalid(format!(
+            "expected a JSON-compatible value (dict, list, tuple, str, int, float, bool or \
+             None), got {}",
+            type_name(obj)
+        )))
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, HostError> {
+        if self.obj.is_none() {
+            visitor.visit_none()
+        } else {
+            visitor.visit_some(self)
+        }
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, HostError> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        _: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, HostError> {
+        // Unit variants, named by a string (the only enums fovea reads from hosts).
+        match self.obj.cast::<PyString>() {
+            Ok(s) => {
+                let name = s
+                    .to_cow()
+                    .map_err(|e| HostError::Invalid(format!("string is not valid UTF-8: {e}")))?;
+                visitor.visit_enum(name.as_ref().into_deserializer())
+            }
+            Err(_) => self.deserialize_any(visitor),
+        }
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        unit unit_struct seq tuple tuple_struct map struct identifier ignored_any
+    }
 }
 
-/// Any serializable core value (a box, a sequence) as Python objects.
-pub fn serialize_to_py<'py, T: serde::Serialize>(
-    py: Python<'py>,
-    value: &T,
-) -> PyResult<Bound<'py, PyAny>> {
-    let value = serde_json::to_value(value)
-        .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))?;
-    to_py(py, &value)
+/// The entries of a dict (str keys only).
+struct DictAccess<'r, 'a, 'py> {
+    reader: &'r Reader<'a, 'py>,
+    items: pyo3::types::iter::BoundDictIterator<'py>,
+    value: Option<Bound<'py, PyAny>>,
 }
 
-/// A box in FOVEA's shape as a dict.
-pub fn box_to_py<'py>(py: Python<'py>, b: &BoundingBox) -> PyResult<Bound<'py, PyAny>> {
-    serialize_to_py(py, b)
+impl<'de> de::MapAccess<'de> for DictAccess<'_, '_, '_> {
+    type Error = HostError;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, HostError> {
+        let Some((key, value)) = self.items.next() else {
+            return Ok(None);
+        };
+        self.value = Some(value);
+        let Ok(key) = key.cast::<PyString>() else {
+            return Err(HostError::Invalid(format!(
+                "object keys must be str, got {}",
+                type_name(&key)
+            )));
+        };
+        self.reader
+            .keys
+            .with(key, |text| seed.deserialize(KeyDe(text)))?
+            .map(Some)
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, HostError> {
+        let value = self
+            .value
+            .take()
+            .ok_or_else(|| HostError::Message("a dict value read before its key".into()))?;
+        seed.deserialize(self.reader.child(value))
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.items.len())
+    }
 }
+
+/// A dict key's text, handed to the key's visitor.
+struct KeyDe<'k>(&'k str);
+
+impl<'de> de::Deserializer<'de> for KeyDe<'_> {
+    type Error = HostError;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, HostError> {
+        visitor.visit_str(self.0)
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        option unit unit_struct newtype_struct seq tuple tuple_struct map struct enum
+        identifier ignored_any
+    }
+}
+
+/// The items of a list or tuple.
+struct SeqAccess<'r, 'a, 'py> {
+    reader: &'r Reader<'a, 'py>,
+    items: std::vec::IntoIter<Bound<'py, PyAny>>,
+}
+
+impl<'de> de::SeqAccess<'de> for SeqAccess<'_, '_, '_> {
+    type Error = HostError;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, HostError> {
+        self.items
+            .next()
+            .map(|item| seed.deserialize(self.reader.child(item)))
+            .transpose()
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.items.len())
+    }
+}
+
+// --- arguments --------------------------------------------------------------------------------
 
 /// Reads a frame argument (int, float or anything with `__index__`) and checks it with the
 /// core's [`parse_frame`], so `-1`, `2.5` and `1e12` give the typed errors. `name` is the

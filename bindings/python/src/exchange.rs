@@ -7,7 +7,7 @@
 //! through a temporary file in the destination's folder, renamed into place once complete,
 //! so a failure never leaves a half-written file.
 
-use crate::convert::{to_py, to_value, type_name};
+use crate::convert::{from_py, to_py, type_name};
 use crate::errors::to_pyerr;
 use crate::progress::{Watch, file_size};
 use crate::sequence::{DETACH_AT, run};
@@ -17,7 +17,8 @@ use fovea_core::import::{
 };
 use fovea_core::interp::{InterpOptions, Profile};
 use fovea_core::jsonl::{
-    ExportMode, ExportOptions, LineNumbering, ReadOptions, Reader, export_stream, stats_reader,
+    ExportMode, ExportOptions, LineData, LineNumbering, ReadOptions, Reader, Record, export_stream,
+    stats_reader,
 };
 use fovea_core::model::KeyframePolicy;
 use fovea_core::staged::StagedFile;
@@ -25,8 +26,8 @@ use fovea_core::validate::{ValidateOptions, validate_reader};
 use fovea_core::watch::{Hook, Watched};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyString};
-use serde_json::{Value, json};
+use pyo3::types::PyString;
+use serde::Serialize;
 use std::collections::{HashSet, VecDeque};
 use std::fs::File;
 use std::io::{BufReader, BufWriter};
@@ -110,22 +111,47 @@ fn file_reader(file: File, opts: ReadOptions, hook: Option<Hook>) -> FileReader 
     )
 }
 
-/// A core error as a dict: `{line, code, message, path}` (the message without its line).
-pub(crate) fn error_value(e: &Error) -> Value {
-    let message = match e {
-        Error::AtLine { error, .. } => error.to_string(),
-        other => other.to_string(),
-    };
-    json!({ "line": e.line(), "code": e.code(), "message": message, "path": e.path() })
+/// A line that could not be read, as a dict: `{line, code, message, path}` (the message
+/// without its line).
+#[derive(Serialize)]
+pub(crate) struct LineError {
+    line: Option<usize>,
+    code: &'static str,
+    message: String,
+    path: Option<String>,
 }
 
-pub(crate) fn value_of<T: serde::Serialize>(value: &T) -> Outcome<Value> {
-    serde_json::to_value(value).map_err(|e| {
-        Fail::Core(Error::InvalidType {
-            path: "$".into(),
-            message: e.to_string(),
-        })
-    })
+impl LineError {
+    pub(crate) fn of(e: &Error) -> Self {
+        let message = match e {
+            Error::AtLine { error, .. } => error.to_string(),
+            other => other.to_string(),
+        };
+        LineError {
+            line: e.line(),
+            code: e.code(),
+            message,
+            path: e.path().map(str::to_owned),
+        }
+    }
+}
+
+/// A report with the lines of its source that could not be read (`readErrors`).
+#[derive(Serialize)]
+pub(crate) struct WithReadErrors<T> {
+    #[serde(flatten)]
+    pub(crate) report: T,
+    #[serde(rename = "readErrors")]
+    pub(crate) read_errors: Vec<LineError>,
+}
+
+impl<T> WithReadErrors<T> {
+    pub(crate) fn new(report: T, errors: &[Error]) -> Self {
+        WithReadErrors {
+            report,
+            read_errors: errors.iter().map(LineError::of).collect(),
+        }
+    }
 }
 
 /// Writes `dest` through a [`StagedFile`] in its folder, synced and renamed into place when
@@ -184,7 +210,7 @@ pub(crate) fn import_options(obj: Option<&Bound<'_, PyAny>>) -> PyResult<ImportO
         None => ImportOptions::default(),
         Some(o) => match o.cast::<PyString>() {
             Ok(text) => ImportOptions::from_json(&text.to_cow()?),
-            Err(_) => to_value(o).and_then(ImportOptions::from_value),
+            Err(_) => from_py(o).and_then(ImportOptions::from_value),
         }
         .map_err(to_pyerr)?,
     };
@@ -264,8 +290,16 @@ enum OnError {
     Collect,
 }
 
-/// A record read ahead: its line number and the whole line as JSON, or the error.
-type Item = Result<(usize, Value), Error>;
+/// A record read ahead, or the error.
+type Item = Result<Record, Error>;
+
+/// A record as `read_jsonl` yields it: `{line, type, data}`.
+#[derive(Serialize)]
+struct RecordOut<'a> {
+    line: usize,
+    #[serde(flatten)]
+    data: &'a LineData,
+}
 
 /// An iterator over the records of a JSON Lines file (from `read_jsonl`).
 ///
@@ -280,43 +314,22 @@ pub struct JsonlReader {
     detach: bool,
     closed: bool,
     pending: VecDeque<Item>,
-    errors: Vec<Value>,
+    errors: Vec<LineError>,
 }
 
-/// Reads up to a batch of records ahead, as JSON values.
+/// Reads up to a batch of records ahead.
 fn read_batch(reader: &mut FileReader, pending: &mut VecDeque<Item>) -> bool {
     let start = reader.bytes_read();
     for _ in 0..BATCH_RECORDS {
         let Some(item) = reader.next() else {
             return false;
         };
-        pending.push_back(item.and_then(|rec| {
-            serde_json::to_value(&rec.data)
-                .map(|v| (rec.line, v))
-                .map_err(|e| {
-                    Error::InvalidType {
-                        path: "data".into(),
-                        message: e.to_string(),
-                    }
-                    .at_line(rec.line)
-                })
-        }));
+        pending.push_back(item);
         if reader.bytes_read() - start >= BATCH_BYTES {
             break;
         }
     }
     true
-}
-
-fn record_dict<'py>(py: Python<'py>, line: usize, value: Value) -> PyResult<Bound<'py, PyDict>> {
-    let d = PyDict::new(py);
-    d.set_item("line", line)?;
-    if let Value::Object(map) = value {
-        for (k, v) in &map {
-            d.set_item(k, to_py(py, v)?)?;
-        }
-    }
-    Ok(d)
 }
 
 #[pymethods]
@@ -325,7 +338,7 @@ impl JsonlReader {
         slf
     }
 
-    fn __next__<'py>(&mut self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
+    fn __next__<'py>(&mut self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
         if self.closed {
             return Err(PyValueError::new_err(
                 "I/O operation on a closed JSON Lines reader",
@@ -344,13 +357,19 @@ impl JsonlReader {
                 continue;
             };
             match item {
-                Ok((line, value)) => return record_dict(py, line, value).map(Some),
+                Ok(rec) => {
+                    let out = RecordOut {
+                        line: rec.line,
+                        data: &rec.data,
+                    };
+                    return to_py(py, &out).map(Some);
+                }
                 Err(e) if self.on_error == OnError::Raise || e.code() == "io" => {
                     return Err(to_pyerr(e));
                 }
                 Err(e) => {
                     if self.on_error == OnError::Collect {
-                        self.errors.push(error_value(&e));
+                        self.errors.push(LineError::of(&e));
                     }
                 }
             }
@@ -386,13 +405,8 @@ impl JsonlReader {
 
     /// Lines skipped so far with `on_error="collect"`: dicts `{line, code, message, path}`.
     #[getter]
-    fn errors<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        let items = self
-            .errors
-            .iter()
-            .map(|e| to_py(py, e))
-            .collect::<PyResult<Vec<_>>>()?;
-        PyList::new(py, items)
+    fn errors<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.errors)
     }
 }
 
@@ -533,7 +547,7 @@ pub fn export_jsonl<'py>(
     let watch = Watch::new(py, progress, file_size(&source) * passes, "export")?;
     let hook = watch.hook();
     let value = py
-        .detach(|| -> Outcome<Value> {
+        .detach(|| -> Outcome<_> {
             let mut first = Some(open_file(&source)?);
             let open = || -> fovea_core::Result<FileReader> {
                 let file = match first.take() {
@@ -548,14 +562,7 @@ pub fn export_jsonl<'py>(
                 let (out, stats, errors) = export_stream(open, out, opts)?;
                 Ok((out, (stats, errors)))
             })?;
-            let mut value = value_of(&stats)?;
-            if let Value::Object(map) = &mut value {
-                map.insert(
-                    "readErrors".into(),
-                    Value::Array(errors.iter().map(error_value).collect()),
-                );
-            }
-            Ok(value)
+            Ok(WithReadErrors::new(stats, &errors))
         })
         .map_err(|e| e.into_pyerr(py));
     to_py(py, &watch.finish(py, value)?)
@@ -577,7 +584,7 @@ pub fn stats_jsonl<'py>(
     let value = py
         .detach(|| {
             let reader = file_reader(open_file(&path)?, ReadOptions::default(), hook);
-            value_of(&stats_reader(reader, KeyframePolicy::default()))
+            Ok::<_, Fail>(stats_reader(reader, KeyframePolicy::default()))
         })
         .map_err(|e| e.into_pyerr(py));
     to_py(py, &watch.finish(py, value)?)
@@ -606,7 +613,7 @@ pub fn validate_jsonl<'py>(
     let value = py
         .detach(|| {
             let reader = file_reader(open_file(&path)?, ReadOptions::default(), hook);
-            value_of(&validate_reader(
+            Ok::<_, Fail>(validate_reader(
                 reader,
                 &opts,
                 &Default::default(),
@@ -648,10 +655,18 @@ pub fn preview_import<'py>(
             // Boxes are checked against the sizes of the store's videos, as an import does.
             let mut opts = opts;
             opts.add_video_sizes(snapshot.video_sizes());
-            value_of(&preview_reader(incoming, &snapshot, opts))
+            Ok::<_, Fail>(preview_reader(incoming, &snapshot, opts))
         })
         .map_err(|e| e.into_pyerr(py));
     to_py(py, &watch.finish(py, value)?)
+}
+
+/// What `merge_jsonl` returns.
+#[derive(Serialize)]
+struct MergeReport<P, R, S> {
+    preview: P,
+    result: R,
+    stats: Option<S>,
 }
 
 /// Imports `incoming` into the dataset `existing` (a JSON Lines file, or None for an empty
@@ -697,16 +712,17 @@ pub fn merge_jsonl<'py>(
                     export_date,
                     ..Default::default()
                 };
-                let stats = write_atomically(&destination, |out| Ok(dataset.write(out, opts)?))?;
-                value_of(&stats)?
+                Some(write_atomically(&destination, |out| {
+                    Ok(dataset.write(out, opts)?)
+                })?)
             } else {
-                Value::Null
+                None
             };
-            Ok(json!({
-                "preview": value_of(&preview)?,
-                "result": value_of(&result)?,
-                "stats": stats,
-            }))
+            Ok(MergeReport {
+                preview,
+                result,
+                stats,
+            })
         })
         .map_err(|e: Fail| e.into_pyerr(py));
     to_py(py, &watch.finish(py, value)?)

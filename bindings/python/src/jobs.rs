@@ -13,7 +13,7 @@
 //! while attempts remain). Its message is `"<ExceptionType>: <message>"` and the traceback is
 //! kept as the job's stack trace.
 
-use crate::convert::{to_py, to_value};
+use crate::convert::{from_py, to_py};
 use crate::errors::{is_unrecoverable, job_error, to_pyerr};
 use fovea_core::Error;
 use fovea_db::runtime;
@@ -150,9 +150,9 @@ impl JobQueue {
         name: &str,
         options: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let data = to_value(data).map_err(|e| to_pyerr(e.at_path("data")))?;
+        let data: Value = from_py(data).map_err(|e| to_pyerr(e.at_path("data")))?;
         let given = match options {
-            Some(o) => to_value(o).map_err(|e| to_pyerr(e.at_path("options")))?,
+            Some(o) => from_py(o).map_err(|e| to_pyerr(e.at_path("options")))?,
             None => json!({}),
         };
         let mut opts = JobOptions::over_defaults(&given).map_err(job_error)?;
@@ -160,10 +160,7 @@ impl JobQueue {
             opts = opts.with_id(id);
         }
         let added = self.block(py, self.queue.add(name, data, opts))?;
-        to_py(
-            py,
-            &json!({"jobId": added.id, "duplicate": added.duplicate}),
-        )
+        to_py(py, &added)
     }
 
     /// The job's status in `shape`, or None when there is no such job.
@@ -249,7 +246,7 @@ impl JobQueue {
     /// How many jobs are in each state.
     fn counts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let counts = self.block(py, self.queue.counts())?;
-        to_py(py, &serde_json::to_value(counts).expect("counts serialize"))
+        to_py(py, &counts)
     }
 
     /// Cancels a job that has not finished: "failed" (it had not started: failed with reason
@@ -465,7 +462,7 @@ fn run_handler(py: Python<'_>, handler: &Py<PyAny>, job: &Arc<RelayJob>) -> Resu
     let handed = Py::new(py, Job { job: job.clone() })
         .map_err(|e| Failure::retryable(format!("cannot pass the job to Python: {e}")))?;
     match handler.call1(py, (handed,)).and_then(|r| settle(py, r)) {
-        Ok(result) => to_value(result.bind(py))
+        Ok(result) => from_py(result.bind(py))
             .map_err(|e| Failure::unrecoverable(format!("the handler's result is not JSON: {e}"))),
         Err(err) => Err(failure_of(py, &err)),
     }
@@ -514,9 +511,7 @@ impl Worker {
     /// backendErrors}` (of the worker; the queue keeps each job's status).
     fn report<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
         let report = self.state().as_ref().map(|r| r.worker.report());
-        report
-            .map(|r| to_py(py, &serde_json::to_value(r).expect("a report serializes")))
-            .transpose()
+        report.map(|r| to_py(py, &r)).transpose()
     }
 
     /// Stops the worker (see the class) and returns its final report; None when it was
@@ -528,11 +523,7 @@ impl Worker {
             return Ok(None);
         };
         let report = py.detach(|| running.stop(grace));
-        to_py(
-            py,
-            &serde_json::to_value(report).expect("a report serializes"),
-        )
-        .map(Some)
+        to_py(py, &report).map(Some)
     }
 
     fn __enter__(slf: Py<Self>) -> Py<Self> {
@@ -596,7 +587,7 @@ impl Job {
 
     /// Reports progress: a number 0–100 or JSON-like data (written at most every 250 ms).
     fn progress(&self, value: &Bound<'_, PyAny>) -> PyResult<()> {
-        let value = to_value(value).map_err(|e| to_pyerr(e.at_path("value")))?;
+        let value: Value = from_py(value).map_err(|e| to_pyerr(e.at_path("value")))?;
         self.job.context().progress(value);
         Ok(())
     }
@@ -627,7 +618,7 @@ impl SimulatedModelService {
         velocity: (f64, f64),
         lost: Vec<(u32, u32)>,
     ) -> PyResult<Self> {
-        let videos = to_value(videos).map_err(|e| to_pyerr(e.at_path("videos")))?;
+        let videos: Value = from_py(videos).map_err(|e| to_pyerr(e.at_path("videos")))?;
         let simulation =
             Simulation::from_value(json!({"videos": videos, "velocity": velocity, "lost": lost}))
                 .map_err(job_error)?;

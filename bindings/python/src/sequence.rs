@@ -1,7 +1,7 @@
 //! The `Sequence` class and the module-level `interpolate` / `box_at` functions.
 
 use crate::arrow::{FrameTable, require};
-use crate::convert::{box_to_py, frame_arg, serialize_to_py, to_value};
+use crate::convert::{Converter, frame_arg, frame_dicts, from_py, read_with, to_py};
 use crate::errors::to_pyerr;
 use fovea_core::edit::{BoxUpdate, SegmentSpec, box_values_from_value};
 use fovea_core::interp::{CompiledSequence, DEFAULT_EAGER_LIMIT, InterpOptions, Profile};
@@ -58,7 +58,7 @@ fn parse_data(data: &Bound<'_, PyAny>) -> PyResult<BoundingBoxSequence> {
             SequenceInput::from_json(&text)
         })
     } else {
-        to_value(data).and_then(SequenceInput::from_value)
+        read_with(data, |r| SequenceInput::read(r))
     };
     input.map(|i| i.sequence).map_err(to_pyerr)
 }
@@ -82,18 +82,6 @@ fn compile_input(
     compile(py, &seq, &opts.unwrap_or_default())
 }
 
-fn boxes_list<'py>(py: Python<'py>, compiled: &CompiledSequence) -> PyResult<Bound<'py, PyList>> {
-    compiled
-        .check_eager_limit(DEFAULT_EAGER_LIMIT)
-        .map_err(to_pyerr)?;
-    let boxes = run(py, compiled.len() >= DETACH_AT, || compiled.boxes());
-    let items = boxes
-        .iter()
-        .map(|b| box_to_py(py, b))
-        .collect::<PyResult<Vec<_>>>()?;
-    PyList::new(py, items)
-}
-
 fn box_at_frame<'py>(
     py: Python<'py>,
     compiled: &CompiledSequence,
@@ -101,7 +89,7 @@ fn box_at_frame<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let frame = frame_arg(frame, "frame").map_err(to_pyerr)?;
     match compiled.box_at(frame) {
-        Some(b) => box_to_py(py, &b),
+        Some(b) => to_py(py, &b),
         None => Ok(py.None().into_bound(py)),
     }
 }
@@ -120,7 +108,7 @@ pub fn interpolate<'py>(
     profile: Option<&str>,
 ) -> PyResult<Bound<'py, PyList>> {
     let compiled = compile_input(seq, profile)?;
-    boxes_list(py, &compiled)
+    frame_dicts(py, &compiled)
 }
 
 /// The box at `frame` in FOVEA's shape, or None outside the keyframe span or on a hidden
@@ -190,11 +178,6 @@ impl Sequence {
             .unwrap_or_else(PoisonError::into_inner) = None;
         f(&mut self.seq, &self.opts).map_err(to_pyerr)
     }
-
-    fn written(&self) -> PyResult<serde_json::Value> {
-        serde_json::to_value(&self.seq)
-            .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))
-    }
 }
 
 #[pymethods]
@@ -222,8 +205,9 @@ impl Sequence {
         profile: &str,
     ) -> PyResult<Self> {
         let opts = profile_options(profile)?;
-        let value = to_value(data).map_err(to_pyerr)?;
-        let seq = SequenceInput::from_value(value).map_err(to_pyerr)?.sequence;
+        let seq = read_with(data, |r| SequenceInput::read(r))
+            .map_err(to_pyerr)?
+            .sequence;
         Ok(Sequence::with(seq, opts))
     }
 
@@ -242,7 +226,7 @@ impl Sequence {
     /// The sequence as FOVEA writes it (keyframes flagged, counters recomputed, unknown
     /// fields kept).
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        serialize_to_py(py, &self.seq)
+        to_py(py, &self.seq)
     }
 
     /// The sequence as JSON text (JavaScript number formatting, as FOVEA writes it).
@@ -253,7 +237,7 @@ impl Sequence {
     /// Every visible frame, ascending, in FOVEA's box shape (see `fovea.interpolate`).
     fn interpolate<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         let compiled = self.compiled(py)?;
-        boxes_list(py, &compiled)
+        frame_dicts(py, &compiled)
     }
 
     /// The box at `frame`, or None outside the keyframe span or on a hidden frame.
@@ -296,7 +280,7 @@ impl Sequence {
         match run(py, compiled.len() >= DETACH_AT, || {
             PlotData::new(&self.seq, &compiled)
         }) {
-            Some(data) => serialize_to_py(py, &data),
+            Some(data) => to_py(py, &data),
             None => Ok(py.None().into_bound(py)),
         }
     }
@@ -310,6 +294,7 @@ impl Sequence {
     /// The keyframes sorted by frame, with all their fields (`isKeyframe: True`).
     #[getter]
     fn keyframes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let mut c = Converter::new(py);
         let items = self
             .seq
             .sorted_keyframes(self.opts.keyframes)
@@ -317,7 +302,7 @@ impl Sequence {
             .map(|b| {
                 let mut flagged = b.clone();
                 flagged.is_keyframe = Some(true);
-                box_to_py(py, &flagged)
+                c.value(&flagged)
             })
             .collect::<PyResult<Vec<_>>>()?;
         PyList::new(py, items)
@@ -357,7 +342,7 @@ impl Sequence {
     ) -> PyResult<()> {
         let frame = frame_arg(frame, "frame").map_err(to_pyerr)?;
         let values = r#box
-            .map(|b| to_value(b).and_then(box_values_from_value))
+            .map(|b| from_py(b).and_then(box_values_from_value))
             .transpose()
             .map_err(to_pyerr)?;
         self.edit(|seq, opts| seq.add_keyframe(frame, values, opts))
@@ -371,7 +356,7 @@ impl Sequence {
     ) -> PyResult<Bound<'py, PyAny>> {
         let frame = frame_arg(frame, "frame").map_err(to_pyerr)?;
         let removed = self.edit(|seq, opts| seq.remove_keyframe(frame, opts))?;
-        box_to_py(py, &removed)
+        to_py(py, &removed)
     }
 
     /// Sets fields of the keyframe at `frame` (x, y, width, height, confidence, metadata or
@@ -382,7 +367,7 @@ impl Sequence {
         changes: &Bound<'_, PyAny>,
     ) -> PyResult<()> {
         let frame = frame_arg(frame, "frame").map_err(to_pyerr)?;
-        let update = to_value(changes)
+        let update = from_py(changes)
             .and_then(BoxUpdate::from_value)
             .map_err(to_pyerr)?;
         self.edit(|seq, opts| seq.update_keyframe(frame, &update, opts))
@@ -411,11 +396,11 @@ impl Sequence {
     ) -> PyResult<()> {
         let frame = frame_arg(frame, "frame").map_err(to_pyerr)?;
         let control_points = control_points
-            .map(|v| to_value(v).and_then(control_points_from_value))
+            .map(|v| from_py(v).and_then(control_points_from_value))
             .transpose()
             .map_err(to_pyerr)?;
         let parametric = parametric
-            .map(|v| to_value(v).and_then(parametric_from_value))
+            .map(|v| from_py(v).and_then(parametric_from_value))
             .transpose()
             .map_err(to_pyerr)?;
         let spec = SegmentSpec {
@@ -486,7 +471,9 @@ impl Sequence {
         };
         let equal = {
             let other = other.try_borrow()?;
-            self.opts == other.opts && self.written()? == other.written()?
+            // The model's values serialize infallibly.
+            self.opts == other.opts
+                && serde_json::to_value(&self.seq).ok() == serde_json::to_value(&other.seq).ok()
         };
         Ok(match op {
             CompareOp::Eq => equal.into_pyobject(py)?.to_owned().into_any().unbind(),

@@ -5,18 +5,18 @@
 //! store's `Serialize` output (FOVEA's camelCase keys) as plain dicts and lists; failures raise
 //! the exception class of their code (`DatabaseError` for what the database refused).
 
-use crate::convert::{to_py, to_value, type_name};
+use crate::convert::{read_with, to_py, type_name};
 use crate::errors::to_pyerr;
 use crate::exchange::{
-    Fail, Outcome, error_value, export_options, import_options, path_arg, preview_options,
-    profile_arg, value_of, write_atomically,
+    Fail, LineError, Outcome, export_options, import_options, path_arg, preview_options,
+    profile_arg, write_atomically,
 };
 use fovea_core::Error;
 use fovea_core::model::Annotation;
 use fovea_db::{BlockingStore, DEFAULT_URL, ImportParams, Layout, Source, StoreOptions};
 use pyo3::prelude::*;
 use pyo3::types::PyString;
-use serde_json::{Value, json};
+use serde::Serialize;
 
 impl From<fovea_db::DbError> for Fail {
     fn from(e: fovea_db::DbError) -> Self {
@@ -25,8 +25,47 @@ impl From<fovea_db::DbError> for Fail {
 }
 
 /// A row that holds no readable annotation, as a dict: `{id, code, message}`.
-fn row_error_value(e: &fovea_db::RowError) -> Value {
-    json!({ "id": e.id(), "code": e.code(), "message": e.to_string() })
+#[derive(Serialize)]
+struct RowError {
+    id: String,
+    code: &'static str,
+    message: String,
+}
+
+impl RowError {
+    fn of(e: &fovea_db::RowError) -> Self {
+        RowError {
+            id: e.id().to_owned(),
+            code: e.code(),
+            message: e.to_string(),
+        }
+    }
+}
+
+/// The annotations of `Store.annotations`, with the rows that hold none.
+#[derive(Serialize)]
+struct Found<A> {
+    annotations: A,
+    unreadable: Vec<RowError>,
+}
+
+/// `Store.export`'s statistics, with what was left out.
+#[derive(Serialize)]
+struct Exported<S> {
+    #[serde(flatten)]
+    stats: S,
+    unreadable: Vec<RowError>,
+    #[serde(rename = "invalidObjects")]
+    invalid_objects: Vec<LineError>,
+}
+
+/// `Store.import_jsonl`'s report.
+#[derive(Serialize)]
+struct Imported<P, R> {
+    preview: P,
+    result: R,
+    #[serde(rename = "historyId")]
+    history_id: String,
 }
 
 fn layout_arg(name: &str) -> PyResult<Layout> {
@@ -54,7 +93,7 @@ fn annotations_arg(obj: &Bound<'_, PyAny>) -> PyResult<Vec<Annotation>> {
         let item = item?;
         let parsed = match item.cast::<PyString>() {
             Ok(text) => Annotation::from_json(&text.to_cow()?),
-            Err(_) => to_value(&item).and_then(Annotation::from_value),
+            Err(_) => read_with(&item, |r| Annotation::read(r)),
         };
         out.push(parsed.map_err(|e| to_pyerr(e.at_path(&format!("annotations[{i}]"))))?);
     }
@@ -123,12 +162,12 @@ impl Store {
     /// Creates FOVEA's tables where they are missing (existing ones are never altered).
     /// Returns `{created, existing, foveaMigrations}`.
     fn migrate<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.run(py, |s| value_of(&s.migrate()?))
+        self.run(py, |s| Ok(s.migrate()?))
     }
 
     /// The annotation with this id (a dict), or None.
     fn annotation<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
-        self.run(py, |s| value_of(&s.annotation(&id)?))
+        self.run(py, |s| Ok(s.annotation(&id)?))
     }
 
     /// The annotations on a video (all when None), by id: `{annotations, unreadable}` where
@@ -141,10 +180,10 @@ impl Store {
     ) -> PyResult<Bound<'py, PyAny>> {
         self.run(py, |s| {
             let (found, bad) = s.annotations(video_id.as_deref())?;
-            Ok(json!({
-                "annotations": value_of(&found)?,
-                "unreadable": bad.iter().map(row_error_value).collect::<Vec<_>>(),
-            }))
+            Ok(Found {
+                annotations: found,
+                unreadable: bad.iter().map(RowError::of).collect(),
+            })
         })
     }
 
@@ -200,18 +239,11 @@ impl Store {
                 Ok((e.out, (e.stats, e.unreadable, e.invalid_objects)))
             })?;
             let (stats, unreadable, invalid) = e;
-            let mut value = value_of(&stats)?;
-            if let Value::Object(map) = &mut value {
-                map.insert(
-                    "unreadable".into(),
-                    unreadable.iter().map(row_error_value).collect(),
-                );
-                map.insert(
-                    "invalidObjects".into(),
-                    invalid.iter().map(error_value).collect(),
-                );
-            }
-            Ok(value)
+            Ok(Exported {
+                stats,
+                unreadable: unreadable.iter().map(RowError::of).collect(),
+                invalid_objects: invalid.iter().map(LineError::of).collect(),
+            })
         })
     }
 
@@ -229,7 +261,7 @@ impl Store {
     ) -> PyResult<Bound<'py, PyAny>> {
         let path = path_arg(path, "path")?;
         let opts = preview_options(profile_arg(profile)?, max_issues, memory_budget, spill_dir)?;
-        self.run(py, |s| value_of(&s.preview(Source::Path(path), opts)?))
+        self.run(py, |s| Ok(s.preview(Source::Path(path), opts)?))
     }
 
     /// Imports the JSON Lines file `path` into the store: one transaction (atomic, the
@@ -259,26 +291,26 @@ impl Store {
                 progress: None,
             };
             let out = s.import(Source::Path(path), &options, params)?;
-            Ok(json!({
-                "preview": value_of(&out.preview)?,
-                "result": value_of(&out.result)?,
-                "historyId": out.history_id,
-            }))
+            Ok(Imported {
+                preview: out.preview,
+                result: out.result,
+                history_id: out.history_id,
+            })
         })
     }
 
     /// Every `import_history` row, oldest first.
     fn import_history<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.run(py, |s| value_of(&s.import_history()?))
+        self.run(py, |s| Ok(s.import_history()?))
     }
 }
 
 impl Store {
     /// Runs `f` on the store with the GIL released, and converts its result.
-    fn run<'py>(
+    fn run<'py, T: Serialize + Send>(
         &self,
         py: Python<'py>,
-        f: impl FnOnce(&BlockingStore) -> Outcome<Value> + Send,
+        f: impl FnOnce(&BlockingStore) -> Outcome<T> + Send,
     ) -> PyResult<Bound<'py, PyAny>> {
         let value = py.detach(|| f(&self.store)).map_err(|e| e.into_pyerr(py))?;
         to_py(py, &value)

@@ -2,7 +2,7 @@
 //! sequences: FOVEA's conversion and decimation, and the error-bounded reducer; the model
 //! service's response pivoted into tracks; COCO RLE mask boxes.
 
-use crate::convert::{serialize_to_py, to_value};
+use crate::convert::{Converter, from_py, to_py};
 use crate::errors::to_pyerr;
 use crate::sequence::Sequence;
 use fovea_core::Error;
@@ -15,21 +15,20 @@ use pyo3::prelude::*;
 use pyo3::types::{PyList, PyString};
 use std::collections::HashMap;
 
-/// A dict, or its JSON text, read by `from_json` / `from_value` (errors name the field).
-fn from_py<T>(
+/// A dict read directly, or JSON text read by `from_json` (errors name the field).
+fn dict_or_json<T: serde::de::DeserializeOwned>(
     obj: &Bound<'_, PyAny>,
     from_json: fn(&str) -> fovea_core::Result<T>,
-    from_value: fn(serde_json::Value) -> fovea_core::Result<T>,
 ) -> PyResult<T> {
     match obj.cast::<PyString>() {
         Ok(s) => from_json(&s.to_cow()?),
-        Err(_) => to_value(obj).and_then(from_value),
+        Err(_) => from_py(obj),
     }
     .map_err(to_pyerr)
 }
 
 fn track_arg(obj: &Bound<'_, PyAny>) -> PyResult<Track> {
-    from_py(obj, Track::from_json, Track::from_value)
+    dict_or_json(obj, Track::from_json)
 }
 
 fn sequence(seq: fovea_core::model::BoundingBoxSequence) -> Sequence {
@@ -89,17 +88,14 @@ pub fn tracks_from_service<'py>(
     model: &str,
     labels: Option<HashMap<i64, String>>,
 ) -> PyResult<Bound<'py, PyList>> {
-    let response = from_py(
-        response,
-        ServiceResponse::from_json,
-        ServiceResponse::from_value,
-    )?;
+    let response = dict_or_json(response, ServiceResponse::from_json)?;
     let labels = labels.unwrap_or_default();
     let tracks =
         tracks_from_response(&response, |id| labels.get(&id).cloned(), model).map_err(to_pyerr)?;
+    let mut c = Converter::new(py);
     let items = tracks
         .iter()
-        .map(|t| serialize_to_py(py, t))
+        .map(|t| c.value(t))
         .collect::<PyResult<Vec<_>>>()?;
     PyList::new(py, items)
 }
@@ -108,7 +104,7 @@ pub fn tracks_from_service<'py>(
 /// pycocotools' compressed string or a list), or None for an empty mask.
 #[pyfunction]
 pub fn rle_bbox(mask: &Bound<'_, PyAny>) -> PyResult<Option<(f64, f64, f64, f64)>> {
-    let value = to_value(mask).map_err(to_pyerr)?;
+    let value = from_py(mask).map_err(to_pyerr)?;
     let mask = RleMask::from_value(&value).map_err(to_pyerr)?;
     Ok(mask.bbox().map(|b| (b[0], b[1], b[2], b[3])))
 }
@@ -121,7 +117,7 @@ pub fn check_tracking_job<'py>(
     py: Python<'py>,
     payload: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let value = to_value(payload).map_err(to_pyerr)?;
+    let value = from_py(payload).map_err(to_pyerr)?;
     let job = fovea_jobs::host::check_tracking_job(&value).map_err(to_pyerr)?;
-    serialize_to_py(py, &job)
+    to_py(py, &job)
 }

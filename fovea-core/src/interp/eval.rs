@@ -63,24 +63,58 @@ impl<F> Dense<F> {
     }
 }
 
-/// Writes into caller-provided, possibly uninitialised, columnar buffers.
-struct Buffers<'a, F> {
+/// The rows of an eager evaluation that are keyframes, with the keyframe written there: a host
+/// builds FOVEA's box objects from the columns, and a keyframe's object carries all its
+/// fields.
+pub type KeyframeRows<'c> = Vec<(usize, &'c BoundingBox)>;
+
+/// Writes into caller-provided, possibly uninitialised, columnar buffers; notes the keyframe
+/// rows when asked.
+struct Buffers<'a, 'c, F> {
     frames: &'a mut [MaybeUninit<F>],
     boxes: &'a mut [MaybeUninit<[f64; 4]>],
     n: usize,
+    keyframes: Option<&'a mut KeyframeRows<'c>>,
 }
 
-impl<F: FrameIndex> FrameSink for Buffers<'_, F> {
+impl<'c, F: FrameIndex> Buffers<'_, 'c, F> {
+    #[inline(always)]
+    fn row(&mut self, frame: Frame, values: [f64; 4]) {
+        self.frames[self.n].write(F::from_frame(frame));
+        self.boxes[self.n].write(values);
+        self.n += 1;
+    }
+}
+
+/// The sink for [`CompiledSequence::write_rows_uninit`]: keyframes are the compiled sequence's
+/// own, so their rows can borrow them.
+struct KeyedBuffers<'a, 'c, F>(Buffers<'a, 'c, F>, &'c CompiledSequence);
+
+impl<F: FrameIndex> FrameSink for KeyedBuffers<'_, '_, F> {
     #[inline(always)]
     fn keyframe(&mut self, key: &BoundingBox) {
-        self.interpolated(key.frame_number, key.values());
+        let index = self.1.key_index(key);
+        if let Some(rows) = self.0.keyframes.as_deref_mut() {
+            rows.push((self.0.n, &self.1.keys[index]));
+        }
+        self.0.row(key.frame_number, key.values());
     }
 
     #[inline(always)]
     fn interpolated(&mut self, frame: Frame, values: [f64; 4]) {
-        self.frames[self.n].write(F::from_frame(frame));
-        self.boxes[self.n].write(values);
-        self.n += 1;
+        self.0.row(frame, values);
+    }
+}
+
+impl<F: FrameIndex> FrameSink for Buffers<'_, '_, F> {
+    #[inline(always)]
+    fn keyframe(&mut self, key: &BoundingBox) {
+        self.row(key.frame_number, key.values());
+    }
+
+    #[inline(always)]
+    fn interpolated(&mut self, frame: Frame, values: [f64; 4]) {
+        self.row(frame, values);
     }
 }
 
@@ -182,10 +216,49 @@ impl CompiledSequence {
             frames,
             boxes,
             n: 0,
+            keyframes: None,
         };
         self.visit(&mut sink);
         debug_assert_eq!(sink.n, self.len);
         Ok(sink.n)
+    }
+
+    /// Like [`CompiledSequence::write_uninit`], and appends to `keyframes` the rows that are
+    /// keyframes, each with its keyframe (ascending rows; hidden keyframes have none).
+    pub fn write_rows_uninit<'c, F: FrameIndex>(
+        &'c self,
+        frames: &mut [MaybeUninit<F>],
+        boxes: &mut [MaybeUninit<[f64; 4]>],
+        keyframes: &mut KeyframeRows<'c>,
+    ) -> Result<usize> {
+        let available = frames.len().min(boxes.len());
+        if available < self.len {
+            return Err(Error::BufferTooSmall {
+                needed: self.len,
+                available,
+            });
+        }
+        let mut sink = KeyedBuffers(
+            Buffers {
+                frames,
+                boxes,
+                n: 0,
+                keyframes: Some(keyframes),
+            },
+            self,
+        );
+        self.visit(&mut sink);
+        debug_assert_eq!(sink.0.n, self.len);
+        Ok(sink.0.n)
+    }
+
+    /// Every visible frame into new columns, as [`CompiledSequence::to_dense_as`], with the
+    /// rows that are keyframes (see [`CompiledSequence::write_rows_uninit`]).
+    pub fn to_rows<F: FrameIndex>(&self) -> (Dense<F>, KeyframeRows<'_>) {
+        let mut keyframes = Vec::with_capacity(self.keys.len());
+        let dense =
+            self.dense(|frames, boxes| self.write_rows_uninit(frames, boxes, &mut keyframes));
+        (dense, keyframes)
     }
 
     /// Writes every visible frame into reusable buffers; see [`CompiledSequence::write_uninit`].
@@ -214,14 +287,22 @@ impl CompiledSequence {
     /// [`CompiledSequence::to_dense`] with frames written as `F` (e.g. `i64` for NumPy, `i32` for
     /// JavaScript's `Int32Array`).
     pub fn to_dense_as<F: FrameIndex>(&self) -> Dense<F> {
+        self.dense(|frames, boxes| self.write_uninit(frames, boxes))
+    }
+
+    /// New columns of exactly [`CompiledSequence::len`] rows, filled by `write` (which says how
+    /// many it wrote) without zeroing first.
+    fn dense<F: FrameIndex>(
+        &self,
+        write: impl FnOnce(&mut [MaybeUninit<F>], &mut [MaybeUninit<[f64; 4]>]) -> Result<usize>,
+    ) -> Dense<F> {
         let mut frames: Vec<F> = Vec::with_capacity(self.len);
         let mut boxes: Vec<[f64; 4]> = Vec::with_capacity(self.len);
-        let n = self
-            .write_uninit(
-                &mut frames.spare_capacity_mut()[..self.len],
-                &mut boxes.spare_capacity_mut()[..self.len],
-            )
-            .expect("buffers sized to len");
+        let n = write(
+            &mut frames.spare_capacity_mut()[..self.len],
+            &mut boxes.spare_capacity_mut()[..self.len],
+        )
+        .expect("buffers sized to len");
         // SAFETY: `write_uninit` initialised exactly the first `n` elements of both buffers.
         unsafe {
             frames.set_len(n);

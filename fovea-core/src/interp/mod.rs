@@ -35,7 +35,7 @@ use crate::model::{BoundingBox, BoundingBoxSequence, Frame, InterpolationSegment
 use curve::Kernel;
 use std::collections::HashMap;
 
-pub use eval::{Dense, FrameIndex, FrameSink};
+pub use eval::{Dense, FrameIndex, FrameSink, KeyframeRows};
 pub(crate) use visibility::{Piece, hidden_intervals, is_visible, resolve as resolve_visibility};
 
 /// The default limit of [`CompiledSequence::check_eager_limit`]: 100,000,000 frames (about
@@ -294,6 +294,16 @@ impl CompiledSequence {
     /// The keyframes, sorted by frame.
     pub fn keyframes(&self) -> &[BoundingBox] {
         &self.keys
+    }
+
+    /// The index in [`CompiledSequence::keyframes`] of `key`, one of them (the eager walk
+    /// hands out references into that slice). O(1).
+    fn key_index(&self, key: &BoundingBox) -> usize {
+        let size = std::mem::size_of::<BoundingBox>();
+        let offset = (key as *const BoundingBox as usize).wrapping_sub(self.keys.as_ptr() as usize);
+        let index = offset / size;
+        debug_assert!(offset.is_multiple_of(size) && index < self.keys.len());
+        index.min(self.keys.len().saturating_sub(1))
     }
 
     /// Whether `frame` is visible (first-match rule, uncovered frames visible). O(log H).

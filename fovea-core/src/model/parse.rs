@@ -117,7 +117,15 @@ where
 
 fn located<E: ReadError>(err: serde_path_to_error::Error<E>) -> Error {
     let path = err.path().to_string();
-    let path = if path == "." { String::new() } else { path };
+    // A key that failed to read is an unknown segment (`?`): the error is the object's.
+    let path = path
+        .strip_suffix('?')
+        .map_or(path.as_str(), |p| p.trim_end_matches('.'));
+    let path = if path == "." {
+        String::new()
+    } else {
+        path.to_owned()
+    };
     err.into_inner().into_error(path)
 }
 

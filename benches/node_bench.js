@@ -1,8 +1,22 @@
 #!/usr/bin/env node
 'use strict'
-// Benchmark of the Node binding's columnar output (run against the release build):
+// Benchmark of the Node binding (run against the release build):
 //
 //   (cd node && npm run build) && node benches/node_bench.js [frames] [runs]
+//   node benches/node_bench.js --only objects      # the host-object figures alone
+//
+// Host objects, each against a baseline written in JavaScript and timed in the same process
+// (medians of interleaved runs):
+// * `interpolate(obj)` and `seq.interpolate()` on a 2-keyframe linear sequence of 10,000 /
+//   50,000 / 1,000,000 frames, against a plain loop that builds the same objects from the
+//   typed arrays of `seq.toTypedArrays()` (the call included). Target: <= 1.2x. With
+//   FOVEA_REPO set to a checkout of FOVEA, also FOVEA's own engine
+//   (annotation-tool/src/utils/interpolation.ts, compiled here with the dev dependency `tsc`):
+//   the goal is at least 2x faster up to 50k frames and no slower at 1M.
+// * `readJsonl` of 100,000 annotation records (5 keyframes each) into objects, against
+//   reading the file and `JSON.parse` of each line. Target: <= 1.2x.
+// * `new Sequence(obj)` of a 1,001-keyframe sequence, against `JSON.parse` of its text.
+//   Target: <= 2x.
 //
 // Times `seq.toTypedArrays()` on a 2-keyframe linear sequence spanning N frames (default
 // 1,000,000) against the floor of producing the same buffers in JavaScript: allocating
@@ -33,9 +47,153 @@ if (process.argv[2] === '--jsonl-phase') {
       process.exit(1)
     },
   )
+} else if (process.argv[2] === '--only' && process.argv[3] === 'objects') {
+  objectsBenchmark().catch((e) => {
+    console.error(e)
+    process.exit(1)
+  })
 } else {
   typedArraysBenchmark()
   jsonlBenchmark()
+  objectsBenchmark().catch((e) => {
+    console.error(e)
+    process.exit(1)
+  })
+}
+
+/**
+ * Medians (ms) of `a` and `b` run in turn, A B A B …, after two warm-ups of each (no forced
+ * garbage collection: each pays for the garbage the other left, alike).
+ */
+async function interleaved(a, b, runs) {
+  for (let i = 0; i < 2; i++) {
+    await a()
+    await b()
+  }
+  const ta = []
+  const tb = []
+  for (let i = 0; i < runs; i++) {
+    for (const [fn, ts] of [
+      [a, ta],
+      [b, tb],
+    ]) {
+      const t0 = process.hrtime.bigint()
+      const result = await fn()
+      ts.push(Number(process.hrtime.bigint() - t0) / 1e6)
+      if (result === undefined) throw new Error('no result')
+    }
+  }
+  const median = (xs) => {
+    const v = [...xs].sort((p, q) => p - q)
+    return v[v.length >> 1]
+  }
+  return [median(ta), median(tb)]
+}
+
+function report(name, ours, base, baseName, target) {
+  const ratio = ours / base
+  const verdict = ratio <= target ? 'ok' : 'ABOVE TARGET'
+  console.log(
+    `  ${name.padEnd(40)} ${ours.toFixed(2).padStart(9)} ms   ${baseName.padEnd(34)} ${base.toFixed(2).padStart(9)} ms   ratio ${ratio.toFixed(2)} (target <= ${target}) ${verdict}`,
+  )
+}
+
+/** FOVEA's eager engine, compiled from FOVEA_REPO's TypeScript, or null. */
+function foveaEngine() {
+  const repo = process.env.FOVEA_REPO
+  if (!repo) return null
+  const fs = require('node:fs')
+  const os = require('node:os')
+  const { execFileSync } = require('node:child_process')
+  const src = path.join(repo, 'annotation-tool', 'src')
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'fovea-engine-'))
+  const tsc = path.join(__dirname, '..', 'node', 'node_modules', '.bin', 'tsc')
+  execFileSync(tsc, ['--outDir', out, '--rootDir', src, '--module', 'commonjs', '--target', 'es2020', '--noCheck', '--skipLibCheck', path.join(src, 'utils', 'interpolation.ts')])
+  const { BoundingBoxInterpolator } = require(path.join(out, 'utils', 'interpolation.js'))
+  return new BoundingBoxInterpolator()
+}
+
+async function objectsBenchmark() {
+  console.log(`\nHost objects (node ${process.version}): medians of interleaved runs`)
+  const engine = foveaEngine()
+  for (const n of [10_000, 50_000, 1_000_000]) {
+    const data = {
+      boxes: [
+        { x: 0, y: 0, width: 100, height: 80, frameNumber: 0, isKeyframe: true },
+        { x: 1920.5, y: 1080.25, width: 200, height: 160, frameNumber: n - 1, isKeyframe: true },
+      ],
+      interpolationSegments: [{ startFrame: 0, endFrame: n - 1, type: 'linear' }],
+      visibilityRanges: [],
+    }
+    const seq = new Sequence(data)
+    const loop = () => {
+      const { frames, boxes } = seq.toTypedArrays()
+      const len = frames.length
+      const out = new Array(len)
+      for (let i = 0, j = 0; i < len; i++, j += 4) {
+        out[i] = { x: boxes[j], y: boxes[j + 1], width: boxes[j + 2], height: boxes[j + 3], frameNumber: frames[i], isKeyframe: false }
+      }
+      return out
+    }
+    const got = seq.interpolate()
+    const want = loop()
+    if (got.length !== n || got[n >> 1].x !== want[n >> 1].x || got[n >> 1].frameNumber !== n >> 1) {
+      throw new Error('interpolate() disagrees with the typed arrays')
+    }
+    const runs = n >= 1_000_000 ? 7 : 61
+    const [module, base1] = await interleaved(() => fovea.interpolate(data), loop, runs)
+    report(`interpolate(obj), ${n.toLocaleString('en-US')} frames`, module, base1, 'JS loop over toTypedArrays()', 1.2)
+    const [method, base2] = await interleaved(() => seq.interpolate(), loop, runs)
+    report(`seq.interpolate(), ${n.toLocaleString('en-US')} frames`, method, base2, 'JS loop over toTypedArrays()', 1.2)
+    if (engine) {
+      const [ours, theirs] = await interleaved(
+        () => fovea.interpolate(data),
+        () => engine.interpolate(data.boxes, data.interpolationSegments, data.visibilityRanges),
+        runs,
+      )
+      report(`interpolate(obj), ${n.toLocaleString('en-US')} frames`, ours, theirs, "FOVEA's engine", n <= 50_000 ? 0.5 : 1)
+    }
+  }
+
+  const fs = require('node:fs')
+  const os = require('node:os')
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fovea-node-objects-'))
+  try {
+    const count = Number(process.env.FOVEA_BENCH_ANNOTATIONS ?? 100_000)
+    const source = path.join(dir, 'records.jsonl')
+    generateSource(source, count)
+    const ours = async () => {
+      const records = []
+      for await (const r of fovea.readJsonl(source)) records.push(r)
+      return records
+    }
+    const base = () => {
+      const records = []
+      for (const line of fs.readFileSync(source, 'utf8').split('\n')) {
+        if (line) records.push(JSON.parse(line))
+      }
+      return records
+    }
+    if ((await ours()).length !== base().length) throw new Error('record counts differ')
+    const [tOurs, tBase] = await interleaved(ours, base, 5)
+    report(`readJsonl, ${count.toLocaleString('en-US')} records`, tOurs, tBase, 'read + JSON.parse of each line', 1.2)
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+
+  const boxes = []
+  for (let i = 0; i <= 1000; i++) {
+    boxes.push({ x: i * 1.5, y: i * 0.25 + 3, width: 100 + (i % 7), height: 50.5, frameNumber: i * 10, isKeyframe: true, confidence: 0.75 })
+  }
+  const big = {
+    boxes,
+    interpolationSegments: boxes.slice(1).map((_, i) => ({ startFrame: i * 10, endFrame: i * 10 + 10, type: 'linear' })),
+    visibilityRanges: [{ startFrame: 0, endFrame: 10_000, visible: true }],
+  }
+  const text = JSON.stringify(big)
+  if (!new Sequence(big).equals(Sequence.fromJSON(text))) throw new Error('object and text read differently')
+  const [read, parse] = await interleaved(() => new Sequence(big), () => JSON.parse(text), 61)
+  report('new Sequence(obj), 1,001 keyframes', read, parse, 'JSON.parse of its text', 2)
 }
 
 function typedArraysBenchmark() {

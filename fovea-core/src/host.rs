@@ -61,14 +61,15 @@ impl ReadError for HostError {
     }
 }
 
-/// Reads any `T` (a JSON value, an options object, …) from a host deserializer, its errors
-/// typed and located as the model's readers type and locate them.
-pub fn read<'de, T, D>(d: D) -> crate::Result<T>
+/// Reads any `T` (a JSON value, an options object, …) from the host deserializers `make`
+/// returns, its errors typed and located as the model's readers type and locate them (`make`
+/// is called again only when the first reading fails, to name the path).
+pub fn read<'de, T, D>(make: impl FnMut() -> D) -> crate::Result<T>
 where
     T: serde::Deserialize<'de>,
     D: serde::Deserializer<'de, Error = HostError>,
 {
-    crate::model::parse::deserialize(d)
+    crate::model::parse::deserialize(make)
 }
 
 /// `$` for the root, as every error path names it.
@@ -164,7 +165,7 @@ mod tests {
 
     #[test]
     fn host_errors_become_typed_errors_at_their_path() {
-        let read = |v: Value| BoundingBoxSequence::read(Host(v)).unwrap_err();
+        let read = |v: Value| BoundingBoxSequence::read(|| Host(v.clone())).unwrap_err();
         let e = read(box_with_x(json!("!nan")));
         assert_eq!(
             (e.code(), e.path()),
@@ -197,7 +198,7 @@ mod tests {
         for doc in docs {
             let text = doc.to_string();
             let from_text = SequenceInput::from_json(&text);
-            let from_host = SequenceInput::read(Host(doc));
+            let from_host = SequenceInput::read(|| Host(doc.clone()));
             match (from_text, from_host) {
                 (Ok(a), Ok(b)) => assert_eq!(a, b, "{text}"),
                 (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{text}"),

@@ -198,10 +198,11 @@ proptest! {
         prop_assert_eq!(dense.frames, ours.iter().map(|b| b.frame_number).collect::<Vec<_>>());
         // The same columns with their keyframe rows: exactly the rows that are keyframes, each
         // with the keyframe written there.
-        let (rows, keyframes) = compiled.to_rows::<i64>();
+        let (rows, marks) = compiled.to_rows::<i64>();
         prop_assert_eq!(rows.boxes, compiled.to_dense().boxes);
         let want: Vec<(usize, &BoundingBox)> = ours.iter().enumerate().filter(|(_, b)| b.is_keyframe == Some(true)).collect();
-        prop_assert_eq!(keyframes, want);
+        prop_assert_eq!(marks.keyframes, want);
+        prop_assert!(marks.all_finite);
     }
 
     /// The eager length is the number of visible frames in the keyframe span, and `at(f)`

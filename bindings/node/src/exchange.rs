@@ -4,7 +4,7 @@
 //! are the core's `Serialize` output (FOVEA's camelCase keys), handed over as JSON text that
 //! `JSON.parse` turns into plain objects.
 
-use crate::convert::{self, JsonText};
+use crate::convert::{self, Tape};
 use crate::error::{self, OrThrow, Res};
 use crate::sequence::profile_option;
 use crate::task::{Cancel, FileReader, Files, Job, Listener, Work, listen, spawn};
@@ -22,7 +22,7 @@ use napi::bindgen_prelude::{AsyncTask, JsValue, ToNapiValue, TypeName, Unknown};
 use napi::{Env, ValueType, check_status, sys};
 use napi_derive::napi;
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::ptr;
@@ -33,7 +33,7 @@ use std::sync::{Arc, Mutex};
 /// CLI's default).
 const DEFAULT_MAX_ISSUES: usize = 1000;
 
-/// JSON text of a batch beyond which `nextBatch` stops adding records.
+/// Bytes of a batch's tape beyond which `nextBatch` stops adding records.
 const BATCH_BYTES: usize = 4 << 20;
 
 pub(crate) fn invalid_type(path: &str, message: impl Into<String>) -> CoreError {
@@ -122,26 +122,39 @@ fn profile_or_default(options: Option<&Unknown>) -> Res<Profile> {
     Ok(profile_option(options)?.unwrap_or_default())
 }
 
-/// JSON text of a core result (numbers spelled as JavaScript spells them).
-pub(crate) fn json_text<T: Serialize + ?Sized>(value: &T) -> JsonText {
-    JsonText(fovea_core::json::to_string(value))
-}
-
 /// A read error as a plain object: `{ line, code, message, path? }` (the message without its
 /// `line N:` prefix, as in a preview's `errors`).
-fn line_error(e: &CoreError) -> Value {
-    let message = match e {
-        CoreError::AtLine { error, .. } => error.to_string(),
-        other => other.to_string(),
-    };
-    let mut m = Map::new();
-    m.insert("line".into(), Value::from(e.line().unwrap_or(0)));
-    m.insert("code".into(), Value::from(e.code()));
-    m.insert("message".into(), Value::from(message));
-    if let Some(path) = e.path() {
-        m.insert("path".into(), Value::from(path));
+#[derive(Serialize)]
+pub(crate) struct LineError {
+    line: usize,
+    code: &'static str,
+    message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path: Option<String>,
+}
+
+impl LineError {
+    pub(crate) fn of(e: &CoreError) -> Self {
+        let message = match e {
+            CoreError::AtLine { error, .. } => error.to_string(),
+            other => other.to_string(),
+        };
+        LineError {
+            line: e.line().unwrap_or(0),
+            code: e.code(),
+            message,
+            path: e.path().map(str::to_owned),
+        }
     }
-    Value::Object(m)
+}
+
+/// Export statistics with the lines of the source that could not be read.
+#[derive(Serialize)]
+struct Exported {
+    #[serde(flatten)]
+    stats: fovea_core::jsonl::ExportStats,
+    #[serde(rename = "readErrors")]
+    read_errors: Vec<LineError>,
 }
 
 /// Reads a dataset file, refusing one with unreadable records (merging would drop them).
@@ -227,28 +240,22 @@ pub fn export_jsonl(
     #[napi(ts_arg_type = "string")] source: Unknown,
     #[napi(ts_arg_type = "string")] destination: Unknown,
     #[napi(ts_arg_type = "ExportJsonlOptions")] options: Option<Unknown>,
-) -> napi::Result<AsyncTask<Job<JsonText>>> {
+) -> napi::Result<AsyncTask<Job<Tape>>> {
     let options = options.as_ref();
     spawn(env, options, || {
         let source = path_arg(&source, "source")?;
         let destination = path_arg(&destination, "destination")?;
         let opts = export_options(options)?;
-        let work: Work<JsonText> = Box::new(move |files| {
+        let work: Work<Tape> = Box::new(move |files| {
             let (stats, errors) = files.write_atomically(&destination, |out| {
                 let open = || files.open(&source, ReadOptions::default());
                 let (out, stats, errors) = export_stream(open, out, opts)?;
                 Ok((out, (stats, errors)))
             })?;
-            let mut value = serde_json::to_value(&stats).map_err(|e| CoreError::Io {
-                message: e.to_string(),
-            })?;
-            if let Value::Object(m) = &mut value {
-                m.insert(
-                    "readErrors".into(),
-                    Value::Array(errors.iter().map(line_error).collect()),
-                );
-            }
-            Ok(json_text(&value))
+            Tape::of(&Exported {
+                stats,
+                read_errors: errors.iter().map(LineError::of).collect(),
+            })
         });
         Ok(work)
     })
@@ -261,14 +268,14 @@ pub fn stats_jsonl(
     env: &Env,
     #[napi(ts_arg_type = "string")] path: Unknown,
     #[napi(ts_arg_type = "CallOptions")] options: Option<Unknown>,
-) -> napi::Result<AsyncTask<Job<JsonText>>> {
+) -> napi::Result<AsyncTask<Job<Tape>>> {
     spawn(env, options.as_ref(), || {
         let path = path_arg(&path, "path")?;
-        let work: Work<JsonText> = Box::new(move |files| {
+        let work: Work<Tape> = Box::new(move |files| {
             let reader = files.open(&path, ReadOptions::default())?;
             let stats = stats_reader(reader, KeyframePolicy::default());
             files.check()?;
-            Ok(json_text(&stats))
+            Tape::of(&stats)
         });
         Ok(work)
     })
@@ -282,7 +289,7 @@ pub fn validate_jsonl(
     env: &Env,
     #[napi(ts_arg_type = "string")] path: Unknown,
     #[napi(ts_arg_type = "ValidateJsonlOptions")] options: Option<Unknown>,
-) -> napi::Result<AsyncTask<Job<JsonText>>> {
+) -> napi::Result<AsyncTask<Job<Tape>>> {
     let options = options.as_ref();
     spawn(env, options, || {
         let path = path_arg(&path, "path")?;
@@ -291,11 +298,11 @@ pub fn validate_jsonl(
             ..Default::default()
         };
         let max_issues = count_field(options, "maxIssues", 0)?.unwrap_or(DEFAULT_MAX_ISSUES);
-        let work: Work<JsonText> = Box::new(move |files| {
+        let work: Work<Tape> = Box::new(move |files| {
             let reader = files.open(&path, ReadOptions::default())?;
             let report = validate_reader(reader, &opts, &Default::default(), max_issues);
             files.check()?;
-            Ok(json_text(&report))
+            Tape::of(&report)
         });
         Ok(work)
     })
@@ -329,13 +336,13 @@ pub fn preview_import(
     env: &Env,
     #[napi(ts_arg_type = "string")] path: Unknown,
     #[napi(ts_arg_type = "PreviewImportOptions")] options: Option<Unknown>,
-) -> napi::Result<AsyncTask<Job<JsonText>>> {
+) -> napi::Result<AsyncTask<Job<Tape>>> {
     let options = options.as_ref();
     spawn(env, options, || {
         let path = path_arg(&path, "path")?;
         let existing = string_field(options, "existing")?.map(PathBuf::from);
         let opts = preview_options(options)?;
-        let work: Work<JsonText> = Box::new(move |files| {
+        let work: Work<Tape> = Box::new(move |files| {
             let snapshot = load_snapshot(files, existing.as_deref(), opts.validate.keyframes)?;
             // Boxes are checked against the sizes of the store's videos, as an import does.
             let mut opts = opts;
@@ -343,7 +350,7 @@ pub fn preview_import(
             let reader = files.open(&path, ReadOptions::default())?;
             let preview = preview_reader(reader, &snapshot, opts);
             files.check()?;
-            Ok(json_text(&preview))
+            Tape::of(&preview)
         });
         Ok(work)
     })
@@ -386,7 +393,7 @@ pub fn merge_jsonl(
     #[napi(ts_arg_type = "string")] incoming: Unknown,
     #[napi(ts_arg_type = "string")] destination: Unknown,
     #[napi(ts_arg_type = "MergeJsonlOptions")] options: Option<Unknown>,
-) -> napi::Result<AsyncTask<Job<JsonText>>> {
+) -> napi::Result<AsyncTask<Job<Tape>>> {
     let options = options.as_ref();
     spawn(env, options, || {
         let existing = optional_path(existing.as_ref(), "existing")?;
@@ -395,7 +402,7 @@ pub fn merge_jsonl(
         let import_options = import_options(options)?;
         let preview_opts = preview_options(options)?;
         let export_date = string_field(options, "exportDate")?;
-        let work: Work<JsonText> = Box::new(move |files| {
+        let work: Work<Tape> = Box::new(move |files| {
             let mut dataset = load(files, existing.as_deref())?;
             let reader: FileReader = files.open(&incoming, ReadOptions::default())?;
             let (preview, result) =
@@ -410,11 +417,11 @@ pub fn merge_jsonl(
             } else {
                 None
             };
-            Ok(json_text(&MergeOutput {
+            Tape::of(&MergeOutput {
                 preview: &preview,
                 result: &result,
                 stats: stats.as_ref(),
-            }))
+            })
         });
         Ok(work)
     })
@@ -449,10 +456,10 @@ struct ReaderState {
     started: bool,
 }
 
-/// Up to `max` records read from a file, as JSON text of an array of `{line, type, data}`, with
-/// the line errors collected and the error that ends the iteration, if any.
+/// Up to `max` records read from a file, `{line, type, data}`, with the line errors collected
+/// and the error that ends the iteration, if any.
 pub struct Batch {
-    json: String,
+    records: Tape,
     errors: Vec<CoreError>,
     error: Option<CoreError>,
     done: bool,
@@ -476,7 +483,7 @@ impl ToNapiValue for Batch {
         // and stored into `out` before the callback returns.
         unsafe {
             check_status!(sys::napi_create_object(env, &mut out))?;
-            let records = convert::parse_json(env, &val.json)?;
+            let records = val.records.to_js(env)?;
             check_status!(sys::napi_set_named_property(
                 env,
                 out,
@@ -525,7 +532,15 @@ impl ToNapiValue for Batch {
     }
 }
 
-/// Reads the next batch. Records are written as `{"line":N,"type":…,"data":…}`.
+/// A record as `readJsonl` yields it: `{line, type, data}`.
+#[derive(Serialize)]
+struct RecordOut<'a> {
+    line: usize,
+    #[serde(flatten)]
+    data: &'a fovea_core::jsonl::LineData,
+}
+
+/// Reads the next batch.
 fn read_batch(
     state: &mut ReaderState,
     files: &Files,
@@ -534,7 +549,7 @@ fn read_batch(
     max: usize,
 ) -> Batch {
     let mut batch = Batch {
-        json: String::from("["),
+        records: Tape::list(),
         errors: Vec::new(),
         error: None,
         done: false,
@@ -547,8 +562,7 @@ fn read_batch(
         }
     }
     let mut count = 0;
-    let mut record = Vec::new();
-    while count < max && batch.json.len() < BATCH_BYTES && !closed.load(Ordering::Relaxed) {
+    while count < max && batch.records.bytes() < BATCH_BYTES && !closed.load(Ordering::Relaxed) {
         let Some(reader) = state.reader.as_mut() else {
             break;
         };
@@ -557,22 +571,14 @@ fn read_batch(
                 state.reader = None;
             }
             Some(Ok(rec)) => {
-                record.clear();
-                // `LineData` writes `{"type":…,"data":…}`; the line number goes first.
-                if let Err(e) = fovea_core::json::to_writer(&mut record, &rec.data) {
-                    batch.error = Some(CoreError::from(e).at_line(rec.line));
+                let out = RecordOut {
+                    line: rec.line,
+                    data: &rec.data,
+                };
+                if let Err(e) = batch.records.push(&out) {
+                    batch.error = Some(e.at_line(rec.line));
                     break;
                 }
-                if count > 0 {
-                    batch.json.push(',');
-                }
-                batch.json.push_str("{\"line\":");
-                batch.json.push_str(&rec.line.to_string());
-                batch.json.push(',');
-                // The core's writer produces UTF-8 JSON starting with `{`.
-                batch
-                    .json
-                    .push_str(std::str::from_utf8(&record[1..]).unwrap_or("}"));
                 count += 1;
             }
             Some(Err(e)) if e.code() == "io" || on_error == OnError::Throw => {
@@ -589,7 +595,6 @@ fn read_batch(
             }
         }
     }
-    batch.json.push(']');
     if closed.load(Ordering::Relaxed) {
         state.reader = None;
     }

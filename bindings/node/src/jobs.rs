@@ -9,9 +9,9 @@
 //! (`invalid-job-id`, `job-not-found`, `queue-backend`, … — `JOB_ERROR_CODES`) or, for bad
 //! arguments, the core's (`invalid-type`, `invalid-option`, `non-finite-number`).
 
-use crate::convert::{self, JsonText};
+use crate::convert::{self, Js, Tape};
 use crate::error::{Fail, Res, coded_error};
-use crate::exchange::{invalid_type, json_text};
+use crate::exchange::invalid_type;
 use fovea_core::Error as CoreError;
 use fovea_db::runtime;
 use fovea_jobs::host::{AnyQueue, AnyWorker, QueueConfig, RelayJob, Relayed, relay};
@@ -78,19 +78,20 @@ impl JobFail {
     }
 }
 
-/// Runs `work` on fovea's runtime and returns a Promise of its JSON result. Argument errors
-/// found before (`prepared`) reject the Promise too, so these calls never throw for them.
+/// Runs `work` on fovea's runtime and returns a Promise of its result (written to a tape on
+/// the runtime's thread). Argument errors found before (`prepared`) reject the Promise too, so
+/// these calls never throw for them.
 fn promise<F>(env: &Env, prepared: Result<F, Fail>) -> napi::Result<Object<'_>>
 where
-    F: Future<Output = Result<Value, JobFail>> + Send + 'static,
+    F: Future<Output = Result<Tape, JobFail>> + Send + 'static,
 {
-    let (deferred, promise) = env.create_deferred::<JsonText, _>()?;
+    let (deferred, promise) = env.create_deferred::<Tape, _>()?;
     match prepared {
         Ok(work) => {
             runtime().spawn(async move {
                 let outcome = work.await;
                 deferred.resolve(move |env| match outcome {
-                    Ok(value) => Ok(json_text(&value)),
+                    Ok(value) => Ok(value),
                     Err(fail) => Err(fail.into_js(&env)),
                 });
             });
@@ -183,8 +184,14 @@ fn states_opt(options: &Map<String, Value>) -> Res<Vec<JobState>> {
         .collect()
 }
 
-fn shaped(view: Option<fovea_jobs::JobView>, shape: Shape) -> Value {
-    view.map_or(Value::Null, |v| v.shaped(shape))
+/// The tape of a job result.
+fn tape<T: serde::Serialize + ?Sized>(value: &T) -> Result<Tape, JobFail> {
+    Ok(Tape::of(value)?)
+}
+
+/// A job's status in `shape`, or `null`.
+fn shaped(view: Option<fovea_jobs::JobView>, shape: Shape) -> Result<Tape, JobFail> {
+    tape(&view.as_ref().map(|v| v.shaped(shape)))
 }
 
 /// A job queue: the in-process queue (no URL; it lives in this Node process) or a BullMQ
@@ -279,7 +286,7 @@ impl JobQueue {
                     opts = opts.with_id(id);
                 }
                 let added = queue.add(&name, data, opts).await?;
-                Ok(json!({"jobId": added.id, "duplicate": added.duplicate}))
+                tape(&added)
             })
         })();
         promise(env, prepared)
@@ -297,7 +304,7 @@ impl JobQueue {
         let queue = self.queue.clone();
         let prepared = (|| -> Res<_> {
             let shape = shape_opt(&options_json(options.as_ref())?)?;
-            Ok(async move { Ok(shaped(queue.view(&id).await?, shape)) })
+            Ok(async move { shaped(queue.view(&id).await?, shape) })
         })();
         promise(env, prepared)
     }
@@ -330,7 +337,7 @@ impl JobQueue {
                             })??
                     }
                 };
-                Ok(shaped(view, shape))
+                shaped(view, shape)
             })
         })();
         promise(env, prepared)
@@ -352,9 +359,7 @@ impl JobQueue {
             let limit = number_opt(&options, "limit")?.map_or(100, |n| n as usize);
             Ok(async move {
                 let views = queue.list(&states, limit).await?;
-                Ok(Value::Array(
-                    views.iter().map(|v| v.shaped(shape)).collect(),
-                ))
+                tape(&views.iter().map(|v| v.shaped(shape)).collect::<Vec<_>>())
             })
         })();
         promise(env, prepared)
@@ -364,13 +369,7 @@ impl JobQueue {
     #[napi(catch_unwind, ts_return_type = "Promise<JobCounts>")]
     pub fn counts<'env>(&self, env: &'env Env) -> napi::Result<Object<'env>> {
         let queue = self.queue.clone();
-        promise(
-            env,
-            Ok(async move {
-                let counts = queue.counts().await?;
-                Ok(serde_json::to_value(counts).expect("counts serialize"))
-            }),
-        )
+        promise(env, Ok(async move { tape(&queue.counts().await?) }))
     }
 
     /// Cancels a job that has not finished: resolves to `failed` (not started: failed with
@@ -385,11 +384,11 @@ impl JobQueue {
         promise(
             env,
             Ok(async move {
-                Ok(Value::from(match queue.cancel(&id).await? {
+                tape(match queue.cancel(&id).await? {
                     Cancelled::Failed => "failed",
                     Cancelled::Removed => "removed",
                     Cancelled::Signalled => "signalled",
-                }))
+                })
             }),
         )
     }
@@ -398,10 +397,7 @@ impl JobQueue {
     #[napi(catch_unwind, ts_return_type = "Promise<boolean>")]
     pub fn remove<'env>(&self, env: &'env Env, id: String) -> napi::Result<Object<'env>> {
         let queue = self.queue.clone();
-        promise(
-            env,
-            Ok(async move { Ok(Value::from(queue.remove(&id).await?)) }),
-        )
+        promise(env, Ok(async move { tape(&queue.remove(&id).await?) }))
     }
 
     /// Closes the queue (an in-process queue refuses further work; Redis connections close).
@@ -412,7 +408,7 @@ impl JobQueue {
             env,
             Ok(async move {
                 queue.close().await;
-                Ok(Value::Null)
+                tape(&())
             }),
         )
     }
@@ -542,10 +538,6 @@ pub struct JobWorker {
     relayed: Option<Arc<Relayed>>,
 }
 
-fn report_value(report: fovea_jobs::WorkerReport) -> Value {
-    serde_json::to_value(report).expect("a report serializes")
-}
-
 #[napi]
 impl JobWorker {
     /// The next claimed job, or `null` when none came within `waitMs` (always `null` for a
@@ -577,11 +569,9 @@ impl JobWorker {
     /// What the worker has done: `{ completed, failed, retried, handedBack, stale,
     /// backendErrors }`; `null` once closed.
     #[napi(ts_return_type = "WorkerReport | null")]
-    pub fn report(&self) -> Option<JsonText> {
+    pub fn report(&self) -> Option<Js<fovea_jobs::WorkerReport>> {
         let worker = self.worker.lock().unwrap_or_else(|p| p.into_inner());
-        worker
-            .as_ref()
-            .map(|w| json_text(&report_value(w.report())))
+        worker.as_ref().map(|w| Js(w.report()))
     }
 
     /// Stops claiming; running jobs get `graceMs` to finish, the rest go back to the queue.
@@ -593,10 +583,10 @@ impl JobWorker {
         promise(
             env,
             Ok(async move {
-                Ok(match worker {
-                    Some(w) => report_value(w.shutdown(grace).await),
-                    None => Value::Null,
-                })
+                match worker {
+                    Some(w) => tape(&w.shutdown(grace).await),
+                    None => tape(&()),
+                }
             }),
         )
     }
@@ -624,8 +614,8 @@ impl Job {
 
     /// The payload (a new object on each access).
     #[napi(getter, ts_return_type = "any")]
-    pub fn data(&self) -> JsonText {
-        json_text(self.job.context().data())
+    pub fn data(&self) -> Js<&Value> {
+        Js(self.job.context().data())
     }
 
     /// Attempts that ended before this one (0 on the first).

@@ -34,7 +34,7 @@ mod task;
 mod track;
 mod types;
 
-use convert::{Frames, Json};
+use convert::{Frames, Js};
 use error::OrThrow;
 use fovea_core::Error as CoreError;
 use napi::Env;
@@ -97,7 +97,7 @@ pub fn box_at(
     seq: Source,
     #[napi(ts_arg_type = "number")] frame: Unknown,
     #[napi(ts_arg_type = "SequenceOptions")] options: Option<Unknown>,
-) -> napi::Result<Option<Json>> {
+) -> napi::Result<Option<Js<fovea_core::BoundingBox>>> {
     (|| {
         let profile = profile_option(options.as_ref())?;
         let frame = convert::frame(&frame, "frame")?;
@@ -109,7 +109,7 @@ pub fn box_at(
                 ))?
                 .box_at(frame),
         };
-        found.map(|b| convert::box_json(&b)).transpose()
+        Ok(found.map(Js))
     })()
     .or_throw(env)
 }

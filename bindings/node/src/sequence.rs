@@ -1,7 +1,7 @@
 //! The `Sequence` class: a keyframe sequence held in Rust, with its compiled form cached until
 //! the next edit.
 
-use crate::convert::{self, BoxList, Columns, Frames, Json};
+use crate::convert::{self, Columns, Frames, Js};
 use crate::error::{OrThrow, Res};
 use fovea_core::edit::{BoxUpdate, SegmentSpec, box_values_from_value};
 use fovea_core::interp::DEFAULT_EAGER_LIMIT;
@@ -10,7 +10,7 @@ use fovea_core::model::{
     parametric_from_value,
 };
 use fovea_core::{
-    BoundingBoxSequence, CompiledSequence, Error as CoreError, InterpOptions, Profile,
+    BoundingBox, BoundingBoxSequence, CompiledSequence, Error as CoreError, InterpOptions, Profile,
 };
 use napi::Env;
 use napi::bindgen_prelude::{Either, Unknown};
@@ -28,9 +28,18 @@ pub(crate) fn load(data: &Unknown) -> Res<BoundingBoxSequence> {
     let input = if convert::is_string(data)? {
         SequenceInput::from_json(&convert::string(data, "data")?)?
     } else {
-        SequenceInput::from_value(convert::from_js(data, "")?.unwrap_or(Value::Null))?
+        read_object(data)?
     };
     Ok(input.sequence)
+}
+
+/// Reads a sequence, an annotation or an annotation line from a plain object.
+fn read_object(data: &Unknown) -> Res<SequenceInput> {
+    match convert::read_with(data, "", |make| SequenceInput::read(make))? {
+        Some(input) => Ok(input),
+        // `undefined` is refused as `null` is.
+        None => Ok(SequenceInput::from_value(Value::Null)?),
+    }
 }
 
 /// The `profile` of an options object, when it names one.
@@ -169,11 +178,7 @@ impl Sequence {
     ) -> napi::Result<Self> {
         (|| {
             let profile = profile_option(options.as_ref())?;
-            let value = convert::from_js(&obj, "")?.unwrap_or(Value::Null);
-            Ok(Sequence::with(
-                SequenceInput::from_value(value)?.sequence,
-                profile,
-            ))
+            Ok(Sequence::with(read_object(&obj)?.sequence, profile))
         })()
         .or_throw(env)
     }
@@ -204,17 +209,16 @@ impl Sequence {
 
     /// The keyframes, sorted by frame, with all their fields (`isKeyframe: true`).
     #[napi(getter, catch_unwind, ts_return_type = "BoundingBox[]")]
-    pub fn keyframes(&self) -> BoxList {
+    pub fn keyframes(&self) -> Js<Vec<BoundingBox>> {
         let keys = self.seq.sorted_keyframes(KeyframePolicy::default());
-        BoxList(
-            keys.into_iter()
-                .map(|b| {
-                    let mut k = b.clone();
-                    k.is_keyframe = Some(true);
-                    k
-                })
-                .collect(),
-        )
+        Js(keys
+            .into_iter()
+            .map(|b| {
+                let mut k = b.clone();
+                k.is_keyframe = Some(true);
+                k
+            })
+            .collect())
     }
 
     /// `totalFrames`, `keyframeCount` and `interpolatedFrameCount`, as fovea writes them.
@@ -245,14 +249,14 @@ impl Sequence {
     /// The sequence as a plain object in FOVEA's shape (counters recomputed, unknown fields
     /// kept).
     #[napi(catch_unwind, ts_return_type = "SequenceObject")]
-    pub fn to_object(&self, env: &Env) -> napi::Result<Json> {
-        convert::sequence_json(&self.seq).or_throw(env)
+    pub fn to_object(&self) -> Js<&BoundingBoxSequence> {
+        Js(&self.seq)
     }
 
     /// Same as `toObject()`, so that `JSON.stringify(sequence)` writes the sequence.
     #[napi(js_name = "toJSON", catch_unwind, ts_return_type = "SequenceObject")]
-    pub fn to_json(&self, env: &Env) -> napi::Result<Json> {
-        convert::sequence_json(&self.seq).or_throw(env)
+    pub fn to_json(&self) -> Js<&BoundingBoxSequence> {
+        Js(&self.seq)
     }
 
     /// The sequence as FOVEA's JSON text (numbers formatted as JavaScript does).
@@ -274,13 +278,10 @@ impl Sequence {
         &self,
         env: &Env,
         #[napi(ts_arg_type = "number")] frame: Unknown,
-    ) -> napi::Result<Option<Json>> {
+    ) -> napi::Result<Option<Js<BoundingBox>>> {
         (|| {
             let frame = convert::frame(&frame, "frame")?;
-            self.compiled()?
-                .box_at(frame)
-                .map(|b| convert::box_json(&b))
-                .transpose()
+            Ok(self.compiled()?.box_at(frame).map(Js))
         })()
         .or_throw(env)
     }
@@ -327,12 +328,12 @@ impl Sequence {
         &mut self,
         env: &Env,
         #[napi(ts_arg_type = "number")] frame: Unknown,
-    ) -> napi::Result<Json> {
+    ) -> napi::Result<Js<BoundingBox>> {
         (|| {
             let frame = convert::frame(&frame, "frame")?;
             let opts = self.opts;
             let result = self.seq.remove_keyframe(frame, &opts);
-            convert::box_json(&self.edited(result)?)
+            Ok(Js(self.edited(result)?))
         })()
         .or_throw(env)
     }

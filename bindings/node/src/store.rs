@@ -13,10 +13,11 @@
 //! interrupted half-way and its outcome is always reported.
 
 use crate::convert;
+use crate::convert::Tape;
 use crate::error::Res;
 use crate::exchange::{
-    count_field, export_options, import_options, invalid_type, json_text, path_arg,
-    preview_options, string_field,
+    count_field, export_options, import_options, invalid_type, path_arg, preview_options,
+    string_field,
 };
 use crate::task::{Abort, Job, Work, spawn, spawn_with};
 use fovea_core::Error as CoreError;
@@ -25,14 +26,14 @@ use fovea_core::model::Annotation;
 use fovea_db::{
     Backend, BlockingStore, DbError, ImportParams, Layout, RowError, Source, StoreOptions,
 };
-use napi::Env;
-use napi::bindgen_prelude::{AsyncTask, Unknown};
+use napi::bindgen_prelude::{AsyncTask, JsValue, Unknown};
+use napi::{Env, check_status, sys};
 use napi_derive::napi;
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-/// The JSON text the Promise of most store calls resolves to.
-type Reply = AsyncTask<Job<crate::convert::JsonText>>;
+/// What the Promise of most store calls resolves to (built on the pool, as a tape).
+type Reply = AsyncTask<Job<Tape>>;
 
 /// A store failure as the core's error.
 fn core(e: DbError) -> CoreError {
@@ -143,14 +144,70 @@ struct Imported<'a> {
 }
 
 /// A core error as a plain object: `{ code, message, path? }`.
-fn problem(e: &CoreError) -> Value {
-    let mut m = Map::new();
-    m.insert("code".into(), Value::from(e.code()));
-    m.insert("message".into(), Value::from(e.to_string()));
-    if let Some(path) = e.path() {
-        m.insert("path".into(), Value::from(path));
+#[derive(Serialize)]
+struct Problem {
+    code: &'static str,
+    message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path: Option<String>,
+}
+
+impl From<&CoreError> for Problem {
+    fn from(e: &CoreError) -> Self {
+        Problem {
+            code: e.code(),
+            message: e.to_string(),
+            path: e.path().map(str::to_owned),
+        }
     }
-    Value::Object(m)
+}
+
+/// What `export()` resolves to.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Exported {
+    #[serde(flatten)]
+    stats: fovea_core::jsonl::ExportStats,
+    unreadable: Vec<RowProblem>,
+    invalid_objects: Vec<Problem>,
+}
+
+/// The annotations of an array argument, each read directly (errors located under
+/// `annotations[i]`).
+fn annotations_arg(value: &Unknown) -> Res<Vec<Annotation>> {
+    let raw = value.value();
+    let mut is_array = false;
+    // SAFETY: `raw` is a live value of its environment, inside the current callback.
+    check_status!(unsafe { sys::napi_is_array(raw.env, raw.value, &mut is_array) })?;
+    if !is_array {
+        let what = if convert::is_nullish(value)? {
+            "nothing"
+        } else {
+            "something else"
+        };
+        return Err(invalid_type(
+            "annotations",
+            format!("expected an array of annotations, got {what}"),
+        )
+        .into());
+    }
+    let mut len = 0;
+    // SAFETY: as above; `raw` is an array.
+    check_status!(unsafe { sys::napi_get_array_length(raw.env, raw.value, &mut len) })?;
+    (0..len)
+        .map(|i| {
+            let mut item = std::ptr::null_mut();
+            // SAFETY: as above; `i` is within the array.
+            check_status!(unsafe { sys::napi_get_element(raw.env, raw.value, i, &mut item) })?;
+            // SAFETY: `item` is a live value of the environment.
+            let item = unsafe { Unknown::from_raw_unchecked(raw.env, item) };
+            let path = format!("annotations[{i}]");
+            match convert::read_with(&item, &path, |make| Annotation::read(make))? {
+                Some(a) => Ok(a),
+                None => Err(invalid_type(&path, "expected an annotation, got undefined").into()),
+            }
+        })
+        .collect()
 }
 
 /// A database of FOVEA's tables: Postgres (`postgres://…`, the schema FOVEA's migrations create)
@@ -208,10 +265,7 @@ impl Store {
     ) -> napi::Result<Reply> {
         let store = self.inner.clone();
         spawn_with(env, options.as_ref(), Abort::BeforeStart, || {
-            let work: Work<_> = Box::new(move |_| {
-                let report = store.migrate().map_err(core)?;
-                Ok(json_text(&report))
-            });
+            let work: Work<_> = Box::new(move |_| Tape::of(&store.migrate().map_err(core)?));
             Ok(work)
         })
     }
@@ -228,10 +282,7 @@ impl Store {
         let store = self.inner.clone();
         spawn(env, options.as_ref(), || {
             let id = convert::string(&id, "id")?;
-            let work: Work<_> = Box::new(move |_| {
-                let found = store.annotation(&id).map_err(core)?;
-                Ok(json_text(&found))
-            });
+            let work: Work<_> = Box::new(move |_| Tape::of(&store.annotation(&id).map_err(core)?));
             Ok(work)
         })
     }
@@ -252,10 +303,10 @@ impl Store {
             let video_id = optional_string(video_id.as_ref(), "videoId")?;
             let work: Work<_> = Box::new(move |_| {
                 let (annotations, bad) = store.annotations(video_id.as_deref()).map_err(core)?;
-                Ok(json_text(&Stored {
+                Tape::of(&Stored {
                     annotations,
                     unreadable: bad.iter().map(RowProblem::from).collect(),
-                }))
+                })
             });
             Ok(work)
         })
@@ -275,16 +326,8 @@ impl Store {
     ) -> napi::Result<AsyncTask<Job<f64>>> {
         let store = self.inner.clone();
         spawn_with(env, options.as_ref(), Abort::BeforeStart, || {
-            let items = array_arg(&annotations, "annotations", "annotations")?;
+            let list = annotations_arg(&annotations)?;
             let work: Work<f64> = Box::new(move |_| {
-                let list = items
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, item)| {
-                        Annotation::from_value(item)
-                            .map_err(|e| e.at_path(&format!("annotations[{i}]")))
-                    })
-                    .collect::<fovea_core::Result<Vec<_>>>()?;
                 let n = store.save_annotations(&list).map_err(core)?;
                 Ok(n as f64)
             });
@@ -350,21 +393,11 @@ impl Store {
                         (done.stats, done.unreadable, done.invalid_objects),
                     ))
                 })?;
-                let mut value = serde_json::to_value(&stats).map_err(|e| CoreError::Io {
-                    message: e.to_string(),
-                })?;
-                if let Value::Object(m) = &mut value {
-                    let rows = unreadable.iter().map(RowProblem::from).collect::<Vec<_>>();
-                    m.insert(
-                        "unreadable".into(),
-                        serde_json::to_value(rows).unwrap_or_default(),
-                    );
-                    m.insert(
-                        "invalidObjects".into(),
-                        Value::Array(invalid.iter().map(problem).collect()),
-                    );
-                }
-                Ok(json_text(&value))
+                Tape::of(&Exported {
+                    stats,
+                    unreadable: unreadable.iter().map(RowProblem::from).collect(),
+                    invalid_objects: invalid.iter().map(Problem::from).collect(),
+                })
             });
             Ok(work)
         })
@@ -387,8 +420,7 @@ impl Store {
             let path = path_arg(&path, "path")?;
             let opts = preview_options(options)?;
             let work: Work<_> = Box::new(move |_| {
-                let preview = store.preview(Source::Path(path), opts).map_err(core)?;
-                Ok(json_text(&preview))
+                Tape::of(&store.preview(Source::Path(path), opts).map_err(core)?)
             });
             Ok(work)
         })
@@ -424,11 +456,11 @@ impl Store {
                 let done = store
                     .import(Source::Path(path), &import_options, params)
                     .map_err(core)?;
-                Ok(json_text(&Imported {
+                Tape::of(&Imported {
                     preview: &done.preview,
                     result: &done.result,
                     history_id: &done.history_id,
-                }))
+                })
             });
             Ok(work)
         })
@@ -443,10 +475,7 @@ impl Store {
     ) -> napi::Result<Reply> {
         let store = self.inner.clone();
         spawn(env, options.as_ref(), || {
-            let work: Work<_> = Box::new(move |_| {
-                let history = store.import_history().map_err(core)?;
-                Ok(json_text(&history))
-            });
+            let work: Work<_> = Box::new(move |_| Tape::of(&store.import_history().map_err(core)?));
             Ok(work)
         })
     }

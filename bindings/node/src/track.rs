@@ -3,9 +3,9 @@
 //! service's response pivoted into tracks, and COCO RLE mask boxes. Inputs are plain objects
 //! or their JSON text; bad input throws an `Error` whose `path` names the field.
 
-use crate::convert::{self, JsonText};
+use crate::convert::{self, Js};
 use crate::error::{OrThrow, Res};
-use crate::exchange::{invalid_type, json_text};
+use crate::exchange::invalid_type;
 use crate::sequence::Sequence;
 use fovea_core::Error as CoreError;
 use fovea_core::track::{
@@ -18,22 +18,26 @@ use napi_derive::napi;
 use serde_json::Value;
 use std::collections::HashMap;
 
-/// An object, or its JSON text, read by `from_json` / `from_value`.
-fn read<T>(
+/// An object read directly, or its JSON text read by `from_json`.
+fn read<T: serde::de::DeserializeOwned>(
     value: &Unknown,
     name: &str,
     from_json: fn(&str) -> fovea_core::Result<T>,
-    from_value: fn(Value) -> fovea_core::Result<T>,
 ) -> Res<T> {
     if convert::is_string(value)? {
         return Ok(from_json(&convert::string(value, name)?)?);
     }
-    let value = convert::from_js(value, "")?.unwrap_or(Value::Null);
-    Ok(from_value(value)?)
+    match convert::from_js(value, "")? {
+        Some(v) => Ok(v),
+        // `undefined` is refused as `null` is.
+        None => Ok(fovea_core::host::read(
+            serde::de::value::UnitDeserializer::new,
+        )?),
+    }
 }
 
 fn track_arg(value: &Unknown) -> Res<Track> {
-    read(value, "track", Track::from_json, Track::from_value)
+    read(value, "track", Track::from_json)
 }
 
 /// FOVEA's `convertTrackToSequence`: every tracked frame a keyframe, linear segments between
@@ -106,14 +110,9 @@ pub fn tracks_from_service(
     #[napi(ts_arg_type = "{ model?: string; labels?: Record<string, string> }")] options: Option<
         Unknown,
     >,
-) -> napi::Result<JsonText> {
+) -> napi::Result<Js<Vec<core_track::Track>>> {
     (|| {
-        let response = read(
-            &response,
-            "response",
-            ServiceResponse::from_json,
-            ServiceResponse::from_value,
-        )?;
+        let response = read(&response, "response", ServiceResponse::from_json)?;
         let options = match &options {
             Some(o) => convert::from_js(o, "options")?.unwrap_or(Value::Null),
             None => Value::Null,
@@ -143,7 +142,7 @@ pub fn tracks_from_service(
             }
         }
         let tracks = tracks_from_response(&response, |id| labels.get(&id).cloned(), &model)?;
-        Ok(json_text(&tracks))
+        Ok(Js(tracks))
     })()
     .or_throw(env)
 }
@@ -173,10 +172,10 @@ pub fn rle_bbox(
 pub fn check_tracking_job(
     env: &Env,
     #[napi(ts_arg_type = "object")] payload: Unknown,
-) -> napi::Result<JsonText> {
+) -> napi::Result<Js<Value>> {
     (|| {
         let value = convert::from_js(&payload, "")?.unwrap_or(Value::Null);
-        Ok(json_text(&fovea_jobs::host::check_tracking_job(&value)?))
+        Ok(Js(fovea_jobs::host::check_tracking_job(&value)?))
     })()
     .or_throw(env)
 }

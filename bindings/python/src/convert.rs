@@ -618,7 +618,7 @@ pub(crate) fn frame_dicts<'py>(
         .check_eager_limit(DEFAULT_EAGER_LIMIT)
         .map_err(to_pyerr)?;
     let big = compiled.len() >= crate::sequence::DETACH_AT;
-    let (rows, keyframes) = crate::sequence::run(py, big, || compiled.to_rows::<i64>());
+    let (rows, marks) = crate::sequence::run(py, big, || compiled.to_rows::<i64>());
     let keys = [
         intern!(py, "x"),
         intern!(py, "y"),
@@ -632,7 +632,7 @@ pub(crate) fn frame_dicts<'py>(
     }
     template.set_item(intern!(py, "isKeyframe"), false)?;
     let mut c = Converter::new(py);
-    let mut keyframes = keyframes.into_iter().peekable();
+    let mut keyframes = marks.keyframes.into_iter().peekable();
     // SAFETY (this block): the GIL is held; every object handed to the C API is live; each new
     // reference is handed over (the list steals its items, filled once each) or released once
     // stored.
@@ -778,17 +778,17 @@ impl<'a, 'py> Reader<'a, 'py> {
 /// Reads any deserializable `T` from a Python value, errors typed and located (paths relative
 /// to the value).
 pub(crate) fn from_py<T: DeserializeOwned>(obj: &Bound<'_, PyAny>) -> Result<T, Error> {
-    let memo = KeyMemo::new();
-    host::read(Reader::new(obj, &memo))
+    read_with(obj, |make| host::read(make))
 }
 
-/// Reads with one of the core's readers (`BoundingBoxSequence::read`, …).
-pub(crate) fn read_with<T>(
-    obj: &Bound<'_, PyAny>,
-    read: impl for<'a, 'py> FnOnce(Reader<'a, 'py>) -> fovea_core::Result<T>,
+/// Reads with one of the core's readers (`BoundingBoxSequence::read`, …), which is handed a
+/// maker of readers of `obj` (a second reading, with the path tracked, follows a failure).
+pub(crate) fn read_with<'py, T>(
+    obj: &Bound<'py, PyAny>,
+    read: impl for<'a> FnOnce(&mut dyn FnMut() -> Reader<'a, 'py>) -> fovea_core::Result<T>,
 ) -> Result<T, Error> {
     let memo = KeyMemo::new();
-    read(Reader::new(obj, &memo))
+    read(&mut || Reader::new(obj, &memo))
 }
 
 fn int<'de, V: Visitor<'de>>(i: &Bound<'_, PyInt>, visitor: V) -> Result<V::Value, HostError> {

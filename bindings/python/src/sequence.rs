@@ -58,7 +58,7 @@ fn parse_data(data: &Bound<'_, PyAny>) -> PyResult<BoundingBoxSequence> {
             SequenceInput::from_json(&text)
         })
     } else {
-        read_with(data, |r| SequenceInput::read(r))
+        read_with(data, |make| SequenceInput::read(make))
     };
     input.map(|i| i.sequence).map_err(to_pyerr)
 }
@@ -205,7 +205,7 @@ impl Sequence {
         profile: &str,
     ) -> PyResult<Self> {
         let opts = profile_options(profile)?;
-        let seq = read_with(data, |r| SequenceInput::read(r))
+        let seq = read_with(data, |make| SequenceInput::read(make))
             .map_err(to_pyerr)?
             .sequence;
         Ok(Sequence::with(seq, opts))

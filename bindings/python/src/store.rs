@@ -93,7 +93,7 @@ fn annotations_arg(obj: &Bound<'_, PyAny>) -> PyResult<Vec<Annotation>> {
         let item = item?;
         let parsed = match item.cast::<PyString>() {
             Ok(text) => Annotation::from_json(&text.to_cow()?),
-            Err(_) => read_with(&item, |r| Annotation::read(r)),
+            Err(_) => read_with(&item, |make| Annotation::read(make)),
         };
         out.push(parsed.map_err(|e| to_pyerr(e.at_path(&format!("annotations[{i}]"))))?);
     }

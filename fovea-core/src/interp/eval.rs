@@ -63,21 +63,25 @@ impl<F> Dense<F> {
     }
 }
 
-/// The rows of an eager evaluation that are keyframes, with the keyframe written there: a host
-/// builds FOVEA's box objects from the columns, and a keyframe's object carries all its
-/// fields.
-pub type KeyframeRows<'c> = Vec<(usize, &'c BoundingBox)>;
+/// What a host needs besides the columns to build FOVEA's box objects
+/// ([`CompiledSequence::write_rows_uninit`]).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RowMarks<'c> {
+    /// The rows that are keyframes, ascending, each with its keyframe (whose object carries
+    /// all its fields; hidden keyframes have no row).
+    pub keyframes: Vec<(usize, &'c BoundingBox)>,
+    /// Whether every value written is finite (JSON writes the others as `null`).
+    pub all_finite: bool,
+}
 
-/// Writes into caller-provided, possibly uninitialised, columnar buffers; notes the keyframe
-/// rows when asked.
-struct Buffers<'a, 'c, F> {
+/// Writes into caller-provided, possibly uninitialised, columnar buffers.
+struct Buffers<'a, F> {
     frames: &'a mut [MaybeUninit<F>],
     boxes: &'a mut [MaybeUninit<[f64; 4]>],
     n: usize,
-    keyframes: Option<&'a mut KeyframeRows<'c>>,
 }
 
-impl<'c, F: FrameIndex> Buffers<'_, 'c, F> {
+impl<F: FrameIndex> Buffers<'_, F> {
     #[inline(always)]
     fn row(&mut self, frame: Frame, values: [f64; 4]) {
         self.frames[self.n].write(F::from_frame(frame));
@@ -86,29 +90,46 @@ impl<'c, F: FrameIndex> Buffers<'_, 'c, F> {
     }
 }
 
-/// The sink for [`CompiledSequence::write_rows_uninit`]: keyframes are the compiled sequence's
-/// own, so their rows can borrow them.
-struct KeyedBuffers<'a, 'c, F>(Buffers<'a, 'c, F>, &'c CompiledSequence);
-
-impl<F: FrameIndex> FrameSink for KeyedBuffers<'_, '_, F> {
+impl<F: FrameIndex> FrameSink for Buffers<'_, F> {
     #[inline(always)]
     fn keyframe(&mut self, key: &BoundingBox) {
-        let index = self.1.key_index(key);
-        if let Some(rows) = self.0.keyframes.as_deref_mut() {
-            rows.push((self.0.n, &self.1.keys[index]));
-        }
-        self.0.row(key.frame_number, key.values());
+        self.row(key.frame_number, key.values());
     }
 
     #[inline(always)]
     fn interpolated(&mut self, frame: Frame, values: [f64; 4]) {
-        self.0.row(frame, values);
+        self.row(frame, values);
     }
 }
 
-impl<F: FrameIndex> FrameSink for Buffers<'_, '_, F> {
+/// The sink of [`CompiledSequence::write_rows_uninit`]: columns with values as JSON spells
+/// them, and the marks. Keyframes are the compiled sequence's own, so their rows can borrow
+/// them.
+struct RowSink<'a, 'c, F> {
+    buffers: Buffers<'a, F>,
+    marks: RowMarks<'c>,
+    compiled: &'c CompiledSequence,
+    /// The sum of `v * 0` over the values: zero while every value is finite, NaN from the first
+    /// that is not (`±inf * 0` and `NaN * 0` are NaN). No branch, so the hot loop stays tight.
+    probe: f64,
+}
+
+impl<F: FrameIndex> RowSink<'_, '_, F> {
+    #[inline(always)]
+    fn row(&mut self, frame: Frame, values: [f64; 4]) {
+        // `-0 + 0` is `+0`, every other value is unchanged: JSON's text of `-0` is `0`.
+        let values = values.map(|v| v + 0.0);
+        self.probe += values[0] * 0.0 + values[1] * 0.0 + values[2] * 0.0 + values[3] * 0.0;
+        self.buffers.row(frame, values);
+    }
+}
+
+impl<F: FrameIndex> FrameSink for RowSink<'_, '_, F> {
     #[inline(always)]
     fn keyframe(&mut self, key: &BoundingBox) {
+        let index = self.compiled.key_index(key);
+        let row = self.buffers.n;
+        self.marks.keyframes.push((row, &self.compiled.keys[index]));
         self.row(key.frame_number, key.values());
     }
 
@@ -216,21 +237,20 @@ impl CompiledSequence {
             frames,
             boxes,
             n: 0,
-            keyframes: None,
         };
         self.visit(&mut sink);
         debug_assert_eq!(sink.n, self.len);
         Ok(sink.n)
     }
 
-    /// Like [`CompiledSequence::write_uninit`], and appends to `keyframes` the rows that are
-    /// keyframes, each with its keyframe (ascending rows; hidden keyframes have none).
+    /// Like [`CompiledSequence::write_uninit`], for hosts that build FOVEA's box objects from
+    /// the columns: values are written as JSON spells them (`-0` as `0`), and the returned
+    /// marks say which rows are keyframes and whether every value is finite. O(N + K).
     pub fn write_rows_uninit<'c, F: FrameIndex>(
         &'c self,
         frames: &mut [MaybeUninit<F>],
         boxes: &mut [MaybeUninit<[f64; 4]>],
-        keyframes: &mut KeyframeRows<'c>,
-    ) -> Result<usize> {
+    ) -> Result<RowMarks<'c>> {
         let available = frames.len().min(boxes.len());
         if available < self.len {
             return Err(Error::BufferTooSmall {
@@ -238,27 +258,34 @@ impl CompiledSequence {
                 available,
             });
         }
-        let mut sink = KeyedBuffers(
-            Buffers {
+        let mut sink = RowSink {
+            buffers: Buffers {
                 frames,
                 boxes,
                 n: 0,
-                keyframes: Some(keyframes),
             },
-            self,
-        );
+            marks: RowMarks {
+                keyframes: Vec::with_capacity(self.keys.len()),
+                all_finite: true,
+            },
+            compiled: self,
+            probe: 0.0,
+        };
         self.visit(&mut sink);
-        debug_assert_eq!(sink.0.n, self.len);
-        Ok(sink.0.n)
+        debug_assert_eq!(sink.buffers.n, self.len);
+        sink.marks.all_finite = sink.probe == 0.0;
+        Ok(sink.marks)
     }
 
-    /// Every visible frame into new columns, as [`CompiledSequence::to_dense_as`], with the
-    /// rows that are keyframes (see [`CompiledSequence::write_rows_uninit`]).
-    pub fn to_rows<F: FrameIndex>(&self) -> (Dense<F>, KeyframeRows<'_>) {
-        let mut keyframes = Vec::with_capacity(self.keys.len());
-        let dense =
-            self.dense(|frames, boxes| self.write_rows_uninit(frames, boxes, &mut keyframes));
-        (dense, keyframes)
+    /// Every visible frame into new columns, as [`CompiledSequence::write_rows_uninit`] writes
+    /// them, with the marks.
+    pub fn to_rows<F: FrameIndex>(&self) -> (Dense<F>, RowMarks<'_>) {
+        let mut marks = RowMarks::default();
+        let dense = self.dense(|frames, boxes| {
+            marks = self.write_rows_uninit(frames, boxes)?;
+            Ok(self.len)
+        });
+        (dense, marks)
     }
 
     /// Writes every visible frame into reusable buffers; see [`CompiledSequence::write_uninit`].
@@ -309,5 +336,55 @@ impl CompiledSequence {
             boxes.set_len(n);
         }
         Dense { frames, boxes }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::interp::InterpOptions;
+    use crate::model::{BoundingBox, BoundingBoxSequence, InterpolationSegment, InterpolationType};
+
+    fn sequence(first: [f64; 4], last: [f64; 4], kind: InterpolationType) -> BoundingBoxSequence {
+        BoundingBoxSequence {
+            boxes: vec![
+                BoundingBox::keyframe(0, first),
+                BoundingBox::keyframe(4, last),
+            ],
+            interpolation_segments: vec![InterpolationSegment::new(0, 4, kind)],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn rows_are_written_as_json_spells_them() {
+        let seq = sequence(
+            [-0.0, 1.0, 1.0, 1.0],
+            [5.0, 1.0, 1.0, 1.0],
+            InterpolationType::Hold,
+        );
+        let compiled = seq.compile(&InterpOptions::default()).unwrap();
+        let (rows, marks) = compiled.to_rows::<u32>();
+        assert!(
+            rows.boxes.iter().all(|b| b[0].is_sign_positive()),
+            "{rows:?}"
+        );
+        assert!(compiled.to_dense().boxes[1][0].is_sign_negative());
+        assert!(marks.all_finite);
+        assert_eq!(
+            marks
+                .keyframes
+                .iter()
+                .map(|(row, _)| *row)
+                .collect::<Vec<_>>(),
+            [0, 4]
+        );
+        // The difference of two finite extremes overflows.
+        let seq = sequence(
+            [-1e308, 0.0, 1.0, 1.0],
+            [1e308, 0.0, 1.0, 1.0],
+            InterpolationType::Linear,
+        );
+        let compiled = seq.compile(&InterpOptions::default()).unwrap();
+        assert!(!compiled.to_rows::<u32>().1.all_finite);
     }
 }

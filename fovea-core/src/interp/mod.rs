@@ -35,7 +35,7 @@ use crate::model::{BoundingBox, BoundingBoxSequence, Frame, InterpolationSegment
 use curve::Kernel;
 use std::collections::HashMap;
 
-pub use eval::{Dense, FrameIndex, FrameSink, KeyframeRows};
+pub use eval::{Dense, FrameIndex, FrameSink, RowMarks};
 pub(crate) use visibility::{Piece, hidden_intervals, is_visible, resolve as resolve_visibility};
 
 /// The default limit of [`CompiledSequence::check_eager_limit`]: 100,000,000 frames (about

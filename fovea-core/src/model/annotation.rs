@@ -120,17 +120,18 @@ impl Annotation {
 
     /// Reads an annotation from a parsed JSON value.
     pub fn from_value(value: Value) -> Result<Self> {
-        Self::read(value)
+        Self::read(|| &value)
     }
 
-    /// Reads an annotation from any deserializer whose errors the model can type (see
-    /// [`crate::host`]): a binding reads its host's objects with this.
-    pub fn read<'de, D>(d: D) -> Result<Self>
+    /// Reads an annotation from the deserializers `make` returns, whose errors the model can
+    /// type (see [`crate::host`]): a binding reads its host's objects with this. `make` is
+    /// called again only when the first reading fails (to name the path).
+    pub fn read<'de, D>(make: impl FnMut() -> D) -> Result<Self>
     where
         D: serde::Deserializer<'de>,
         D::Error: crate::host::ReadError,
     {
-        super::parse::deserialize::<RawAnnotation, D>(d)?.convert()
+        super::parse::deserialize::<RawAnnotation, D>(make)?.convert()
     }
 }
 

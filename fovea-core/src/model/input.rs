@@ -51,17 +51,18 @@ impl SequenceInput {
 
     /// Like [`SequenceInput::from_json`], from a parsed value.
     pub fn from_value(value: Value) -> Result<Self> {
-        Self::read(value)
+        Self::read(|| &value)
     }
 
-    /// Like [`SequenceInput::from_json`], from any deserializer whose errors the model can
-    /// type (see [`crate::host`]): a binding reads its host's objects with this.
-    pub fn read<'de, D>(d: D) -> Result<Self>
+    /// Like [`SequenceInput::from_json`], from the deserializers `make` returns, whose errors
+    /// the model can type (see [`crate::host`]): a binding reads its host's objects with this.
+    /// `make` is called again only when the first reading fails (to name the path).
+    pub fn read<'de, D>(make: impl FnMut() -> D) -> Result<Self>
     where
         D: Deserializer<'de>,
         D::Error: ReadError,
     {
-        super::parse::deserialize::<RawInput, D>(d)?.into_input()
+        super::parse::deserialize::<RawInput, D>(make)?.into_input()
     }
 }
 

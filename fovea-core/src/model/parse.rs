@@ -101,18 +101,28 @@ pub(crate) fn from_str<T: DeserializeOwned>(text: &str) -> Result<T> {
 
 /// Deserializes `T` from a JSON value, mapping serde errors to typed, located errors.
 pub(crate) fn from_value<T: DeserializeOwned>(value: Value) -> Result<T> {
-    deserialize(value)
+    deserialize(|| &value)
 }
 
-/// Deserializes `T` from any deserializer whose errors the model can type (JSON text, a JSON
-/// value, a binding's host values), naming the path of the failure.
-pub(crate) fn deserialize<'de, T, D>(d: D) -> Result<T>
+/// Deserializes `T` from the deserializers `make` returns (JSON text, a JSON value, a binding's
+/// host values), naming the path of a failure: the value is read once without tracking the
+/// path (which costs an allocation per key); only when that fails is it read again, from a new
+/// deserializer, with the path tracked.
+pub(crate) fn deserialize<'de, T, D>(mut make: impl FnMut() -> D) -> Result<T>
 where
     T: Deserialize<'de>,
     D: Deserializer<'de>,
     D::Error: ReadError,
 {
-    serde_path_to_error::deserialize(d).map_err(located)
+    match T::deserialize(make()) {
+        Ok(value) => Ok(value),
+        Err(first) => match serde_path_to_error::deserialize::<_, T>(make()) {
+            Err(e) => Err(located(e)),
+            // The second reading saw what the first did: not expected, but the first error
+            // still stands (at the root, its path unknown).
+            Ok(_) => Err(first.into_error(String::new())),
+        },
+    }
 }
 
 fn located<E: ReadError>(err: serde_path_to_error::Error<E>) -> Error {
@@ -378,17 +388,18 @@ impl BoundingBoxSequence {
 
     /// Reads a sequence from a parsed JSON value.
     pub fn from_value(value: Value) -> Result<Self> {
-        Self::read(value)
+        Self::read(|| &value)
     }
 
-    /// Reads a sequence from any deserializer whose errors the model can type (see
-    /// [`crate::host`]): a binding reads its host's objects with this.
-    pub fn read<'de, D>(d: D) -> Result<Self>
+    /// Reads a sequence from the deserializers `make` returns, whose errors the model can type
+    /// (see [`crate::host`]): a binding reads its host's objects with this. `make` is called
+    /// again, for a reading that names the path, only when the first reading fails.
+    pub fn read<'de, D>(make: impl FnMut() -> D) -> Result<Self>
     where
         D: Deserializer<'de>,
         D::Error: ReadError,
     {
-        deserialize::<RawSequence, D>(d)?.convert()
+        deserialize::<RawSequence, D>(make)?.convert()
     }
 }
 

@@ -64,8 +64,10 @@ impl Key<'_> {
     pub(crate) fn as_str(&self) -> &str {
         match self {
             Key::Borrowed(s) => s,
-            // Only whole `str`s are copied in, so the bytes are valid UTF-8.
-            Key::Inline(buf, len) => std::str::from_utf8(&buf[..usize::from(*len)]).unwrap_or(""),
+            // SAFETY: only whole `str`s are copied in (`visit_str`), so the bytes are UTF-8.
+            Key::Inline(buf, len) => unsafe {
+                std::str::from_utf8_unchecked(&buf[..usize::from(*len)])
+            },
             Key::Owned(s) => s,
         }
     }

@@ -47,6 +47,12 @@ if (process.argv[2] === '--jsonl-phase') {
       process.exit(1)
     },
   )
+} else if (process.argv[2] === '--frames-phase') {
+  // A child process timing the frame objects of one size (see `objectsBenchmark`).
+  framesPhase(Number(process.argv[3])).catch((e) => {
+    console.error(e)
+    process.exit(1)
+  })
 } else if (process.argv[2] === '--only' && process.argv[3] === 'objects') {
   objectsBenchmark().catch((e) => {
     console.error(e)
@@ -62,8 +68,9 @@ if (process.argv[2] === '--jsonl-phase') {
 }
 
 /**
- * Medians (ms) of `a` and `b` run in turn, A B A B …, after two warm-ups of each (no forced
- * garbage collection: each pays for the garbage the other left, alike).
+ * Medians (ms) of `a` and `b` run in turn, A B B A A B …, after two warm-ups of each. No
+ * collection is forced: each pays for the garbage the other left, and the alternating order
+ * spreads the collections that land on whichever runs second.
  */
 async function interleaved(a, b, runs) {
   for (let i = 0; i < 2; i++) {
@@ -73,10 +80,11 @@ async function interleaved(a, b, runs) {
   const ta = []
   const tb = []
   for (let i = 0; i < runs; i++) {
-    for (const [fn, ts] of [
+    const pair = [
       [a, ta],
       [b, tb],
-    ]) {
+    ]
+    for (const [fn, ts] of i % 2 ? pair.reverse() : pair) {
       const t0 = process.hrtime.bigint()
       const result = await fn()
       ts.push(Number(process.hrtime.bigint() - t0) / 1e6)
@@ -98,6 +106,48 @@ function report(name, ours, base, baseName, target) {
   )
 }
 
+/** `interpolate()` objects of an `n`-frame sequence against the baselines (one process). */
+async function framesPhase(n) {
+  const engine = foveaEngine()
+  const data = {
+    boxes: [
+      { x: 0, y: 0, width: 100, height: 80, frameNumber: 0, isKeyframe: true },
+      { x: 1920.5, y: 1080.25, width: 200, height: 160, frameNumber: n - 1, isKeyframe: true },
+    ],
+    interpolationSegments: [{ startFrame: 0, endFrame: n - 1, type: 'linear' }],
+    visibilityRanges: [],
+  }
+  const seq = new Sequence(data)
+  const loop = () => {
+    const { frames, boxes } = seq.toTypedArrays()
+    const len = frames.length
+    const out = new Array(len)
+    for (let i = 0, j = 0; i < len; i++, j += 4) {
+      out[i] = { x: boxes[j], y: boxes[j + 1], width: boxes[j + 2], height: boxes[j + 3], frameNumber: frames[i], isKeyframe: false }
+    }
+    return out
+  }
+  const got = seq.interpolate()
+  const want = loop()
+  if (got.length !== n || got[n >> 1].x !== want[n >> 1].x || got[n >> 1].frameNumber !== n >> 1) {
+    throw new Error('interpolate() disagrees with the typed arrays')
+  }
+  const runs = n >= 1_000_000 ? 15 : 61
+  const size = `${n.toLocaleString('en-US')} frames`
+  const [module, base1] = await interleaved(() => fovea.interpolate(data), loop, runs)
+  report(`interpolate(obj), ${size}`, module, base1, 'JS loop over toTypedArrays()', 1.2)
+  const [method, base2] = await interleaved(() => seq.interpolate(), loop, runs)
+  report(`seq.interpolate(), ${size}`, method, base2, 'JS loop over toTypedArrays()', 1.2)
+  if (engine) {
+    const [ours, theirs] = await interleaved(
+      () => fovea.interpolate(data),
+      () => engine.interpolate(data.boxes, data.interpolationSegments, data.visibilityRanges),
+      runs,
+    )
+    report(`interpolate(obj), ${size}`, ours, theirs, "FOVEA's engine", n <= 50_000 ? 0.5 : 1)
+  }
+}
+
 /** FOVEA's eager engine, compiled from FOVEA_REPO's TypeScript, or null. */
 function foveaEngine() {
   const repo = process.env.FOVEA_REPO
@@ -114,45 +164,16 @@ function foveaEngine() {
 }
 
 async function objectsBenchmark() {
-  console.log(`\nHost objects (node ${process.version}): medians of interleaved runs`)
-  const engine = foveaEngine()
+  console.log(`\nHost objects (node ${process.version}): medians of interleaved runs, each size in a fresh process`)
+  const { execFileSync } = require('node:child_process')
   for (const n of [10_000, 50_000, 1_000_000]) {
-    const data = {
-      boxes: [
-        { x: 0, y: 0, width: 100, height: 80, frameNumber: 0, isKeyframe: true },
-        { x: 1920.5, y: 1080.25, width: 200, height: 160, frameNumber: n - 1, isKeyframe: true },
-      ],
-      interpolationSegments: [{ startFrame: 0, endFrame: n - 1, type: 'linear' }],
-      visibilityRanges: [],
-    }
-    const seq = new Sequence(data)
-    const loop = () => {
-      const { frames, boxes } = seq.toTypedArrays()
-      const len = frames.length
-      const out = new Array(len)
-      for (let i = 0, j = 0; i < len; i++, j += 4) {
-        out[i] = { x: boxes[j], y: boxes[j + 1], width: boxes[j + 2], height: boxes[j + 3], frameNumber: frames[i], isKeyframe: false }
-      }
-      return out
-    }
-    const got = seq.interpolate()
-    const want = loop()
-    if (got.length !== n || got[n >> 1].x !== want[n >> 1].x || got[n >> 1].frameNumber !== n >> 1) {
-      throw new Error('interpolate() disagrees with the typed arrays')
-    }
-    const runs = n >= 1_000_000 ? 7 : 61
-    const [module, base1] = await interleaved(() => fovea.interpolate(data), loop, runs)
-    report(`interpolate(obj), ${n.toLocaleString('en-US')} frames`, module, base1, 'JS loop over toTypedArrays()', 1.2)
-    const [method, base2] = await interleaved(() => seq.interpolate(), loop, runs)
-    report(`seq.interpolate(), ${n.toLocaleString('en-US')} frames`, method, base2, 'JS loop over toTypedArrays()', 1.2)
-    if (engine) {
-      const [ours, theirs] = await interleaved(
-        () => fovea.interpolate(data),
-        () => engine.interpolate(data.boxes, data.interpolationSegments, data.visibilityRanges),
-        runs,
-      )
-      report(`interpolate(obj), ${n.toLocaleString('en-US')} frames`, ours, theirs, "FOVEA's engine", n <= 50_000 ? 0.5 : 1)
-    }
+    // A fresh process per size: V8 tunes each allocation site to the sizes it has seen, and
+    // what one size teaches would skew the next, for the baseline as for fovea.
+    const out = execFileSync(process.execPath, [__filename, '--frames-phase', String(n)], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+    process.stdout.write(out)
   }
 
   const fs = require('node:fs')

@@ -86,22 +86,27 @@
   function boxes(frames, values, rows, keys, checked) {
     const n = frames.length
     const out = new Array(n)
+    // V8 decides per allocation site whether objects start in the young or the old
+    // generation, from how many survived before: the objects of a large call survive
+    // collections, those of small calls mostly do not. Large calls get their own site, so
+    // that what small calls teach it does not slow large ones (2-3x at a million frames).
+    const fill = checked ? fillChecked : n >= LARGE ? fillLarge : fillSmall
     let start = 0
     for (let k = 0; k <= rows.length; k++) {
       const end = k < rows.length ? rows[k] : n
-      if (checked) {
-        fillChecked(out, frames, values, start, end)
-      } else {
-        fill(out, frames, values, start, end)
-      }
+      fill(out, frames, values, start, end)
       if (k < rows.length) out[end] = keys[k]
       start = end + 1
     }
     return out
   }
 
-  // Rows `start..end` (exclusive) of the columns as box objects.
-  function fill(out, frames, values, start, end) {
+  // Frames from which a call counts as large (see `boxes`).
+  const LARGE = 100000
+
+  // Rows `start..end` (exclusive) of the columns as box objects; `fillLarge` is the same
+  // loop with an allocation site of its own.
+  function fillSmall(out, frames, values, start, end) {
     for (let i = start, j = 4 * start; i < end; i++, j += 4) {
       out[i] = {
         x: values[j],
@@ -114,7 +119,20 @@
     }
   }
 
-  // `fill`, with non-finite values written as null.
+  function fillLarge(out, frames, values, start, end) {
+    for (let i = start, j = 4 * start; i < end; i++, j += 4) {
+      out[i] = {
+        x: values[j],
+        y: values[j + 1],
+        width: values[j + 2],
+        height: values[j + 3],
+        frameNumber: frames[i],
+        isKeyframe: false,
+      }
+    }
+  }
+
+  // The rows as box objects, non-finite values written as null.
   function fillChecked(out, frames, values, start, end) {
     for (let i = start, j = 4 * start; i < end; i++, j += 4) {
       out[i] = {

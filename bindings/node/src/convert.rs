@@ -1348,7 +1348,7 @@ pub(crate) fn from_js<T: DeserializeOwned>(value: &Unknown, root: &str) -> Res<O
 // --- arguments --------------------------------------------------------------------------------
 
 /// How a value of this JavaScript type is named in messages.
-fn describe(t: ValueType) -> &'static str {
+pub(crate) fn describe(t: ValueType) -> &'static str {
     match t {
         ValueType::Undefined => "undefined",
         ValueType::Null => "null",

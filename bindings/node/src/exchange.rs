@@ -1,8 +1,8 @@
 //! JSON Lines exchange: reading a file record by record (`JsonlReader`, wrapped as an async
 //! iterator by `readJsonl` in `fovea.js`), export, statistics, validation, import preview and
 //! merge. Every call returns a Promise and runs on the libuv thread pool (see `task`); results
-//! are the core's `Serialize` output (FOVEA's camelCase keys), handed over as JSON text that
-//! `JSON.parse` turns into plain objects.
+//! are the core's `Serialize` output (FOVEA's camelCase keys), written to a tape on the pool and
+//! turned into plain objects by `convert`.
 
 use crate::convert::{self, Tape};
 use crate::error::{self, OrThrow, Res};

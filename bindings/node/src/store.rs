@@ -180,14 +180,12 @@ fn annotations_arg(value: &Unknown) -> Res<Vec<Annotation>> {
     // SAFETY: `raw` is a live value of its environment, inside the current callback.
     check_status!(unsafe { sys::napi_is_array(raw.env, raw.value, &mut is_array) })?;
     if !is_array {
-        let what = if convert::is_nullish(value)? {
-            "nothing"
-        } else {
-            "something else"
-        };
         return Err(invalid_type(
             "annotations",
-            format!("expected an array of annotations, got {what}"),
+            format!(
+                "expected an array of annotations, got {}",
+                convert::describe(value.get_type()?)
+            ),
         )
         .into());
     }

@@ -1,6 +1,6 @@
 //! TypeScript interfaces of FOVEA's JSON shapes, declared for `index.d.ts` only.
 //!
-//! The values themselves cross the boundary as JSON (see `convert`), so these structs carry no
+//! The values themselves cross the boundary through `convert` (tapes), so these structs carry no
 //! conversion code (`object_to_js = false, object_from_js = false`); they exist to give
 //! TypeScript users named types. Objects may carry more fields than declared: fovea keeps
 //! unknown fields.

@@ -68,12 +68,13 @@ if (process.argv[2] === '--jsonl-phase') {
 }
 
 /**
- * Medians (ms) of `a` and `b` run in turn, A B B A A B …, after two warm-ups of each. No
- * collection is forced: each pays for the garbage the other left, and the alternating order
- * spreads the collections that land on whichever runs second.
+ * Medians (ms) of `a` and `b` run in turn, A B B A A B …, after warm-ups of each (a third of
+ * `runs`, so that V8 has optimised both). No collection is forced: each pays for the garbage the
+ * other left, and the alternating order spreads the collections that land on whichever runs
+ * second.
  */
 async function interleaved(a, b, runs) {
-  for (let i = 0; i < 2; i++) {
+  for (let i = 0; i < Math.max(2, Math.floor(runs / 3)); i++) {
     await a()
     await b()
   }

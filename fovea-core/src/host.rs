@@ -1,5 +1,7 @@
-//! Reading the model from a host's own values (Python objects, JavaScript values) without JSON
-//! text or a `serde_json::Value` between: a binding implements a serde `Deserializer` over its
+//! Exchanging values with a host (Python objects, JavaScript values) without JSON text or a
+//! `serde_json::Value` between. Writing: a binding's serde `Serializer` builds host values from
+//! any `Serialize` value, and turns map keys into text with [`KeySerializer`] (serde_json's
+//! rules). Reading: a binding implements a serde `Deserializer` over its
 //! values with [`HostError`] as the error type, and hands it to a model type's `read`
 //! ([`BoundingBoxSequence::read`](crate::model::BoundingBoxSequence::read),
 //! [`SequenceInput::read`](crate::model::SequenceInput::read),
@@ -70,6 +72,168 @@ where
     D: serde::Deserializer<'de, Error = HostError>,
 {
     crate::model::parse::deserialize(make)
+}
+
+/// Where a map key goes once it is text: a binding's dict key, a string on a tape.
+pub trait KeyTarget {
+    /// What the key becomes.
+    type Ok;
+    /// The binding's serializer error.
+    type Error: serde::ser::Error;
+    /// Takes the key's text.
+    fn key(self, text: &str) -> Result<Self::Ok, Self::Error>;
+}
+
+/// Serializes a map key as serde_json does, for the serializers that build host values: a
+/// string as it is (no allocation), an integer, a boolean or a char as its text, a unit
+/// variant as its name; anything else is refused.
+pub struct KeySerializer<T>(pub T);
+
+impl<T: KeyTarget> KeySerializer<T> {
+    fn text(self, t: impl fmt::Display) -> Result<T::Ok, T::Error> {
+        self.0.key(&t.to_string())
+    }
+}
+
+fn not_a_key<E: serde::ser::Error>() -> E {
+    E::custom("a map key must be a string")
+}
+
+/// The key serializer's refusals of whole kinds of value.
+macro_rules! refuse_keys {
+    ($($method:ident($($arg:ty),*)),* $(,)?) => {$(
+        fn $method(self, $(_: $arg),*) -> Result<T::Ok, T::Error> {
+            Err(not_a_key())
+        }
+    )*};
+}
+
+/// The key serializer's numbers, booleans and chars: their text.
+macro_rules! key_as_text {
+    ($($method:ident($ty:ty)),* $(,)?) => {$(
+        fn $method(self, v: $ty) -> Result<T::Ok, T::Error> {
+            self.text(v)
+        }
+    )*};
+}
+
+impl<T: KeyTarget> serde::Serializer for KeySerializer<T> {
+    type Ok = T::Ok;
+    type Error = T::Error;
+    type SerializeSeq = serde::ser::Impossible<T::Ok, T::Error>;
+    type SerializeTuple = serde::ser::Impossible<T::Ok, T::Error>;
+    type SerializeTupleStruct = serde::ser::Impossible<T::Ok, T::Error>;
+    type SerializeTupleVariant = serde::ser::Impossible<T::Ok, T::Error>;
+    type SerializeMap = serde::ser::Impossible<T::Ok, T::Error>;
+    type SerializeStruct = serde::ser::Impossible<T::Ok, T::Error>;
+    type SerializeStructVariant = serde::ser::Impossible<T::Ok, T::Error>;
+
+    fn serialize_str(self, v: &str) -> Result<T::Ok, T::Error> {
+        self.0.key(v)
+    }
+
+    key_as_text!(
+        serialize_char(char),
+        serialize_bool(bool),
+        serialize_i8(i8),
+        serialize_i16(i16),
+        serialize_i32(i32),
+        serialize_i64(i64),
+        serialize_i128(i128),
+        serialize_u8(u8),
+        serialize_u16(u16),
+        serialize_u32(u32),
+        serialize_u64(u64),
+        serialize_u128(u128),
+    );
+
+    refuse_keys!(
+        serialize_f32(f32),
+        serialize_f64(f64),
+        serialize_bytes(&[u8]),
+        serialize_none(),
+        serialize_unit(),
+        serialize_unit_struct(&'static str),
+    );
+
+    fn serialize_some<V: serde::Serialize + ?Sized>(self, value: &V) -> Result<T::Ok, T::Error> {
+        value.serialize(self)
+    }
+
+    fn serialize_unit_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+    ) -> Result<T::Ok, T::Error> {
+        self.0.key(variant)
+    }
+
+    fn serialize_newtype_struct<V: serde::Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        value: &V,
+    ) -> Result<T::Ok, T::Error> {
+        value.serialize(self)
+    }
+
+    fn serialize_newtype_variant<V: serde::Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &V,
+    ) -> Result<T::Ok, T::Error> {
+        Err(not_a_key())
+    }
+
+    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, T::Error> {
+        Err(not_a_key())
+    }
+
+    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, T::Error> {
+        Err(not_a_key())
+    }
+
+    fn serialize_tuple_struct(
+        self,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleStruct, T::Error> {
+        Err(not_a_key())
+    }
+
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleVariant, T::Error> {
+        Err(not_a_key())
+    }
+
+    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, T::Error> {
+        Err(not_a_key())
+    }
+
+    fn serialize_struct(
+        self,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStruct, T::Error> {
+        Err(not_a_key())
+    }
+
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStructVariant, T::Error> {
+        Err(not_a_key())
+    }
 }
 
 /// `$` for the root, as every error path names it.
@@ -156,6 +320,61 @@ mod tests {
             seed: V,
         ) -> Result<V::Value, HostError> {
             seed.deserialize(Host(self.1.take().unwrap_or(Value::Null)))
+        }
+    }
+
+    /// Keys become owned strings.
+    struct Text;
+
+    impl KeyTarget for Text {
+        type Ok = String;
+        type Error = serde_json::Error;
+        fn key(self, text: &str) -> Result<String, serde_json::Error> {
+            Ok(text.to_owned())
+        }
+    }
+
+    #[test]
+    fn map_keys_become_text_as_serde_json_writes_them() {
+        use serde::Serialize;
+        let key = |k: &dyn erased::Key| k.text();
+        assert_eq!(key(&"a"), Ok("a".into()));
+        assert_eq!(key(&42u32), Ok("42".into()));
+        assert_eq!(key(&-7i64), Ok("-7".into()));
+        assert_eq!(key(&true), Ok("true".into()));
+        assert_eq!(key(&'x'), Ok("x".into()));
+        assert_eq!(key(&Some("b")), Ok("b".into()));
+        assert!(key(&1.5f64).is_err());
+        assert!(key(&()).is_err());
+        assert!(key(&vec![1]).is_err());
+        // What serde_json writes for the same map.
+        let map: std::collections::BTreeMap<i32, u8> = [(-1, 0), (3, 1)].into();
+        let written = serde_json::to_value(&map).unwrap();
+        let keys: Vec<String> = map
+            .keys()
+            .map(|k| k.serialize(KeySerializer(Text)).unwrap())
+            .collect();
+        assert_eq!(
+            keys,
+            written
+                .as_object()
+                .unwrap()
+                .keys()
+                .cloned()
+                .collect::<Vec<_>>()
+        );
+    }
+
+    /// Keys of different types behind one trait, for the table above.
+    mod erased {
+        pub trait Key {
+            fn text(&self) -> Result<String, String>;
+        }
+        impl<T: serde::Serialize> Key for T {
+            fn text(&self) -> Result<String, String> {
+                self.serialize(super::KeySerializer(super::Text))
+                    .map_err(|e| e.to_string())
+            }
         }
     }
 

@@ -20,7 +20,7 @@
 
 use crate::error::{Fail, Res};
 use fovea_core::Error as CoreError;
-use fovea_core::host::{self, HostError};
+use fovea_core::host::{self, HostError, KeySerializer, KeyTarget};
 use fovea_core::model::{BoundingBox, Frame, parse_frame};
 use hashbrown::HashTable;
 use napi::bindgen_prelude::{JsValue, ToNapiValue, TypeName, Unknown};
@@ -607,15 +607,8 @@ impl ser::SerializeMap for Container<'_> {
     type Error = SerFail;
 
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), SerFail> {
-        let key = key
-            .serialize(serde_json::value::Serializer)
-            .map_err(|_| not_a_key())?;
-        match key {
-            Value::String(k) => self.tape.key(&k),
-            Value::Number(n) => self.tape.key(&n.to_string()),
-            Value::Bool(b) => self.tape.key(if b { "true" } else { "false" }),
-            _ => Err(not_a_key()),
-        }
+        // The key's entry counts with its value (`serialize_value`).
+        key.serialize(KeySerializer(&mut *self.tape))
     }
 
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), SerFail> {
@@ -627,7 +620,7 @@ impl ser::SerializeMap for Container<'_> {
         key: &K,
         value: &V,
     ) -> Result<(), SerFail> {
-        key.serialize(KeySer(&mut *self.tape))?;
+        key.serialize(KeySerializer(&mut *self.tape))?;
         self.item(value)
     }
 
@@ -636,145 +629,13 @@ impl ser::SerializeMap for Container<'_> {
     }
 }
 
-fn not_a_key() -> SerFail {
-    SerFail("an object key must be a string".into())
-}
-
-/// Writes a map key: a string as it is (the common case, no allocation), anything else as
-/// `serialize_key` does.
-struct KeySer<'t>(&'t mut Tape);
-
-impl KeySer<'_> {
-    fn text(self, t: impl fmt::Display) -> Result<(), SerFail> {
-        self.0.key(&t.to_string())
-    }
-}
-
-impl ser::Serializer for KeySer<'_> {
+/// Map keys become strings of the tape.
+impl KeyTarget for &mut Tape {
     type Ok = ();
     type Error = SerFail;
-    type SerializeSeq = ser::Impossible<(), SerFail>;
-    type SerializeTuple = ser::Impossible<(), SerFail>;
-    type SerializeTupleStruct = ser::Impossible<(), SerFail>;
-    type SerializeTupleVariant = ser::Impossible<(), SerFail>;
-    type SerializeMap = ser::Impossible<(), SerFail>;
-    type SerializeStruct = ser::Impossible<(), SerFail>;
-    type SerializeStructVariant = ser::Impossible<(), SerFail>;
 
-    fn serialize_str(self, v: &str) -> Result<(), SerFail> {
-        self.0.key(v)
-    }
-    fn serialize_char(self, v: char) -> Result<(), SerFail> {
-        self.text(v)
-    }
-    fn serialize_bool(self, v: bool) -> Result<(), SerFail> {
-        self.text(v)
-    }
-    fn serialize_i8(self, v: i8) -> Result<(), SerFail> {
-        self.text(v)
-    }
-    fn serialize_i16(self, v: i16) -> Result<(), SerFail> {
-        self.text(v)
-    }
-    fn serialize_i32(self, v: i32) -> Result<(), SerFail> {
-        self.text(v)
-    }
-    fn serialize_i64(self, v: i64) -> Result<(), SerFail> {
-        self.text(v)
-    }
-    fn serialize_u8(self, v: u8) -> Result<(), SerFail> {
-        self.text(v)
-    }
-    fn serialize_u16(self, v: u16) -> Result<(), SerFail> {
-        self.text(v)
-    }
-    fn serialize_u32(self, v: u32) -> Result<(), SerFail> {
-        self.text(v)
-    }
-    fn serialize_u64(self, v: u64) -> Result<(), SerFail> {
-        self.text(v)
-    }
-    fn serialize_f32(self, _: f32) -> Result<(), SerFail> {
-        Err(not_a_key())
-    }
-    fn serialize_f64(self, _: f64) -> Result<(), SerFail> {
-        Err(not_a_key())
-    }
-    fn serialize_bytes(self, _: &[u8]) -> Result<(), SerFail> {
-        Err(not_a_key())
-    }
-    fn serialize_none(self) -> Result<(), SerFail> {
-        Err(not_a_key())
-    }
-    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), SerFail> {
-        value.serialize(self)
-    }
-    fn serialize_unit(self) -> Result<(), SerFail> {
-        Err(not_a_key())
-    }
-    fn serialize_unit_struct(self, _: &'static str) -> Result<(), SerFail> {
-        Err(not_a_key())
-    }
-    fn serialize_unit_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        variant: &'static str,
-    ) -> Result<(), SerFail> {
-        self.0.key(variant)
-    }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(
-        self,
-        _: &'static str,
-        value: &T,
-    ) -> Result<(), SerFail> {
-        value.serialize(self)
-    }
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: &T,
-    ) -> Result<(), SerFail> {
-        Err(not_a_key())
-    }
-    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, SerFail> {
-        Err(not_a_key())
-    }
-    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, SerFail> {
-        Err(not_a_key())
-    }
-    fn serialize_tuple_struct(
-        self,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleStruct, SerFail> {
-        Err(not_a_key())
-    }
-    fn serialize_tuple_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleVariant, SerFail> {
-        Err(not_a_key())
-    }
-    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, SerFail> {
-        Err(not_a_key())
-    }
-    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeStruct, SerFail> {
-        Err(not_a_key())
-    }
-    fn serialize_struct_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeStructVariant, SerFail> {
-        Err(not_a_key())
+    fn key(self, text: &str) -> Result<(), SerFail> {
+        Tape::key(self, text)
     }
 }
 

@@ -14,7 +14,7 @@
 
 use crate::errors::to_pyerr;
 use fovea_core::Error;
-use fovea_core::host::{self, HostError};
+use fovea_core::host::{self, HostError, KeySerializer, KeyTarget};
 use fovea_core::interp::{CompiledSequence, DEFAULT_EAGER_LIMIT};
 use fovea_core::model::{Frame, parse_frame};
 use pyo3::exceptions::{PyOverflowError, PyValueError};
@@ -416,7 +416,7 @@ impl<'py> ser::SerializeMap for Entries<'_, 'py> {
     type Error = SerFail;
 
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), SerFail> {
-        self.key = Some(key.serialize(KeySer(&mut *self.c))?);
+        self.key = Some(key.serialize(KeySerializer(&mut *self.c))?);
         Ok(())
     }
 
@@ -433,7 +433,7 @@ impl<'py> ser::SerializeMap for Entries<'_, 'py> {
         key: &K,
         value: &V,
     ) -> Result<(), SerFail> {
-        let key = key.serialize(KeySer(&mut *self.c))?;
+        let key = key.serialize(KeySerializer(&mut *self.c))?;
         self.set(key, value)
     }
 
@@ -460,146 +460,13 @@ macro_rules! impl_struct_entries {
 
 impl_struct_entries!(SerializeStruct, SerializeStructVariant);
 
-/// Serializes a map key: a string (cached), or a number or boolean written as one, as
-/// serde_json does.
-struct KeySer<'c, 'py>(&'c mut Converter<'py>);
-
-impl<'py> KeySer<'_, 'py> {
-    fn text(self, t: impl fmt::Display) -> Result<Bound<'py, PyString>, SerFail> {
-        Ok(self.0.key(&t.to_string()))
-    }
-}
-
-/// The key types serde_json refuses.
-fn not_a_key<T>() -> Result<T, SerFail> {
-    Err(ser::Error::custom("a dict key must be a string"))
-}
-
-impl<'py> ser::Serializer for KeySer<'_, 'py> {
+/// Map keys become dict keys through the converter's cache.
+impl<'py> KeyTarget for &mut Converter<'py> {
     type Ok = Bound<'py, PyString>;
     type Error = SerFail;
-    type SerializeSeq = ser::Impossible<Bound<'py, PyString>, SerFail>;
-    type SerializeTuple = ser::Impossible<Bound<'py, PyString>, SerFail>;
-    type SerializeTupleStruct = ser::Impossible<Bound<'py, PyString>, SerFail>;
-    type SerializeTupleVariant = ser::Impossible<Bound<'py, PyString>, SerFail>;
-    type SerializeMap = ser::Impossible<Bound<'py, PyString>, SerFail>;
-    type SerializeStruct = ser::Impossible<Bound<'py, PyString>, SerFail>;
-    type SerializeStructVariant = ser::Impossible<Bound<'py, PyString>, SerFail>;
 
-    fn serialize_str(self, v: &str) -> Result<Self::Ok, SerFail> {
-        Ok(self.0.key(v))
-    }
-    fn serialize_char(self, v: char) -> Result<Self::Ok, SerFail> {
-        self.text(v)
-    }
-    fn serialize_bool(self, v: bool) -> Result<Self::Ok, SerFail> {
-        self.text(v)
-    }
-    fn serialize_i8(self, v: i8) -> Result<Self::Ok, SerFail> {
-        self.text(v)
-    }
-    fn serialize_i16(self, v: i16) -> Result<Self::Ok, SerFail> {
-        self.text(v)
-    }
-    fn serialize_i32(self, v: i32) -> Result<Self::Ok, SerFail> {
-        self.text(v)
-    }
-    fn serialize_i64(self, v: i64) -> Result<Self::Ok, SerFail> {
-        self.text(v)
-    }
-    fn serialize_u8(self, v: u8) -> Result<Self::Ok, SerFail> {
-        self.text(v)
-    }
-    fn serialize_u16(self, v: u16) -> Result<Self::Ok, SerFail> {
-        self.text(v)
-    }
-    fn serialize_u32(self, v: u32) -> Result<Self::Ok, SerFail> {
-        self.text(v)
-    }
-    fn serialize_u64(self, v: u64) -> Result<Self::Ok, SerFail> {
-        self.text(v)
-    }
-    fn serialize_f32(self, _: f32) -> Result<Self::Ok, SerFail> {
-        not_a_key()
-    }
-    fn serialize_f64(self, _: f64) -> Result<Self::Ok, SerFail> {
-        not_a_key()
-    }
-    fn serialize_bytes(self, _: &[u8]) -> Result<Self::Ok, SerFail> {
-        not_a_key()
-    }
-    fn serialize_none(self) -> Result<Self::Ok, SerFail> {
-        not_a_key()
-    }
-    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<Self::Ok, SerFail> {
-        value.serialize(self)
-    }
-    fn serialize_unit(self) -> Result<Self::Ok, SerFail> {
-        not_a_key()
-    }
-    fn serialize_unit_struct(self, _: &'static str) -> Result<Self::Ok, SerFail> {
-        not_a_key()
-    }
-    fn serialize_unit_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        variant: &'static str,
-    ) -> Result<Self::Ok, SerFail> {
-        Ok(self.0.key(variant))
-    }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(
-        self,
-        _: &'static str,
-        value: &T,
-    ) -> Result<Self::Ok, SerFail> {
-        value.serialize(self)
-    }
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: &T,
-    ) -> Result<Self::Ok, SerFail> {
-        not_a_key()
-    }
-    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, SerFail> {
-        not_a_key()
-    }
-    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, SerFail> {
-        not_a_key()
-    }
-    fn serialize_tuple_struct(
-        self,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleStruct, SerFail> {
-        not_a_key()
-    }
-    fn serialize_tuple_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleVariant, SerFail> {
-        not_a_key()
-    }
-    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, SerFail> {
-        not_a_key()
-    }
-    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeStruct, SerFail> {
-        not_a_key()
-    }
-    fn serialize_struct_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeStructVariant, SerFail> {
-        not_a_key()
+    fn key(self, text: &str) -> Result<Bound<'py, PyString>, SerFail> {
+        Ok(Converter::key(self, text))
     }
 }
 

@@ -36,10 +36,31 @@ pub(crate) fn write_number<W: ?Sized + Write>(writer: &mut W, value: f64) -> io:
 }
 
 /// Appends JSON text to a buffer directly — keys, strings, numbers, nested values — for the
-/// model's own writers, which skip serde's per-field machinery on the export hot path.
-pub(crate) struct JsonBuf<'a>(pub &'a mut Vec<u8>);
+/// model's own writers, which skip serde's per-field machinery on the export hot path. With a
+/// [`Spill`], arrays hand the text written so far to it every [`SPILL_BYTES`], so a value of any
+/// size is written in bounded memory.
+pub(crate) struct JsonBuf<'a>(pub &'a mut Vec<u8>, pub Option<&'a mut dyn Spill>);
+
+/// Takes the text of a value being written, a piece at a time (see [`JsonBuf`]).
+pub(crate) trait Spill {
+    /// Takes what `buf` holds and empties it.
+    fn spill(&mut self, buf: &mut Vec<u8>);
+}
+
+/// Bytes of text after which an array's items are spilled.
+pub(crate) const SPILL_BYTES: usize = 1 << 20;
 
 impl<'a> JsonBuf<'a> {
+    /// Hands the text written so far to the spill, if there is one and enough is written.
+    #[inline]
+    pub(crate) fn maybe_spill(&mut self) {
+        if let Some(spill) = self.1.as_deref_mut()
+            && self.0.len() >= SPILL_BYTES
+        {
+            spill.spill(self.0);
+        }
+    }
+
     /// A JSON string, quoted and escaped.
     #[inline]
     pub(crate) fn str(&mut self, s: &str) {

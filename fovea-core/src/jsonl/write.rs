@@ -4,7 +4,7 @@
 use super::line::LineData;
 use crate::error::Result;
 use crate::interp::InterpOptions;
-use crate::json::JsonBuf;
+use crate::json::{JsonBuf, Spill};
 use crate::model::{Annotation, AnnotationOut, BoxesOut, SequenceOut, write_object};
 use serde::Serialize;
 use std::io::Write;
@@ -87,7 +87,8 @@ impl<W: Write> Writer<W> {
 
     /// Writes an annotation line in `mode`: keyframes only (flagged, counters recomputed), or
     /// every visible frame from the engine. Returns the numbers of keyframe and interpolated
-    /// boxes written.
+    /// boxes written. Memory does not grow with the annotation's span: a long line is handed to
+    /// the output a piece at a time.
     pub fn write_annotation(
         &mut self,
         annotation: &Annotation,
@@ -95,11 +96,22 @@ impl<W: Write> Writer<W> {
         opts: &InterpOptions,
     ) -> Result<(u64, u64)> {
         self.buf.clear();
-        let counts = annotation_line(&mut self.buf, annotation, mode, opts)?;
+        let mut spill = SpillTo {
+            out: &mut self.out,
+            bytes: &mut self.bytes,
+            error: None,
+        };
+        let written = annotation_line(&mut self.buf, annotation, mode, opts, Some(&mut spill));
+        if let Some(e) = spill.error {
+            return Err(e.into());
+        }
+        let Written::Line(keys, interpolated) = written? else {
+            unreachable!("a line with a spill is always written")
+        };
         self.out.write_all(&self.buf)?;
         self.lines += 1;
         self.bytes += self.buf.len() as u64;
-        Ok(counts)
+        Ok((keys, interpolated))
     }
 
     /// Writes many annotations as [`Writer::write_annotation`] does, in order, serialising
@@ -117,9 +129,11 @@ impl<W: Write> Writer<W> {
             .map_or(1, |n| n.get())
             .min(8);
         let mut totals = (0, 0);
-        for (round, chunk) in annotations.chunks(BLOCK * workers).enumerate() {
+        let mut next = 0;
+        'rounds: while next < annotations.len() {
+            let round = &annotations[next..(next + BLOCK * workers).min(annotations.len())];
             let blocks: Vec<Block> = std::thread::scope(|scope| {
-                let handles: Vec<_> = chunk
+                let handles: Vec<_> = round
                     .chunks(BLOCK)
                     .map(|block| {
                         let text = self.spare.pop().unwrap_or_default();
@@ -131,15 +145,33 @@ impl<W: Write> Writer<W> {
                     .map(|h| h.join().expect("export workers do not panic"))
                     .collect()
             });
-            for (b, block) in blocks.into_iter().enumerate() {
+            let start = next;
+            next += round.len();
+            let mut blocks = blocks.into_iter().enumerate();
+            for (b, block) in blocks.by_ref() {
                 self.out.write_all(&block.text).map_err(|e| (0, e.into()))?;
                 self.lines += block.lines;
                 self.bytes += block.text.len() as u64;
                 totals.0 += block.counts.0;
                 totals.1 += block.counts.1;
                 self.spare.push(block.text);
+                let at = start + b * BLOCK;
                 if let Some((i, e)) = block.error {
-                    return Err((round * BLOCK * workers + b * BLOCK + i, e));
+                    return Err((at + i, e));
+                }
+                if let Some(i) = block.large {
+                    // Streamed here, in order; the blocks after it are written again from the
+                    // annotation that follows it.
+                    let (k, n) = self
+                        .write_annotation(annotations[at + i].borrow(), mode, opts)
+                        .map_err(|e| (at + i, e))?;
+                    totals.0 += k;
+                    totals.1 += n;
+                    next = at + i + 1;
+                    for (_, rest) in blocks {
+                        self.spare.push(rest.text);
+                    }
+                    continue 'rounds;
                 }
             }
         }
@@ -163,20 +195,38 @@ impl<W: Write> Writer<W> {
     }
 }
 
-/// Appends one annotation line (with its newline) to `buf`; returns the keyframe and
-/// interpolated boxes written.
+/// Frames of an interpolated annotation from which its line is streamed: written to the output
+/// a piece at a time ([`SPILL_BYTES`](crate::json::SPILL_BYTES)) rather than whole in memory,
+/// so that memory does not grow with an annotation's span (a pair of keyframes 2^31 frames
+/// apart is 200 GB of text).
+const STREAM_FRAMES: usize = 1 << 16;
+
+/// What [`annotation_line`] did.
+enum Written {
+    /// The line, with its keyframe and interpolated box counts.
+    Line(u64, u64),
+    /// Nothing: the line must be streamed, and no spill was given.
+    TooLarge,
+}
+
+/// Appends one annotation line (with its newline) to `buf`, handing text to `spill` as it goes
+/// when the line is large (or declining to write it without one).
 fn annotation_line(
     buf: &mut Vec<u8>,
     annotation: &Annotation,
     mode: ExportMode,
     opts: &InterpOptions,
-) -> Result<(u64, u64)> {
+    spill: Option<&mut dyn Spill>,
+) -> Result<Written> {
     let seq = &annotation.bounding_box_sequence;
     let compiled;
     let boxes = match mode {
         ExportMode::Keyframes => BoxesOut::Keyframes(opts.keyframes),
         ExportMode::Interpolated => {
             compiled = seq.compile(opts)?;
+            if compiled.len() > STREAM_FRAMES && spill.is_none() {
+                return Ok(Written::TooLarge);
+            }
             BoxesOut::Interpolated(&compiled)
         }
     };
@@ -184,7 +234,7 @@ fn annotation_line(
     let c = sequence.counters;
     buf.extend_from_slice(b"{\"type\":\"annotation\",\"data\":");
     write_object(
-        &mut JsonBuf(buf),
+        &mut JsonBuf(buf, spill.map(|s| s as &mut dyn Spill)),
         &AnnotationOut {
             annotation,
             sequence,
@@ -192,12 +242,31 @@ fn annotation_line(
     );
     buf.extend_from_slice(b"}\n");
     Ok(match mode {
-        ExportMode::Keyframes => (c.keyframe_count as u64, 0),
-        ExportMode::Interpolated => (
+        ExportMode::Keyframes => Written::Line(c.keyframe_count as u64, 0),
+        ExportMode::Interpolated => Written::Line(
             (c.total_frames - c.interpolated_frame_count) as u64,
             c.interpolated_frame_count as u64,
         ),
     })
+}
+
+/// Hands a streamed line's text to the output as it is written; keeps the first failure.
+struct SpillTo<'w, W> {
+    out: &'w mut W,
+    bytes: &'w mut u64,
+    error: Option<std::io::Error>,
+}
+
+impl<W: Write> Spill for SpillTo<'_, W> {
+    fn spill(&mut self, buf: &mut Vec<u8>) {
+        if self.error.is_none() {
+            match self.out.write_all(buf) {
+                Ok(()) => *self.bytes += buf.len() as u64,
+                Err(e) => self.error = Some(e),
+            }
+        }
+        buf.clear();
+    }
 }
 
 /// The text of a block of annotation lines, serialised by one worker.
@@ -207,10 +276,13 @@ struct Block {
     counts: (u64, u64),
     /// The index (in the block) of the first annotation that could not be written.
     error: Option<(usize, crate::Error)>,
+    /// The index (in the block) of the first annotation that must be streamed (not written).
+    large: Option<usize>,
 }
 
 impl Block {
-    /// Serialises `block` into `text` (emptied first; a buffer from an earlier block).
+    /// Serialises `block` into `text` (emptied first; a buffer from an earlier block), up to
+    /// the first annotation that cannot be written or must be streamed.
     fn write<A: std::borrow::Borrow<Annotation>>(
         mut text: Vec<u8>,
         block: &[A],
@@ -224,13 +296,18 @@ impl Block {
             lines: 0,
             counts: (0, 0),
             error: None,
+            large: None,
         };
         for (i, a) in block.iter().enumerate() {
-            match annotation_line(&mut out.text, a.borrow(), mode, opts) {
-                Ok((k, n)) => {
+            match annotation_line(&mut out.text, a.borrow(), mode, opts, None) {
+                Ok(Written::Line(k, n)) => {
                     out.lines += 1;
                     out.counts.0 += k;
                     out.counts.1 += n;
+                }
+                Ok(Written::TooLarge) => {
+                    out.large = Some(i);
+                    break;
                 }
                 Err(e) => {
                     out.error = Some((i, e));
@@ -265,6 +342,97 @@ mod tests {
             assert_eq!((all.lines(), all.bytes()), (one.lines(), one.bytes()));
             assert_eq!(all.into_inner().unwrap(), one.into_inner().unwrap());
         }
+    }
+
+    /// An annotation spanning `frames` frames between two keyframes.
+    fn long(id: usize, frames: u32) -> Annotation {
+        let mut a = crate::synth::annotation(id, 2);
+        let seq = &mut a.bounding_box_sequence;
+        seq.boxes.truncate(2);
+        seq.boxes[1].frame_number = seq.boxes[0].frame_number + frames - 1;
+        seq.interpolation_segments.clear();
+        seq.visibility_ranges.clear();
+        a
+    }
+
+    #[test]
+    fn long_lines_are_streamed_and_written_in_order() {
+        let opts = InterpOptions::default();
+        let frames = STREAM_FRAMES as u32 * 2 + 2;
+        // Small, long, small, long: the long ones are streamed between the blocks.
+        let anns = vec![
+            crate::synth::annotation(0, 3),
+            long(1, frames),
+            crate::synth::annotation(2, 3),
+            long(3, frames / 2),
+        ];
+        let mut w = Writer::new(Vec::new());
+        let counts = w
+            .write_annotations(&anns, ExportMode::Interpolated, &opts)
+            .unwrap();
+        let (lines, bytes) = (w.lines(), w.bytes());
+        let text = w.into_inner().unwrap();
+        assert_eq!((lines, bytes), (4, text.len() as u64));
+        let parsed: Vec<serde_json::Value> = text
+            .split(|b| *b == b'\n')
+            .filter(|l| !l.is_empty())
+            .map(|l| serde_json::from_slice(l).unwrap())
+            .collect();
+        let ids: Vec<&str> = parsed
+            .iter()
+            .map(|l| l["data"]["id"].as_str().unwrap())
+            .collect();
+        let want: Vec<&str> = anns.iter().map(|a| a.id.as_str()).collect();
+        assert_eq!(ids, want);
+        let boxes = &parsed[1]["data"]["boundingBoxSequence"]["boxes"];
+        assert_eq!(boxes.as_array().unwrap().len(), frames as usize);
+        // Streamed text equals what the serde description of the same frames gives.
+        let compiled = anns[1].bounding_box_sequence.compile(&opts).unwrap();
+        let expected = serde_json::to_value(crate::model::FrameBoxes(&compiled)).unwrap();
+        assert_eq!(boxes.as_array().unwrap()[12345], expected[12345]);
+        assert_eq!(
+            boxes.as_array().unwrap().last(),
+            expected.as_array().unwrap().last()
+        );
+        let total: u64 = parsed
+            .iter()
+            .map(|l| {
+                l["data"]["boundingBoxSequence"]["totalFrames"]
+                    .as_u64()
+                    .unwrap()
+            })
+            .sum();
+        assert_eq!(counts.0 + counts.1, total);
+        // One at a time: the same bytes.
+        let mut one = Writer::new(Vec::new());
+        for a in &anns {
+            one.write_annotation(a, ExportMode::Interpolated, &opts)
+                .unwrap();
+        }
+        assert_eq!(one.into_inner().unwrap(), text);
+    }
+
+    #[test]
+    fn a_failing_output_fails_a_streamed_line() {
+        struct Full(usize);
+        impl Write for Full {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                if self.0 < buf.len() {
+                    return Err(std::io::Error::other("disk full"));
+                }
+                self.0 -= buf.len();
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut w = Writer::new(Full(3 << 20));
+        let a = long(0, STREAM_FRAMES as u32 * 2);
+        let e = w
+            .write_annotation(&a, ExportMode::Interpolated, &InterpOptions::default())
+            .unwrap_err();
+        assert_eq!(e.code(), "io");
     }
 
     #[test]

@@ -130,6 +130,7 @@ impl Items for TextItems<'_, '_> {
         }
         self.first = false;
         write_object(self.out, v);
+        self.out.maybe_spill();
     }
 
     #[inline]
@@ -149,6 +150,7 @@ impl Items for TextItems<'_, '_> {
         out.0.extend_from_slice(b",\"frameNumber\":");
         out.uint(u64::from(frame));
         out.0.extend_from_slice(b",\"isKeyframe\":false}");
+        out.maybe_spill();
     }
 }
 

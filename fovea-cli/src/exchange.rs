@@ -100,10 +100,9 @@ pub struct StatsArgs {
 
 /// `fovea stats FILE`: what the file holds, as JSON.
 pub fn stats(args: &StatsArgs) -> Outcome {
-    print_json(&stats_reader(
-        open(&args.file, "reading")?,
-        KeyframePolicy::default(),
-    ))
+    let stats = stats_reader(open(&args.file, "reading")?, KeyframePolicy::default())
+        .map_err(Failure::Invalid)?;
+    print_json(&stats)
 }
 
 /// Arguments of `fovea export`.
@@ -305,6 +304,16 @@ pub fn preview(args: &PreviewArgs) -> Outcome {
     report_preview(&preview_reader(
         open(&args.input, "previewing")?,
         &snapshot,
+        opts,
+    ))
+}
+
+/// `fovea preview IN` where no store exists yet: against an empty dataset.
+pub fn preview_against_nothing(args: &PreviewArgs, opts: PreviewOptions) -> Outcome {
+    let nothing = Dataset::new().snapshot(KeyframePolicy::default());
+    report_preview(&preview_reader(
+        open(&args.input, "previewing")?,
+        &nothing,
         opts,
     ))
 }

@@ -5,6 +5,7 @@
 use crate::exchange::print_json;
 use crate::failure::{Failure, Outcome};
 use crate::interpolate::read_input;
+use fovea_core::limits::TrackingLimits;
 use fovea_jobs::bull::{BullOptions, BullQueue, BullWorker};
 use fovea_jobs::tracking::{
     DEFAULT_MODEL_SERVICE_URL, SimulatedModelService, SimulatedVideo, Simulation, TrackingHandler,
@@ -53,12 +54,37 @@ pub struct ServiceArgs {
     /// Keyframe tolerance in pixels for jobs that give none.
     #[arg(long, value_name = "PX", default_value_t = fovea_jobs::tracking::handler::DEFAULT_TOLERANCE)]
     pub tolerance: f64,
+    #[command(flatten)]
+    pub limits: LimitsArg,
+}
+
+/// What one tracking job may ask for.
+#[derive(clap::Args, Clone)]
+pub struct LimitsArg {
+    /// Tracking limits, JSON: {"frames": N, "videoPixels": N, "objects": N, "maskBytes": N};
+    /// absent ones keep their defaults (1048576, 67108864, 1024, 268435456).
+    #[arg(long, value_name = "JSON", value_parser = parse_limits)]
+    limits: Option<TrackingLimits>,
+}
+
+impl LimitsArg {
+    /// The limits given, or the defaults.
+    pub fn get(&self) -> TrackingLimits {
+        self.limits.unwrap_or_default()
+    }
+}
+
+fn parse_limits(text: &str) -> Result<TrackingLimits, String> {
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+    TrackingLimits::from_value(&value).map_err(|e| e.to_string())
 }
 
 impl ServiceArgs {
     async fn handler(&self, url: &str) -> Result<TrackingHandler, Failure> {
         let options = TrackingOptions {
             tolerance: self.tolerance,
+            limits: self.limits.get(),
             ..Default::default()
         };
         Ok(TrackingHandler::connect(url, self.db.as_deref(), options).await?)
@@ -84,7 +110,7 @@ pub struct TrackArgs {
 /// Runs one tracking job on the in-process queue and prints its final status.
 pub fn track(args: &TrackArgs) -> Outcome {
     let data = read_json(args.file.as_ref())?;
-    let job = TrackingJob::from_value(&data)
+    let job = TrackingJob::from_value_within(&data, &args.service.limits.get())
         .map_err(|m| Failure::Usage(format!("invalid tracking job: {m}")))?;
     runtime()?.block_on(async {
         let simulated = match args.simulate {
@@ -233,6 +259,8 @@ pub enum JobsCommand {
         #[arg(long, value_name = "JSON")]
         options: Option<String>,
         #[command(flatten)]
+        limits: LimitsArg,
+        #[command(flatten)]
         queue: QueueArgs,
     },
     /// Print a job's status (exit 1 when there is no such job).
@@ -283,10 +311,11 @@ pub fn jobs(command: &JobsCommand) -> Outcome {
                 file,
                 id,
                 options,
+                limits,
                 queue,
             } => {
                 let data = read_json(file.as_ref())?;
-                TrackingJob::from_value(&data)
+                TrackingJob::from_value_within(&data, &limits.get())
                     .map_err(|m| Failure::Usage(format!("invalid tracking job: {m}")))?;
                 let mut opts = match options {
                     Some(text) => merged_options(text)?,

@@ -59,7 +59,7 @@ impl Bar {
 
 /// Opens `path` for reading, with a progress bar labelled `label` when it is worth showing.
 pub fn open(path: &Path, label: &str) -> io::Result<Watched<File>> {
-    let file = File::open(path)?;
+    let file = fovea_core::jsonl::open_file(path)?;
     let total = file.metadata().map(|m| m.len()).unwrap_or(0);
     let hook = (total > MIN_SIZE && io::stderr().is_terminal()).then(|| {
         let bar = Mutex::new(Bar {

@@ -36,6 +36,12 @@ impl DbArgs {
         }
         Ok(BlockingStore::connect(url, options)?)
     }
+
+    /// The embedded file the URL names, when that file does not exist: the reading commands
+    /// (`preview`, `export`) do not create it.
+    fn missing_file(&self) -> Option<PathBuf> {
+        fovea_db::sqlite_file(self.db.as_deref().unwrap_or(DEFAULT_URL)).filter(|p| !p.exists())
+    }
 }
 
 /// `fovea db …`.
@@ -72,6 +78,12 @@ pub fn db(command: &DbCommand) -> Outcome {
 /// `fovea export --db URL -o OUT`: streams the store into OUT; prints the stats.
 pub fn export(args: &ExportArgs, db: &DbArgs) -> Outcome {
     let opts = export_options(args)?;
+    if let Some(path) = db.missing_file() {
+        return Err(Failure::Io(
+            format!("cannot export {}", path.display()),
+            std::io::Error::new(std::io::ErrorKind::NotFound, "no such database file"),
+        ));
+    }
     let store = db.open(Layout::default())?;
     let written = crate::exchange::write_atomically(&args.output, |out| {
         let e = store.export(out, opts)?;
@@ -100,8 +112,14 @@ pub fn export(args: &ExportArgs, db: &DbArgs) -> Outcome {
 /// `fovea preview --db URL IN`: counts, issues and conflicts against the store, as JSON.
 pub fn preview(args: &PreviewArgs, db: &DbArgs) -> Outcome {
     let opts = args.check.preview_options()?;
+    let source = Source::Path(args.input.clone());
+    source.check()?;
+    if db.missing_file().is_some() {
+        // Nothing exists yet, and a preview writes nothing: the store's file is not created.
+        return crate::exchange::preview_against_nothing(args, opts);
+    }
     let store = db.open(Layout::default())?;
-    let p = store.preview(Source::Path(args.input.clone()), opts)?;
+    let p = store.preview(source, opts)?;
     store.close();
     crate::exchange::report_preview(&p)
 }
@@ -164,13 +182,16 @@ pub fn import(args: &ImportArgs) -> Outcome {
         }
     };
     let preview_opts = args.check.preview_options()?;
+    // The input first: a store is neither created nor touched for an input that cannot be read.
+    let source = Source::Path(args.input.clone());
+    source.check()?;
     let store = args.db.open(layout)?;
     let params = ImportParams {
         preview: preview_opts,
         user: args.db.user.clone(),
         progress: Some(&progress_bar),
     };
-    let out = store.import(Source::Path(args.input.clone()), &options, params)?;
+    let out = store.import(source, &options, params)?;
     store.close();
     print_json(&ImportOutput {
         preview: &out.preview,

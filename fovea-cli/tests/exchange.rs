@@ -311,7 +311,7 @@ fn preview_and_merge_spill_where_they_are_told() {
 #[test]
 fn a_failed_export_leaves_the_destination_untouched_and_no_temporary_file() {
     let dir = scratch("failed-export");
-    // A source that opens but cannot be read: a folder.
+    // A source that cannot be read: a folder (refused once the output is staged).
     let source = dir.join("source");
     std::fs::create_dir_all(&source).unwrap();
     let out = dir.join("out.jsonl");
@@ -328,7 +328,7 @@ fn a_failed_export_leaves_the_destination_untouched_and_no_temporary_file() {
         "an I/O failure is exit status 2"
     );
     let stderr = String::from_utf8_lossy(&run.stderr);
-    assert!(stderr.contains("error[io]: line 1"), "{stderr}");
+    assert!(stderr.contains("source: is a directory"), "{stderr}");
     assert_eq!(std::fs::read_to_string(&out).unwrap(), "previous\n");
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()

@@ -192,6 +192,18 @@ pub enum Error {
         /// The limit.
         limit: usize,
     },
+    /// A value in the input asks for more work than a limit allows (see [`crate::limits`]).
+    #[error("{path}: {value} exceeds the {limit_name} limit of {limit}")]
+    LimitExceeded {
+        /// The field holding (or giving rise to) the value.
+        path: String,
+        /// The limit's name, as it is set (e.g. `frames`, `videoPixels`).
+        limit_name: &'static str,
+        /// The value asked for.
+        value: u64,
+        /// The limit.
+        limit: u64,
+    },
     /// An error on a given line of a JSON Lines file.
     #[error("line {line}{}", at_line_detail(error))]
     AtLine {
@@ -271,6 +283,7 @@ impl Error {
             Error::Io { .. } => "io",
             Error::Database { .. } => "database",
             Error::TooManyFrames { .. } => "too-many-frames",
+            Error::LimitExceeded { .. } => "limit-exceeded",
             Error::AtLine { error, .. } => error.code(),
         }
     }
@@ -314,7 +327,8 @@ impl Error {
             | Error::FrameTooLarge { path, .. }
             | Error::NonFinite { path, .. }
             | Error::UnsupportedParametric { path, .. }
-            | Error::InvalidControlPoint { path, .. } => Some(path),
+            | Error::InvalidControlPoint { path, .. }
+            | Error::LimitExceeded { path, .. } => Some(path),
             Error::AtLine { error, .. } => error.path(),
             _ => None,
         }
@@ -347,6 +361,7 @@ impl Error {
         "io",
         "database",
         "too-many-frames",
+        "limit-exceeded",
     ];
 
     /// Prefixes the JSON path of a path-carrying error with `prefix` (e.g. `data.boundingBoxSequence`).
@@ -371,7 +386,8 @@ impl Error {
         | Error::FrameTooLarge { path, .. }
         | Error::NonFinite { path, .. }
         | Error::UnsupportedParametric { path, .. }
-        | Error::InvalidControlPoint { path, .. } = &mut self
+        | Error::InvalidControlPoint { path, .. }
+        | Error::LimitExceeded { path, .. } = &mut self
         {
             *path = join_path(prefix, path);
         }

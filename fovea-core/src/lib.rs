@@ -46,6 +46,7 @@ pub mod import;
 pub mod interp;
 pub mod json;
 pub mod jsonl;
+pub mod limits;
 pub mod model;
 pub mod plot;
 pub mod staged;

@@ -151,6 +151,15 @@ fn every_code_is_reachable_with_a_located_message() {
                 .compile(&opts)
                 .and_then(|c| c.check_eager_limit(5)),
         ),
+        (
+            "a tracking request past a limit",
+            fovea_core::limits::TrackingLimits::default().check_request(
+                "videoWidth",
+                100_000,
+                100_000,
+                1,
+            ),
+        ),
         ("a failing reader", {
             Reader::new(std::io::BufReader::new(Failing))
                 .next()

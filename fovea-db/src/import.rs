@@ -55,12 +55,18 @@ impl Source {
         Ok(match self {
             Source::Path(p) => Box::new(std::io::BufReader::with_capacity(
                 1 << 20,
-                std::fs::File::open(p).map_err(|e| fovea_core::Error::Io {
+                fovea_core::jsonl::open_file(p).map_err(|e| fovea_core::Error::Io {
                     message: format!("{}: {e}", p.display()),
                 })?,
             )),
             Source::Bytes { bytes, .. } => Box::new(std::io::Cursor::new(bytes.clone())),
         })
+    }
+
+    /// Checks that the source can be opened (a file that exists and is no directory), so that
+    /// a caller can refuse it before it creates or changes anything.
+    pub fn check(&self) -> Result<()> {
+        self.open().map(drop)
     }
 
     /// The name an import's history records.
@@ -119,9 +125,11 @@ struct Named {
     lines: HashMap<String, usize>,
 }
 
-fn scan(source: &Source) -> Result<Named> {
+fn scan(source: &Source, nul_stored: bool) -> Result<Named> {
     let mut named = Named::default();
     let mut videos = HashSet::new();
+    // An id the store cannot hold names nothing in it (the preview refuses its line).
+    let storable = |id: &&str| nul_stored || !id.contains('\0');
     for record in Reader::new(source.open()?) {
         let Ok(record) = record else {
             // Unreadable lines are the preview's to report.
@@ -133,22 +141,28 @@ fn scan(source: &Source) -> Result<Named> {
         };
         match &record.data {
             LineData::Annotation(a) => {
-                if let Some(id) = a.id() {
+                if let Some(id) = a.id().filter(storable) {
                     note(id);
                     named.annotations.push(id.to_owned());
                 }
-                if let Some(v) = a.video_id() {
+                if let Some(v) = a.video_id().filter(storable) {
                     videos.insert(v.to_owned());
                 }
             }
             LineData::Video(v) => {
-                if let Some(id) = &v.id {
+                if let Some(id) = v.id.as_deref().filter(storable) {
                     note(id);
-                    videos.insert(id.clone());
+                    videos.insert(id.to_owned());
                 }
             }
             LineData::Ontology(o) => {
-                for id in o.personas.iter().flatten().filter_map(|p| p.id.as_deref()) {
+                for id in o
+                    .personas
+                    .iter()
+                    .flatten()
+                    .filter_map(|p| p.id.as_deref())
+                    .filter(storable)
+                {
                     note(id);
                 }
             }
@@ -168,7 +182,9 @@ async fn named(conn: &mut Conn<'_>, source: &Source) -> Result<Named> {
         return Ok(Named::default());
     }
     let source = source.clone();
-    blocking(move || scan(&source)).await
+    // Postgres holds no text with NUL, and refuses it even as a query parameter.
+    let nul_stored = conn.backend() != Backend::Postgres;
+    blocking(move || scan(&source, nul_stored)).await
 }
 
 /// The part of the store an import of `named` can see or change.
@@ -258,10 +274,12 @@ impl Store {
         let named = named(&mut tx.conn(), &source).await?;
         let part = load_part(&mut tx.conn(), &named, &self.options().user).await?;
         tx.commit().await?;
+        let postgres = self.backend() == Backend::Postgres;
         blocking(move || {
             let policy = opts.validate.keyframes;
             let snapshot = part.data.snapshot(policy);
             let mut opts = opts;
+            opts.validate.refuse_nul |= postgres;
             opts.add_video_sizes(snapshot.video_sizes());
             let mut preview =
                 fovea_core::import::preview_reader(Reader::new(source.open()?), &snapshot, opts);
@@ -299,7 +317,8 @@ impl Store {
             warnings,
         } = load_part(&mut tx.conn(), &named, &user).await?;
         let before = part.clone();
-        let (opts, popts, src) = (options.clone(), params.preview, source.clone());
+        let (opts, mut popts, src) = (options.clone(), params.preview, source.clone());
+        popts.validate.refuse_nul |= self.backend() == Backend::Postgres;
         let (after, preview, mut result) = blocking(move || {
             let mut part = part;
             let (preview, result) = fovea_core::import::import_reader(
@@ -604,7 +623,7 @@ impl Changes<'_> {
         result.errors.push(ImportMessage {
             line: self
                 .lines
-                .get_or_init(|| scan(self.source).map(|n| n.lines).unwrap_or_default())
+                .get_or_init(|| scan(self.source, true).map(|n| n.lines).unwrap_or_default())
                 .get(id)
                 .copied()
                 .unwrap_or(0),

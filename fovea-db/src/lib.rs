@@ -31,5 +31,5 @@ pub use import::{HistoryEntry, ImportParams, ImportProgress, Source, StoreImport
 pub use rows::{AnnotationRow, EncodeOptions, Layout, RowError, decode, encode};
 pub use schema::SchemaReport;
 pub use sql::Backend;
-pub use store::{DEFAULT_URL, DEFAULT_USER, Store, StoreOptions, object_persona};
+pub use store::{DEFAULT_URL, DEFAULT_USER, Store, StoreOptions, object_persona, sqlite_file};
 pub use video::video_id;

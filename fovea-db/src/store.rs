@@ -19,6 +19,17 @@ use std::str::FromStr;
 /// The database used when none is named: an SQLite file in the working directory.
 pub const DEFAULT_URL: &str = "sqlite://fovea.db";
 
+/// The file a `sqlite:` URL names (`sqlite://PATH` or `sqlite:PATH`, options after `?`), or
+/// `None` for another URL or an in-memory database.
+pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let in_memory = path.is_empty() || path == ":memory:" || query.contains("mode=memory");
+    (!in_memory).then(|| path.into())
+}
+
 /// The user that owns personas and world objects when none is named.
 pub const DEFAULT_USER: &str = "default-user";
 
@@ -509,4 +520,25 @@ pub(crate) async fn delete_annotations(conn: &mut Conn<'_>, ids: &[String]) -> R
         n += conn.execute(sql).await?;
     }
     Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sqlite_file;
+    use std::path::PathBuf;
+
+    #[test]
+    fn sqlite_urls_name_their_file() {
+        assert_eq!(
+            sqlite_file("sqlite://fovea.db"),
+            Some(PathBuf::from("fovea.db"))
+        );
+        assert_eq!(
+            sqlite_file("sqlite:/tmp/a.db?mode=rwc"),
+            Some(PathBuf::from("/tmp/a.db"))
+        );
+        assert_eq!(sqlite_file("sqlite::memory:"), None);
+        assert_eq!(sqlite_file("sqlite://x.db?mode=memory"), None);
+        assert_eq!(sqlite_file("postgres://u@h/db"), None);
+    }
 }

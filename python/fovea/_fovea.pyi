@@ -2,7 +2,7 @@
 
 import os
 from types import TracebackType
-from typing import Any, Callable, ClassVar, Dict, Iterable, List, Optional, Tuple, Type, Union, final
+from typing import Any, Callable, ClassVar, Dict, Iterable, List, Optional, Tuple, Type, TypedDict, Union, final
 
 import numpy
 import numpy.typing
@@ -62,6 +62,7 @@ __all__ = [
     "IoError",
     "DatabaseError",
     "TooManyFramesError",
+    "LimitExceededError",
     "InvalidJobIdError",
     "PayloadTooLargeError",
     "JobNotFoundError",
@@ -116,8 +117,19 @@ def tracks_from_service(
 ) -> List[_JsonDict]:
     """The model service's tracking response as one track per object (pixels)."""
 
-def check_tracking_job(payload: _JsonDict) -> _JsonDict:
-    """The tracking job payload with its defaults, or InvalidTypeError naming the field."""
+class _TrackingLimits(TypedDict, total=False):
+    """What one tracking job may ask for; absent keys keep their defaults."""
+
+    frames: int
+    videoPixels: int
+    objects: int
+    maskBytes: int
+
+def check_tracking_job(
+    payload: _JsonDict, *, limits: Optional[_TrackingLimits] = None
+) -> _JsonDict:
+    """The tracking job payload with its defaults, or InvalidTypeError naming the field
+    (LimitExceededError when it asks for more than `limits` allow)."""
 
 def rle_bbox(mask: _JsonDict) -> Optional[Tuple[float, float, float, float]]:
     """The (x, y, width, height) box of a COCO RLE mask, or None when it is empty."""
@@ -381,6 +393,7 @@ class JobQueue:
         timeout: Optional[float] = None,
         lease: float = 30.0,
         name: Optional[str] = None,
+        limits: Optional[_TrackingLimits] = None,
     ) -> Worker: ...
     def close(self) -> None: ...
     def __enter__(self) -> JobQueue: ...
@@ -467,6 +480,7 @@ class InvalidUtf8Error(FoveaError, ValueError): ...
 class IoError(FoveaError, OSError): ...
 class DatabaseError(FoveaError): ...
 class TooManyFramesError(FoveaError, ValueError): ...
+class LimitExceededError(FoveaError, ValueError): ...
 class InvalidJobIdError(FoveaError, ValueError): ...
 class PayloadTooLargeError(FoveaError, ValueError): ...
 class JobNotFoundError(FoveaError, LookupError): ...

@@ -273,7 +273,7 @@ pub fn stats_jsonl(
         let path = path_arg(&path, "path")?;
         let work: Work<Tape> = Box::new(move |files| {
             let reader = files.open(&path, ReadOptions::default())?;
-            let stats = stats_reader(reader, KeyframePolicy::default());
+            let stats = stats_reader(reader, KeyframePolicy::default())?;
             files.check()?;
             Tape::of(&stats)
         });

@@ -453,8 +453,14 @@ impl JobQueue {
             })?;
             let db = string_opt(&options, "db")?;
             let tolerance = number_opt(&options, "tolerance")?.unwrap_or(1.0);
+            let limits = match options.get("limits") {
+                None | Some(Value::Null) => Default::default(),
+                Some(l) => fovea_core::limits::TrackingLimits::from_value(l)
+                    .map_err(|e| Fail::from(e.at_path("options")))?,
+            };
             let tracking = TrackingOptions {
                 tolerance,
+                limits,
                 ..Default::default()
             };
             Ok((worker_options(&options)?, (service, db, tracking)))

@@ -82,7 +82,7 @@ pub fn interpolate<'a>(
                 &fovea_core::InterpOptions::with_profile(profile.unwrap_or_default()),
             )?),
         };
-        compiled.check_eager_limit(fovea_core::interp::DEFAULT_EAGER_LIMIT)?;
+        compiled.check_eager_limit(fovea_core::limits::EAGER_FRAMES)?;
         Ok(Frames(compiled))
     })()
     .or_throw(env)

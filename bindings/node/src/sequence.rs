@@ -4,7 +4,7 @@
 use crate::convert::{self, Columns, Frames, Js};
 use crate::error::{OrThrow, Res};
 use fovea_core::edit::{BoxUpdate, SegmentSpec, box_values_from_value};
-use fovea_core::interp::DEFAULT_EAGER_LIMIT;
+use fovea_core::limits::EAGER_FRAMES;
 use fovea_core::model::{
     InterpolationType, KeyframePolicy, SequenceInput, control_points_from_value,
     parametric_from_value,
@@ -95,10 +95,10 @@ impl Sequence {
     }
 
     /// The compiled form, refused when evaluating every frame would exceed
-    /// [`DEFAULT_EAGER_LIMIT`] (a stray keyframe at a huge frame must not exhaust memory).
+    /// [`EAGER_FRAMES`] (a stray keyframe at a huge frame must not exhaust memory).
     pub(crate) fn eager(&self) -> Res<&CompiledSequence> {
         let c = self.compiled()?;
-        c.check_eager_limit(DEFAULT_EAGER_LIMIT)?;
+        c.check_eager_limit(EAGER_FRAMES)?;
         Ok(c)
     }
 

@@ -88,7 +88,7 @@ impl Files {
     /// Opens `path` for reading as JSON Lines.
     pub(crate) fn open(&self, path: &Path, opts: ReadOptions) -> fovea_core::Result<FileReader> {
         self.check_cancel()?;
-        let file = File::open(path).map_err(|e| io_error("read", path, &e))?;
+        let file = fovea_core::jsonl::open_file(path).map_err(|e| io_error("read", path, &e))?;
         let watched = Watched {
             inner: file,
             path: path.into(),

@@ -167,15 +167,33 @@ pub fn rle_bbox(
 
 /// Reads and checks a tracking job payload as fovea's tracking worker will, so a bad job can be
 /// refused before it is queued: the payload with its defaults filled in, or an `Error` with
-/// code `invalid-type` whose `path` names the field (`objects[0].initialBox`).
+/// code `invalid-type` whose `path` names the field (`objects[0].initialBox`), or
+/// `limit-exceeded` for a job that asks for more than `limits` allow (`{frames, videoPixels,
+/// objects, maskBytes}`; absent ones keep their defaults).
 #[napi(catch_unwind, ts_return_type = "object")]
 pub fn check_tracking_job(
     env: &Env,
     #[napi(ts_arg_type = "object")] payload: Unknown,
+    #[napi(ts_arg_type = "TrackingLimits")] limits: Option<Unknown>,
 ) -> napi::Result<Js<Value>> {
     (|| {
         let value = convert::from_js(&payload, "")?.unwrap_or(Value::Null);
-        Ok(Js(fovea_jobs::host::check_tracking_job(&value)?))
+        let limits = tracking_limits(limits.as_ref())?;
+        Ok(Js(fovea_jobs::host::check_tracking_job(&value, &limits)?))
     })()
     .or_throw(env)
+}
+
+/// Tracking limits from an optional object (absent or `undefined`: the defaults).
+pub(crate) fn tracking_limits(
+    limits: Option<&Unknown>,
+) -> crate::error::Res<fovea_core::limits::TrackingLimits> {
+    match limits
+        .map(|l| convert::from_js(l, "limits"))
+        .transpose()?
+        .flatten()
+    {
+        None => Ok(Default::default()),
+        Some(value) => Ok(fovea_core::limits::TrackingLimits::from_value(&value)?),
+    }
 }

@@ -1187,6 +1187,22 @@ pub struct TrackingWorkerOptions {
     pub lease_ms: Option<f64>,
     /// The worker's name.
     pub name: Option<String>,
+    /// What one job may ask for (defaults: see `TrackingLimits`); a job beyond them fails
+    /// without retries.
+    pub limits: Option<TrackingLimits>,
+}
+
+/// What one tracking job may ask for; each absent field keeps its default.
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct TrackingLimits {
+    /// Frames one job tracks (default 1,048,576).
+    pub frames: Option<f64>,
+    /// `videoWidth × videoHeight` (default 2^26).
+    pub video_pixels: Option<f64>,
+    /// Objects one job follows (default 1,024).
+    pub objects: Option<f64>,
+    /// Initial-mask bytes of one request, objects × pixels (default 256 MiB).
+    pub mask_bytes: Option<f64>,
 }
 
 /// What `SimulatedModelService.start` simulates.

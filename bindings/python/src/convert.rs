@@ -15,7 +15,8 @@
 use crate::errors::to_pyerr;
 use fovea_core::Error;
 use fovea_core::host::{self, HostError, KeySerializer, KeyTarget};
-use fovea_core::interp::{CompiledSequence, DEFAULT_EAGER_LIMIT};
+use fovea_core::interp::CompiledSequence;
+use fovea_core::limits::EAGER_FRAMES;
 use fovea_core::model::{Frame, parse_frame};
 use pyo3::exceptions::{PyOverflowError, PyValueError};
 use pyo3::prelude::*;
@@ -481,9 +482,7 @@ pub(crate) fn frame_dicts<'py>(
     py: Python<'py>,
     compiled: &CompiledSequence,
 ) -> PyResult<Bound<'py, PyList>> {
-    compiled
-        .check_eager_limit(DEFAULT_EAGER_LIMIT)
-        .map_err(to_pyerr)?;
+    compiled.check_eager_limit(EAGER_FRAMES).map_err(to_pyerr)?;
     let big = compiled.len() >= crate::sequence::DETACH_AT;
     let (rows, marks) = crate::sequence::run(py, big, || compiled.to_rows::<i64>());
     let keys = [

@@ -101,7 +101,7 @@ pub(crate) fn profile_arg(name: &str) -> PyResult<Profile> {
 }
 
 pub(crate) fn open_file(path: &Path) -> Outcome<File> {
-    File::open(path).map_err(|e| Fail::file(path, e))
+    fovea_core::jsonl::open_file(path).map_err(|e| Fail::file(path, e))
 }
 
 fn file_reader(file: File, opts: ReadOptions, hook: Option<Hook>) -> FileReader {
@@ -552,7 +552,7 @@ pub fn export_jsonl<'py>(
             let open = || -> fovea_core::Result<FileReader> {
                 let file = match first.take() {
                     Some(f) => f,
-                    None => File::open(&source).map_err(|e| Error::Io {
+                    None => fovea_core::jsonl::open_file(&source).map_err(|e| Error::Io {
                         message: format!("{}: {e}", source.display()),
                     })?,
                 };
@@ -584,7 +584,7 @@ pub fn stats_jsonl<'py>(
     let value = py
         .detach(|| {
             let reader = file_reader(open_file(&path)?, ReadOptions::default(), hook);
-            Ok::<_, Fail>(stats_reader(reader, KeyframePolicy::default()))
+            Ok::<_, Fail>(stats_reader(reader, KeyframePolicy::default())?)
         })
         .map_err(|e| e.into_pyerr(py));
     to_py(py, &watch.finish(py, value)?)

@@ -297,8 +297,9 @@ impl JobQueue {
     /// model service at `model_service` (`POST /api/tracking/track`), its tracks become
     /// keyframe sequences (the fewest within `tolerance` pixels, unless the job asks for
     /// FOVEA's decimation) and, with `db`, are saved as annotations. Runs natively (no
-    /// Python threads); options as for `worker`.
-    #[pyo3(signature = (model_service, *, db = None, tolerance = 1.0, concurrency = 1, timeout = None, lease = 30.0, name = None))]
+    /// Python threads); options as for `worker`. `limits`: what one job may ask for, as for
+    /// `check_tracking_job` (a job beyond them fails without retries).
+    #[pyo3(signature = (model_service, *, db = None, tolerance = 1.0, concurrency = 1, timeout = None, lease = 30.0, name = None, limits = None))]
     #[allow(clippy::too_many_arguments)]
     fn tracking_worker(
         &self,
@@ -310,7 +311,9 @@ impl JobQueue {
         timeout: Option<f64>,
         lease: f64,
         name: Option<String>,
+        limits: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Worker> {
+        let limits = crate::track::tracking_limits(limits)?;
         if !(tolerance.is_finite() && tolerance >= 0.0) {
             return Err(to_pyerr(Error::InvalidOption {
                 option: "tolerance",
@@ -321,6 +324,7 @@ impl JobQueue {
         let options = worker_options(concurrency, timeout, lease, name)?;
         let tracking = TrackingOptions {
             tolerance,
+            limits,
             ..Default::default()
         };
         let worker = self.block(py, async {

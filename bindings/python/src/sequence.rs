@@ -4,7 +4,8 @@ use crate::arrow::{FrameTable, require};
 use crate::convert::{Converter, frame_arg, frame_dicts, from_py, read_with, to_py};
 use crate::errors::to_pyerr;
 use fovea_core::edit::{BoxUpdate, SegmentSpec, box_values_from_value};
-use fovea_core::interp::{CompiledSequence, DEFAULT_EAGER_LIMIT, InterpOptions, Profile};
+use fovea_core::interp::{CompiledSequence, InterpOptions, Profile};
+use fovea_core::limits::EAGER_FRAMES;
 use fovea_core::model::{
     BoundingBoxSequence, InterpolationType, SequenceInput, control_points_from_value,
     parametric_from_value,
@@ -251,9 +252,7 @@ impl Sequence {
     fn to_numpy<'py>(&self, py: Python<'py>) -> PyResult<Columns<'py>> {
         require(py, "numpy", "numpy", "Sequence.to_numpy()")?;
         let compiled = self.compiled(py)?;
-        compiled
-            .check_eager_limit(DEFAULT_EAGER_LIMIT)
-            .map_err(to_pyerr)?;
+        compiled.check_eager_limit(EAGER_FRAMES).map_err(to_pyerr)?;
         let (frames, flat) = run(py, compiled.len() >= DETACH_AT, || {
             compiled.to_dense_as::<i64>().into_flat()
         });

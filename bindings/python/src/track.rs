@@ -111,13 +111,31 @@ pub fn rle_bbox(mask: &Bound<'_, PyAny>) -> PyResult<Option<(f64, f64, f64, f64)
 
 /// Reads and checks a tracking job payload (a dict) as fovea's tracking worker will, so a bad
 /// job can be refused before it is queued: returns it with its defaults filled in, or raises
-/// `InvalidTypeError` whose `path` names the field (`objects[0].initialBox`).
+/// `InvalidTypeError` whose `path` names the field (`objects[0].initialBox`), or
+/// `LimitExceededError` for a job that asks for more than `limits` allow (a dict of `frames`,
+/// `videoPixels`, `objects`, `maskBytes`; absent ones keep their defaults).
 #[pyfunction]
+#[pyo3(signature = (payload, *, limits = None))]
 pub fn check_tracking_job<'py>(
     py: Python<'py>,
     payload: &Bound<'py, PyAny>,
+    limits: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let value = from_py(payload).map_err(to_pyerr)?;
-    let job = fovea_jobs::host::check_tracking_job(&value).map_err(to_pyerr)?;
+    let limits = tracking_limits(limits)?;
+    let job = fovea_jobs::host::check_tracking_job(&value, &limits).map_err(to_pyerr)?;
     to_py(py, &job)
+}
+
+/// Tracking limits from an optional dict (`None`: the defaults).
+pub(crate) fn tracking_limits(
+    limits: Option<&Bound<'_, PyAny>>,
+) -> PyResult<fovea_core::limits::TrackingLimits> {
+    match limits {
+        None => Ok(Default::default()),
+        Some(l) => {
+            let value = from_py(l).map_err(to_pyerr)?;
+            fovea_core::limits::TrackingLimits::from_value(&value).map_err(to_pyerr)
+        }
+    }
 }

@@ -121,7 +121,8 @@ pub struct ImportMessage {
 /// The result of an import (spec §4.8).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ImportResult {
-    /// Whether every line was applied or deliberately skipped (no line failed).
+    /// Whether every line was read and applied or deliberately skipped (no line failed; an
+    /// unreadable line is a failed line).
     pub success: bool,
     /// Whether the changes were kept: always for non-atomic imports, only on success for
     /// atomic ones. A non-atomic import with failed lines is `success: false, committed: true`.
@@ -788,7 +789,9 @@ pub fn apply(
     // Dependency order; a stable sort keeps file order within a group.
     records.sort_by_key(|r| group_of(&r.data.kind()));
     let atomic = options.transaction.atomic;
-    let mut failed = false;
+    // A line that could not be read is a line that failed: an atomic import applies nothing.
+    let unreadable = preview.counts.unreadable_lines > 0;
+    let mut failed = atomic && unreadable;
     for item in records {
         let line = item.line;
         let mut conflicts = by_line.remove(&line).unwrap_or_default();
@@ -811,10 +814,19 @@ pub fn apply(
     applier.result.conflicts.sort_by_key(|c| c.line);
     if failed {
         let mut result = applier.result;
-        result.roll_back("an atomic import applies every line or none");
+        let n = preview.counts.unreadable_lines;
+        if n > 0 {
+            result.roll_back(format_args!(
+                "{n} line{} could not be read, and an atomic import applies every line or none",
+                if n == 1 { "" } else { "s" }
+            ));
+        } else {
+            result.roll_back("an atomic import applies every line or none");
+        }
         return Ok(result);
     }
-    applier.result.success = applier.result.errors.iter().all(|e| e.kind != "import");
+    applier.result.success =
+        !unreadable && applier.result.errors.iter().all(|e| e.kind != "import");
     applier.result.committed = true;
     *dataset = applier.work;
     Ok(applier.result)

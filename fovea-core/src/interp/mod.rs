@@ -38,10 +38,6 @@ use std::collections::HashMap;
 pub use eval::{Dense, FrameIndex, FrameSink, RowMarks};
 pub(crate) use visibility::{Piece, hidden_intervals, is_visible, resolve as resolve_visibility};
 
-/// The default limit of [`CompiledSequence::check_eager_limit`]: 100,000,000 frames (about
-/// 3.6 GB of columnar output; more than 38 days of video at 30 fps).
-pub const DEFAULT_EAGER_LIMIT: usize = 100_000_000;
-
 /// Which behaviour to follow where FOVEA's is defective.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
 pub enum Profile {
@@ -265,7 +261,7 @@ impl CompiledSequence {
     }
 
     /// Refuses eager evaluation beyond `limit` frames with [`Error::TooManyFrames`]. Bindings
-    /// that materialise every frame call it (with [`DEFAULT_EAGER_LIMIT`] unless told otherwise)
+    /// that materialise every frame call it (with [`crate::limits::EAGER_FRAMES`] unless told otherwise)
     /// so that a stray keyframe at frame 2,000,000,000 is an error, not an aborted process.
     pub fn check_eager_limit(&self, limit: usize) -> Result<()> {
         if self.len > limit {

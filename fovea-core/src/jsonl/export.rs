@@ -309,22 +309,27 @@ pub struct FileStats {
     pub bytes: u64,
 }
 
-/// Counts what a JSON Lines source holds, streaming.
+/// Counts what a JSON Lines source holds, streaming. Lines that cannot be read are counted; a
+/// source that fails to read (an I/O error) is an error.
 ///
 /// ```
 /// let text = "{\"type\":\"annotation\",\"data\":{\"id\":\"a\",\"videoId\":\"v\",\"boundingBoxSequence\":{\"boxes\":[{\"x\":0,\"y\":0,\"width\":1,\"height\":1,\"frameNumber\":0},{\"x\":0,\"y\":0,\"width\":1,\"height\":1,\"frameNumber\":9}]}}}\n";
-/// let stats = fovea_core::jsonl::stats_reader(fovea_core::jsonl::Reader::new(text.as_bytes()), Default::default());
+/// let stats = fovea_core::jsonl::stats_reader(fovea_core::jsonl::Reader::new(text.as_bytes()), Default::default()).unwrap();
 /// assert_eq!((stats.annotations, stats.keyframes, stats.frames, stats.interpolated_frames), (1, 2, 10, 8));
 /// ```
 pub fn stats_reader<R: std::io::BufRead>(
     mut reader: super::Reader<R>,
     policy: crate::model::KeyframePolicy,
-) -> FileStats {
+) -> crate::Result<FileStats> {
     let mut s = FileStats::default();
     for item in reader.by_ref() {
-        let Ok(rec) = item else {
-            s.unreadable_lines += 1;
-            continue;
+        let rec = match item {
+            Ok(rec) => rec,
+            Err(e) if e.is_io() => return Err(e),
+            Err(_) => {
+                s.unreadable_lines += 1;
+                continue;
+            }
         };
         *s.lines
             .entry(rec.data.kind().as_str().to_owned())
@@ -344,5 +349,5 @@ pub fn stats_reader<R: std::io::BufRead>(
         }
     }
     s.bytes = reader.bytes_read();
-    s
+    Ok(s)
 }

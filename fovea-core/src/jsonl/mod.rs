@@ -5,6 +5,7 @@ mod export;
 pub(crate) mod fast;
 mod frames;
 mod line;
+mod open;
 mod read;
 mod write;
 
@@ -14,5 +15,6 @@ pub use export::{
 };
 pub use frames::{FrameChunks, FrameColumns};
 pub use line::{AnnotationRecord, LineData, LineKind};
+pub use open::open_file;
 pub use read::{LineNumbering, ReadOptions, Reader, Record, par_records};
 pub use write::{ExportMode, Writer};

@@ -35,7 +35,7 @@ pub struct ReadOptions {
 impl Default for ReadOptions {
     fn default() -> Self {
         ReadOptions {
-            max_line_bytes: 64 << 20,
+            max_line_bytes: crate::limits::LINE_BYTES,
             numbering: LineNumbering::Physical,
         }
     }

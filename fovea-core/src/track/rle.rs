@@ -238,8 +238,18 @@ impl RleMask {
             width,
             counts,
         };
-        let covered: u64 = mask.counts.iter().sum();
+        // Summed with a check: hostile counts can add up past u64.
+        let covered = mask
+            .counts
+            .iter()
+            .try_fold(0u64, |sum, &run| sum.checked_add(run));
         let area = u64::from(height) * u64::from(width);
+        let Some(covered) = covered else {
+            return Err(invalid(
+                "counts",
+                format!("the runs cover more pixels than the {height}×{width} mask has ({area})"),
+            ));
+        };
         if covered != area {
             return Err(invalid(
                 "counts",
@@ -334,6 +344,9 @@ mod tests {
         let empty =
             RleMask::from_value(&serde_json::json!({"size": [2, 2], "counts": "4"})).unwrap();
         assert_eq!(empty.bbox(), None);
+        let past = serde_json::json!({"size": [2, 2], "counts": [u64::MAX, 1, 3]});
+        let e = RleMask::from_value(&past).unwrap_err();
+        assert!(e.to_string().contains("more pixels than"), "{e}");
     }
 
     proptest! {

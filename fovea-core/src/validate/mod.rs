@@ -28,6 +28,7 @@
 
 mod fovea;
 pub mod rules;
+mod text;
 
 use crate::interp::Profile;
 use crate::jsonl::Record;
@@ -75,6 +76,9 @@ pub struct ValidateOptions {
     /// How a box without `isKeyframe` is read (the `fovea` profile always reads it as FOVEA's
     /// validator does: not a keyframe).
     pub keyframes: KeyframePolicy,
+    /// Refuse strings holding the NUL character (`nul-in-text`): Postgres cannot store them.
+    /// Set by a store on Postgres; SQLite and files hold them as they are.
+    pub refuse_nul: bool,
 }
 
 /// The frame size of a video, for bounds checks.
@@ -98,6 +102,15 @@ pub fn validate_record(record: &Record, opts: &ValidateOptions, videos: &VideoSi
     match opts.profile {
         Profile::Fovea => fovea::validate_line(&record.data, videos, &mut out),
         Profile::Default => rules::validate_line(&record.data, opts.keyframes, videos, &mut out),
+    }
+    if opts.refuse_nul
+        && let Some(path) = text::find_nul(&record.data)
+    {
+        out.error(
+            "nul-in-text",
+            format!("{path}: holds a NUL character (U+0000), which Postgres cannot store"),
+            Some(path),
+        );
     }
     out.issues
 }

@@ -23,6 +23,7 @@
 //! | `unknown-tracking-source` | warning | a `trackingSource` outside FOVEA's list (its tracker writes other model names too) |
 //! | `invalid-tracking-confidence` | error | `trackingConfidence` outside [0, 1] |
 //! | `unknown-line-type` | warning | a line type fovea does not know (kept verbatim) |
+//! | `nul-in-text` | error | a string (or key) holding the NUL character, when the target is Postgres ([`super::ValidateOptions::refuse_nul`]; any profile) |
 
 use super::{SOURCES, SUPPORTED, Sink, VideoSizes, js};
 use crate::error::join_path;

@@ -14,21 +14,27 @@ use crate::tracking::TrackingJob;
 use serde_json::Value;
 
 /// Reads and checks a tracking payload as fovea's tracking worker will
-/// ([`TrackingJob::from_value`]), so a host can refuse a bad job before queueing it: the
-/// payload with its defaults filled in, or an `invalid-type` error whose path names the field.
+/// ([`TrackingJob::from_value_within`]), so a host can refuse a bad job before queueing it: the
+/// payload with its defaults filled in, or an `invalid-type` error whose path names the field
+/// (`limit-exceeded` when it asks for more than `limits` allow).
 ///
 /// ```
 /// use serde_json::json;
 /// let job = json!({"schemaVersion": 1, "videoId": "v1", "objects": [
 ///     {"objectId": 1, "initialBox": {"x": 0, "y": 0, "width": 0, "height": 5}}]});
-/// let e = fovea_jobs::host::check_tracking_job(&job).unwrap_err();
+/// let limits = Default::default();
+/// let e = fovea_jobs::host::check_tracking_job(&job, &limits).unwrap_err();
 /// assert_eq!((e.code(), e.path()), ("invalid-type", Some("objects[0].initialBox")));
+/// let far = json!({"schemaVersion": 1, "videoId": "v1", "frameRange": {"start": 0, "end": 4000000000u32},
+///     "objects": [{"objectId": 1, "initialBox": {"x": 0, "y": 0, "width": 5, "height": 5}}]});
+/// let e = fovea_jobs::host::check_tracking_job(&far, &limits).unwrap_err();
+/// assert_eq!((e.code(), e.path()), ("limit-exceeded", Some("frameRange")));
 /// ```
-pub fn check_tracking_job(data: &Value) -> fovea_core::Result<Value> {
-    let job = TrackingJob::from_value(data).map_err(|e| fovea_core::Error::InvalidType {
-        path: e.path,
-        message: e.message,
-    })?;
+pub fn check_tracking_job(
+    data: &Value,
+    limits: &fovea_core::limits::TrackingLimits,
+) -> fovea_core::Result<Value> {
+    let job = TrackingJob::from_value_within(data, limits)?;
     serde_json::to_value(&job).map_err(|e| fovea_core::Error::InvalidType {
         path: String::new(),
         message: e.to_string(),

@@ -26,6 +26,8 @@ pub struct TrackingOptions {
     /// The per-frame tracks are put in the result only when their JSON is at most this many
     /// bytes (queues keep results in memory or Redis); the keyframe sequences always are.
     pub inline_tracks_limit: usize,
+    /// What one job may ask for; a job beyond these fails without retries.
+    pub limits: fovea_core::limits::TrackingLimits,
 }
 
 impl Default for TrackingOptions {
@@ -33,6 +35,7 @@ impl Default for TrackingOptions {
         TrackingOptions {
             tolerance: DEFAULT_TOLERANCE,
             inline_tracks_limit: 256 << 10,
+            limits: Default::default(),
         }
     }
 }
@@ -184,10 +187,20 @@ pub fn sequence_for(
 
 impl Handler for TrackingHandler {
     async fn handle(&self, ctx: JobContext) -> Result<Value, Failure> {
-        let job = TrackingJob::from_value(ctx.data())
+        let limits = &self.options.limits;
+        let job = TrackingJob::from_value_within(ctx.data(), limits)
             .map_err(|m| Failure::unrecoverable(format!("invalid tracking job: {m}")))?;
         ctx.progress(5);
         let (width, height) = self.video_size(&job).await?;
+        // A size from the store is checked here (one in the payload was checked with it).
+        limits
+            .check_request(
+                &format!("video {}", job.video_id),
+                width,
+                height,
+                job.objects.len(),
+            )
+            .map_err(|e| Failure::unrecoverable(format!("tracking job refused: {e}")))?;
         let request = service_request(&job, width, height)?;
         ctx.progress(10);
         let started = Instant::now();

@@ -8,5 +8,5 @@ pub mod simulated;
 
 pub use client::{ClientOptions, DEFAULT_MODEL_SERVICE_URL, ModelServiceClient, TrackRequest};
 pub use handler::{TrackingHandler, TrackingOptions};
-pub use payload::{PayloadError, SCHEMA_VERSION, TrackingJob};
+pub use payload::{Exceeded, PayloadError, SCHEMA_VERSION, TrackingJob};
 pub use simulated::{SimulatedModelService, SimulatedVideo, Simulation};

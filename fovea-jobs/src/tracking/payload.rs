@@ -1,6 +1,7 @@
 //! The tracking job's payload and result (spec `tracking-jobs.md` §1.10): small, referring to
 //! the video by id, with initial boxes in pixels (raw masks never go into the queue).
 
+use fovea_core::limits::TrackingLimits;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::HashSet;
@@ -128,6 +129,19 @@ pub struct PayloadError {
     pub path: String,
     /// Why.
     pub message: String,
+    /// The limit the field's value exceeds, when that is what is wrong.
+    pub exceeded: Option<Exceeded>,
+}
+
+/// A [`TrackingLimits`] limit a payload exceeds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Exceeded {
+    /// The limit's name (`frames`, `videoPixels`, `objects`, `maskBytes`).
+    pub limit_name: &'static str,
+    /// The value asked for.
+    pub value: u64,
+    /// The limit.
+    pub limit: u64,
 }
 
 impl PayloadError {
@@ -135,6 +149,56 @@ impl PayloadError {
         PayloadError {
             path: path.into(),
             message: message.into(),
+            exceeded: None,
+        }
+    }
+}
+
+impl From<fovea_core::Error> for PayloadError {
+    fn from(e: fovea_core::Error) -> Self {
+        let exceeded = match e {
+            fovea_core::Error::LimitExceeded {
+                limit_name,
+                value,
+                limit,
+                ..
+            } => Some(Exceeded {
+                limit_name,
+                value,
+                limit,
+            }),
+            _ => None,
+        };
+        let path = e.path().unwrap_or_default().to_owned();
+        let message = match exceeded {
+            Some(x) => format!(
+                "{} exceeds the {} limit of {}",
+                x.value, x.limit_name, x.limit
+            ),
+            None => e.to_string(),
+        };
+        PayloadError {
+            path,
+            message,
+            exceeded,
+        }
+    }
+}
+
+impl From<PayloadError> for fovea_core::Error {
+    /// A limit exceeded stays `limit-exceeded`; anything else is `invalid-type` at its path.
+    fn from(e: PayloadError) -> Self {
+        match e.exceeded {
+            Some(x) => fovea_core::Error::LimitExceeded {
+                path: e.path,
+                limit_name: x.limit_name,
+                value: x.value,
+                limit: x.limit,
+            },
+            None => fovea_core::Error::InvalidType {
+                path: e.path,
+                message: e.message,
+            },
         }
     }
 }
@@ -152,9 +216,17 @@ impl std::fmt::Display for PayloadError {
 impl std::error::Error for PayloadError {}
 
 impl TrackingJob {
-    /// Reads and checks a payload; the message names the field at fault (a malformed job
-    /// fails at once: retrying cannot fix it).
+    /// Reads and checks a payload against the default [`TrackingLimits`]; the message names the
+    /// field at fault (a malformed job fails at once: retrying cannot fix it).
     pub fn from_value(data: &Value) -> Result<TrackingJob, PayloadError> {
+        TrackingJob::from_value_within(data, &TrackingLimits::default())
+    }
+
+    /// Reads and checks a payload, refusing one that asks for more than `limits` allow.
+    pub fn from_value_within(
+        data: &Value,
+        limits: &TrackingLimits,
+    ) -> Result<TrackingJob, PayloadError> {
         let version = data.get("schemaVersion");
         match version.and_then(Value::as_u64) {
             Some(v) if v == u64::from(SCHEMA_VERSION) => {}
@@ -176,7 +248,32 @@ impl TrackingJob {
             PayloadError::new(path, e.into_inner().to_string())
         })?;
         job.check()?;
+        job.check_limits(limits)?;
         Ok(job)
+    }
+
+    /// The frames the job tracks, with the field that gives them: `None` for every frame of the
+    /// video (the service's choice).
+    fn frame_count(&self) -> Option<(&'static str, u64)> {
+        match (&self.frame_numbers, self.frame_range) {
+            (Some(list), _) => Some(("frameNumbers", list.len() as u64)),
+            (None, Some(r)) => Some(("frameRange", u64::from(r.end - r.start) + 1)),
+            (None, None) => None,
+        }
+    }
+
+    /// Checks what the job asks for against `limits`: its frames, its objects and, when it
+    /// gives the video's size, the masks a request would carry. O(1).
+    pub fn check_limits(&self, limits: &TrackingLimits) -> Result<(), PayloadError> {
+        if let Some((field, n)) = self.frame_count() {
+            fovea_core::limits::check(field, "frames", n, limits.frames)?;
+        }
+        let objects = self.objects.len();
+        fovea_core::limits::check("objects", "objects", objects as u64, limits.objects)?;
+        if let (Some(w), Some(h)) = (self.video_width, self.video_height) {
+            limits.check_request("videoWidth", w, h, objects)?;
+        }
+        Ok(())
     }
 
     fn check(&self) -> Result<(), PayloadError> {

@@ -410,10 +410,25 @@ pub struct WorkerArgs {
     /// On Ctrl-C or SIGTERM, running jobs get this long to finish before they are handed back.
     #[arg(long, value_name = "SECONDS", default_value_t = 30)]
     pub grace: u64,
+    /// How long a job's lock lasts without renewal (BullMQ's lockDuration): a job whose
+    /// worker died is taken up again within this plus half of it.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
+    pub lease: f64,
     #[command(flatten)]
     pub queue: QueueArgs,
     #[command(flatten)]
     pub service: ServiceArgs,
+}
+
+fn lease(seconds: f64) -> Result<Duration, Failure> {
+    Duration::try_from_secs_f64(seconds)
+        .ok()
+        .filter(|d| *d >= Duration::from_millis(100))
+        .ok_or_else(|| {
+            Failure::Usage(format!(
+                "--lease must be at least 0.1 seconds, not {seconds}"
+            ))
+        })
 }
 
 /// Runs a tracking worker until Ctrl-C or SIGTERM.
@@ -424,6 +439,7 @@ pub fn worker(args: &WorkerArgs) -> Outcome {
         let options = WorkerOptions {
             concurrency: args.concurrency,
             timeout: args.timeout.map(Duration::from_secs),
+            lease: lease(args.lease)?,
             ..Default::default()
         };
         let worker =

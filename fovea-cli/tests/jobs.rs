@@ -212,3 +212,100 @@ fn a_worker_process_serves_jobs_submitted_from_the_command_line() {
     );
     drop(service);
 }
+
+/// A model service that accepts connections, says when one arrives, and never answers: a job
+/// sent to it hangs until its worker dies.
+fn hanging_service() -> (String, std::sync::mpsc::Receiver<()>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for conn in listener.incoming().flatten() {
+            held.push(conn);
+            if tx.send(()).is_err() {
+                return;
+            }
+        }
+    });
+    (url, rx)
+}
+
+#[test]
+fn a_job_whose_worker_is_killed_is_taken_up_within_the_lease_and_half_of_it() {
+    let Some(redis) = redis_server::RedisServer::start() else {
+        return;
+    };
+    let url = redis.url();
+    let lease = 2.0;
+    let worker = |service: &str| {
+        fovea()
+            .args(["worker", "--redis", &url, "--lease", &lease.to_string()])
+            .args(["--model-service", service])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let (hanging, called) = hanging_service();
+    let mut doomed = worker(&hanging);
+    let mut cmd = fovea();
+    cmd.args(["jobs", "submit", "--redis", &url, "--id", "stall-1"]);
+    assert!(with_stdin(cmd, &payload("v1").to_string()).status.success());
+    // The doomed worker holds the job once it has called the service.
+    called
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("the first worker takes the job");
+    doomed.kill().unwrap(); // SIGKILL: no hand-back, the lock just stops being renewed
+    doomed.wait().unwrap();
+    let killed = std::time::Instant::now();
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let service = rt
+        .block_on(SimulatedModelService::start(Simulation {
+            videos: HashMap::from([(
+                "v1".to_owned(),
+                SimulatedVideo {
+                    width: 640,
+                    height: 360,
+                    frames: 60,
+                },
+            )]),
+            ..Default::default()
+        }))
+        .unwrap();
+    let mut rescuer = worker(service.url());
+    let out = fovea()
+        .args([
+            "jobs",
+            "wait",
+            "stall-1",
+            "--redis",
+            &url,
+            "--timeout",
+            "60",
+        ])
+        .output()
+        .unwrap();
+    let taken_up = killed.elapsed().as_secs_f64();
+    let _ = rescuer.kill();
+    let _ = rescuer.wait();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let done = json(&out);
+    assert_eq!(done["state"], "completed", "{done}");
+    // Lease + stalled-check interval (half the lease) after the death; the rescuer's first
+    // check waits one interval after it starts, which it does at once; 1.5 s for processes
+    // to start and the wait to poll.
+    let bound = lease + lease / 2.0 + 1.5;
+    assert!(
+        taken_up <= bound,
+        "completed {taken_up:.2} s after the kill, more than {bound} s"
+    );
+    assert_eq!(done["stalledCount"], 1, "{done}");
+    drop(service);
+}

@@ -463,6 +463,16 @@ impl AttemptLease for BullLease {
     }
 }
 
+/// How often a worker looks for stalled jobs: half the lease. A job whose worker died is moved
+/// back to wait by the first check that finds it marked (by the check before) with its lock
+/// expired, so within lease + interval of the death (45 s with the default 30 s lease) — and
+/// within 2 × interval + lease of a worker's start (a new worker's first check waits one
+/// interval). BullMQ's default interval (the lease) allowed 60–90 s. A check moves only jobs
+/// whose lock is gone, so a shorter interval never takes a live worker's job.
+pub fn stalled_interval(lease: Duration) -> u64 {
+    (lease.as_millis() as u64 / 2).max(1)
+}
+
 impl BullWorker {
     /// Starts a worker on queue `name` running `handler`.
     pub async fn start<H: Handler>(
@@ -550,7 +560,7 @@ impl BullWorker {
                 name: Some(options.name.clone()),
                 concurrency: options.concurrency.max(1),
                 lock_duration: lock_ms,
-                stalled_interval: lock_ms,
+                stalled_interval: stalled_interval(options.lease),
                 max_stalled_count: bull.settings.max_stalled,
                 drain_delay: options.claim_wait.as_secs().max(1),
                 autorun: true,

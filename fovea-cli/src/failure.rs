@@ -42,7 +42,7 @@ impl fmt::Display for Failure {
         match self {
             Failure::Invalid(e) => write!(f, "error[{}]: {e}", e.code()),
             Failure::Usage(m) => write!(f, "usage: {m}"),
-            Failure::Io(what, e) => write!(f, "{what}: {e}"),
+            Failure::Io(what, e) => write!(f, "error[io]: {what}: {e}"),
             Failure::Db(e) => write!(f, "error[{}]: {e}", e.code()),
             Failure::Job(e) => write!(f, "error[{}]: {e}", e.code()),
             Failure::Silent(code) => write!(f, "exit status {code}"),

@@ -74,6 +74,11 @@ impl LimitsArg {
     }
 }
 
+/// A payload the worker would refuse: invalid input (exit status 1), its code and field named.
+fn invalid_job(e: fovea_jobs::tracking::PayloadError) -> Failure {
+    Failure::Invalid(e.into())
+}
+
 fn parse_limits(text: &str) -> Result<TrackingLimits, String> {
     let value: serde_json::Value =
         serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
@@ -110,8 +115,8 @@ pub struct TrackArgs {
 /// Runs one tracking job on the in-process queue and prints its final status.
 pub fn track(args: &TrackArgs) -> Outcome {
     let data = read_json(args.file.as_ref())?;
-    let job = TrackingJob::from_value_within(&data, &args.service.limits.get())
-        .map_err(|m| Failure::Usage(format!("invalid tracking job: {m}")))?;
+    let job =
+        TrackingJob::from_value_within(&data, &args.service.limits.get()).map_err(invalid_job)?;
     runtime()?.block_on(async {
         let simulated = match args.simulate {
             true => Some(simulate(&job).await?),
@@ -316,7 +321,7 @@ pub fn jobs(command: &JobsCommand) -> Outcome {
             } => {
                 let data = read_json(file.as_ref())?;
                 TrackingJob::from_value_within(&data, &limits.get())
-                    .map_err(|m| Failure::Usage(format!("invalid tracking job: {m}")))?;
+                    .map_err(invalid_job)?;
                 let mut opts = match options {
                     Some(text) => merged_options(text)?,
                     None => JobOptions::default(),

@@ -61,8 +61,15 @@ fn track_runs_a_job_in_process_and_prints_its_status() {
     let mut cmd = fovea();
     cmd.args(["track", "--simulate"]);
     let out = with_stdin(cmd, &bad.to_string());
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("schemaVersion: 9 is not supported"));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "an invalid job is invalid input"
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("error[invalid-type]: schemaVersion: 9 is not supported")
+    );
 }
 
 #[test]

@@ -253,6 +253,20 @@ async fn f11_malformed_jobs_fail_at_once_with_a_precise_message() {
         range,
         "invalid tracking job: frameRange: start 9 is after end 3",
     ));
+    // Poison jobs: a request that cannot be built within the limits fails, never aborts.
+    let mut far = payload();
+    far["frameRange"] = json!({"start": 0, "end": 4_000_000_000u32});
+    cases.push((
+        far,
+        "invalid tracking job: frameRange: 4000000001 exceeds the frames limit of 1048576",
+    ));
+    let mut huge = payload();
+    huge["videoWidth"] = json!(100_000);
+    huge["videoHeight"] = json!(100_000);
+    cases.push((
+        huge,
+        "invalid tracking job: videoWidth: 10000000000 exceeds the videoPixels limit of 67108864",
+    ));
     let mut foreign = payload();
     foreign["someOtherClient"] = json!({"kept": true});
     for (i, (data, message)) in cases.into_iter().enumerate() {
@@ -305,4 +319,71 @@ async fn f5_tracks_are_saved_once_even_when_the_job_runs_twice() {
     assert_eq!(a.bounding_box_sequence.boxes.len(), 4);
     assert_eq!(a.metadata.as_ref().unwrap()["trackingJobId"], "saved");
     s.worker.shutdown(Duration::from_secs(1)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stored_video_too_large_to_track_fails_the_job_and_limits_are_the_workers_to_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let store = fovea_db::Store::connect(&url).await.unwrap();
+    let video: Video = serde_json::from_value(
+        json!({"id": "v1", "filename": "v1.mp4", "width": 100_000, "height": 100_000}),
+    )
+    .unwrap();
+    store.save_videos(&[video]).await.unwrap();
+    let service = SimulatedModelService::start(simulation()).await.unwrap();
+    let queue = Arc::new(InProcessQueue::new(TRACKING_QUEUE));
+    let options = TrackingOptions {
+        limits: fovea_core::limits::TrackingLimits {
+            frames: 50,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let handler = TrackingHandler::new(client(service.url()), Some(store), options);
+    let worker = Worker::start(queue.clone(), Arc::new(handler), WorkerOptions::default());
+    let mut sized_by_store = payload();
+    sized_by_store["frameRange"] = json!({"start": 0, "end": 9});
+    sized_by_store.as_object_mut().unwrap().remove("videoWidth");
+    sized_by_store
+        .as_object_mut()
+        .unwrap()
+        .remove("videoHeight");
+    let opts = |id: &str| JobOptions {
+        attempts: 3,
+        ..JobOptions::default().with_id(id)
+    };
+    queue
+        .add(TRACKING_JOB, sized_by_store, opts("store-size"))
+        .await
+        .unwrap();
+    let v = queue.finished("store-size").await.unwrap().unwrap();
+    assert_eq!(
+        (v.state, v.attempts_made),
+        (JobState::Failed, 1),
+        "not retried"
+    );
+    assert_eq!(
+        v.error.as_deref(),
+        Some(
+            "tracking job refused: video v1: 10000000000 exceeds the videoPixels limit of 67108864"
+        )
+    );
+    // The worker's own limit: 100 frames are more than the 50 it allows.
+    queue
+        .add(TRACKING_JOB, payload(), opts("long"))
+        .await
+        .unwrap();
+    let v = queue.finished("long").await.unwrap().unwrap();
+    assert_eq!((v.state, v.attempts_made), (JobState::Failed, 1));
+    assert_eq!(
+        v.error.as_deref(),
+        Some("invalid tracking job: frameRange: 100 exceeds the frames limit of 50")
+    );
+    assert_eq!(
+        service.requests(),
+        0,
+        "refused jobs never reach the service"
+    );
+    worker.shutdown(Duration::from_secs(1)).await;
 }

@@ -202,21 +202,44 @@ impl CompiledSequence {
     /// Keyframes go to [`FrameSink::keyframe`], other frames to [`FrameSink::interpolated`].
     /// A lone keyframe is emitted even when hidden (FOVEA's rule).
     pub fn visit<S: FrameSink>(&self, sink: &mut S) {
+        self.visit_range(0, Frame::MAX, sink);
+    }
+
+    /// Pushes the visible frames `from..=to` of the keyframe span into `sink`, ascending, as
+    /// [`CompiledSequence::visit`] does for all of them: consecutive ranges give, together,
+    /// exactly what one visit gives, so a long span can be consumed a window at a time.
+    /// O(log K + segments and hidden ranges in the window + frames emitted).
+    pub fn visit_range<S: FrameSink>(&self, from: Frame, to: Frame, sink: &mut S) {
         let frames = &self.timeline.frames;
+        let within = |f: Frame| from <= f && f <= to;
         match self.keys.as_slice() {
             [] => {}
-            [only] => sink.keyframe(only),
+            [only] => {
+                if within(only.frame_number) {
+                    sink.keyframe(only);
+                }
+            }
             [.., last] => {
                 let mut cursor = HiddenCursor::new(&self.timeline.hidden);
-                for (i, kernel) in self.kernels.iter().enumerate() {
+                // The segment holding `from`: the last whose start is at or before it.
+                let first = frames.partition_point(|&f| f <= from).saturating_sub(1);
+                for (i, kernel) in self.kernels.iter().enumerate().skip(first) {
                     let (s, e) = (frames[i], frames[i + 1]);
-                    if cursor.visible(s) {
+                    if s > to {
+                        return;
+                    }
+                    if within(s) && cursor.visible(s) {
                         sink.keyframe(&self.keys[i]);
                     }
+                    // Frames strictly between s and e, and within the window.
+                    let after = s.max(from.saturating_sub(1));
+                    let before = e.min(to.saturating_add(1));
                     let ends = (&self.values[i], &self.values[i + 1]);
-                    cursor.visible_runs(s, e, |a, b| emit_run(sink, kernel, (s, e), ends, (a, b)));
+                    cursor.visible_runs(after, before, |a, b| {
+                        emit_run(sink, kernel, (s, e), ends, (a, b))
+                    });
                 }
-                if cursor.visible(last.frame_number) {
+                if within(last.frame_number) && cursor.visible(last.frame_number) {
                     sink.keyframe(last);
                 }
             }

@@ -111,8 +111,10 @@ impl FrameSink for Rows<'_> {
     }
 }
 
-/// The frame table of a JSON Lines file, in chunks of whole annotations of about `rows` rows
-/// (an annotation is never split), reading one line at a time: memory is bounded by a chunk.
+/// The frame table of a JSON Lines file, in chunks of about `rows` rows, reading one line at a
+/// time: memory is bounded by a chunk. Keyframe rows come in whole annotations; every frame of
+/// an annotation longer than the room left in a chunk is evaluated a window at a time and
+/// continues in the next chunks, so the span of an annotation does not matter.
 ///
 /// An unreadable line or an annotation that does not compile ends the table with its error
 /// (located by line), after the rows read before it.
@@ -140,6 +142,16 @@ pub struct FrameChunks<R: BufRead> {
     /// Dictionary positions of the chunk being filled.
     id_keys: HashMap<String, i32>,
     video_keys: HashMap<String, i32>,
+    /// An annotation whose frames continue into the next chunk.
+    pending: Option<Pending>,
+}
+
+/// The rest of an annotation's frames: from `next` to its last keyframe.
+struct Pending {
+    compiled: CompiledSequence,
+    id: String,
+    video_id: String,
+    next: u64,
 }
 
 /// The position of `value` in `dict` (appended when new), through the `keys` index. O(1).
@@ -168,11 +180,48 @@ impl<R: BufRead> FrameChunks<R> {
             done: false,
             id_keys: HashMap::new(),
             video_keys: HashMap::new(),
+            pending: None,
         }
     }
 
-    /// Appends the next annotation kept by the filters; `false` at the end of the input.
+    /// Appends as many frames of the pending annotation as the chunk has room for (a window of
+    /// frames at a time: hidden frames leave it short), keeping what is left pending.
+    fn continue_pending(&mut self, cols: &mut FrameColumns) -> Result<()> {
+        let Some(mut p) = self.pending.take() else {
+            return Ok(());
+        };
+        let index = key_of(&mut self.id_keys, &mut cols.ids, p.id.clone())?;
+        let video = key_of(
+            &mut self.video_keys,
+            &mut cols.video_ids,
+            p.video_id.clone(),
+        )?;
+        let last = p.compiled.span().map_or(0, |(_, last)| u64::from(last));
+        while cols.len() < self.rows && p.next <= last {
+            let room = (self.rows - cols.len()) as u64;
+            let to = (p.next + room - 1).min(last);
+            let mut rows = Rows {
+                cols: &mut *cols,
+                index,
+                video,
+            };
+            p.compiled
+                .visit_range(p.next as Frame, to as Frame, &mut rows);
+            p.next = to + 1;
+        }
+        if p.next <= last {
+            self.pending = Some(p);
+        }
+        Ok(())
+    }
+
+    /// Appends the next annotation kept by the filters (or what the chunk has room for of the
+    /// pending one); `false` at the end of the input.
     fn push_next(&mut self, cols: &mut FrameColumns) -> Result<bool> {
+        if self.pending.is_some() {
+            self.continue_pending(cols)?;
+            return Ok(true);
+        }
         for record in self.reader.by_ref() {
             let record = record?;
             let LineData::Annotation(raw) = record.data else {
@@ -186,6 +235,18 @@ impl<R: BufRead> FrameChunks<R> {
                 .bounding_box_sequence
                 .compile(&self.opts.interp)
                 .map_err(|e| e.at_line(record.line))?;
+            let room = self.rows.saturating_sub(cols.len());
+            if self.opts.mode == ExportMode::Interpolated && compiled.len() > room {
+                let first = compiled.span().map_or(0, |(first, _)| u64::from(first));
+                self.pending = Some(Pending {
+                    compiled,
+                    id: annotation.id,
+                    video_id: annotation.video_id,
+                    next: first,
+                });
+                self.continue_pending(cols)?;
+                return Ok(true);
+            }
             let index = key_of(&mut self.id_keys, &mut cols.ids, annotation.id)?;
             let video = key_of(
                 &mut self.video_keys,
@@ -291,6 +352,73 @@ mod tests {
         assert_eq!(c.frame, [0, 1, 2]);
         assert_eq!(c.x, [0.0, 2.0, 4.0]);
         assert_eq!(c.keyframe, [true, false, true]);
+    }
+
+    /// Concatenates chunks' rows as (annotation id, frame, x, keyframe).
+    fn rows_of(chunks: Vec<Result<FrameColumns>>) -> Vec<(String, i64, f64, bool)> {
+        chunks
+            .into_iter()
+            .flat_map(|c| {
+                let c = c.unwrap();
+                (0..c.len())
+                    .map(|i| {
+                        let id = c.ids[c.annotation[i] as usize].clone();
+                        (id, c.frame[i], c.x[i], c.keyframe[i])
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_long_annotation_continues_across_chunks_as_one_table() {
+        // Three keyframes, a hidden stretch, another annotation after it.
+        let long = concat!(
+            r#"{"type":"annotation","data":{"id":"long","videoId":"v","boundingBoxSequence":{"boxes":["#,
+            r#"{"x":0,"y":0,"width":1,"height":1,"frameNumber":2},"#,
+            r#"{"x":10,"y":0,"width":1,"height":1,"frameNumber":12},"#,
+            r#"{"x":40,"y":0,"width":1,"height":1,"frameNumber":30}],"#,
+            r#""visibilityRanges":[{"startFrame":14,"endFrame":20,"visible":false}]}}}"#,
+            "
+"
+        );
+        let input = format!("{long}{FILE}");
+        let opts = || ExportOptions {
+            mode: ExportMode::Interpolated,
+            ..Default::default()
+        };
+        let whole = rows_of(chunks(&input, opts(), 10_000));
+        assert_eq!(whole.len(), 29 - 7 + 3 + 1);
+        for rows in 1..=9 {
+            let all = chunks(&input, opts(), rows);
+            for c in &all {
+                assert!(c.as_ref().unwrap().len() <= rows.max(3), "{rows}");
+            }
+            assert_eq!(rows_of(all), whole, "chunks of {rows}");
+        }
+    }
+
+    #[test]
+    fn a_span_of_two_billion_frames_is_read_a_chunk_at_a_time() {
+        let huge = concat!(
+            r#"{"type":"annotation","data":{"id":"a","videoId":"v","boundingBoxSequence":{"boxes":["#,
+            r#"{"x":0,"y":0,"width":1,"height":1,"frameNumber":0},"#,
+            r#"{"x":10,"y":0,"width":1,"height":1,"frameNumber":2147483647}]}}}"#,
+        );
+        let opts = ExportOptions {
+            mode: ExportMode::Interpolated,
+            ..Default::default()
+        };
+        let mut table = FrameChunks::new(huge.as_bytes(), opts, 1000);
+        let first = table.next().unwrap().unwrap();
+        let second = table.next().unwrap().unwrap();
+        assert_eq!((first.len(), second.len()), (1000, 1000));
+        assert_eq!(
+            (first.frame[0], second.frame[0], second.frame[999]),
+            (0, 1000, 1999)
+        );
+        assert_eq!((first.keyframe[0], second.keyframe[0]), (true, false));
+        assert_eq!(second.ids, ["a"]);
     }
 
     #[test]

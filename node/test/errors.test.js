@@ -7,7 +7,7 @@ const assert = require('node:assert/strict')
 const fs = require('node:fs')
 const os = require('node:os')
 const nodePath = require('node:path')
-const { interpolate, boxAt, Sequence, ERROR_CODES, readJsonl, statsJsonl, mergeJsonl, Store } = require('..')
+const { interpolate, boxAt, Sequence, ERROR_CODES, readJsonl, statsJsonl, mergeJsonl, Store, checkTrackingJob } = require('..')
 const { expectCode, expectRejection, sample } = require('./helpers')
 
 /** Codes exercised below; checked against ERROR_CODES at the end. */
@@ -163,6 +163,8 @@ test('invalid-range and the edit refusals', () => {
   expect(() => new Sequence(huge).toTypedArrays(), 'too-many-frames', null)
   expect(() => interpolate(huge), 'too-many-frames', null)
   assert.strictEqual(new Sequence(huge).frameCount, 200000001)
+  const far = { schemaVersion: 1, videoId: 'v1', frameRange: { start: 0, end: 4000000000 }, objects: [{ objectId: 1, initialBox: { x: 0, y: 0, width: 5, height: 5 } }] }
+  expect(() => checkTrackingJob(far), 'limit-exceeded', 'frameRange')
 })
 
 test('refused and rejected edits leave the sequence unchanged', () => {

@@ -325,7 +325,7 @@ test('exportJsonl: unreadable and unexportable lines are reported and left out; 
       ['metadata', undefined],
     ],
   )
-  // A source that opens but cannot be read (a directory) fails the export with io, and the
+  // A source that cannot be read (a directory, refused when opened) fails the export with io, and the
   // destination is left as it was.
   const untouched = path.join(tmp, 'untouched.jsonl')
   fs.writeFileSync(untouched, 'before\n')
@@ -402,7 +402,7 @@ test('statsJsonl: what a file holds', async () => {
   assert.ok(Object.hasOwn(odd.lines, '__proto__'))
   assert.equal(odd.lines.__proto__, 1)
   await expectRejection(statsJsonl(path.join(tmp, 'missing.jsonl')), 'io', null)
-  // A directory opens but cannot be read: io, not an unreadable line.
+  // A directory is refused when opened: io, not an unreadable line.
   await expectRejection(statsJsonl(tmp), 'io', null)
   await expectRejection(statsJsonl(shipFile, { signal: 'yes' }), 'invalid-type', 'options.signal')
 })

@@ -309,3 +309,15 @@ test('checkTrackingJob fills in defaults and names the field at fault', () => {
     )
   }
 })
+
+test('checkTrackingJob refuses what exceeds the limits it is given', () => {
+  const job = { schemaVersion: 1, videoId: 'v1', frameRange: { start: 0, end: 99 }, objects: [{ objectId: 1, initialBox: { x: 1, y: 2, width: 3, height: 4 } }] }
+  assert.deepStrictEqual(fovea.checkTrackingJob(job).frameRange, { start: 0, end: 99 })
+  assert.throws(
+    () => fovea.checkTrackingJob(job, { frames: 50 }),
+    (e) => e.code === 'limit-exceeded' && e.path === 'frameRange' && e.message.includes('100 exceeds the frames limit of 50'),
+  )
+  assert.throws(() => fovea.checkTrackingJob({ ...job, videoWidth: 100000, videoHeight: 100000 }), (e) => e.code === 'limit-exceeded')
+  assert.throws(() => fovea.checkTrackingJob(job, { frame: 50 }), (e) => e.code === 'invalid-type' && e.path === 'limits.frame')
+  assert.throws(() => fovea.checkTrackingJob(job, { frames: -1 }), (e) => e.code === 'invalid-type')
+})

@@ -142,6 +142,13 @@ REACHABLE = {
         ).interpolate(),
         None,
     ),
+    "limit-exceeded": (
+        lambda: fovea.check_tracking_job(
+            {"schemaVersion": 1, "videoId": "v", "frameRange": {"start": 0, "end": 4_000_000_000},
+             "objects": [{"objectId": 1, "initialBox": {"x": 0, "y": 0, "width": 5, "height": 5}}]}
+        ),
+        "frameRange",
+    ),
     "invalid-envelope": (lambda: first_record(b'\n{"type":"video","data":null}\n'), None),
     "line-too-long": (lambda: first_record(b'{"type":"video","data":{"id":"v"}}\n', max_line_bytes=10), None),
     "invalid-utf8": (lambda: first_record(b'{"type":"video","data":{"id":"\xff"}}\n'), None),

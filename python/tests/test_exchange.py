@@ -244,10 +244,10 @@ def test_missing_files_raise_io_error(tmp_path):
     assert not (tmp_path / "out.jsonl").exists()
     with pytest.raises(fovea.IoError):
         fovea.export_jsonl(CONTAINER, tmp_path / "no" / "such" / "dir.jsonl")
-    # A directory: opening works, reading does not; I/O errors raise whatever on_error says.
+    # A directory is refused when opened, whatever on_error says.
     with pytest.raises(fovea.IoError) as info:
         list(fovea.read_jsonl(tmp_path, on_error="skip"))
-    assert info.value.line == 1
+    assert info.value.line is None and "is a directory" in str(info.value)
 
 
 # --- export ---------------------------------------------------------------------------------

@@ -288,3 +288,20 @@ def test_check_tracking_job_fills_defaults_and_names_the_bad_field():
         with pytest.raises(fovea.InvalidTypeError) as info:
             fovea.check_tracking_job(payload)
         assert info.value.path == path, (payload, info.value)
+
+
+def test_check_tracking_job_refuses_what_exceeds_the_limits_it_is_given():
+    job = {"schemaVersion": 1, "videoId": "v1", "frameRange": {"start": 0, "end": 99}, "objects": [
+        {"objectId": 1, "initialBox": {"x": 1, "y": 2, "width": 3, "height": 4}}]}
+    assert fovea.check_tracking_job(job)["frameRange"] == {"start": 0, "end": 99}
+    with pytest.raises(fovea.LimitExceededError) as info:
+        fovea.check_tracking_job(job, limits={"frames": 50})
+    assert info.value.code == "limit-exceeded" and info.value.path == "frameRange"
+    assert "100 exceeds the frames limit of 50" in str(info.value)
+    with pytest.raises(fovea.LimitExceededError):
+        fovea.check_tracking_job({**job, "videoWidth": 100_000, "videoHeight": 100_000})
+    with pytest.raises(fovea.InvalidTypeError) as info:
+        fovea.check_tracking_job(job, limits={"frame": 50})
+    assert info.value.path == "limits.frame"
+    with pytest.raises(fovea.InvalidTypeError):
+        fovea.check_tracking_job(job, limits={"frames": -1})

@@ -96,7 +96,6 @@ fn postgres(case: &str) -> Option<String> {
                 .success()
         )
     };
-    psql(&format!("DROP DATABASE IF EXISTS \"{name}\""));
     psql(&format!("CREATE DATABASE \"{name}\""));
     let (base, _) = server.rsplit_once('/').unwrap();
     let url = format!("{base}/{name}");
@@ -108,6 +107,18 @@ fn postgres(case: &str) -> Option<String> {
     );
     assert_eq!(migrated.code, Some(0), "{}", migrated.text);
     Some(url)
+}
+
+/// Drops a database [`postgres`] made (connected through the test server's URL).
+fn drop_database(url: &str) {
+    let server = std::env::var("FOVEA_TEST_DATABASE_URL").unwrap();
+    let (_, name) = url.rsplit_once('/').unwrap();
+    let sql = format!("DROP DATABASE \"{name}\" WITH (FORCE)");
+    let status = Command::new("psql")
+        .args([&server, "-qc", &sql])
+        .status()
+        .unwrap();
+    assert!(status.success());
 }
 
 /// The case's input in `dir`: its file copied, generated from its parts, or a folder.
@@ -254,6 +265,9 @@ fn hostile_inputs_get_honest_exit_statuses_and_leave_nothing_behind() {
             let allowed = |f: &String| exit != 2 && outputs.contains(&f.as_str());
             assert!(new.iter().all(|f| allowed(f)), "{what}: left {new:?}");
             checked += 1;
+        }
+        if let Some(url) = db {
+            drop_database(&url);
         }
     }
     std::fs::remove_dir_all(&root).unwrap();

@@ -241,9 +241,12 @@ test('the JSON Lines codes: line errors of readJsonl, io rejections', async () =
     }
     // One call at a time: a second Promise rejecting before it is awaited would be an
     // unhandled rejection.
+    // A merge writes only a committed import: its input here is one readable line.
+    const clean = nodePath.join(dir, 'clean.jsonl')
+    fs.writeFileSync(clean, '{"type":"video","data":{"id":"v1"}}\n')
     const calls = [
       () => statsJsonl(nodePath.join(dir, 'missing.jsonl')),
-      () => mergeJsonl(null, file, nodePath.join(dir, 'no', 'dir')),
+      () => mergeJsonl(null, clean, nodePath.join(dir, 'no', 'dir')),
     ]
     for (const call of calls) {
       let error

@@ -44,7 +44,9 @@ pub fn decode_counts(text: &str) -> Result<Vec<u64>> {
     let mut counts: Vec<u64> = Vec::with_capacity(bytes.len() / 2);
     let mut p = 0;
     while p < bytes.len() {
-        let mut x: i64 = 0;
+        // 128-bit arithmetic: a value of up to MAX_GROUPS groups and its sum with the value two
+        // before cannot overflow; what does not fit a run length is refused below.
+        let mut x: i128 = 0;
         let mut shift = 0u32;
         loop {
             let Some(&b) = bytes.get(p) else {
@@ -53,15 +55,18 @@ pub fn decode_counts(text: &str) -> Result<Vec<u64>> {
                     "the compressed counts end inside a value",
                 ));
             };
-            let c = i64::from(b) - 48;
+            let c = i128::from(b) - 48;
             if !(0..64).contains(&c) {
                 return Err(invalid(
                     "counts",
                     format!("byte {b:#04x} at offset {p} is not a compressed RLE character"),
                 ));
             }
-            if shift > 60 {
-                return Err(invalid("counts", "a compressed value is too long"));
+            if shift >= 5 * MAX_GROUPS {
+                return Err(invalid(
+                    "counts",
+                    format!("the value at offset {p} has more than {MAX_GROUPS} groups"),
+                ));
             }
             x |= (c & 0x1f) << shift;
             p += 1;
@@ -69,25 +74,29 @@ pub fn decode_counts(text: &str) -> Result<Vec<u64>> {
             if c & 0x20 == 0 {
                 if c & 0x10 != 0 {
                     // Sign-extend from the last group.
-                    x |= -1i64 << shift;
+                    x |= -1i128 << shift;
                 }
                 break;
             }
         }
         let m = counts.len();
         if m > 2 {
-            x += counts[m - 2] as i64;
+            x += i128::from(counts[m - 2]);
         }
         let value = u64::try_from(x).map_err(|_| {
             invalid(
                 format!("counts[{m}]").as_str(),
-                format!("a run length is negative ({x})"),
+                format!("a run length is negative or beyond 2^64 ({x})"),
             )
         })?;
         counts.push(value);
     }
     Ok(counts)
 }
+
+/// The most 5-bit groups a compressed value may have: enough for any difference of two `u64`
+/// run lengths with its sign (65 bits), which is what [`encode_counts`] writes at most.
+const MAX_GROUPS: u32 = 14;
 
 /// Encodes run lengths as pycocotools' compressed `counts` string (the inverse of
 /// [`decode_counts`]).
@@ -98,9 +107,9 @@ pub fn decode_counts(text: &str) -> Result<Vec<u64>> {
 pub fn encode_counts(counts: &[u64]) -> String {
     let mut out = String::with_capacity(counts.len() * 2);
     for (i, &c) in counts.iter().enumerate() {
-        let mut x = c as i64;
+        let mut x = i128::from(c);
         if i > 2 {
-            x -= counts[i - 2] as i64;
+            x -= i128::from(counts[i - 2]);
         }
         loop {
             let mut group = x & 0x1f;
@@ -347,6 +356,32 @@ mod tests {
         let past = serde_json::json!({"size": [2, 2], "counts": [u64::MAX, 1, 3]});
         let e = RleMask::from_value(&past).unwrap_err();
         assert!(e.to_string().contains("more pixels than"), "{e}");
+    }
+
+    #[test]
+    fn long_and_extreme_values_are_errors_or_exact() {
+        // Found by the rle fuzz target: a 13-group value with its sign bit set overflowed the
+        // sign extension (a panic in debug builds).
+        let e = decode_counts("UUUUUUUUUUUUUA$").unwrap_err();
+        assert!(e.to_string().contains("negative or beyond"), "{e}");
+        let e = decode_counts(&"o".repeat(15)).unwrap_err();
+        assert!(e.to_string().contains("more than 14 groups"), "{e}");
+        // Every u64 difference round-trips, the widest ones included.
+        let extremes = [
+            0,
+            u64::MAX,
+            0,
+            u64::MAX,
+            0,
+            1,
+            u64::MAX - 1,
+            i64::MAX as u64 + 1,
+        ];
+        assert_eq!(decode_counts(&encode_counts(&extremes)).unwrap(), extremes);
+        // Past 2^64 when added to the value two before.
+        let past = encode_counts(&[0, u64::MAX, 0]) + &encode_counts(&[0, 0, 0, 1])[3..];
+        let e = decode_counts(&past).unwrap_err();
+        assert!(e.to_string().contains("counts[3]"), "{e}");
     }
 
     proptest! {

@@ -201,6 +201,16 @@ fn check_values(values: [f64; 4]) -> Result<[f64; 4]> {
     Ok(values)
 }
 
+/// Refuses an interpolated box with a value that is not finite as a keyframe (a segment's curve
+/// can overflow between finite keyframes; exports write such values as `null`, but a keyframe
+/// must hold numbers). The path names the value and the frame.
+fn check_interpolated(values: [f64; 4], frame: Frame) -> Result<[f64; 4]> {
+    for (name, v) in ["x", "y", "width", "height"].into_iter().zip(values) {
+        finite(v, || format!("{name} interpolated at frame {frame}"))?;
+    }
+    Ok(values)
+}
+
 /// `[first, last]` of sorted frames, for messages.
 fn span_text(frames: &[Frame]) -> String {
     match frames {
@@ -278,7 +288,7 @@ impl BoundingBoxSequence {
                 } else {
                     let (left, right) = (&self.boxes[keys[i - 1]], &self.boxes[keys[i]]);
                     let v = crate::interp::pair_value(self, left, right, frame, opts)?;
-                    BoundingBox::keyframe(frame, v)
+                    BoundingBox::keyframe(frame, check_interpolated(v, frame)?)
                 }
             }
         };

@@ -203,3 +203,28 @@ fn non_finite_values_name_the_field() {
     assert_eq!(err.code(), "missing-field");
     assert!(err.to_string().contains("height"), "{err}");
 }
+
+/// Found by the `edits` fuzz target: between finite keyframes a curve can overflow, and a
+/// keyframe added without values must not take the infinite box.
+#[test]
+fn an_overflowing_interpolated_box_is_not_made_a_keyframe() {
+    let opts = InterpOptions::default();
+    let mut seq = two_keys();
+    let update = BoxUpdate {
+        x: Some(f64::MAX),
+        ..Default::default()
+    };
+    seq.update_keyframe(0, &update, &opts).unwrap();
+    let update = BoxUpdate {
+        x: Some(-f64::MAX),
+        ..Default::default()
+    };
+    seq.update_keyframe(9, &update, &opts).unwrap();
+    let before = seq.clone();
+    let err = seq.add_keyframe(4, None, &opts).unwrap_err();
+    assert_eq!(err.code(), "non-finite-number");
+    assert_eq!(err.path(), Some("x interpolated at frame 4"));
+    assert_eq!(seq, before, "a refused edit changes nothing");
+    seq.add_keyframe(4, Some([0.0, 0.0, 1.0, 1.0]), &opts)
+        .unwrap();
+}

@@ -194,21 +194,26 @@ fn check_frame(frame: Frame, name: &str) -> Result<Frame> {
     to_frame(f64::from(frame), || name.to_owned())
 }
 
-fn check_values(values: [f64; 4]) -> Result<[f64; 4]> {
+/// Refuses a box with a value that is not finite, its path made from the value's name by
+/// `path`.
+fn check_values_at(values: [f64; 4], path: impl Fn(&str) -> String) -> Result<[f64; 4]> {
     for (name, v) in ["x", "y", "width", "height"].into_iter().zip(values) {
-        finite(v, || name.to_owned())?;
+        finite(v, || path(name))?;
     }
     Ok(values)
+}
+
+fn check_values(values: [f64; 4]) -> Result<[f64; 4]> {
+    check_values_at(values, str::to_owned)
 }
 
 /// Refuses an interpolated box with a value that is not finite as a keyframe (a segment's curve
 /// can overflow between finite keyframes; exports write such values as `null`, but a keyframe
 /// must hold numbers). The path names the value and the frame.
 fn check_interpolated(values: [f64; 4], frame: Frame) -> Result<[f64; 4]> {
-    for (name, v) in ["x", "y", "width", "height"].into_iter().zip(values) {
-        finite(v, || format!("{name} interpolated at frame {frame}"))?;
-    }
-    Ok(values)
+    check_values_at(values, |name| {
+        format!("{name} interpolated at frame {frame}")
+    })
 }
 
 /// `[first, last]` of sorted frames, for messages.

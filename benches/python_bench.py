@@ -78,8 +78,9 @@ def numpy_bench(n: int, runs: int) -> None:
     print(f"  seq.to_numpy()                 {t_numpy * 1e3:9.2f} ms")
     print(f"  numpy.empty x2 + fill(0)       {t_floor * 1e3:9.2f} ms")
     print(f"  ratio                          {t_numpy / t_floor:9.2f} x   (target <= 1.5 x)")
-    print(f"  seq.interpolate() (dicts, 3 runs) {t_dicts * 1e3:6.0f} ms  ({t_dicts / n * 1e9:.0f} ns/frame)")
-
+    print(
+        f"  seq.interpolate() (dicts, 3 runs) {t_dicts * 1e3:6.0f} ms  ({t_dicts / n * 1e9:.0f} ns/frame)"
+    )
 
 
 def interleaved(a, b, runs: int):
@@ -98,29 +99,59 @@ def interleaved(a, b, runs: int):
 def report(name: str, ours: float, base: float, base_name: str, target: float) -> None:
     ratio = ours / base
     verdict = "ok" if ratio <= target else "ABOVE TARGET"
-    print(f"  {name:<38} {ours * 1e3:9.2f} ms   {base_name:<28} {base * 1e3:9.2f} ms   "
-          f"ratio {ratio:5.2f} (target <= {target}) {verdict}")
+    print(
+        f"  {name:<38} {ours * 1e3:9.2f} ms   {base_name:<28} {base * 1e3:9.2f} ms   "
+        f"ratio {ratio:5.2f} (target <= {target}) {verdict}"
+    )
 
 
 def objects_bench(annotations: int) -> None:
-    print(f"\nHost objects (fovea {fovea.__version__}, Python {sys.version.split()[0]}): "
-          "medians of interleaved runs")
+    print(
+        f"\nHost objects (fovea {fovea.__version__}, Python {sys.version.split()[0]}): "
+        "medians of interleaved runs"
+    )
     for n in (10_000, 50_000, 1_000_000):
-        seq = fovea.Sequence({"boxes": [
-            {"x": 0, "y": 0, "width": 100, "height": 80, "frameNumber": 0},
-            {"x": 1920.5, "y": 1080.25, "width": 200, "height": 160, "frameNumber": n - 1}]})
+        seq = fovea.Sequence(
+            {
+                "boxes": [
+                    {"x": 0, "y": 0, "width": 100, "height": 80, "frameNumber": 0},
+                    {"x": 1920.5, "y": 1080.25, "width": 200, "height": 160, "frameNumber": n - 1},
+                ]
+            }
+        )
         start, end, span = (0.0, 0.0, 100.0, 80.0), (1920.5, 1080.25, 200.0, 160.0), n - 1
 
+        # loop() is only called within this iteration, so B023 (closure over a loop variable)
+        # does not apply.
         def loop():
-            (x0, y0, w0, h0), (x1, y1, w1, h1) = start, end
+            (x0, y0, w0, h0), (x1, y1, w1, h1) = start, end  # noqa: B023
             dx, dy, dw, dh = x1 - x0, y1 - y0, w1 - w0, h1 - h0
-            out = [{"x": x0, "y": y0, "width": w0, "height": h0, "frameNumber": 0, "isKeyframe": True}]
+            out = [
+                {"x": x0, "y": y0, "width": w0, "height": h0, "frameNumber": 0, "isKeyframe": True}
+            ]
             append = out.append
-            for f in range(1, span):
-                t = f / span
-                append({"x": x0 + dx * t, "y": y0 + dy * t, "width": w0 + dw * t,
-                        "height": h0 + dh * t, "frameNumber": f, "isKeyframe": False})
-            out.append({"x": x1, "y": y1, "width": w1, "height": h1, "frameNumber": span, "isKeyframe": True})
+            for f in range(1, span):  # noqa: B023
+                t = f / span  # noqa: B023
+                append(
+                    {
+                        "x": x0 + dx * t,
+                        "y": y0 + dy * t,
+                        "width": w0 + dw * t,
+                        "height": h0 + dh * t,
+                        "frameNumber": f,
+                        "isKeyframe": False,
+                    }
+                )
+            out.append(
+                {
+                    "x": x1,
+                    "y": y1,
+                    "width": w1,
+                    "height": h1,
+                    "frameNumber": span,  # noqa: B023
+                    "isKeyframe": True,
+                }
+            )
             return out
 
         got, want = seq.interpolate(), loop()
@@ -135,7 +166,7 @@ def objects_bench(annotations: int) -> None:
         write_dataset(source, annotations, 5, 30)
 
         def ours():
-            return [r for r in fovea.read_jsonl(source)]
+            return list(fovea.read_jsonl(source))
 
         def base():
             with open(source, encoding="utf-8") as f:
@@ -143,18 +174,34 @@ def objects_bench(annotations: int) -> None:
 
         assert len(ours()) == len(base())
         t_ours, t_base = interleaved(ours, base, 5)
-        report(f"read_jsonl, {annotations:,} records", t_ours, t_base, "json.loads of each line", 1.2)
+        report(
+            f"read_jsonl, {annotations:,} records", t_ours, t_base, "json.loads of each line", 1.2
+        )
 
-    boxes = [{"x": i * 1.5, "y": i * 0.25 + 3, "width": 100 + i % 7, "height": 50.5,
-              "frameNumber": i * 10, "isKeyframe": True, "confidence": 0.75} for i in range(1001)]
-    data = {"boxes": boxes,
-            "interpolationSegments": [{"startFrame": i * 10, "endFrame": i * 10 + 10, "type": "linear"}
-                                      for i in range(1000)],
-            "visibilityRanges": [{"startFrame": 0, "endFrame": 10_000, "visible": True}]}
+    boxes = [
+        {
+            "x": i * 1.5,
+            "y": i * 0.25 + 3,
+            "width": 100 + i % 7,
+            "height": 50.5,
+            "frameNumber": i * 10,
+            "isKeyframe": True,
+            "confidence": 0.75,
+        }
+        for i in range(1001)
+    ]
+    data = {
+        "boxes": boxes,
+        "interpolationSegments": [
+            {"startFrame": i * 10, "endFrame": i * 10 + 10, "type": "linear"} for i in range(1000)
+        ],
+        "visibilityRanges": [{"startFrame": 0, "endFrame": 10_000, "visible": True}],
+    }
     text = json.dumps(data)
     assert fovea.Sequence(data) == fovea.Sequence(text)
     ours, base = interleaved(lambda: fovea.Sequence(data), lambda: json.loads(text), 41)
     report("Sequence(dict), 1,001 keyframes", ours, base, "json.loads of its text", 2.0)
+
 
 def peak_rss_mb() -> float:
     """Peak resident set size of this process so far, in MB (ru_maxrss is KiB on Linux)."""
@@ -167,8 +214,12 @@ def write_dataset(path: str, annotations: int, keyframes: int, spacing: int) -> 
     videos = max(1, annotations // 1000)
     with open(path, "w", encoding="utf-8") as f:
         ontology = {
-            "personas": [{"id": "p-1", "name": "Analyst", "role": "analyst", "informationNeed": "ships"}],
-            "personaOntologies": [{"id": "o-1", "personaId": "p-1", "entities": [{"id": "ship", "name": "Ship"}]}],
+            "personas": [
+                {"id": "p-1", "name": "Analyst", "role": "analyst", "informationNeed": "ships"}
+            ],
+            "personaOntologies": [
+                {"id": "o-1", "personaId": "p-1", "entities": [{"id": "ship", "name": "Ship"}]}
+            ],
         }
         f.write(json.dumps({"type": "ontology", "data": ontology}) + "\n")
         for i in range(annotations):
@@ -208,9 +259,17 @@ def write_dataset(path: str, annotations: int, keyframes: int, spacing: int) -> 
                 "boundingBoxSequence": sequence,
                 "createdAt": "2026-01-01T00:00:00.000Z",
             }
-            f.write(json.dumps({"type": "annotation", "data": annotation}, separators=(",", ":")) + "\n")
+            f.write(
+                json.dumps({"type": "annotation", "data": annotation}, separators=(",", ":")) + "\n"
+            )
         for v in range(videos):
-            video = {"id": f"vid-{v}", "title": f"Video {v}", "width": 1920, "height": 1080, "fps": 30}
+            video = {
+                "id": f"vid-{v}",
+                "title": f"Video {v}",
+                "width": 1920,
+                "height": 1080,
+                "fps": 30,
+            }
             f.write(json.dumps({"type": "video", "data": video}) + "\n")
 
 
@@ -226,7 +285,9 @@ def exchange_bench(annotations: int, keyframes: int, spacing: int) -> None:
             f"JSON Lines: {annotations:,} annotations x {keyframes} keyframes ({spacing} frames apart), "
             f"{size / mb:.1f} MB source (generated in {t_gen:.1f} s); peak RSS {peak_rss_mb():.0f} MB"
         )
-        print(f"  {'':34} {'seconds':>8} {'in MB/s':>8} {'out MB':>8} {'out MB/s':>9} {'peak RSS':>9}")
+        print(
+            f"  {'':34} {'seconds':>8} {'in MB/s':>8} {'out MB':>8} {'out MB/s':>9} {'peak RSS':>9}"
+        )
         for mode in ("keyframes", "interpolated"):
             out = os.path.join(tmp, f"{mode}.jsonl")
             t0 = time.perf_counter()
@@ -234,7 +295,9 @@ def exchange_bench(annotations: int, keyframes: int, spacing: int) -> None:
             dt = time.perf_counter() - t0
             assert stats["annotationCount"] == annotations and not stats["readErrors"]
             boxes = stats["keyframeCount"] + stats["interpolatedFrameCount"]
-            assert boxes == annotations * (keyframes if mode == "keyframes" else (keyframes - 1) * spacing + 1)
+            assert boxes == annotations * (
+                keyframes if mode == "keyframes" else (keyframes - 1) * spacing + 1
+            )
             print(
                 f"  export_jsonl(mode={mode!r}) {'':<{12 - len(mode)}}{dt:8.2f} {size / mb / dt:8.0f} "
                 f"{stats['bytes'] / mb:8.0f} {stats['bytes'] / mb / dt:9.0f} {peak_rss_mb():7.0f} MB"
@@ -252,13 +315,17 @@ def exchange_bench(annotations: int, keyframes: int, spacing: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--frames", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=25)
     parser.add_argument("--annotations", type=int, default=100_000)
     parser.add_argument("--keyframes", type=int, default=5)
     parser.add_argument("--spacing", type=int, default=10, help="frames between keyframes")
-    parser.add_argument("--skip-numpy", action="store_true", help="run only the JSON Lines benchmark")
+    parser.add_argument(
+        "--skip-numpy", action="store_true", help="run only the JSON Lines benchmark"
+    )
     parser.add_argument("--only", choices=["objects"], help="run only the host-object benchmark")
     args = parser.parse_args()
     if args.only == "objects":

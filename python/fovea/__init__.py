@@ -32,73 +32,74 @@ Every such extra is optional — ``numpy``, ``arrow``, ``pandas``, ``plot``, ``p
 
 import asyncio as _asyncio
 import atexit as _atexit
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from fovea import _fovea
 from fovea._fovea import (
-    Sequence,
-    FrameTable,
-    frames_jsonl,
-    interpolate,
-    box_at,
-    JsonlReader,
-    read_jsonl,
-    export_jsonl,
-    stats_jsonl,
-    validate_jsonl,
-    preview_import,
-    merge_jsonl,
-    Store as _NativeStore,
-    JobQueue as _NativeJobQueue,
-    Worker,
-    Job,
-    SimulatedModelService,
-    track_to_sequence,
-    reduce_track,
-    decimate_track,
-    tracks_from_service,
-    rle_bbox,
-    check_tracking_job,
-    FoveaError,
-    EditRefusedError,
-    UnrecoverableError,
-    InvalidJsonError,
-    InvalidTypeError,
-    MissingFieldError,
-    FrameNotIntegerError,
-    FrameNegativeError,
-    FrameTooLargeError,
-    NonFiniteNumberError,
-    UnrecognisedInputError,
-    InvalidOptionError,
-    UnsupportedParametricError,
-    UnsupportedInterpolationError,
-    InvalidControlPointError,
-    InvalidRangeError,
+    ERROR_CODES,
+    JOB_ERROR_CODES,
+    REFUSAL_CODES,
     BufferTooSmallError,
-    KeyframeExistsError,
-    NotAKeyframeError,
+    DatabaseError,
+    EditRefusedError,
     EndKeyframeError,
-    NoKeyframesError,
-    OutsideSpanError,
+    FoveaError,
+    FrameNegativeError,
+    FrameNotIntegerError,
+    FrameTable,
+    FrameTooLargeError,
+    InvalidControlPointError,
     InvalidEnvelopeError,
-    LineTooLongError,
+    InvalidJobIdError,
+    InvalidJsonError,
+    InvalidOptionError,
+    InvalidRangeError,
+    InvalidStateError,
+    InvalidTypeError,
     InvalidUtf8Error,
     IoError,
-    DatabaseError,
-    TooManyFramesError,
-    LimitExceededError,
-    InvalidJobIdError,
-    PayloadTooLargeError,
+    Job,
     JobNotFoundError,
-    StaleLeaseError,
-    InvalidStateError,
+    JobQueue as _NativeJobQueue,
+    JsonlReader,
+    KeyframeExistsError,
+    LimitExceededError,
+    LineTooLongError,
+    MissingFieldError,
+    NoKeyframesError,
+    NonFiniteNumberError,
+    NotAKeyframeError,
     OperationRefusedError,
-    QueueClosedError,
+    OutsideSpanError,
+    PayloadTooLargeError,
     QueueBackendError,
-    ERROR_CODES,
-    REFUSAL_CODES,
-    JOB_ERROR_CODES,
+    QueueClosedError,
+    Sequence,
+    SimulatedModelService,
+    StaleLeaseError,
+    Store as _NativeStore,
+    TooManyFramesError,
+    UnrecognisedInputError,
+    UnrecoverableError,
+    UnsupportedInterpolationError,
+    UnsupportedParametricError,
+    Worker,
+    box_at,
+    check_tracking_job,
+    decimate_track,
+    export_jsonl,
+    frames_jsonl,
+    interpolate,
+    merge_jsonl,
+    preview_import,
+    read_jsonl,
+    reduce_track,
+    rle_bbox,
+    stats_jsonl,
+    track_to_sequence,
+    tracks_from_service,
+    validate_jsonl,
 )
 
 __version__: str = _fovea.__version__
@@ -188,7 +189,9 @@ class Store(_NativeStore):
     """
 
     @classmethod
-    def connect(cls, url: "str | None" = None, *, user: "str | None" = None, layout: str = "whole") -> "Store":
+    def connect(
+        cls, url: "str | None" = None, *, user: "str | None" = None, layout: str = "whole"
+    ) -> "Store":
         """Opens the database at ``url`` (default: the embedded ``sqlite://fovea.db``)."""
         return cls(url, user=user, layout=layout)
 
@@ -282,7 +285,9 @@ class JobQueue(_NativeJobQueue):
         """``wait`` on a worker thread."""
         return await _asyncio.to_thread(self.wait, id, **options)
 
-    async def list_async(self, states: "list[str] | None" = None, **options: Any) -> "list[dict[str, Any]]":
+    async def list_async(
+        self, states: "list[str] | None" = None, **options: Any
+    ) -> "list[dict[str, Any]]":
         """``list`` on a worker thread."""
         return await _asyncio.to_thread(self.list, states, **options)
 

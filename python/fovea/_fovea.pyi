@@ -1,14 +1,16 @@
 """Native part of fovea: keyframe interpolation of FOVEA bounding-box sequences."""
 
+import builtins
 import os
+from collections.abc import Iterable
 from types import TracebackType
-from typing import Any, Callable, ClassVar, Dict, Iterable, List, Optional, Tuple, Type, TypedDict, Union, final
+from typing import Any, Callable, ClassVar, TypedDict, final
 
 import numpy
 import numpy.typing
-from typing_extensions import disjoint_base
+from typing_extensions import TypeAlias, disjoint_base
 
-_Progress = Union[bool, Callable[[int, int], Any], None]
+_Progress: TypeAlias = bool | Callable[[int, int], Any] | None
 
 __all__ = [
     "Sequence",
@@ -79,42 +81,45 @@ __all__ = [
 __version__: str
 
 #: Every error code, one exception class each.
-ERROR_CODES: Tuple[str, ...]
+ERROR_CODES: tuple[str, ...]
 #: The codes of refused edits (subclasses of EditRefusedError).
-REFUSAL_CODES: Tuple[str, ...]
+REFUSAL_CODES: tuple[str, ...]
 #: The codes of job-queue errors (InvalidJobIdError, JobNotFoundError, ...).
-JOB_ERROR_CODES: Tuple[str, ...]
+JOB_ERROR_CODES: tuple[str, ...]
 
 def _stop_workers() -> None: ...
 
 #: A box, a sequence, an annotation: FOVEA's JSON as Python objects.
-_JsonDict = Dict[str, Any]
+_JsonDict: TypeAlias = dict[str, Any]
 #: What a sequence can be read from: a dict (sequence, annotation or annotation line),
 #: JSON text of one, or a Sequence.
-_SequenceLike = Union["Sequence", Dict[str, Any], str]
+_SequenceLike: TypeAlias = Sequence | dict[str, Any] | str
 #: A frame number: an int (floats are accepted and checked: 2.5 raises FrameNotIntegerError).
-_FrameArg = Union[int, float]
+_FrameArg: TypeAlias = int | float
 #: A file path.
-_Path = Union[str, "os.PathLike[str]"]
+_Path: TypeAlias = str | os.PathLike[str]
 
-def interpolate(seq: _SequenceLike, *, profile: Optional[str] = None) -> List[_JsonDict]:
+def interpolate(seq: _SequenceLike, *, profile: str | None = None) -> list[_JsonDict]:
     """Every visible frame, ascending, in FOVEA's box shape."""
 
-def box_at(seq: _SequenceLike, frame: _FrameArg, *, profile: Optional[str] = None) -> Optional[_JsonDict]:
+def box_at(seq: _SequenceLike, frame: _FrameArg, *, profile: str | None = None) -> _JsonDict | None:
     """The box at `frame`, or None outside the keyframe span or on a hidden frame."""
 
-def track_to_sequence(track: Union[_JsonDict, str]) -> "Sequence":
+def track_to_sequence(track: _JsonDict | str) -> Sequence:
     """FOVEA's conversion: every tracked frame a keyframe, gaps hidden."""
 
-def reduce_track(track: Union[_JsonDict, str], tolerance: float = 1.0) -> "Sequence":
+def reduce_track(track: _JsonDict | str, tolerance: float = 1.0) -> Sequence:
     """The fewest keyframes reproducing every tracked box within `tolerance` pixels."""
 
-def decimate_track(track: Union[_JsonDict, str], every: Optional[int] = None) -> "Sequence":
+def decimate_track(track: _JsonDict | str, every: int | None = None) -> Sequence:
     """FOVEA's decimation: every `every`-th box and the last (None: FOVEA's choice of N)."""
 
 def tracks_from_service(
-    response: Union[_JsonDict, str], *, model: str = "samurai", labels: Optional[Dict[int, str]] = None
-) -> List[_JsonDict]:
+    response: _JsonDict | str,
+    *,
+    model: str = "samurai",
+    labels: dict[int, str] | None = None,
+) -> list[_JsonDict]:
     """The model service's tracking response as one track per object (pixels)."""
 
 class _TrackingLimits(TypedDict, total=False):
@@ -125,13 +130,11 @@ class _TrackingLimits(TypedDict, total=False):
     objects: int
     maskBytes: int
 
-def check_tracking_job(
-    payload: _JsonDict, *, limits: Optional[_TrackingLimits] = None
-) -> _JsonDict:
+def check_tracking_job(payload: _JsonDict, *, limits: _TrackingLimits | None = None) -> _JsonDict:
     """The tracking job payload with its defaults, or InvalidTypeError naming the field
     (LimitExceededError when it asks for more than `limits` allow)."""
 
-def rle_bbox(mask: _JsonDict) -> Optional[Tuple[float, float, float, float]]:
+def rle_bbox(mask: _JsonDict) -> tuple[float, float, float, float] | None:
     """The (x, y, width, height) box of a COCO RLE mask, or None when it is empty."""
 
 @final
@@ -141,63 +144,65 @@ class Sequence:
     __hash__: ClassVar[None]  # type: ignore[assignment]
 
     def __new__(
-        cls, data: Optional[_SequenceLike] = None, *, profile: str = "default"
-    ) -> "Sequence": ...
+        cls, data: _SequenceLike | None = None, *, profile: str = "default"
+    ) -> Sequence: ...
     @classmethod
-    def from_dict(cls, data: Dict[str, Any], *, profile: str = "default") -> "Sequence": ...
+    def from_dict(cls, data: dict[str, Any], *, profile: str = "default") -> Sequence: ...
     @classmethod
-    def from_json(cls, text: str, *, profile: str = "default") -> "Sequence": ...
+    def from_json(cls, text: str, *, profile: str = "default") -> Sequence: ...
     def to_dict(self) -> _JsonDict: ...
     def to_json(self) -> str: ...
-    def interpolate(self) -> List[_JsonDict]: ...
-    def at(self, frame: _FrameArg) -> Optional[_JsonDict]: ...
+    def interpolate(self) -> list[_JsonDict]: ...
+    def at(self, frame: _FrameArg) -> _JsonDict | None: ...
     def to_numpy(
         self,
-    ) -> Tuple[numpy.typing.NDArray[numpy.int64], numpy.typing.NDArray[numpy.float64]]: ...
-    def frames(self, mode: str = "interpolated") -> "FrameTable":
+    ) -> tuple[numpy.typing.NDArray[numpy.int64], numpy.typing.NDArray[numpy.float64]]: ...
+    def frames(self, mode: str = "interpolated") -> FrameTable:
         """The boxes as a FrameTable (Arrow stream): every visible frame, or "keyframes"."""
-    def plot_data(self) -> Optional[_JsonDict]:
+    def plot_data(self) -> _JsonDict | None:
         """What a picture shows: keyframes, path, segments, hidden, span, extent."""
     @property
     def profile(self) -> str: ...
     @property
-    def keyframes(self) -> List[_JsonDict]: ...
+    def keyframes(self) -> list[_JsonDict]: ...
     @property
-    def counters(self) -> Dict[str, int]: ...
+    def counters(self) -> dict[str, int]: ...
     @property
-    def span(self) -> Optional[Tuple[int, int]]: ...
+    def span(self) -> tuple[int, int] | None: ...
     @property
     def frame_count(self) -> int: ...
     def add_keyframe(
-        self, frame: _FrameArg, box: Union[Dict[str, Any], List[float], Tuple[float, float, float, float], None] = None
+        self,
+        frame: _FrameArg,
+        box: dict[str, Any] | list[float] | tuple[float, float, float, float] | None = None,
     ) -> None: ...
     def remove_keyframe(self, frame: _FrameArg) -> _JsonDict: ...
-    def update_keyframe(self, frame: _FrameArg, changes: Dict[str, Any]) -> None: ...
+    def update_keyframe(self, frame: _FrameArg, changes: dict[str, Any]) -> None: ...
     def move_keyframe(self, from_frame: _FrameArg, to_frame: _FrameArg) -> None: ...
     def set_interpolation(
         self,
         frame: _FrameArg,
         type: str,
         *,
-        control_points: Optional[Dict[str, Any]] = None,
-        parametric: Optional[Dict[str, Any]] = None,
+        control_points: dict[str, Any] | None = None,
+        parametric: dict[str, Any] | None = None,
     ) -> None: ...
     def set_visibility(self, start: _FrameArg, end: _FrameArg, visible: bool) -> None: ...
     def toggle_visibility(self, frame: _FrameArg) -> bool: ...
-    def copy(self) -> "Sequence": ...
-    def __copy__(self) -> "Sequence": ...
-    def __deepcopy__(self, memo: Any, /) -> "Sequence": ...
+    def copy(self) -> Sequence: ...
+    def __copy__(self) -> Sequence: ...
+    def __deepcopy__(self, memo: Any, /) -> Sequence: ...
     def __eq__(self, other: object, /) -> bool: ...
     def __ne__(self, other: object, /) -> bool: ...
-    def __reduce__(self) -> Tuple[type, Tuple[()], Tuple[str, str]]: ...
-    def __setstate__(self, state: Tuple[str, str], /) -> None: ...
+    def __reduce__(self) -> tuple[type, tuple[()], tuple[str, str]]: ...
+    def __setstate__(self, state: tuple[str, str], /) -> None: ...
 
 @final
 class FrameTable:
     """Rows of boxes (annotationId, videoId for a file; frame, x, y, width, height, isKeyframe)
     handed to pyarrow / polars / pandas through the Arrow PyCapsule interface."""
 
-    def __arrow_c_stream__(self, requested_schema: Optional[object] = None) -> object: ...
+    def __arrow_c_stream__(self, requested_schema: object | None = None) -> object: ...
     @property
     def mode(self) -> str: ...
     def to_arrow(self) -> Any:
@@ -209,9 +214,9 @@ def frames_jsonl(
     path: _Path,
     *,
     mode: str = "keyframes",
-    persona_ids: Optional[Iterable[str]] = None,
-    video_ids: Optional[Iterable[str]] = None,
-    annotation_types: Optional[Iterable[str]] = None,
+    persona_ids: Iterable[str] | None = None,
+    video_ids: Iterable[str] | None = None,
+    annotation_types: Iterable[str] | None = None,
     profile: str = "default",
 ) -> FrameTable:
     """The boxes of a JSON Lines file's annotations as a FrameTable, read as it is consumed."""
@@ -222,21 +227,21 @@ class JsonlReader:
 
     Yields `{"line": n, "type": ..., "data": {...}}`; a context manager closing the file."""
 
-    def __iter__(self) -> "JsonlReader": ...
+    def __iter__(self) -> JsonlReader: ...
     def __next__(self) -> _JsonDict: ...
-    def __enter__(self) -> "JsonlReader": ...
+    def __enter__(self) -> JsonlReader: ...
     def __exit__(
         self,
-        exc_type: Optional[Type[BaseException]],
-        exc_value: Optional[BaseException],
-        traceback: Optional[TracebackType],
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        traceback: TracebackType | None,
         /,
     ) -> bool: ...
     def close(self) -> None: ...
     @property
     def closed(self) -> bool: ...
     @property
-    def errors(self) -> List[_JsonDict]:
+    def errors(self) -> list[_JsonDict]:
         """Lines skipped with on_error="collect": dicts {line, code, message, path}."""
 
 def read_jsonl(
@@ -255,97 +260,99 @@ def export_jsonl(
     destination: _Path,
     *,
     mode: str = "keyframes",
-    persona_ids: Optional[Iterable[str]] = None,
-    video_ids: Optional[Iterable[str]] = None,
-    annotation_types: Optional[Iterable[str]] = None,
+    persona_ids: Iterable[str] | None = None,
+    video_ids: Iterable[str] | None = None,
+    annotation_types: Iterable[str] | None = None,
     profile: str = "default",
-    export_date: Optional[str] = None,
+    export_date: str | None = None,
     metadata: bool = True,
     progress: _Progress = None,
-) -> Dict[str, Any]:
+) -> dict[str, Any]:
     """Exports a JSON Lines file in dependency order; the export stats with `readErrors`."""
 
-def stats_jsonl(path: _Path, *, progress: _Progress = None) -> Dict[str, Any]:
+def stats_jsonl(path: _Path, *, progress: _Progress = None) -> dict[str, Any]:
     """What a JSON Lines file holds (lines per type, annotations, keyframes, frames, ...)."""
 
 def validate_jsonl(
     path: _Path, *, profile: str = "default", max_issues: int = 1000, progress: _Progress = None
-) -> Dict[str, Any]:
+) -> dict[str, Any]:
     """The validation report: valid, lines, invalidLines, errors, warnings, truncated."""
 
 def preview_import(
     path: _Path,
     *,
-    existing: Optional[_Path] = None,
+    existing: _Path | None = None,
     profile: str = "default",
     max_issues: int = 1000,
-    memory_budget: Optional[int] = None,
-    spill_dir: Optional[_Path] = None,
+    memory_budget: int | None = None,
+    spill_dir: _Path | None = None,
     progress: _Progress = None,
-) -> Dict[str, Any]:
+) -> dict[str, Any]:
     """Preview of an import into `existing` (None: an empty store): counts, conflicts, warnings, issues, errors."""
 
 def merge_jsonl(
-    existing: Optional[_Path],
+    existing: _Path | None,
     incoming: _Path,
     destination: _Path,
     *,
-    options: Union[Dict[str, Any], str, None] = None,
+    options: dict[str, Any] | str | None = None,
     profile: str = "default",
-    export_date: Optional[str] = None,
-    memory_budget: Optional[int] = None,
-    spill_dir: Optional[_Path] = None,
+    export_date: str | None = None,
+    memory_budget: int | None = None,
+    spill_dir: _Path | None = None,
     progress: _Progress = None,
-) -> Dict[str, Any]:
+) -> dict[str, Any]:
     """Imports `incoming` into `existing` and writes the result to `destination`: {preview, result, stats}."""
 
 @disjoint_base
 class Store:
     """FOVEA's database tables in Postgres or an SQLite file (see fovea.Store)."""
 
-    def __new__(cls, url: Optional[str] = None, *, user: Optional[str] = None, layout: str = "whole") -> Store: ...
+    def __new__(
+        cls, url: str | None = None, *, user: str | None = None, layout: str = "whole"
+    ) -> Store: ...
     @property
     def backend(self) -> str: ...
     def close(self) -> None: ...
     def __enter__(self) -> Store: ...
     def __exit__(self, *_args: Any) -> None: ...
-    def migrate(self) -> Dict[str, Any]: ...
-    def annotation(self, id: str) -> Optional[Dict[str, Any]]: ...
-    def annotations(self, video_id: Optional[str] = None) -> Dict[str, Any]: ...
+    def migrate(self) -> dict[str, Any]: ...
+    def annotation(self, id: str) -> dict[str, Any] | None: ...
+    def annotations(self, video_id: str | None = None) -> dict[str, Any]: ...
     def save_annotations(self, annotations: Any) -> int: ...
-    def delete_annotations(self, ids: List[str]) -> int: ...
+    def delete_annotations(self, ids: list[str]) -> int: ...
     def export(
         self,
         destination: _Path,
         *,
         mode: str = "keyframes",
-        persona_ids: Optional[Iterable[str]] = None,
-        video_ids: Optional[Iterable[str]] = None,
-        annotation_types: Optional[Iterable[str]] = None,
+        persona_ids: Iterable[str] | None = None,
+        video_ids: Iterable[str] | None = None,
+        annotation_types: Iterable[str] | None = None,
         profile: str = "default",
-        export_date: Optional[str] = None,
+        export_date: str | None = None,
         metadata: bool = True,
-    ) -> Dict[str, Any]: ...
+    ) -> dict[str, Any]: ...
     def preview(
         self,
         path: _Path,
         *,
         profile: str = "default",
         max_issues: int = 1000,
-        memory_budget: Optional[int] = None,
-        spill_dir: Optional[_Path] = None,
-    ) -> Dict[str, Any]: ...
+        memory_budget: int | None = None,
+        spill_dir: _Path | None = None,
+    ) -> dict[str, Any]: ...
     def import_jsonl(
         self,
         path: _Path,
         *,
-        options: Union[Dict[str, Any], str, None] = None,
+        options: dict[str, Any] | str | None = None,
         profile: str = "default",
-        user: Optional[str] = None,
-        memory_budget: Optional[int] = None,
-        spill_dir: Optional[_Path] = None,
-    ) -> Dict[str, Any]: ...
-    def import_history(self) -> List[Dict[str, Any]]: ...
+        user: str | None = None,
+        memory_budget: int | None = None,
+        spill_dir: _Path | None = None,
+    ) -> dict[str, Any]: ...
+    def import_history(self) -> list[dict[str, Any]]: ...
 
 @disjoint_base
 class JobQueue:
@@ -353,7 +360,7 @@ class JobQueue:
 
     def __new__(
         cls,
-        url: Optional[str] = None,
+        url: str | None = None,
         *,
         name: str = "object-tracking",
         prefix: str = "bull",
@@ -364,14 +371,25 @@ class JobQueue:
     @property
     def name(self) -> str: ...
     def add(
-        self, data: Any, *, id: Optional[str] = None, name: str = "track", options: Optional[Dict[str, Any]] = None
-    ) -> Dict[str, Any]: ...
-    def status(self, id: str, *, shape: str = "canonical") -> Optional[Dict[str, Any]]: ...
-    def wait(self, id: str, *, timeout: Optional[float] = None, shape: str = "canonical") -> Optional[Dict[str, Any]]: ...
+        self,
+        data: Any,
+        *,
+        id: str | None = None,
+        name: str = "track",
+        options: dict[str, Any] | None = None,
+    ) -> dict[str, Any]: ...
+    def status(self, id: str, *, shape: str = "canonical") -> dict[str, Any] | None: ...
+    def wait(
+        self, id: str, *, timeout: float | None = None, shape: str = "canonical"
+    ) -> dict[str, Any] | None: ...
     def list(
-        self, states: Optional[List[str]] = None, *, limit: int = 100, shape: str = "canonical"
-    ) -> List[Dict[str, Any]]: ...
-    def counts(self) -> Dict[str, int]: ...
+        self,
+        states: builtins.list[str] | None = None,
+        *,
+        limit: int = 100,
+        shape: str = "canonical",
+    ) -> builtins.list[dict[str, Any]]: ...
+    def counts(self) -> dict[str, int]: ...
     def cancel(self, id: str) -> str: ...
     def remove(self, id: str) -> bool: ...
     def worker(
@@ -379,21 +397,21 @@ class JobQueue:
         handler: Any,
         *,
         concurrency: int = 1,
-        timeout: Optional[float] = None,
+        timeout: float | None = None,
         lease: float = 30.0,
-        name: Optional[str] = None,
+        name: str | None = None,
     ) -> Worker: ...
     def tracking_worker(
         self,
         model_service: str,
         *,
-        db: Optional[str] = None,
+        db: str | None = None,
         tolerance: float = 1.0,
         concurrency: int = 1,
-        timeout: Optional[float] = None,
+        timeout: float | None = None,
         lease: float = 30.0,
-        name: Optional[str] = None,
-        limits: Optional[_TrackingLimits] = None,
+        name: str | None = None,
+        limits: _TrackingLimits | None = None,
     ) -> Worker: ...
     def close(self) -> None: ...
     def __enter__(self) -> JobQueue: ...
@@ -405,8 +423,8 @@ class Worker:
 
     @property
     def running(self) -> bool: ...
-    def report(self) -> Optional[Dict[str, int]]: ...
-    def close(self, grace: float = 30.0) -> Optional[Dict[str, int]]: ...
+    def report(self) -> dict[str, int] | None: ...
+    def close(self, grace: float = 30.0) -> dict[str, int] | None: ...
     def __enter__(self) -> Worker: ...
     def __exit__(self, *_args: Any) -> None: ...
 
@@ -432,10 +450,10 @@ class SimulatedModelService:
 
     def __new__(
         cls,
-        videos: Dict[str, Dict[str, int]],
+        videos: dict[str, dict[str, int]],
         *,
-        velocity: Tuple[float, float] = ...,
-        lost: List[Tuple[int, int]] = ...,
+        velocity: tuple[float, float] = ...,
+        lost: list[tuple[int, int]] = ...,
     ) -> SimulatedModelService: ...
     @property
     def url(self) -> str: ...
@@ -448,9 +466,9 @@ class SimulatedModelService:
 class FoveaError(Exception):
     """Base class of every fovea error."""
 
-    code: Optional[str]
-    path: Optional[str]
-    line: Optional[int]
+    code: str | None
+    path: str | None
+    line: int | None
 
 class EditRefusedError(FoveaError):
     """An edit was refused; the sequence is unchanged."""

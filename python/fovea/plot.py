@@ -9,14 +9,14 @@ core (``Sequence.plot_data()``), the same as ``fovea plot`` on the command line 
 >>> fig = fovea.plot.plot(fovea.Sequence(annotation))                   # doctest: +SKIP
 """
 
-from typing import Any, Dict, Optional
+from typing import Any, Optional
 
 from fovea._fovea import Sequence
 
 __all__ = ["motion_path", "timeline", "plot", "MODE_COLOURS"]
 
 #: The colour of each interpolation mode in the timeline (others are black).
-MODE_COLOURS: Dict[str, str] = {
+MODE_COLOURS: dict[str, str] = {
     "linear": "#1f77b4",
     "bezier": "#9467bd",
     "ease-in": "#ff7f0e",
@@ -38,7 +38,7 @@ def _pyplot() -> Any:
     return plt
 
 
-def _data(seq: Any) -> Dict[str, Any]:
+def _data(seq: Any) -> dict[str, Any]:
     sequence = seq if isinstance(seq, Sequence) else Sequence(seq)
     data = sequence.plot_data()
     if data is None:
@@ -63,15 +63,29 @@ def motion_path(seq: Any, ax: Optional[Any] = None) -> Any:
     ax = _axes(ax)
     for key in data["keyframes"]:
         ax.add_patch(
-            Rectangle((key["x"], key["y"]), key["width"], key["height"], fill=False, edgecolor="#1f77b4", alpha=0.5)
+            Rectangle(
+                (key["x"], key["y"]),
+                key["width"],
+                key["height"],
+                fill=False,
+                edgecolor="#1f77b4",
+                alpha=0.5,
+            )
         )
     for i, run in enumerate(data["path"]):
-        ax.plot([p[1] for p in run], [p[2] for p in run], color="#d62728", linewidth=2,
-                label="centre, visible frames" if i == 0 else None)
+        ax.plot(
+            [p[1] for p in run],
+            [p[2] for p in run],
+            color="#d62728",
+            linewidth=2,
+            label="centre, visible frames" if i == 0 else None,
+        )
     for key in data["keyframes"]:
         cx, cy = key["x"] + key["width"] / 2, key["y"] + key["height"] / 2
         ax.plot(cx, cy, "o", color="black", markersize=4)
-        ax.annotate(str(key["frameNumber"]), (cx, cy), textcoords="offset points", xytext=(5, 5), fontsize=8)
+        ax.annotate(
+            str(key["frameNumber"]), (cx, cy), textcoords="offset points", xytext=(5, 5), fontsize=8
+        )
     x0, y0, x1, y1 = data["extent"]
     pad_x, pad_y = max((x1 - x0) * 0.05, 1.0), max((y1 - y0) * 0.05, 1.0)
     ax.set_xlim(x0 - pad_x, x1 + pad_x)
@@ -91,7 +105,12 @@ def timeline(seq: Any, ax: Optional[Any] = None) -> Any:
     first, last = data["span"]
     ax.broken_barh([(first, last - first + 1)], (-0.3, 0.6), color="#78be78", label="visible")
     if data["hidden"]:
-        ax.broken_barh([(a, b - a + 1) for a, b in data["hidden"]], (-0.3, 0.6), color="#bebebe", label="hidden")
+        ax.broken_barh(
+            [(a, b - a + 1) for a, b in data["hidden"]],
+            (-0.3, 0.6),
+            color="#bebebe",
+            label="hidden",
+        )
     for mode in dict.fromkeys(kind for _, _, kind in data["segments"]):
         bars = [(a, b - a) for a, b, kind in data["segments"] if kind == mode]
         ax.broken_barh(bars, (0.7, 0.6), color=MODE_COLOURS.get(mode, "black"), label=mode)

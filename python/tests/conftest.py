@@ -60,9 +60,13 @@ def assert_subset(actual: Any, expected: Any, at: str = "$") -> None:
             assert_subset(av, ev, f"{at}[{i}]")
     elif _is_number(expected):
         assert _is_number(actual), f"{at}: expected a number, got {actual!r}"
-        assert abs(actual - expected) <= 1e-9 * max(1.0, abs(expected)), f"{at}: {actual} != {expected}"
+        assert abs(actual - expected) <= 1e-9 * max(1.0, abs(expected)), (
+            f"{at}: {actual} != {expected}"
+        )
     else:
-        assert type(actual) is type(expected) and actual == expected, f"{at}: {actual!r} != {expected!r}"
+        assert type(actual) is type(expected) and actual == expected, (
+            f"{at}: {actual!r} != {expected!r}"
+        )
 
 
 @pytest.fixture
@@ -71,7 +75,14 @@ def two_keys() -> dict:
     return {
         "boxes": [
             {"x": 0, "y": 0, "width": 100, "height": 100, "frameNumber": 0, "isKeyframe": True},
-            {"x": 100, "y": 100, "width": 200, "height": 200, "frameNumber": 10, "isKeyframe": True},
+            {
+                "x": 100,
+                "y": 100,
+                "width": 200,
+                "height": 200,
+                "frameNumber": 10,
+                "isKeyframe": True,
+            },
         ],
         "interpolationSegments": [],
         "visibilityRanges": [],
@@ -124,14 +135,28 @@ def redis_url():
     binary = _redis_server_binary()
     if binary is None:
         if os.environ.get("FOVEA_REQUIRE_SERVICES") == "1":
-            pytest.fail("no redis-server (FOVEA_REDIS_SERVER or PATH), and the test script requires Redis")
+            pytest.fail(
+                "no redis-server (FOVEA_REDIS_SERVER or PATH), and the test script requires Redis"
+            )
         pytest.skip("no redis-server binary")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     with tempfile.TemporaryDirectory() as workdir:
         proc = subprocess.Popen(
-            [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", workdir],
+            [
+                binary,
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                workdir,
+            ],
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             text=True,

@@ -6,20 +6,25 @@ error naming their path; a million conversions do not grow the process."""
 
 import json
 import math
-from decimal import Decimal
 import os
 import pathlib
 import tempfile
+from decimal import Decimal
 
 import pytest
 
 import fovea
+
 from conftest import require_modules
 
 require_modules("hypothesis", install="pip install hypothesis", module_level=True)
 
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+from hypothesis import (  # noqa: E402
+    HealthCheck,
+    given,
+    settings,
+    strategies as st,
+)
 
 EXAMPLES = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -70,13 +75,13 @@ coordinate = st.one_of(
 text = st.text(max_size=8)
 json_value = st.recursive(
     st.one_of(st.none(), st.booleans(), number, text),
-    lambda inner: st.one_of(
-        st.lists(inner, max_size=3), st.dictionaries(text, inner, max_size=3)
-    ),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(text, inner, max_size=3)),
     max_leaves=8,
 )
 # Unknown fields: names no model type uses.
-extras = st.dictionaries(st.text(min_size=1, max_size=6).map(lambda k: "z" + k), json_value, max_size=2)
+extras = st.dictionaries(
+    st.text(min_size=1, max_size=6).map(lambda k: "z" + k), json_value, max_size=2
+)
 
 
 @st.composite
@@ -107,7 +112,9 @@ def sequences(draw):
             {
                 "startFrame": a,
                 "endFrame": b,
-                "type": draw(st.sampled_from(["linear", "ease-in", "ease-out", "ease-in-out", "hold"])),
+                "type": draw(
+                    st.sampled_from(["linear", "ease-in", "ease-out", "ease-in-out", "hold"])
+                ),
                 **draw(extras),
             }
             for a, b in zip(frames, frames[1:])
@@ -115,7 +122,9 @@ def sequences(draw):
         ],
         "visibilityRanges": [
             {"startFrame": s, "endFrame": s + n, "visible": draw(st.booleans()), **draw(extras)}
-            for s, n in draw(st.lists(st.tuples(st.integers(0, 400), st.integers(0, 50)), max_size=2))
+            for s, n in draw(
+                st.lists(st.tuples(st.integers(0, 400), st.integers(0, 50)), max_size=2)
+            )
         ],
     }
     if draw(st.booleans()):
@@ -154,14 +163,19 @@ def test_sequence_dicts_equal_the_json_path(data):
     seq = fovea.Sequence(data)
     same(seq.to_dict(), json.loads(seq.to_json()))
     want = json.loads(seq.to_json())["boxes"]
-    same(seq.keyframes, [b for b in sorted(want, key=lambda b: b["frameNumber"]) if b["isKeyframe"]])
+    same(
+        seq.keyframes, [b for b in sorted(want, key=lambda b: b["frameNumber"]) if b["isKeyframe"]]
+    )
 
 
 @EXAMPLES
 @given(sequences())
 def test_interpolated_dicts_equal_the_exported_json(data):
     """Every visible frame from `interpolate()` equals the boxes of an interpolated export."""
-    annotation = {"type": "annotation", "data": {"id": "a", "videoId": "v", "boundingBoxSequence": data}}
+    annotation = {
+        "type": "annotation",
+        "data": {"id": "a", "videoId": "v", "boundingBoxSequence": data},
+    }
     with tempfile.TemporaryDirectory() as tmp:
         source, out = pathlib.Path(tmp) / "in.jsonl", pathlib.Path(tmp) / "out.jsonl"
         source.write_text(json.dumps(annotation) + "\n", encoding="utf-8")
@@ -185,7 +199,10 @@ def test_records_equal_json_loads_of_their_lines(anns, video_extras):
     """Records come back as read: the line's fields (unknown ones included) with fovea's
     number rule; known fields come first, in the model's order."""
     lines = [{"type": "annotation", "data": {**a, "id": f"a{i}"}} for i, a in enumerate(anns)]
-    lines += [{"type": "video", "data": {"id": f"v{i}", "width": 640, **e}} for i, e in enumerate(video_extras)]
+    lines += [
+        {"type": "video", "data": {"id": f"v{i}", "width": 640, **e}}
+        for i, e in enumerate(video_extras)
+    ]
     with tempfile.TemporaryDirectory() as tmp:
         path = pathlib.Path(tmp) / "records.jsonl"
         path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
@@ -196,8 +213,20 @@ def test_records_equal_json_loads_of_their_lines(anns, video_extras):
 
 
 def test_numbers_follow_fovea_s_rules():
-    seq = fovea.Sequence({"boxes": [{"x": -0.0, "y": 2.0, "width": 1e21, "height": 0.5, "frameNumber": 3,
-                                     "metadata": {"big": 2**64 - 1, "neg": -(2**63), "huge": 2**70}}]})
+    seq = fovea.Sequence(
+        {
+            "boxes": [
+                {
+                    "x": -0.0,
+                    "y": 2.0,
+                    "width": 1e21,
+                    "height": 0.5,
+                    "frameNumber": 3,
+                    "metadata": {"big": 2**64 - 1, "neg": -(2**63), "huge": 2**70},
+                }
+            ]
+        }
+    )
     box = seq.to_dict()["boxes"][0]
     same(box["x"], 0)
     same(box["y"], 2)
@@ -213,10 +242,24 @@ def test_reports_are_built_directly(tmp_path):
     """Whole-file reports: the same dicts as their JSON (the preview of a fixture with
     conflicts, validation, stats)."""
     source = tmp_path / "in.jsonl"
-    line = {"type": "annotation", "data": {"id": "a", "videoId": "v", "boundingBoxSequence": {
-        "boxes": [{"x": 0, "y": 0, "width": 1, "height": 1, "frameNumber": 0, "zExtra": [1, -0.0]}]}}}
+    line = {
+        "type": "annotation",
+        "data": {
+            "id": "a",
+            "videoId": "v",
+            "boundingBoxSequence": {
+                "boxes": [
+                    {"x": 0, "y": 0, "width": 1, "height": 1, "frameNumber": 0, "zExtra": [1, -0.0]}
+                ]
+            },
+        },
+    }
     source.write_text(json.dumps(line) + "\n" + json.dumps(line) + "\nnot json\n", encoding="utf-8")
-    for report in (fovea.preview_import(source), fovea.validate_jsonl(source), fovea.stats_jsonl(source)):
+    for report in (
+        fovea.preview_import(source),
+        fovea.validate_jsonl(source),
+        fovea.stats_jsonl(source),
+    ):
         same(report, json.loads(json.dumps(report)))
     preview = fovea.preview_import(source)
     assert preview["conflicts"][0]["type"] == "id-conflict"
@@ -229,7 +272,9 @@ def test_reports_are_built_directly(tmp_path):
 @EXAMPLES
 @given(st.one_of(sequences(), annotations("a")), st.booleans())
 def test_reading_a_dict_equals_reading_its_text(data, as_line):
-    doc = {"type": "annotation", "data": data} if as_line and "boundingBoxSequence" in data else data
+    doc = (
+        {"type": "annotation", "data": data} if as_line and "boundingBoxSequence" in data else data
+    )
     same(fovea.Sequence(doc).to_dict(), fovea.Sequence(json.dumps(doc)).to_dict())
 
 
@@ -237,15 +282,44 @@ def test_reading_a_dict_equals_reading_its_text(data, as_line):
     "value, error, path",
     [
         ({"boxes": [], "meta": {"x": [math.nan]}}, fovea.NonFiniteNumberError, "meta.x[0]"),
-        ({"boxes": [{"x": 0, "y": 0, "width": 1, "height": 1, "frameNumber": 0, "metadata": {"s": -math.inf}}]},
-         fovea.NonFiniteNumberError, "boxes[0].metadata.s"),
+        (
+            {
+                "boxes": [
+                    {
+                        "x": 0,
+                        "y": 0,
+                        "width": 1,
+                        "height": 1,
+                        "frameNumber": 0,
+                        "metadata": {"s": -math.inf},
+                    }
+                ]
+            },
+            fovea.NonFiniteNumberError,
+            "boxes[0].metadata.s",
+        ),
         ({"boxes": [], "z": {(1, 2): "tuple key"}}, fovea.InvalidTypeError, "z"),
         ({"boxes": [], "z": [frozenset()]}, fovea.InvalidTypeError, "z[0]"),
         ({"boxes": [], "z": 10**400}, fovea.InvalidTypeError, "z"),
-        ({"boxes": [{"x": "1", "y": 0, "width": 1, "height": 1, "frameNumber": 0}]}, fovea.InvalidTypeError, "boxes[0].x"),
-        ({"boxes": [{"x": 1, "y": 0, "width": 1, "height": 1}]}, fovea.MissingFieldError, "boxes[0]"),
-        ({"boundingBoxSequence": {"boxes": [{"x": 1, "y": 0, "width": 1, "height": 1, "frameNumber": -1}]}},
-         fovea.FrameNegativeError, "boundingBoxSequence.boxes[0].frameNumber"),
+        (
+            {"boxes": [{"x": "1", "y": 0, "width": 1, "height": 1, "frameNumber": 0}]},
+            fovea.InvalidTypeError,
+            "boxes[0].x",
+        ),
+        (
+            {"boxes": [{"x": 1, "y": 0, "width": 1, "height": 1}]},
+            fovea.MissingFieldError,
+            "boxes[0]",
+        ),
+        (
+            {
+                "boundingBoxSequence": {
+                    "boxes": [{"x": 1, "y": 0, "width": 1, "height": 1, "frameNumber": -1}]
+                }
+            },
+            fovea.FrameNegativeError,
+            "boundingBoxSequence.boxes[0].frameNumber",
+        ),
     ],
 )
 def test_bad_values_name_their_path(value, error, path):
@@ -272,8 +346,13 @@ def rss_mb() -> float:
 
 @pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="needs /proc")
 def test_a_million_conversions_do_not_grow_the_process():
-    data = {"boxes": [{"x": 1.5, "y": 2, "width": 3, "height": 4, "frameNumber": f, "metadata": {"k": [f]}}
-                      for f in (0, 9)], "zExtra": {"a": 1}}
+    data = {
+        "boxes": [
+            {"x": 1.5, "y": 2, "width": 3, "height": 4, "frameNumber": f, "metadata": {"k": [f]}}
+            for f in (0, 9)
+        ],
+        "zExtra": {"a": 1},
+    }
     seq = fovea.Sequence(data)
 
     def churn(n):

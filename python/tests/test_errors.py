@@ -74,7 +74,13 @@ def test_every_code_has_a_class():
 
 
 def test_every_job_error_code_has_a_class():
-    state_codes = {"stale-lease", "invalid-state", "operation-refused", "queue-closed", "queue-backend"}
+    state_codes = {
+        "stale-lease",
+        "invalid-state",
+        "operation-refused",
+        "queue-closed",
+        "queue-backend",
+    }
     for code in fovea.JOB_ERROR_CODES:
         cls = getattr(fovea, class_name(code))
         assert issubclass(cls, fovea.FoveaError) and cls.code == code, code
@@ -114,17 +120,25 @@ def first_record(content: bytes, **options):
 REACHABLE = {
     "invalid-json": (lambda: fovea.Sequence('{"boxes":['), None),
     "invalid-type": (lambda: fovea.Sequence({"boxes": {}}), "boxes"),
-    "missing-field": (lambda: fovea.Sequence({"boxes": [{"x": 0, "y": 0, "width": 1, "frameNumber": 0}]}), "boxes[0]"),
+    "missing-field": (
+        lambda: fovea.Sequence({"boxes": [{"x": 0, "y": 0, "width": 1, "frameNumber": 0}]}),
+        "boxes[0]",
+    ),
     "frame-not-integer": (lambda: seq2().at(2.5), "frame"),
     "frame-negative": (lambda: seq2().at(-1), "frame"),
     "frame-too-large": (lambda: seq2().at(1e12), "frame"),
     "non-finite-number": (
-        lambda: fovea.Sequence({"boxes": [{"x": math.nan, "y": 0, "width": 1, "height": 1, "frameNumber": 0}]}),
+        lambda: fovea.Sequence(
+            {"boxes": [{"x": math.nan, "y": 0, "width": 1, "height": 1, "frameNumber": 0}]}
+        ),
         "boxes[0].x",
     ),
     "unrecognised-input": (lambda: fovea.interpolate({"hello": 1}), None),
     "invalid-option": (lambda: fovea.Sequence(profile="nope"), None),
-    "unsupported-parametric": (lambda: fovea.interpolate(CUSTOM), "interpolationSegments[0].parametric.width"),
+    "unsupported-parametric": (
+        lambda: fovea.interpolate(CUSTOM),
+        "interpolationSegments[0].parametric.width",
+    ),
     "unsupported-interpolation": (lambda: seq2().set_interpolation(5, "wobble"), None),
     "invalid-control-point": (
         lambda: seq2().set_interpolation(5, "bezier", control_points={"x": [{"x": 1.5, "y": 0}]}),
@@ -138,21 +152,38 @@ REACHABLE = {
     "outside-span": (lambda: seq2().set_interpolation(25, "linear"), None),
     "too-many-frames": (
         lambda: fovea.Sequence(
-            {"boxes": [{"x": 0, "y": 0, "width": 1, "height": 1, "frameNumber": f} for f in (0, 200_000_000)]}
+            {
+                "boxes": [
+                    {"x": 0, "y": 0, "width": 1, "height": 1, "frameNumber": f}
+                    for f in (0, 200_000_000)
+                ]
+            }
         ).interpolate(),
         None,
     ),
     "limit-exceeded": (
         lambda: fovea.check_tracking_job(
-            {"schemaVersion": 1, "videoId": "v", "frameRange": {"start": 0, "end": 4_000_000_000},
-             "objects": [{"objectId": 1, "initialBox": {"x": 0, "y": 0, "width": 5, "height": 5}}]}
+            {
+                "schemaVersion": 1,
+                "videoId": "v",
+                "frameRange": {"start": 0, "end": 4_000_000_000},
+                "objects": [
+                    {"objectId": 1, "initialBox": {"x": 0, "y": 0, "width": 5, "height": 5}}
+                ],
+            }
         ),
         "frameRange",
     ),
     "invalid-envelope": (lambda: first_record(b'\n{"type":"video","data":null}\n'), None),
-    "line-too-long": (lambda: first_record(b'{"type":"video","data":{"id":"v"}}\n', max_line_bytes=10), None),
+    "line-too-long": (
+        lambda: first_record(b'{"type":"video","data":{"id":"v"}}\n', max_line_bytes=10),
+        None,
+    ),
     "invalid-utf8": (lambda: first_record(b'{"type":"video","data":{"id":"\xff"}}\n'), None),
-    "io": (lambda: fovea.stats_jsonl(os.path.join(tempfile.gettempdir(), "fovea-missing", "x.jsonl")), None),
+    "io": (
+        lambda: fovea.stats_jsonl(os.path.join(tempfile.gettempdir(), "fovea-missing", "x.jsonl")),
+        None,
+    ),
     # Nothing listens on port 1.
     "database": (lambda: fovea.Store.connect("postgres://fovea@127.0.0.1:1/none"), None),
 }
@@ -186,10 +217,22 @@ def test_code_raises_its_class(code):
 @pytest.mark.parametrize(
     "value, path",
     [
-        ({"boxes": [{"x": 0, "y": math.inf, "width": 1, "height": 1, "frameNumber": 0}]}, "boxes[0].y"),
+        (
+            {"boxes": [{"x": 0, "y": math.inf, "width": 1, "height": 1, "frameNumber": 0}]},
+            "boxes[0].y",
+        ),
         ({"boxes": [], "meta": [1, {"deep": -math.inf}]}, "meta[1].deep"),
-        ({"boxes": [{"x": 0, "y": 0, "width": 1, "height": 1, "frameNumber": math.nan}]}, "boxes[0].frameNumber"),
-        ({"type": "annotation", "data": {"boundingBoxSequence": {"boxes": [], "c": (math.nan,)}}}, "data.boundingBoxSequence.c[0]"),
+        (
+            {"boxes": [{"x": 0, "y": 0, "width": 1, "height": 1, "frameNumber": math.nan}]},
+            "boxes[0].frameNumber",
+        ),
+        (
+            {
+                "type": "annotation",
+                "data": {"boundingBoxSequence": {"boxes": [], "c": (math.nan,)}},
+            },
+            "data.boundingBoxSequence.c[0]",
+        ),
     ],
 )
 def test_non_finite_in_dicts(value, path):
@@ -239,7 +282,9 @@ def test_non_finite_in_edit_values(bad):
 )
 def test_frame_arguments_are_checked_by_the_core(method, args, path):
     seq = seq2()
-    with pytest.raises((fovea.FrameNegativeError, fovea.FrameNotIntegerError, fovea.FrameTooLargeError)) as info:
+    with pytest.raises(
+        (fovea.FrameNegativeError, fovea.FrameNotIntegerError, fovea.FrameTooLargeError)
+    ) as info:
         getattr(seq, method)(*args)
     assert info.value.path == path
     assert isinstance(info.value, ValueError)
@@ -301,7 +346,9 @@ def test_too_deep_nesting_is_an_error_not_a_crash():
         lambda s: s.set_interpolation(20, "hold"),
         lambda s: s.set_interpolation(3, "wobble"),
         lambda s: s.set_interpolation(3, "bezier", control_points={"x": [{"x": -0.1, "y": 0}]}),
-        lambda s: s.set_interpolation(3, "parametric", parametric={"x": {"type": "custom", "parameters": {}}}),
+        lambda s: s.set_interpolation(
+            3, "parametric", parametric={"x": {"type": "custom", "parameters": {}}}
+        ),
         lambda s: s.set_visibility(9, 3, False),
         lambda s: s.add_keyframe(5, [1, 2, 3]),
         lambda s: s.update_keyframe(10, {"x": "wide"}),
@@ -334,7 +381,9 @@ def _mutations(rng: random.Random, value, depth=0):
     if depth > 4 or rng.random() < 0.15:
         return rng.choice(junk)
     if isinstance(value, dict):
-        out = {k: _mutations(rng, v, depth + 1) if rng.random() < 0.3 else v for k, v in value.items()}
+        out = {
+            k: _mutations(rng, v, depth + 1) if rng.random() < 0.3 else v for k, v in value.items()
+        }
         if rng.random() < 0.1 and out:
             out.pop(rng.choice(list(out)))
         return out
@@ -347,7 +396,9 @@ def test_damaged_input_raises_fovea_errors_only():
     """No input makes the extension panic (a pyo3 PanicException is a BaseException)."""
     from conftest import load_fixture
 
-    sources = [c["sequence"] for c in load_fixture("eval.json")] + [c["sequence"] for c in load_fixture("edit.json")]
+    sources = [c["sequence"] for c in load_fixture("eval.json")] + [
+        c["sequence"] for c in load_fixture("edit.json")
+    ]
     rng = random.Random(1234)
     outcomes = {"ok": 0, "error": 0}
     for i in range(600):
@@ -377,6 +428,6 @@ def test_damaged_input_raises_fovea_errors_only():
         except fovea.FoveaError as e:
             assert e.code in fovea.ERROR_CODES
             outcomes["error"] += 1
-        except BaseException as e:  # noqa: B036 - a panic would land here
+        except BaseException as e:  # a panic (PanicException) would land here
             pytest.fail(f"iteration {i}: {type(e).__name__}: {e}")
     assert outcomes["ok"] > 0 and outcomes["error"] > 0, outcomes

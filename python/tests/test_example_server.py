@@ -17,20 +17,23 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
-from conftest import require_modules
-
 import fovea
 
+from conftest import require_modules
 
 require_modules(
-    "fastapi", "uvicorn", "httpx", "python_multipart",
+    "fastapi",
+    "uvicorn",
+    "httpx",
+    "python_multipart",
     install="pip install fastapi uvicorn httpx python-multipart",
     module_level=True,
 )
@@ -85,7 +88,9 @@ def box(frame: float, x: float, y: float, w: float, h: float) -> dict[str, Any]:
     return {"x": x, "y": y, "width": w, "height": h, "frameNumber": frame, "isKeyframe": True}
 
 
-def annotation(ident: str, boxes: list[dict[str, Any]], segments: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def annotation(
+    ident: str, boxes: list[dict[str, Any]], segments: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
     return {
         "id": ident,
         "videoId": "v1",
@@ -93,24 +98,38 @@ def annotation(ident: str, boxes: list[dict[str, Any]], segments: list[dict[str,
         "personaId": "p1",
         "typeCategory": "entity",
         "typeId": "t-ship",
-        "boundingBoxSequence": {"boxes": boxes, "interpolationSegments": segments or [], "visibilityRanges": []},
+        "boundingBoxSequence": {
+            "boxes": boxes,
+            "interpolationSegments": segments or [],
+            "visibilityRanges": [],
+        },
     }
 
 
-def export_lines(client: httpx.Client, **params: str) -> tuple[httpx.Response, list[dict[str, Any]]]:
+def export_lines(
+    client: httpx.Client, **params: str
+) -> tuple[httpx.Response, list[dict[str, Any]]]:
     response = client.get("/api/export", params=params)
     assert response.status_code == 200, response.text
     return response, [json.loads(line) for line in response.text.splitlines() if line.strip()]
 
 
 def all_boxes(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [b for r in lines if r["type"] == "annotation" for b in r["data"]["boundingBoxSequence"]["boxes"]]
+    return [
+        b
+        for r in lines
+        if r["type"] == "annotation"
+        for b in r["data"]["boundingBoxSequence"]["boxes"]
+    ]
 
 
 def run_scenario(base: str, service: fovea.SimulatedModelService | None = None) -> None:
     with httpx.Client(base_url=base, timeout=DEADLINE) as client:
         # Seed: the persona and video annotations refer to (FOVEA's foreign keys).
-        seed = jsonl({"type": "ontology", "data": {"personas": [PERSONA], "personaOntologies": []}}, {"type": "video", "data": VIDEO})
+        seed = jsonl(
+            {"type": "ontology", "data": {"personas": [PERSONA], "personaOntologies": []}},
+            {"type": "video", "data": VIDEO},
+        )
         r = client.post("/api/import", files={"file": ("seed.jsonl", seed, "application/x-ndjson")})
         assert r.status_code == 200, r.text
         assert r.json()["success"] is True, r.text
@@ -126,7 +145,10 @@ def run_scenario(base: str, service: fovea.SimulatedModelService | None = None) 
         assert r.status_code == 201, r.text
         body = r.json()
         assert body["annotation"]["id"] == "ann-1" and body["annotation"]["videoId"] == "v1"
-        assert [b["frameNumber"] for b in body["annotation"]["boundingBoxSequence"]["boxes"]] == [0, 10]
+        assert [b["frameNumber"] for b in body["annotation"]["boundingBoxSequence"]["boxes"]] == [
+            0,
+            10,
+        ]
         preview = body["preview"]
         assert preview["span"] == [0, 10]
         frames = preview["frames"]
@@ -135,7 +157,10 @@ def run_scenario(base: str, service: fovea.SimulatedModelService | None = None) 
         assert [frames[5][k] for k in ("x", "y", "width", "height")] == [25, 25, 125, 125]
         assert frames[5]["isKeyframe"] is False and frames[0]["isKeyframe"] is True
         assert preview["counters"]["keyframeCount"] == 2
-        assert client.get("/api/annotations/ann-1").json()["boundingBoxSequence"]["boxes"][1]["x"] == 100
+        assert (
+            client.get("/api/annotations/ann-1").json()["boundingBoxSequence"]["boxes"][1]["x"]
+            == 100
+        )
 
         # Bad input: a fractional frame, a missing field, an unknown video.
         bad = annotation("bad", [box(0, 0, 0, 10, 10), box(2.5, 1, 1, 10, 10)])
@@ -151,39 +176,64 @@ def run_scenario(base: str, service: fovea.SimulatedModelService | None = None) 
         assert r.status_code == 400 and r.json()["code"] == "missing-field", r.text
         # fovea's missing-field path names the object lacking the field: here the body itself.
         assert r.json()["path"] is None and "videoId" in r.json()["message"]
-        r = client.post("/api/annotations", json={**annotation("elsewhere", [box(0, 0, 0, 10, 10)]), "videoId": "nowhere"})
+        r = client.post(
+            "/api/annotations",
+            json={**annotation("elsewhere", [box(0, 0, 0, 10, 10)]), "videoId": "nowhere"},
+        )
         assert r.status_code == 409 and r.json()["code"] == "database", r.text
-        r = client.post("/api/annotations", content=b"[1, 2]", headers={"content-type": "application/json"})
+        r = client.post(
+            "/api/annotations", content=b"[1, 2]", headers={"content-type": "application/json"}
+        )
         assert r.status_code == 400
         assert client.get("/api/annotations/bad").status_code == 404
 
         # Preview a file that conflicts with the saved annotation.
         incoming = jsonl(
-            {"type": "annotation", "data": annotation("ann-1", [box(0, 5, 5, 100, 100), box(20, 150, 150, 200, 200)])},
-            {"type": "annotation", "data": annotation("ann-2", [box(0, 1, 1, 20, 20), box(30, 61, 31, 20, 20)])},
+            {
+                "type": "annotation",
+                "data": annotation("ann-1", [box(0, 5, 5, 100, 100), box(20, 150, 150, 200, 200)]),
+            },
+            {
+                "type": "annotation",
+                "data": annotation("ann-2", [box(0, 1, 1, 20, 20), box(30, 61, 31, 20, 20)]),
+            },
         )
         r = client.post("/api/import/preview", files={"upload": ("in.jsonl", incoming)})
         assert r.status_code == 200, r.text
         preview = r.json()
         assert preview["counts"]["annotations"] == 2 and preview["counts"]["totalKeyframes"] == 4
-        assert [(c["type"], c["line"], c["originalId"]) for c in preview["conflicts"]] == [("duplicate-sequence", 1, "ann-1")]
+        assert [(c["type"], c["line"], c["originalId"]) for c in preview["conflicts"]] == [
+            ("duplicate-sequence", 1, "ann-1")
+        ]
         assert preview["warnings"] == []
         r = client.post("/api/import/preview", data={"options": "{}"})
         assert r.status_code == 400 and r.json()["message"] == "No file provided"
 
         # Import it, merging the duplicate's keyframes (options sent before the file).
         options = {"conflictResolution": {"sequences": {"duplicateSequenceIds": "merge-keyframes"}}}
-        r = client.post("/api/import", data={"options": json.dumps(options)}, files={"file": ("in.jsonl", incoming)})
+        r = client.post(
+            "/api/import",
+            data={"options": json.dumps(options)},
+            files={"file": ("in.jsonl", incoming)},
+        )
         assert r.status_code == 200, r.text
         result = r.json()
         assert result["success"] is True
         assert result["summary"]["importedItems"]["annotations"] == 2
-        assert [(c["type"], c.get("resolution")) for c in result["conflicts"]] == [("duplicate-sequence", "merge-keyframes")]
+        assert [(c["type"], c.get("resolution")) for c in result["conflicts"]] == [
+            ("duplicate-sequence", "merge-keyframes")
+        ]
         merged = client.get("/api/annotations/ann-1").json()["boundingBoxSequence"]["boxes"]
         assert [(b["frameNumber"], b["x"]) for b in merged] == [(0, 5), (10, 100), (20, 150)]
-        r = client.post("/api/import", data={"options": "{oops"}, files={"file": ("in.jsonl", incoming)})
-        assert r.status_code == 400 and r.json()["message"].startswith("Invalid options JSON"), r.text
-        r = client.post("/api/import", data={"options": '{"nope": 1}'}, files={"file": ("in.jsonl", incoming)})
+        r = client.post(
+            "/api/import", data={"options": "{oops"}, files={"file": ("in.jsonl", incoming)}
+        )
+        assert r.status_code == 400 and r.json()["message"].startswith("Invalid options JSON"), (
+            r.text
+        )
+        r = client.post(
+            "/api/import", data={"options": '{"nope": 1}'}, files={"file": ("in.jsonl", incoming)}
+        )
         assert r.status_code == 400 and r.json()["code"] == "invalid-option", r.text
 
         # Export: keyframes only, then every frame.
@@ -215,7 +265,14 @@ def run_scenario(base: str, service: fovea.SimulatedModelService | None = None) 
             "videoWidth": 640,
             "videoHeight": 480,
             "personaId": "p1",
-            "objects": [{"objectId": 1, "label": "ship", "initialBox": {"x": 100, "y": 200, "width": 40, "height": 20}, "typeId": "t-ship"}],
+            "objects": [
+                {
+                    "objectId": 1,
+                    "label": "ship",
+                    "initialBox": {"x": 100, "y": 200, "width": 40, "height": 20},
+                    "typeId": "t-ship",
+                }
+            ],
         }
         r = client.post("/api/tracking", params={"jobId": "track-v1"}, json=job)
         assert r.status_code == 202, r.text
@@ -230,7 +287,11 @@ def run_scenario(base: str, service: fovea.SimulatedModelService | None = None) 
         tracked = {f["frameNumber"]: f["box"] for f in result["tracks"][0]["frames"]}
         for frame, tracked_box in tracked.items():
             at = fovea.box_at(seq["sequence"], frame)
-            assert at is not None and abs(at["x"] - tracked_box["x"]) <= 1.0 and abs(at["y"] - tracked_box["y"]) <= 1.0
+            assert (
+                at is not None
+                and abs(at["x"] - tracked_box["x"]) <= 1.0
+                and abs(at["y"] - tracked_box["y"]) <= 1.0
+            )
         assert result["annotationIds"] == ["track-v1-obj1"]
         saved = client.get("/api/annotations/track-v1-obj1").json()
         assert saved["typeId"] == "t-ship" and saved["personaId"] == "p1"
@@ -244,7 +305,12 @@ def run_scenario(base: str, service: fovea.SimulatedModelService | None = None) 
         r = client.post("/api/tracking", json={**job, "objects": []})
         assert r.status_code == 400, r.text
         assert (r.json()["code"], r.json()["path"]) == ("invalid-type", "objects"), r.text
-        bad_box = {**job, "objects": [{**job["objects"][0], "initialBox": {"x": 0, "y": 0, "width": -1, "height": 5}}]}
+        bad_box = {
+            **job,
+            "objects": [
+                {**job["objects"][0], "initialBox": {"x": 0, "y": 0, "width": -1, "height": 5}}
+            ],
+        }
         r = client.post("/api/tracking", json=bad_box)
         assert r.status_code == 400 and r.json()["path"] == "objects[0].initialBox", r.text
 
@@ -297,7 +363,9 @@ def test_the_example_server_on_postgres_with_bullmq(tmp_path: Path, redis_url: s
     server_url, name, url = _postgres_database()
     try:
         server = load_server()
-        with fovea.SimulatedModelService({"v1": {"width": 640, "height": 480, "frames": 60}}) as service:
+        with fovea.SimulatedModelService(
+            {"v1": {"width": 640, "height": 480, "frames": 60}}
+        ) as service:
             settings = server.Settings(
                 database_url=url,
                 redis_url=redis_url,
@@ -308,7 +376,9 @@ def test_the_example_server_on_postgres_with_bullmq(tmp_path: Path, redis_url: s
             with serving(server.create_app(settings)) as base:
                 run_scenario(base, service)
     finally:
-        subprocess.run(["psql", server_url, "-qc", f'DROP DATABASE "{name}" WITH (FORCE)'], check=True)
+        subprocess.run(
+            ["psql", server_url, "-qc", f'DROP DATABASE "{name}" WITH (FORCE)'], check=True
+        )
 
 
 def test_settings_from_the_environment() -> None:
@@ -322,7 +392,15 @@ def test_settings_from_the_environment() -> None:
             "FOVEA_WORKER_CONCURRENCY": "3",
         }
     )
-    assert (s.database_url, s.redis_url, s.worker_concurrency) == ("postgres://u@h/db", "redis://h:6379", 3)
+    assert (s.database_url, s.redis_url, s.worker_concurrency) == (
+        "postgres://u@h/db",
+        "redis://h:6379",
+        3,
+    )
     assert s.simulated_videos == {"v1": {"width": 10, "height": 10, "frames": 5}}
     default = server.Settings.from_env({"FOVEA_DB_URL": "sqlite://x.db"})
-    assert (default.database_url, default.redis_url, default.model_service_url) == ("sqlite://x.db", None, None)
+    assert (default.database_url, default.redis_url, default.model_service_url) == (
+        "sqlite://x.db",
+        None,
+        None,
+    )

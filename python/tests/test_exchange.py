@@ -10,6 +10,7 @@ import pathlib
 import pytest
 
 import fovea
+
 from conftest import TESTDATA, overlaps
 
 CONTAINER = TESTDATA / "interp" / "container-ship.jsonl"
@@ -28,7 +29,9 @@ def write_lines(path: pathlib.Path, lines) -> pathlib.Path:
 
 
 def read_lines(path: pathlib.Path):
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [
+        json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
 
 
 def annotation_ids(path: pathlib.Path):
@@ -113,7 +116,9 @@ def test_read_records(mixed):
     # Numbers come back as json.loads reads them (fovea writes integral doubles as integers):
     # a typed field (width, a double in the core) and an unknown one alike.
     assert type(records[2]["data"]["width"]) is int and type(records[2]["data"]["n"]) is int
-    assert all(type(b["frameNumber"]) is int for b in records[1]["data"]["boundingBoxSequence"]["boxes"])
+    assert all(
+        type(b["frameNumber"]) is int for b in records[1]["data"]["boundingBoxSequence"]["boxes"]
+    )
 
 
 def test_read_skip_and_collect(mixed):
@@ -128,7 +133,10 @@ def test_read_skip_and_collect(mixed):
         (3, "invalid-json", None),
         (5, "invalid-envelope", None),
     ]
-    assert errors[1]["message"] == 'line must have "type" and "data" fields: `type` is missing or empty'
+    assert (
+        errors[1]["message"]
+        == 'line must have "type" and "data" fields: `type` is missing or empty'
+    )
     assert not errors[0]["message"].startswith("line ")
     errors.clear()  # a copy
     assert len(collect.errors) == 2
@@ -168,7 +176,9 @@ def test_read_line_too_long_and_typed_errors(mixed, tmp_path):
 
 def test_read_invalid_utf8(tmp_path):
     path = tmp_path / "latin1.jsonl"
-    path.write_bytes(b'{"type":"video","data":{"id":"\xff"}}\n{"type":"video","data":{"id":"ok"}}\n')
+    path.write_bytes(
+        b'{"type":"video","data":{"id":"\xff"}}\n{"type":"video","data":{"id":"ok"}}\n'
+    )
     reader = fovea.read_jsonl(path)
     with pytest.raises(fovea.InvalidUtf8Error) as info:
         next(reader)
@@ -198,7 +208,11 @@ def test_read_a_large_file_in_batches(tmp_path):
     path = tmp_path / "large.jsonl"
     with path.open("w", encoding="utf-8") as f:
         for i in range(1, 5001):
-            f.write("{oops\n" if i % 7 == 0 else json.dumps({"type": "video", "data": {"id": f"v{i}", "pad": "x" * 40}}) + "\n")
+            f.write(
+                "{oops\n"
+                if i % 7 == 0
+                else json.dumps({"type": "video", "data": {"id": f"v{i}", "pad": "x" * 40}}) + "\n"
+            )
     assert path.stat().st_size > 1 << 16
     good = [i for i in range(1, 5001) if i % 7]
     assert [r["line"] for r in fovea.read_jsonl(path, on_error="skip")] == good
@@ -208,7 +222,9 @@ def test_read_a_large_file_in_batches(tmp_path):
     raised = outcomes(fovea.read_jsonl(path))
     assert raised == [("ok", i) if i % 7 else (fovea.InvalidJsonError, i) for i in range(1, 5001)]
     # Batches of a large file are read with the GIL released.
-    assert any(overlaps(lambda: sum(1 for _ in fovea.read_jsonl(path, on_error="skip"))) for _ in range(3))
+    assert any(
+        overlaps(lambda: sum(1 for _ in fovea.read_jsonl(path, on_error="skip"))) for _ in range(3)
+    )
 
 
 def test_read_arguments(mixed):
@@ -282,15 +298,25 @@ def dataset(tmp_path):
 
 
 def boxes_of(records, ident):
-    return next(r["data"]["boundingBoxSequence"]["boxes"] for r in records if r["data"].get("id") == ident)
+    return next(
+        r["data"]["boundingBoxSequence"]["boxes"] for r in records if r["data"].get("id") == ident
+    )
 
 
-@pytest.mark.parametrize("mode, container_boxes, second_boxes", [("keyframes", 4, 2), ("interpolated", 361, 10)])
+@pytest.mark.parametrize(
+    "mode, container_boxes, second_boxes", [("keyframes", 4, 2), ("interpolated", 361, 10)]
+)
 def test_export_modes(dataset, tmp_path, mode, container_boxes, second_boxes):
     out = tmp_path / f"{mode}.jsonl"
     stats = fovea.export_jsonl(dataset, out, mode=mode, export_date=DATE)
     records = read_lines(out)
-    assert [r["type"] for r in records] == ["annotation", "annotation", "video", "video", "metadata"]
+    assert [r["type"] for r in records] == [
+        "annotation",
+        "annotation",
+        "video",
+        "video",
+        "metadata",
+    ]
     container = boxes_of(records, CONTAINER_ID)
     assert len(container) == container_boxes
     assert len(boxes_of(records, "second")) == second_boxes
@@ -300,7 +326,12 @@ def test_export_modes(dataset, tmp_path, mode, container_boxes, second_boxes):
     meta = records[-1]["data"]
     assert meta["exportDate"] == DATE and meta["exportVersion"] == "1.0.0"
     assert meta["exportedBy"].startswith("fovea ")
-    assert (meta["annotationCount"], meta["sequenceCount"], meta["keyframeCount"], meta["interpolatedFrameCount"]) == (
+    assert (
+        meta["annotationCount"],
+        meta["sequenceCount"],
+        meta["keyframeCount"],
+        meta["interpolatedFrameCount"],
+    ) == (
         2,
         2,
         6,
@@ -317,7 +348,12 @@ def test_export_modes(dataset, tmp_path, mode, container_boxes, second_boxes):
         "readErrors": [],
     }
     # What the file holds agrees with what the export says it wrote.
-    written = [b for r in records if r["type"] == "annotation" for b in r["data"]["boundingBoxSequence"]["boxes"]]
+    written = [
+        b
+        for r in records
+        if r["type"] == "annotation"
+        for b in r["data"]["boundingBoxSequence"]["boxes"]
+    ]
     assert len(written) == stats["keyframeCount"] + stats["interpolatedFrameCount"]
     assert sum(b["isKeyframe"] for b in written) == stats["keyframeCount"]
     held = fovea.stats_jsonl(out)
@@ -346,10 +382,20 @@ def test_export_is_reproducible_and_accepts_aliases(dataset, tmp_path):
     "filters, kept, filtered_out, videos",
     [
         ({"persona_ids": {"p-2"}}, ["second"], 1, [CONTAINER_VIDEO, "vid-2"]),
-        ({"persona_ids": [CONTAINER_PERSONA, "p-9"]}, [CONTAINER_ID], 1, [CONTAINER_VIDEO, "vid-2"]),
+        (
+            {"persona_ids": [CONTAINER_PERSONA, "p-9"]},
+            [CONTAINER_ID],
+            1,
+            [CONTAINER_VIDEO, "vid-2"],
+        ),
         ({"video_ids": ("vid-2",)}, ["second"], 2, ["vid-2"]),
         ({"annotation_types": ["object"]}, ["second"], 1, [CONTAINER_VIDEO, "vid-2"]),
-        ({"annotation_types": ["type"], "video_ids": iter([CONTAINER_VIDEO])}, [CONTAINER_ID], 2, [CONTAINER_VIDEO]),
+        (
+            {"annotation_types": ["type"], "video_ids": iter([CONTAINER_VIDEO])},
+            [CONTAINER_ID],
+            2,
+            [CONTAINER_VIDEO],
+        ),
         ({"persona_ids": []}, [], 2, [CONTAINER_VIDEO, "vid-2"]),
     ],
 )
@@ -365,12 +411,17 @@ def test_export_filters(dataset, tmp_path, filters, kept, filtered_out, videos):
 
 def test_export_without_metadata_and_with_read_errors(tmp_path):
     source = tmp_path / "source.jsonl"
-    source.write_text(CONTAINER.read_text(encoding="utf-8") + "{oops\n\n" + '{"type":"video"}\n', encoding="utf-8")
+    source.write_text(
+        CONTAINER.read_text(encoding="utf-8") + "{oops\n\n" + '{"type":"video"}\n', encoding="utf-8"
+    )
     out = tmp_path / "out.jsonl"
     stats = fovea.export_jsonl(source, out, metadata=False)
     assert [r["type"] for r in read_lines(out)] == ["annotation"]
     assert stats["lines"] == {"annotation": 1}
-    assert [(e["line"], e["code"]) for e in stats["readErrors"]] == [(2, "invalid-json"), (4, "invalid-envelope")]
+    assert [(e["line"], e["code"]) for e in stats["readErrors"]] == [
+        (2, "invalid-json"),
+        (4, "invalid-envelope"),
+    ]
     assert set(stats["readErrors"][0]) == {"line", "code", "message", "path"}
 
 
@@ -438,12 +489,18 @@ def test_export_releases_the_gil(tmp_path):
     span = 400_000
     line = {
         "type": "annotation",
-        "data": {"id": "long", "videoId": "v", "boundingBoxSequence": {"boxes": [box(0), box(span - 1, x=500)]}},
+        "data": {
+            "id": "long",
+            "videoId": "v",
+            "boundingBoxSequence": {"boxes": [box(0), box(span - 1, x=500)]},
+        },
     }
     source = write_lines(tmp_path / "long.jsonl", [line])
     out = tmp_path / "long-out.jsonl"
     assert not overlaps(lambda: sum(range(20_000_000)))
-    assert any(overlaps(lambda: fovea.export_jsonl(source, out, mode="interpolated")) for _ in range(3))
+    assert any(
+        overlaps(lambda: fovea.export_jsonl(source, out, mode="interpolated")) for _ in range(3)
+    )
     assert fovea.stats_jsonl(out)["frames"] == span
 
 
@@ -466,7 +523,11 @@ def test_stats(dataset, tmp_path):
     broken = tmp_path / "broken.jsonl"
     broken.write_text("{oops\n" + json.dumps({"type": "annotation", "data": {"id": "x"}}) + "\n")
     stats = fovea.stats_jsonl(broken)
-    assert (stats["unreadableLines"], stats["annotations"], stats["invalidAnnotations"]) == (1, 1, 1)
+    assert (stats["unreadableLines"], stats["annotations"], stats["invalidAnnotations"]) == (
+        1,
+        1,
+        1,
+    )
 
 
 LINE_CASES = [c for c in CASES if "line" in c]
@@ -510,11 +571,17 @@ def test_validation_profiles_differ_on_shared_boundaries():
 
 def test_validation_of_a_file_with_unreadable_lines_and_a_cap(tmp_path):
     path = tmp_path / "mixed.jsonl"
-    path.write_text('{bad\n\n{"type":"video","data":{}}\n' + CONTAINER.read_text(encoding="utf-8"), encoding="utf-8")
+    path.write_text(
+        '{bad\n\n{"type":"video","data":{}}\n' + CONTAINER.read_text(encoding="utf-8"),
+        encoding="utf-8",
+    )
     report = fovea.validate_jsonl(path)
     assert report["valid"] is False
     assert (report["lines"], report["invalidLines"]) == (3, 2)
-    assert [(i["line"], i["code"]) for i in report["errors"]] == [(1, "invalid-json"), (3, "missing-field")]
+    assert [(i["line"], i["code"]) for i in report["errors"]] == [
+        (1, "invalid-json"),
+        (3, "missing-field"),
+    ]
     capped = fovea.validate_jsonl(path, max_issues=1)
     assert len(capped["errors"]) + len(capped["warnings"]) == 1 and capped["truncated"] == 1
     with pytest.raises(fovea.InvalidOptionError):
@@ -537,12 +604,21 @@ def test_preview_counts_and_conflicts(existing, tmp_path):
     s = scenario("TV-20 A")
     incoming = write_lines(tmp_path / "in.jsonl", s["lines"])
     preview = fovea.preview_import(incoming, existing=existing)
-    assert set(preview) == {"counts", "conflicts", "warnings", "issues", "issuesTruncated", "errors"}
+    assert set(preview) == {
+        "counts",
+        "conflicts",
+        "warnings",
+        "issues",
+        "issuesTruncated",
+        "errors",
+    }
     assert preview["counts"]["annotations"] == 2
     assert preview["counts"]["unreadableLines"] == 0
     assert [(c["type"], c["line"]) for c in preview["conflicts"]] == [("duplicate-object", 2)]
     conflict = preview["conflicts"][0]
-    assert {"type", "line", "originalId", "details"} <= set(conflict) and "resolution" not in conflict
+    assert {"type", "line", "originalId", "details"} <= set(
+        conflict
+    ) and "resolution" not in conflict
     # Against an empty store, everything the file references is missing.
     empty = fovea.preview_import(incoming)
     assert {c["type"] for c in empty["conflicts"]} == {"missing-dependency"}
@@ -560,7 +636,11 @@ def test_preview_reports_fovea_s_counts_and_warnings(existing, tmp_path):
     )
     preview = fovea.preview_import(incoming, existing=existing)
     counts = preview["counts"]
-    assert (counts["annotations"], counts["totalKeyframes"], counts["singleKeyframeSequences"]) == (1, 1, 1)
+    assert (counts["annotations"], counts["totalKeyframes"], counts["singleKeyframeSequences"]) == (
+        1,
+        1,
+        1,
+    )
     assert (counts["invalidLines"], counts["unreadableLines"]) == (1, 1)
     assert [(e["line"], e["code"]) for e in preview["errors"]] == [(3, "invalid-json")]
     assert preview["warnings"][0].startswith("Line 1: ")
@@ -593,12 +673,17 @@ def test_preview_and_merge_spill_where_they_are_told(existing, tmp_path):
     assert len(in_memory["conflicts"]) > 5
     # A budget of 0 bytes spills the in-file tables at every record: the same preview.
     for where in (spill, str(spill)):
-        assert fovea.preview_import(incoming, existing=existing, memory_budget=0, spill_dir=where) == in_memory
+        assert (
+            fovea.preview_import(incoming, existing=existing, memory_budget=0, spill_dir=where)
+            == in_memory
+        )
     options = {"transaction": {"atomic": False}}
 
     def merged(name, **memory):
         out = tmp_path / name
-        result = fovea.merge_jsonl(existing, incoming, out, options=options, export_date=DATE, **memory)
+        result = fovea.merge_jsonl(
+            existing, incoming, out, options=options, export_date=DATE, **memory
+        )
         return result["result"], out.read_bytes()
 
     assert merged("spilled.jsonl", memory_budget=0, spill_dir=spill) == merged("in-memory.jsonl")
@@ -631,7 +716,9 @@ def frames_of(path, ident):
     return [b["frameNumber"] for b in boxes_of(read_lines(path), ident)]
 
 
-@pytest.mark.parametrize("s", SCENARIOS["scenarios"], ids=[s["name"] for s in SCENARIOS["scenarios"]])
+@pytest.mark.parametrize(
+    "s", SCENARIOS["scenarios"], ids=[s["name"] for s in SCENARIOS["scenarios"]]
+)
 def test_merge_scenarios(s, existing, tmp_path):
     want = s["expect"]
     incoming = write_lines(tmp_path / "incoming.jsonl", s["lines"])
@@ -647,7 +734,9 @@ def test_merge_scenarios(s, existing, tmp_path):
     assert skipped["annotations"] == want.get("skippedAnnotations", 0), ctx
     assert skipped["worldObjects"] == want.get("skippedWorld", 0), ctx
     assert items["placeholders"] == want.get("placeholders", 0), ctx
-    assert [[c["type"], c["line"], c.get("resolution")] for c in result["conflicts"]] == want["conflicts"], ctx
+    assert [[c["type"], c["line"], c.get("resolution")] for c in result["conflicts"]] == want[
+        "conflicts"
+    ], ctx
     for key, messages in (("errorTypes", result["errors"]), ("warningTypes", result["warnings"])):
         if key in want:
             assert [m["type"] for m in messages] == want[key], ctx
@@ -670,11 +759,19 @@ def test_merge_scenarios(s, existing, tmp_path):
     for ident, frames in want.get("keyframes", {}).items():
         assert frames_of(out, ident) == frames, f"{s['name']}: keyframes of {ident}"
     for ident, segments in want.get("segments", {}).items():
-        got = next(r for r in records if r["data"].get("id") == ident)["data"]["boundingBoxSequence"]
-        assert [[g["startFrame"], g["endFrame"], g["type"]] for g in got["interpolationSegments"]] == segments
+        got = next(r for r in records if r["data"].get("id") == ident)["data"][
+            "boundingBoxSequence"
+        ]
+        assert [
+            [g["startFrame"], g["endFrame"], g["type"]] for g in got["interpolationSegments"]
+        ] == segments
     for ident, hidden in want.get("hidden", {}).items():
-        got = next(r for r in records if r["data"].get("id") == ident)["data"]["boundingBoxSequence"]
-        assert [[v["startFrame"], v["endFrame"]] for v in got["visibilityRanges"] if not v["visible"]] == hidden
+        got = next(r for r in records if r["data"].get("id") == ident)["data"][
+            "boundingBoxSequence"
+        ]
+        assert [
+            [v["startFrame"], v["endFrame"]] for v in got["visibilityRanges"] if not v["visible"]
+        ] == hidden
     if "videos" in want:
         assert [r["data"]["id"] for r in records if r["type"] == "video"] == want["videos"]
     if "personaCount" in want:
@@ -696,7 +793,10 @@ def test_merge_in_place_with_json_options(existing):
 def test_merge_into_an_empty_dataset(tmp_path):
     out = tmp_path / "out.jsonl"
     merged = fovea.merge_jsonl(
-        None, CONTAINER, out, options={"conflictResolution": {"missingDependencies": "create-placeholder"}}
+        None,
+        CONTAINER,
+        out,
+        options={"conflictResolution": {"missingDependencies": "create-placeholder"}},
     )
     result = merged["result"]
     assert result["success"] and result["summary"]["importedItems"]["placeholders"] == 2
@@ -720,9 +820,15 @@ def test_merge_non_atomic_with_failed_lines_is_written(existing, tmp_path):
     "options, error",
     [
         ({"conflictResolution": {"bogus": "skip"}}, fovea.InvalidOptionError),
-        ({"conflictResolution": {"sequences": {"duplicateSequenceIds": "overwrite"}}}, fovea.InvalidOptionError),
+        (
+            {"conflictResolution": {"sequences": {"duplicateSequenceIds": "overwrite"}}},
+            fovea.InvalidOptionError,
+        ),
         ('{"transaction": {"atomc": false}}', fovea.InvalidOptionError),
-        ({"resolutions": [{"line": 1, "type": "duplicate-sequence", "resolution": "rename"}]}, fovea.InvalidOptionError),
+        (
+            {"resolutions": [{"line": 1, "type": "duplicate-sequence", "resolution": "rename"}]},
+            fovea.InvalidOptionError,
+        ),
         ('{"transaction": ', fovea.InvalidJsonError),
         ([1], fovea.InvalidTypeError),
         ({"validation": {"strictMode": float("nan")}}, fovea.NonFiniteNumberError),

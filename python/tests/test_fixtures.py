@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import fovea
+
 from conftest import assert_subset, load_fixture
 
 EVAL = load_fixture("eval.json")
@@ -128,7 +129,11 @@ def test_error_text(case):
         assert case["path"] in str(err), "the message names the field"
 
 
-@pytest.mark.parametrize("case", [c for c in ERRORS if c["code"] != "invalid-json"], ids=names([c for c in ERRORS if c["code"] != "invalid-json"]))
+@pytest.mark.parametrize(
+    "case",
+    [c for c in ERRORS if c["code"] != "invalid-json"],
+    ids=names([c for c in ERRORS if c["code"] != "invalid-json"]),
+)
 def test_error_dict(case):
     """The same input as a Python dict gives the same error through the converter."""
     with pytest.raises(fovea.FoveaError) as info:
@@ -164,5 +169,7 @@ def test_golden_columnar_matches_boxes():
     for expected in GOLDEN["frames"]:
         f = expected["frameNumber"]
         np.testing.assert_allclose(
-            values[f], [expected["x"], expected["y"], expected["width"], expected["height"]], rtol=1e-9
+            values[f],
+            [expected["x"], expected["y"], expected["width"], expected["height"]],
+            rtol=1e-9,
         )

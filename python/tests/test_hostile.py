@@ -18,11 +18,7 @@ import fovea
 HOSTILE = Path(__file__).resolve().parents[2] / "testdata" / "hostile"
 MANIFEST = json.loads((HOSTILE / "cases.json").read_text())
 OPTIONS = MANIFEST["importOptions"]
-CASES = [
-    (case, op, expect)
-    for case in MANIFEST["cases"]
-    for op, expect in case["expect"].items()
-]
+CASES = [(case, op, expect) for case in MANIFEST["cases"] for op, expect in case["expect"].items()]
 
 
 def _input(case, folder: Path) -> Path:
@@ -79,14 +75,16 @@ def _call(op: str, path: Path, folder: Path, store_dir: Path):
         try:
             r = _import(server.rsplit("/", 1)[0] + "/" + name, path, migrate=True)
         finally:
-            subprocess.run(["psql", server, "-qc", f'DROP DATABASE "{name}" WITH (FORCE)'], check=True)
+            subprocess.run(
+                ["psql", server, "-qc", f'DROP DATABASE "{name}" WITH (FORCE)'], check=True
+            )
         return r["result"]["success"], r
     if op in ("export", "export-interpolated"):
         mode = "interpolated" if op == "export-interpolated" else "keyframes"
         r = fovea.export_jsonl(path, folder / "out.jsonl", mode=mode)
         return not r["readErrors"], r
     if op == "interpolate":
-        line = next(json.loads(l) for l in path.read_text().splitlines() if '"annotation"' in l)
+        line = next(json.loads(ln) for ln in path.read_text().splitlines() if '"annotation"' in ln)
         return True, {"frames": len(fovea.interpolate(line))}
     if op == "track":
         return True, fovea.check_tracking_job(json.loads(path.read_text()))
@@ -110,7 +108,15 @@ print(next(l.split()[1] for l in status.splitlines() if l.startswith("VmHWM:")))
 def _run_limited(op: str, path: Path, folder: Path, memory: dict) -> int:
     """Runs an export in a subprocess limited to memory["virtualMb"]; returns its peak RSS (MB)."""
     mode = "interpolated" if op == "export-interpolated" else "keyframes"
-    args = [sys.executable, "-c", _LIMITED, str(memory["virtualMb"]), str(path), str(folder / "out.jsonl"), mode]
+    args = [
+        sys.executable,
+        "-c",
+        _LIMITED,
+        str(memory["virtualMb"]),
+        str(path),
+        str(folder / "out.jsonl"),
+        mode,
+    ]
     run = subprocess.run(args, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     return int(run.stdout.strip()) // 1024

@@ -4,17 +4,18 @@ results, the version, and fovea.plot (matplotlib)."""
 
 import importlib
 import json
+import pathlib
 import pickle
 import subprocess
 import sys
 import textwrap
 import tomllib
-import pathlib
 
 import numpy as np
 import pytest
 
 import fovea
+
 from conftest import TESTDATA, require_modules
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
@@ -63,9 +64,16 @@ def test_version_is_the_crate_version():
 
 
 def test_every_extra_is_declared():
-    project = tomllib.loads((REPO / "python" / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    project = tomllib.loads((REPO / "python" / "pyproject.toml").read_text(encoding="utf-8"))[
+        "project"
+    ]
     extras = project["optional-dependencies"]
-    for extra, package in [("numpy", "numpy"), ("arrow", "pyarrow"), ("pandas", "pandas"), ("plot", "matplotlib")]:
+    for extra, package in [
+        ("numpy", "numpy"),
+        ("arrow", "pyarrow"),
+        ("pandas", "pandas"),
+        ("plot", "matplotlib"),
+    ]:
         assert any(req.startswith(package) for req in extras[extra]), (extra, extras[extra])
     assert project["dependencies"] == []
 
@@ -96,14 +104,18 @@ def test_a_missing_extra_raises_import_error_naming_it(blocked, call, extra):
             print("NO ERROR")
         """
     )
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout
     assert "IMPORT-ERROR:" in out, out
     assert f"pip install fovea[{extra}]" in out, out
 
 
 def test_importing_fovea_needs_no_extra():
     script = "import sys\nfor m in ('numpy', 'pyarrow', 'pandas', 'matplotlib', 'tqdm'):\n    sys.modules[m] = None\nimport fovea, fovea.plot\nprint(fovea.Sequence({'boxes': []}).frame_count)"
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip() == "0"
 
 
@@ -133,7 +145,16 @@ def test_file_frame_table_streams_every_annotation_with_dictionary_ids(tmp_path)
     pa = require("pyarrow")
     path = dataset(tmp_path)
     table = pa.table(fovea.frames_jsonl(path, mode="interpolated"))
-    assert table.column_names == ["annotationId", "videoId", "frame", "x", "y", "width", "height", "isKeyframe"]
+    assert table.column_names == [
+        "annotationId",
+        "videoId",
+        "frame",
+        "x",
+        "y",
+        "width",
+        "height",
+        "isKeyframe",
+    ]
     assert pa.types.is_dictionary(table.schema.field("annotationId").type)
     ids = table.column("annotationId").to_pylist()
     first = json.loads(CONTAINER.read_text(encoding="utf-8"))["data"]
@@ -165,11 +186,23 @@ def test_polars_and_pandas_take_frame_tables(tmp_path):
     path = dataset(tmp_path)
     df = pl.DataFrame(fovea.frames_jsonl(path, mode="interpolated"))
     assert df.columns[:3] == ["annotationId", "videoId", "frame"]
-    assert df.filter(pl.col("annotationId") == "second")["frame"].to_list() == [0, 1, 3, 4, 5, 6, 7, 8]
+    assert df.filter(pl.col("annotationId") == "second")["frame"].to_list() == [
+        0,
+        1,
+        3,
+        4,
+        5,
+        6,
+        7,
+        8,
+    ]
     pdf = fovea.frames_jsonl(path, mode="interpolated").to_pandas()
     assert len(pdf) == len(df)
     assert str(pdf["annotationId"].dtype) == "category"
-    assert pdf[pdf["annotationId"] == "second"]["x"].tolist() == df.filter(pl.col("annotationId") == "second")["x"].to_list()
+    assert (
+        pdf[pdf["annotationId"] == "second"]["x"].tolist()
+        == df.filter(pl.col("annotationId") == "second")["x"].to_list()
+    )
 
 
 # --- pickling ------------------------------------------------------------------------------
@@ -213,7 +246,11 @@ def test_fovea_plot_draws_both_pictures_with_matplotlib(tmp_path):
     top, bottom = fig.axes
     lines = [line for line in top.get_lines() if len(line.get_xdata()) > 1]
     assert len(lines) == 2  # the path is split at the hidden frame
-    assert [t.get_text() for t in bottom.get_yticklabels()] == ["visibility", "segments", "keyframes"]
+    assert [t.get_text() for t in bottom.get_yticklabels()] == [
+        "visibility",
+        "segments",
+        "keyframes",
+    ]
     labels = bottom.get_legend_handles_labels()[1]
     assert labels == ["visible", "hidden", "linear", "hold"]
     out = tmp_path / "plot.png"
@@ -296,7 +333,9 @@ def test_ctrl_c_interrupts_a_long_call(tmp_path):
             print("FINISHED")
         """
     )
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    ).stdout
     assert out.startswith("INTERRUPTED"), out
     assert not dest.exists()
 
@@ -310,6 +349,10 @@ def test_repeated_ids_and_one_video_make_valid_categoricals(tmp_path):
         f.write(CONTAINER.read_text(encoding="utf-8"))
         f.write(CONTAINER.read_text(encoding="utf-8"))
     df = fovea.frames_jsonl(path).to_pandas()
-    assert list(df["videoId"].cat.categories) == [json.loads(CONTAINER.read_text())["data"]["videoId"]]
+    assert list(df["videoId"].cat.categories) == [
+        json.loads(CONTAINER.read_text())["data"]["videoId"]
+    ]
     assert len(df["annotationId"].cat.categories) == 4
-    assert df["annotationId"].value_counts().max() == 2 * 4  # the repeated annotation's 4 keyframes, twice
+    assert (
+        df["annotationId"].value_counts().max() == 2 * 4
+    )  # the repeated annotation's 4 keyframes, twice

@@ -30,7 +30,11 @@ def test_a_python_handler_completes_jobs_with_progress_and_fovea_status_shapes()
     assert view["result"] == {"boxes": 42}
     assert view["progress"] == 40
     assert q.status("job-1", shape="summary") == {
-        "jobId": "job-1", "status": "completed", "progress": 40, "result": {"boxes": 42}, "error": None,
+        "jobId": "job-1",
+        "status": "completed",
+        "progress": 40,
+        "result": {"boxes": 42},
+        "error": None,
     }
     assert q.status("job-1", shape="mapped")["status"] == "completed"
     frontend = q.status("job-1", shape="frontend")
@@ -198,7 +202,10 @@ def test_a_python_worker_on_a_bullmq_queue(redis_url):
     assert ok["state"] == "completed" and ok["result"] == {"tracks": ["v1"]}
     assert ok["progress"] == {"framesDone": 5, "framesTotal": 10}
     assert bad["state"] == "failed" and bad["attemptsMade"] == 1
-    assert producer.status("bad", shape="frontend")["failedReason"] == "UnrecoverableError: model refused the video"
+    assert (
+        producer.status("bad", shape="frontend")["failedReason"]
+        == "UnrecoverableError: model refused the video"
+    )
     assert producer.add({"videoId": "v1"}, id="ok")["duplicate"] is True
     assert producer.remove("ok") is True and producer.status("ok") is None
     producer.close()
@@ -213,7 +220,13 @@ def tracking_job(video="v1", **extra):
         "frameRange": {"start": 0, "end": 59},
         "videoWidth": 640,
         "videoHeight": 480,
-        "objects": [{"objectId": 1, "label": "ship", "initialBox": {"x": 100, "y": 200, "width": 40, "height": 20}}],
+        "objects": [
+            {
+                "objectId": 1,
+                "label": "ship",
+                "initialBox": {"x": 100, "y": 200, "width": 40, "height": 20},
+            }
+        ],
     }
     job.update(extra)
     return job
@@ -221,11 +234,17 @@ def tracking_job(video="v1", **extra):
 
 def test_the_native_tracking_worker_against_a_simulated_model_service():
     q = fovea.JobQueue()
-    with fovea.SimulatedModelService({"v1": {"width": 640, "height": 480, "frames": 60}}, velocity=(2.0, 0.0)) as service:
+    with fovea.SimulatedModelService(
+        {"v1": {"width": 640, "height": 480, "frames": 60}}, velocity=(2.0, 0.0)
+    ) as service:
         assert service.url.startswith("http://127.0.0.1:")
         with q.tracking_worker(service.url, tolerance=0.5):
             q.add(tracking_job(), id="t1")
-            q.add(tracking_job("unknown-video"), id="t2", options={"backoff": {"type": "fixed", "delay": 1}})
+            q.add(
+                tracking_job("unknown-video"),
+                id="t2",
+                options={"backoff": {"type": "fixed", "delay": 1}},
+            )
             done = q.wait("t1", timeout=60)
             missing = q.wait("t2", timeout=60)
         assert service.requests >= 2
@@ -244,7 +263,7 @@ def test_the_native_tracking_worker_against_a_simulated_model_service():
 
 
 def test_simulation_and_tracking_worker_arguments_are_checked():
-    with pytest.raises(fovea.InvalidOptionError, match="videos.v1"):
+    with pytest.raises(fovea.InvalidOptionError, match=r"videos\.v1"):
         fovea.SimulatedModelService({"v1": {"width": 640}})
     q = fovea.JobQueue()
     with pytest.raises(fovea.InvalidOptionError, match="tolerance"):
@@ -274,16 +293,40 @@ def test_an_async_handler_is_awaited():
 
 
 def test_check_tracking_job_fills_defaults_and_names_the_bad_field():
-    job = {"schemaVersion": 1, "videoId": "v1", "objects": [
-        {"objectId": 1, "initialBox": {"x": 1, "y": 2, "width": 3, "height": 4}}]}
+    job = {
+        "schemaVersion": 1,
+        "videoId": "v1",
+        "objects": [{"objectId": 1, "initialBox": {"x": 1, "y": 2, "width": 3, "height": 4}}],
+    }
     checked = fovea.check_tracking_job(job)
-    assert checked["model"] == "samurai" and checked["objects"][0]["initialBox"] == {"x": 1, "y": 2, "width": 3, "height": 4}
+    assert checked["model"] == "samurai" and checked["objects"][0]["initialBox"] == {
+        "x": 1,
+        "y": 2,
+        "width": 3,
+        "height": 4,
+    }
     for payload, path in [
         ({**job, "schemaVersion": None}, "schemaVersion"),
         ({**job, "objects": []}, "objects"),
-        ({**job, "objects": [{"objectId": 1, "initialBox": {"x": 0, "y": 0, "width": 0, "height": 4}}]}, "objects[0].initialBox"),
+        (
+            {
+                **job,
+                "objects": [
+                    {"objectId": 1, "initialBox": {"x": 0, "y": 0, "width": 0, "height": 4}}
+                ],
+            },
+            "objects[0].initialBox",
+        ),
         ({**job, "frameRange": {"start": 9, "end": 2}}, "frameRange"),
-        ({**job, "objects": [{"objectId": "one", "initialBox": {"x": 0, "y": 0, "width": 1, "height": 1}}]}, "objects[0].objectId"),
+        (
+            {
+                **job,
+                "objects": [
+                    {"objectId": "one", "initialBox": {"x": 0, "y": 0, "width": 1, "height": 1}}
+                ],
+            },
+            "objects[0].objectId",
+        ),
     ]:
         with pytest.raises(fovea.InvalidTypeError) as info:
             fovea.check_tracking_job(payload)
@@ -291,8 +334,12 @@ def test_check_tracking_job_fills_defaults_and_names_the_bad_field():
 
 
 def test_check_tracking_job_refuses_what_exceeds_the_limits_it_is_given():
-    job = {"schemaVersion": 1, "videoId": "v1", "frameRange": {"start": 0, "end": 99}, "objects": [
-        {"objectId": 1, "initialBox": {"x": 1, "y": 2, "width": 3, "height": 4}}]}
+    job = {
+        "schemaVersion": 1,
+        "videoId": "v1",
+        "frameRange": {"start": 0, "end": 99},
+        "objects": [{"objectId": 1, "initialBox": {"x": 1, "y": 2, "width": 3, "height": 4}}],
+    }
     assert fovea.check_tracking_job(job)["frameRange"] == {"start": 0, "end": 99}
     with pytest.raises(fovea.LimitExceededError) as info:
         fovea.check_tracking_job(job, limits={"frames": 50})

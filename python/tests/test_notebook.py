@@ -11,15 +11,16 @@ import re
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from conftest import require_modules
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "quickstart.ipynb"
 
 
 require_modules(
-    "nbclient", "nbformat", "ipykernel", "matplotlib",
+    "nbclient",
+    "nbformat",
+    "ipykernel",
+    "matplotlib",
     install="pip install nbclient nbformat ipykernel matplotlib",
     module_level=True,
 )
@@ -42,7 +43,9 @@ def test_the_notebook_is_committed_without_outputs() -> None:
 
 def test_the_quickstart_notebook_runs_and_computes_what_it_says(tmp_path: Path) -> None:
     nb = nbformat.read(NOTEBOOK, as_version=4)
-    client = NotebookClient(nb, kernel_name="python3", timeout=300, resources={"metadata": {"path": str(tmp_path)}})
+    client = NotebookClient(
+        nb, kernel_name="python3", timeout=300, resources={"metadata": {"path": str(tmp_path)}}
+    )
     client.execute()  # raises CellExecutionError, naming the cell, on any error
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.get("output_type") == "error"]
@@ -62,11 +65,16 @@ def test_the_quickstart_notebook_runs_and_computes_what_it_says(tmp_path: Path) 
     assert re.search(r"interpolated\s+\d+ bytes\s+8 keyframes\s+782 interpolated frames", text)
 
     # Import: the conflicts found, and how each was resolved.
-    assert "line 1: duplicate-sequence   ship" in text and "line 3: missing-dependency   gull" in text
+    assert (
+        "line 1: duplicate-sequence   ship" in text and "line 3: missing-dependency   gull" in text
+    )
     assert "line 1: duplicate-sequence   -> merge-keyframes" in text
     assert "line 2: duplicate-sequence   -> replace" in text
     assert "line 3: missing-dependency   -> create-placeholder" in text
-    assert "ship  keyframes (frame, x): [(0, 40), (100, 300), (150, 480), (200, 650), (299, 980)]" in text
+    assert (
+        "ship  keyframes (frame, x): [(0, 40), (100, 300), (150, 480), (200, 650), (299, 980)]"
+        in text
+    )
     assert "stored: ['buoy', 'gull', 'ship', 'tug']" in text
 
     # Tracking: completed, the lost stretch hidden rather than bridged, exact reproduction.

@@ -10,6 +10,7 @@ import sys
 import pytest
 
 import fovea
+
 from conftest import overlaps as _overlaps
 
 ROUND_TRIP = (
@@ -28,7 +29,13 @@ def linear(n_frames: int) -> fovea.Sequence:
         {
             "boxes": [
                 {"x": 0, "y": 0, "width": 10, "height": 10, "frameNumber": 0},
-                {"x": n_frames - 1, "y": 2 * (n_frames - 1), "width": 20, "height": 30, "frameNumber": n_frames - 1},
+                {
+                    "x": n_frames - 1,
+                    "y": 2 * (n_frames - 1),
+                    "width": 20,
+                    "height": 30,
+                    "frameNumber": n_frames - 1,
+                },
             ]
         }
     )
@@ -56,10 +63,24 @@ def test_box_shapes(two_keys):
     two_keys["boxes"][0].update({"confidence": 0.9, "metadata": {"who": "me"}, "extra": [1]})
     boxes = fovea.interpolate(two_keys)
     assert boxes[0] == {
-        "x": 0.0, "y": 0.0, "width": 100.0, "height": 100.0, "frameNumber": 0, "isKeyframe": True,
-        "confidence": 0.9, "metadata": {"who": "me"}, "extra": [1],
+        "x": 0.0,
+        "y": 0.0,
+        "width": 100.0,
+        "height": 100.0,
+        "frameNumber": 0,
+        "isKeyframe": True,
+        "confidence": 0.9,
+        "metadata": {"who": "me"},
+        "extra": [1],
     }
-    assert boxes[5] == {"x": 50.0, "y": 50.0, "width": 150.0, "height": 150.0, "frameNumber": 5, "isKeyframe": False}
+    assert boxes[5] == {
+        "x": 50.0,
+        "y": 50.0,
+        "width": 150.0,
+        "height": 150.0,
+        "frameNumber": 5,
+        "isKeyframe": False,
+    }
     assert list(boxes[5]) == ["x", "y", "width", "height", "frameNumber", "isKeyframe"]
     # Dicts are what json.loads makes of fovea's JSON text: integral numbers are ints.
     assert type(boxes[5]["frameNumber"]) is int and type(boxes[5]["x"]) is int
@@ -105,8 +126,12 @@ def test_profiles_differ_on_custom_parametric():
             {"x": 9, "y": 0, "width": 10, "height": 1, "frameNumber": 9},
         ],
         "interpolationSegments": [
-            {"startFrame": 0, "endFrame": 9, "type": "parametric",
-             "parametric": {"width": {"type": "custom", "parameters": {}, "expression": "t^2"}}}
+            {
+                "startFrame": 0,
+                "endFrame": 9,
+                "type": "parametric",
+                "parametric": {"width": {"type": "custom", "parameters": {}, "expression": "t^2"}},
+            }
         ],
     }
     with pytest.raises(fovea.UnsupportedParametricError):
@@ -163,7 +188,14 @@ def test_edits_mutate_in_place_and_invalidate_the_cache(two_keys):
     assert seq.frame_count == 21 and seq.span == (0, 20)
     assert seq.at(20)["x"] == 200.0
     seq.add_keyframe(5, {"x": 7, "y": 8, "width": 9, "height": 10, "ignored": True})
-    assert seq.at(5) == {"x": 7.0, "y": 8.0, "width": 9.0, "height": 10.0, "frameNumber": 5, "isKeyframe": True}
+    assert seq.at(5) == {
+        "x": 7.0,
+        "y": 8.0,
+        "width": 9.0,
+        "height": 10.0,
+        "frameNumber": 5,
+        "isKeyframe": True,
+    }
     seq.add_keyframe(6, (1, 2, 3, 4))
     removed = seq.remove_keyframe(6)
     assert removed["frameNumber"] == 6 and removed["x"] == 1.0
@@ -171,9 +203,13 @@ def test_edits_mutate_in_place_and_invalidate_the_cache(two_keys):
     assert seq.at(4)["isKeyframe"] is True and seq.at(5)["isKeyframe"] is False
     seq.set_interpolation(0, "hold")
     assert seq.at(3)["x"] == 0.0
-    seq.set_interpolation(0, "bezier", control_points={"x": [{"x": 0.25, "y": 0.1}, {"x": 0.25, "y": 1.0}]})
+    seq.set_interpolation(
+        0, "bezier", control_points={"x": [{"x": 0.25, "y": 0.1}, {"x": 0.25, "y": 1.0}]}
+    )
     assert seq.to_dict()["interpolationSegments"][0]["type"] == "bezier"
-    seq.set_interpolation(4, "parametric", parametric={"x": {"type": "quadratic", "parameters": {"a": 1}}})
+    seq.set_interpolation(
+        4, "parametric", parametric={"x": {"type": "quadratic", "parameters": {"a": 1}}}
+    )
     seq.set_visibility(12, 14, False)
     assert seq.at(13) is None and seq.frame_count == 18
     assert seq.toggle_visibility(13) is True
@@ -202,7 +238,9 @@ def test_to_numpy_matches_interpolate():
     assert frames.shape == (len(expected),) and boxes.shape == (len(expected), 4)
     assert frames.flags.c_contiguous and boxes.flags.c_contiguous
     assert frames.tolist() == [b["frameNumber"] for b in expected]
-    assert np.array_equal(boxes, np.array([[b["x"], b["y"], b["width"], b["height"]] for b in expected]))
+    assert np.array_equal(
+        boxes, np.array([[b["x"], b["y"], b["width"], b["height"]] for b in expected])
+    )
     # Arrays are independent of the sequence and of each other call.
     boxes[0, 0] = -1.0
     assert seq.to_numpy()[1][0, 0] == 0.0
@@ -287,7 +325,10 @@ def test_repr(two_keys):
     two_keys["interpolationSegments"] = [{"startFrame": 0, "endFrame": 10, "type": "hold"}]
     two_keys["visibilityRanges"] = [{"startFrame": 0, "endFrame": 10, "visible": True}]
     text = repr(fovea.Sequence(two_keys, profile="fovea"))
-    assert text == "Sequence(keyframes=2, span=(0, 10), frames=11, segments=1, ranges=1, profile='fovea')"
+    assert (
+        text
+        == "Sequence(keyframes=2, span=(0, 10), frames=11, segments=1, ranges=1, profile='fovea')"
+    )
     assert repr(fovea.Sequence()) == (
         "Sequence(keyframes=0, span=None, frames=0, segments=0, ranges=0, profile='default')"
     )
@@ -333,7 +374,10 @@ def test_setstate_checks_its_input():
 def test_stubs_match_the_extension():
     pytest.importorskip("mypy")
     out = subprocess.run(
-        [sys.executable, "-m", "mypy.stubtest", "fovea._fovea"], capture_output=True, text=True, timeout=600
+        [sys.executable, "-m", "mypy.stubtest", "fovea._fovea"],
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert out.returncode == 0, out.stdout + out.stderr
 

@@ -80,15 +80,34 @@ def test_import_export_preview_and_history(url, tmp_path):
 
 def test_a_failed_atomic_import_keeps_nothing_and_non_atomic_isolates(url, tmp_path):
     def line(id, persona):
-        return json.dumps({
-            "type": "annotation",
-            "data": {
-                "id": id, "videoId": "test-video-1", "annotationType": "type",
-                "personaId": persona, "typeId": "t", "typeCategory": "entity",
-                "boundingBoxSequence": {"boxes": [
-                    {"x": 1, "y": 1, "width": 5, "height": 5, "frameNumber": 0, "isKeyframe": True}]},
-            },
-        }) + "\n"
+        return (
+            json.dumps(
+                {
+                    "type": "annotation",
+                    "data": {
+                        "id": id,
+                        "videoId": "test-video-1",
+                        "annotationType": "type",
+                        "personaId": persona,
+                        "typeId": "t",
+                        "typeCategory": "entity",
+                        "boundingBoxSequence": {
+                            "boxes": [
+                                {
+                                    "x": 1,
+                                    "y": 1,
+                                    "width": 5,
+                                    "height": 5,
+                                    "frameNumber": 0,
+                                    "isKeyframe": True,
+                                }
+                            ]
+                        },
+                    },
+                }
+            )
+            + "\n"
+        )
 
     bad = tmp_path / "bad.jsonl"
     # References unchecked: the database's foreign key refuses the unknown persona.

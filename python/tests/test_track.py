@@ -17,7 +17,12 @@ def track(frames, model="samurai"):
         "videoWidth": 640,
         "videoHeight": 480,
         "frames": [
-            {"frameNumber": f, "box": {"x": x, "y": 5.0, "width": 40.0, "height": 30.0}, "confidence": 0.9, "occluded": False}
+            {
+                "frameNumber": f,
+                "box": {"x": x, "y": 5.0, "width": 40.0, "height": 30.0},
+                "confidence": 0.9,
+                "occluded": False,
+            }
             for f, x in frames
         ],
     }
@@ -87,7 +92,12 @@ def test_service_response_becomes_tracks_and_rle_boxes_read():
                 "timestamp": 0,
                 "processing_time": 0.1,
                 "masks": [
-                    {"object_id": 1, "mask_rle": {"size": [4, 3], "counts": [5, 2, 5]}, "confidence": 0.5, "is_occluded": False}
+                    {
+                        "object_id": 1,
+                        "mask_rle": {"size": [4, 3], "counts": [5, 2, 5]},
+                        "confidence": 0.5,
+                        "is_occluded": False,
+                    }
                 ],
             }
         ],

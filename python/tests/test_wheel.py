@@ -18,7 +18,9 @@ REPO = pathlib.Path(__file__).resolve().parents[2]
 
 
 def _maturin() -> str:
-    found = shutil.which("maturin", path=str(pathlib.Path(sys.executable).parent)) or shutil.which("maturin")
+    found = shutil.which("maturin", path=str(pathlib.Path(sys.executable).parent)) or shutil.which(
+        "maturin"
+    )
     if found is None:
         if os.environ.get("FOVEA_REQUIRE_SERVICES") == "1":
             pytest.fail("maturin is needed to build the wheel")
@@ -59,7 +61,9 @@ def test_the_abi3_wheel_installs_and_works_in_a_clean_venv(tmp_path):
         """
     )
     # Outside the repository, so that only the installed package can be imported.
-    out = subprocess.run([str(python), "-c", script], cwd=tmp_path, check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [str(python), "-c", script], cwd=tmp_path, check=True, capture_output=True, text=True
+    ).stdout
     lines = out.splitlines()
     assert lines[0] == f"{fovea.__version__} 5 5"
     assert "pip install fovea[numpy]" in lines[1]

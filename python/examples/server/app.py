@@ -19,11 +19,12 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, AsyncIterator, Optional
+from typing import Any, Optional
 
 from fastapi import FastAPI, Query, Request
 from fastapi.responses import FileResponse, JSONResponse
@@ -68,7 +69,7 @@ class Settings:
     shutdown_grace: float = 10.0
 
     @classmethod
-    def from_env(cls, env: "Optional[dict[str, str]]" = None) -> "Settings":
+    def from_env(cls, env: Optional[dict[str, str]] = None) -> Settings:
         """Settings from the environment.
 
         ``DATABASE_URL`` (Postgres) wins over ``FOVEA_DB_URL`` (default
@@ -83,7 +84,9 @@ class Settings:
             database_url=e.get("DATABASE_URL") or e.get("FOVEA_DB_URL") or "sqlite://fovea.db",
             redis_url=e.get("REDIS_URL") or None,
             queue_name=e.get("FOVEA_QUEUE", "object-tracking"),
-            model_service_url=e.get("MODEL_SERVICE_URL") or e.get("FOVEA_MODEL_SERVICE_URL") or None,
+            model_service_url=e.get("MODEL_SERVICE_URL")
+            or e.get("FOVEA_MODEL_SERVICE_URL")
+            or None,
             simulated_videos=json.loads(simulate) if simulate else None,
             tolerance=float(e.get("FOVEA_TOLERANCE", "1.0")),
             worker_concurrency=int(e.get("FOVEA_WORKER_CONCURRENCY", "1")),
@@ -129,8 +132,14 @@ def _error_body(e: fovea.FoveaError, path_prefix: str = "") -> dict[str, Any]:
     from the path so it names a field of the request body."""
     path = e.path
     if path is not None and path_prefix and path.startswith(path_prefix):
-        path = path[len(path_prefix):].lstrip(".") or None
-    return {"error": _status_of(e)[1], "code": e.code, "message": str(e), "path": path, "line": e.line}
+        path = path[len(path_prefix) :].lstrip(".") or None
+    return {
+        "error": _status_of(e)[1],
+        "code": e.code,
+        "message": str(e),
+        "path": path,
+        "line": e.line,
+    }
 
 
 def _fovea_error(e: fovea.FoveaError, path_prefix: str = "") -> JSONResponse:
@@ -227,7 +236,9 @@ async def _open(settings: Settings) -> Services:
     try:
         if settings.migrate:
             await store.migrate_async()
-        queue = await asyncio.to_thread(fovea.JobQueue, settings.redis_url, name=settings.queue_name)
+        queue = await asyncio.to_thread(
+            fovea.JobQueue, settings.redis_url, name=settings.queue_name
+        )
     except BaseException:
         await store.close_async()
         raise
@@ -235,7 +246,9 @@ async def _open(settings: Settings) -> Services:
     try:
         model_service = settings.model_service_url
         if model_service is None and settings.simulated_videos is not None:
-            services.simulation = await asyncio.to_thread(fovea.SimulatedModelService, settings.simulated_videos)
+            services.simulation = await asyncio.to_thread(
+                fovea.SimulatedModelService, settings.simulated_videos
+            )
             model_service = services.simulation.url
         if model_service is not None:
             services.worker = await asyncio.to_thread(
@@ -278,7 +291,9 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
 
     @app.exception_handler(ApiError)
     async def api_error(_: Request, e: ApiError) -> JSONResponse:
-        return JSONResponse({"error": e.error, "message": e.message, **e.extra}, status_code=e.status)
+        return JSONResponse(
+            {"error": e.error, "message": e.message, **e.extra}, status_code=e.status
+        )
 
     @app.exception_handler(fovea.FoveaError)
     async def fovea_error(_: Request, e: fovea.FoveaError) -> JSONResponse:
@@ -291,8 +306,12 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         body = await _json_object(request)
         if "boundingBoxSequence" not in body:
             raise ApiError(
-                400, "VALIDATION_ERROR", "boundingBoxSequence: missing", code="missing-field",
-                path="boundingBoxSequence", line=None,
+                400,
+                "VALIDATION_ERROR",
+                "boundingBoxSequence: missing",
+                code="missing-field",
+                path="boundingBoxSequence",
+                line=None,
             )
         try:
             # Reading the sequence checks it (frames, boxes, segments, visibility).
@@ -312,7 +331,9 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         except fovea.FoveaError as e:
             return _fovea_error(e, path_prefix="annotations[0]")
         saved = await store.annotation_async(str(body["id"]))
-        return JSONResponse({"annotation": saved, "preview": await asyncio.to_thread(_preview_of, seq)}, 201)
+        return JSONResponse(
+            {"annotation": saved, "preview": await asyncio.to_thread(_preview_of, seq)}, 201
+        )
 
     @app.get("/api/annotations/{annotation_id}")
     async def get_annotation(request: Request, annotation_id: str) -> JSONResponse:
@@ -344,7 +365,9 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
                 persona_ids=_csv(personaIds),
                 video_ids=_csv(videoIds),
                 annotation_types=_csv(annotationTypes),
-                export_date=datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+                export_date=datetime.now(timezone.utc)
+                .isoformat(timespec="milliseconds")
+                .replace("+00:00", "Z"),
             )
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
@@ -398,7 +421,8 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         payload = fovea.check_tracking_job(await _json_object(request))
         added = await _services(request).queue.add_async(payload, id=jobId)
         return JSONResponse(
-            {"jobId": added["jobId"], "status": "queued", "duplicate": added["duplicate"]}, status_code=202
+            {"jobId": added["jobId"], "status": "queued", "duplicate": added["duplicate"]},
+            status_code=202,
         )
 
     @app.get("/api/jobs/{job_id}")

@@ -25,7 +25,7 @@ async function produce(jobId, dataJson) {
   const job = await queue.add('track', JSON.parse(dataJson), { jobId });
   try {
     await job.waitUntilFinished(events, 60000);
-  } catch (e) {
+  } catch {
     // A failed job rejects; its state is read below.
   }
   const done = await queue.getJob(jobId);

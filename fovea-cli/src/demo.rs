@@ -266,9 +266,7 @@ fn tracking_demo() -> Outcome {
     };
     use fovea_jobs::{InProcessQueue, JobOptions, JobQueue, TRACKING_JOB, TRACKING_QUEUE, Worker};
     use std::sync::Arc;
-    let rt = tokio::runtime::Runtime::new()
-        .map_err(|e| Failure::Io("cannot start the async runtime".into(), e))?;
-    rt.block_on(async {
+    fovea_runtime::runtime().block_on(async {
         let service = SimulatedModelService::start(Simulation {
             videos: [(
                 "demo-video".to_owned(),
@@ -295,7 +293,7 @@ fn tracking_demo() -> Outcome {
         })
         .map_err(|f| Failure::Usage(f.message))?;
         let queue = Arc::new(InProcessQueue::new(TRACKING_QUEUE));
-        let handler = TrackingHandler::new(client, None, Default::default());
+        let handler = TrackingHandler::new(client, Default::default());
         let worker = Worker::start(queue.clone(), Arc::new(handler), Default::default());
         let payload = serde_json::json!({
             "schemaVersion": 1, "videoId": "demo-video", "model": "samurai",

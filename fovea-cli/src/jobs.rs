@@ -15,6 +15,7 @@ use fovea_jobs::{
     InProcessQueue, JobError, JobOptions, JobQueue, JobState, JobView, TRACKING_JOB,
     TRACKING_QUEUE, Worker, WorkerOptions,
 };
+use fovea_runtime::runtime;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -28,13 +29,6 @@ impl From<JobError> for Failure {
             other => Failure::Job(other),
         }
     }
-}
-
-fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::Io("cannot start the async runtime".into(), e))
 }
 
 fn read_json(file: Option<&PathBuf>) -> Result<Value, Failure> {
@@ -117,7 +111,7 @@ pub fn track(args: &TrackArgs) -> Outcome {
     let data = read_json(args.file.as_ref())?;
     let job =
         TrackingJob::from_value_within(&data, &args.service.limits.get()).map_err(invalid_job)?;
-    runtime()?.block_on(async {
+    runtime().block_on(async {
         let simulated = match args.simulate {
             true => Some(simulate(&job).await?),
             false => None,
@@ -310,7 +304,7 @@ pub enum JobsCommand {
 
 /// Runs `fovea jobs …`.
 pub fn jobs(command: &JobsCommand) -> Outcome {
-    runtime()?.block_on(async {
+    runtime().block_on(async {
         match command {
             JobsCommand::Submit {
                 file,
@@ -439,7 +433,7 @@ fn lease(seconds: f64) -> Result<Duration, Failure> {
 /// Runs a tracking worker until Ctrl-C or SIGTERM.
 pub fn worker(args: &WorkerArgs) -> Outcome {
     let bull = args.queue.options("worker")?;
-    runtime()?.block_on(async {
+    runtime().block_on(async {
         let handler = args.service.handler(&args.service.model_service).await?;
         let options = WorkerOptions {
             concurrency: args.concurrency,

@@ -1,5 +1,5 @@
 //! The store for callers without an async runtime — the CLI and the Python and Node bindings:
-//! each operation runs on one shared multi-thread runtime and blocks the calling thread until
+//! each operation runs on the process's shared runtime (`fovea_runtime::runtime`) and blocks the calling thread until
 //! it is done. (Do not call it from inside an async runtime: use [`Store`] there.)
 
 use crate::error::Result;
@@ -12,22 +12,8 @@ use crate::store::{Store, StoreOptions};
 use fovea_core::import::{ImportOptions, Preview, PreviewOptions};
 use fovea_core::jsonl::ExportOptions;
 use fovea_core::model::{Annotation, Persona, Video};
+use fovea_runtime::runtime;
 use std::io::Write;
-use std::sync::OnceLock;
-
-/// The multi-thread runtime that fovea's blocking callers run their async work on: every
-/// [`BlockingStore`], and the Python and Node bindings' queues and workers (pools and
-/// connections are bound to the runtime that made them, so all of them share this one).
-pub fn runtime() -> &'static tokio::runtime::Runtime {
-    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
-    RUNTIME.get_or_init(|| {
-        tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .thread_name("fovea-db")
-            .build()
-            .expect("the store's runtime starts")
-    })
-}
 
 /// A [`Store`] whose operations block.
 ///

@@ -24,7 +24,7 @@ mod sqlite_rows;
 mod store;
 mod video;
 
-pub use blocking::{BlockingStore, runtime};
+pub use blocking::BlockingStore;
 pub use error::{DbError, Result};
 pub use export::StoreExport;
 pub use import::{HistoryEntry, ImportParams, ImportProgress, Source, StoreImport};

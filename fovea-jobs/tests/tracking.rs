@@ -2,6 +2,7 @@
 //! a model service on loopback that speaks FOVEA's `/api/tracking/track` contract with
 //! generated RLE masks.
 
+#[cfg(feature = "store")]
 use fovea_core::model::Video;
 use fovea_jobs::tracking::*;
 use fovea_jobs::*;
@@ -50,16 +51,38 @@ fn payload() -> Value {
     })
 }
 
+/// The store a test saves into; without the `store` feature there is none to give.
+#[cfg(feature = "store")]
+type Store = fovea_db::Store;
+#[cfg(not(feature = "store"))]
+type Store = std::convert::Infallible;
+
+#[cfg(feature = "store")]
+fn with_store(handler: TrackingHandler, store: Option<Store>) -> TrackingHandler {
+    match store {
+        Some(store) => handler.with_store(store),
+        None => handler,
+    }
+}
+
+#[cfg(not(feature = "store"))]
+fn with_store(handler: TrackingHandler, _: Option<Store>) -> TrackingHandler {
+    handler
+}
+
 struct Setup {
     queue: Arc<InProcessQueue>,
     worker: Worker,
     service: SimulatedModelService,
 }
 
-async fn setup(sim: Simulation, store: Option<fovea_db::Store>) -> Setup {
+async fn setup(sim: Simulation, store: Option<Store>) -> Setup {
     let service = SimulatedModelService::start(sim).await.unwrap();
     let queue = Arc::new(InProcessQueue::new(TRACKING_QUEUE));
-    let handler = TrackingHandler::new(client(service.url()), store, TrackingOptions::default());
+    let handler = with_store(
+        TrackingHandler::new(client(service.url()), TrackingOptions::default()),
+        store,
+    );
     let worker = Worker::start(queue.clone(), Arc::new(handler), WorkerOptions::default());
     Setup {
         queue,
@@ -201,7 +224,6 @@ async fn an_unreachable_service_is_a_retryable_failure() {
     let queue = Arc::new(InProcessQueue::new(TRACKING_QUEUE));
     let handler = TrackingHandler::new(
         client(&format!("http://127.0.0.1:{port}")),
-        None,
         TrackingOptions::default(),
     );
     let worker = Worker::start(queue.clone(), Arc::new(handler), WorkerOptions::default());
@@ -283,6 +305,7 @@ async fn f11_malformed_jobs_fail_at_once_with_a_precise_message() {
     s.worker.shutdown(Duration::from_secs(1)).await;
 }
 
+#[cfg(feature = "store")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn f5_tracks_are_saved_once_even_when_the_job_runs_twice() {
     let dir = tempfile::tempdir().unwrap();
@@ -321,6 +344,7 @@ async fn f5_tracks_are_saved_once_even_when_the_job_runs_twice() {
     s.worker.shutdown(Duration::from_secs(1)).await;
 }
 
+#[cfg(feature = "store")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stored_video_too_large_to_track_fails_the_job_and_limits_are_the_workers_to_set() {
     let dir = tempfile::tempdir().unwrap();
@@ -340,7 +364,7 @@ async fn a_stored_video_too_large_to_track_fails_the_job_and_limits_are_the_work
         },
         ..Default::default()
     };
-    let handler = TrackingHandler::new(client(service.url()), Some(store), options);
+    let handler = TrackingHandler::new(client(service.url()), options).with_store(store);
     let worker = Worker::start(queue.clone(), Arc::new(handler), WorkerOptions::default());
     let mut sized_by_store = payload();
     sized_by_store["frameRange"] = json!({"start": 0, "end": 9});

@@ -13,7 +13,6 @@ use crate::convert::{self, Js, Tape};
 use crate::error::{Fail, Res, coded_error};
 use crate::exchange::invalid_type;
 use fovea_core::Error as CoreError;
-use fovea_db::runtime;
 use fovea_jobs::host::{AnyQueue, AnyWorker, QueueConfig, RelayJob, Relayed, relay};
 use fovea_jobs::tracking::{
     SimulatedModelService as Service, Simulation, TrackingHandler, TrackingOptions,
@@ -21,6 +20,7 @@ use fovea_jobs::tracking::{
 use fovea_jobs::{
     Cancelled, Failure, JobError, JobOptions, JobQueue as _, JobState, Shape, WorkerOptions,
 };
+use fovea_runtime::runtime;
 use napi::Env;
 use napi::bindgen_prelude::{Object, Unknown};
 use napi_derive::napi;

@@ -16,7 +16,6 @@
 use crate::convert::{from_py, to_py};
 use crate::errors::{is_unrecoverable, job_error, to_pyerr};
 use fovea_core::Error;
-use fovea_db::runtime;
 use fovea_jobs::host::{AnyQueue, AnyWorker, QueueConfig, RelayJob, Relayed, relay};
 use fovea_jobs::tracking::{
     SimulatedModelService as Service, Simulation, TrackingHandler, TrackingOptions,
@@ -24,6 +23,7 @@ use fovea_jobs::tracking::{
 use fovea_jobs::{
     Cancelled, Failure, JobOptions, JobQueue as _, JobState, JobView, Shape, WorkerOptions,
 };
+use fovea_runtime::runtime;
 use pyo3::exceptions::PyTimeoutError;
 use pyo3::prelude::*;
 use serde_json::{Value, json};

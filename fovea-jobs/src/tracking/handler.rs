@@ -4,6 +4,8 @@
 
 use super::client::{ClientOptions, ModelServiceClient, TrackRequest};
 use super::payload::{Decimation, TrackingJob};
+#[cfg(feature = "store")]
+use super::stored;
 use crate::error::JobError;
 use crate::queue::Failure;
 use crate::worker::{Handler, JobContext};
@@ -44,26 +46,33 @@ impl Default for TrackingOptions {
 #[derive(Debug, Clone)]
 pub struct TrackingHandler {
     client: ModelServiceClient,
+    #[cfg(feature = "store")]
     store: Option<fovea_db::Store>,
     options: TrackingOptions,
 }
 
 impl TrackingHandler {
-    /// A handler calling `client`, saving into `store` when given.
-    pub fn new(
-        client: ModelServiceClient,
-        store: Option<fovea_db::Store>,
-        options: TrackingOptions,
-    ) -> Self {
+    /// A handler calling `client` that saves nothing: the sequences are in each job's result.
+    pub fn new(client: ModelServiceClient, options: TrackingOptions) -> Self {
         TrackingHandler {
             client,
-            store,
+            #[cfg(feature = "store")]
+            store: None,
             options,
         }
     }
 
+    /// This handler, saving the tracks of jobs that name a type or an entity into `store`
+    /// and reading video sizes from it.
+    #[cfg(feature = "store")]
+    pub fn with_store(mut self, store: fovea_db::Store) -> Self {
+        self.store = Some(store);
+        self
+    }
+
     /// A handler calling the model service at `model_service`, saving into the database at
-    /// `db` when given (opened here: call inside the tokio runtime the worker runs on).
+    /// `db` when given (opened here: call inside the tokio runtime the worker runs on). A
+    /// database needs the `store` feature: without it, `db` is an `invalid-options` error.
     pub async fn connect(
         model_service: &str,
         db: Option<&str>,
@@ -77,15 +86,38 @@ impl TrackingHandler {
             field: "modelService",
             message: f.message,
         })?;
-        let store = match db {
-            Some(url) => Some(
-                fovea_db::Store::connect(url)
-                    .await
-                    .map_err(|e| JobError::Backend(format!("database {url}: {e}")))?,
-            ),
-            None => None,
-        };
-        Ok(TrackingHandler::new(client, store, options))
+        let handler = TrackingHandler::new(client, options);
+        match db {
+            None => Ok(handler),
+            #[cfg(feature = "store")]
+            Some(url) => Ok(handler.with_store(stored::connect(url).await?)),
+            #[cfg(not(feature = "store"))]
+            Some(_) => Err(JobError::InvalidOptions {
+                field: "db",
+                message: "this build of fovea-jobs has no store (cargo feature `store`)".into(),
+            }),
+        }
+    }
+
+    /// Whether tracks are saved into a store.
+    fn saves(&self) -> bool {
+        #[cfg(feature = "store")]
+        let saves = self.store.is_some();
+        #[cfg(not(feature = "store"))]
+        let saves = false;
+        saves
+    }
+
+    /// Saves the annotations when a store is configured; the ids saved.
+    async fn save(&self, annotations: &[Annotation]) -> Result<Vec<String>, Failure> {
+        #[cfg(feature = "store")]
+        if let Some(store) = &self.store
+            && !annotations.is_empty()
+        {
+            return stored::save(store, annotations).await;
+        }
+        let _ = annotations;
+        Ok(Vec::new())
     }
 
     /// The video's size: the job's, else the stored video's.
@@ -93,27 +125,9 @@ impl TrackingHandler {
         if let (Some(w), Some(h)) = (job.video_width, job.video_height) {
             return Ok((w, h));
         }
+        #[cfg(feature = "store")]
         if let Some(store) = &self.store {
-            let videos = store
-                .videos()
-                .await
-                .map_err(|e| Failure::retryable(format!("reading video {}: {e}", job.video_id)))?;
-            let video = videos
-                .iter()
-                .find(|v| v.id.as_deref() == Some(job.video_id.as_str()))
-                .ok_or_else(|| {
-                    Failure::unrecoverable(format!("video {} not found in the store", job.video_id))
-                })?;
-            if let (Some(w), Some(h)) = (video.width, video.height)
-                && w >= 1.0
-                && h >= 1.0
-            {
-                return Ok((w as u32, h as u32));
-            }
-            return Err(Failure::unrecoverable(format!(
-                "video {}: its size is not stored; give videoWidth and videoHeight",
-                job.video_id
-            )));
+            return stored::video_size(store, &job.video_id).await;
         }
         Err(Failure::unrecoverable(format!(
             "video {}: size unknown; give videoWidth and videoHeight (or configure a store that holds the video)",
@@ -249,16 +263,7 @@ impl Handler for TrackingHandler {
             }));
         }
         ctx.progress(85);
-        let mut saved = Vec::new();
-        if let Some(store) = &self.store
-            && !annotations.is_empty()
-        {
-            store
-                .save_annotations(&annotations)
-                .await
-                .map_err(|e| Failure::retryable(format!("saving the tracks: {e}")))?;
-            saved = annotations.iter().map(|a| a.id.clone()).collect();
-        }
+        let saved = self.save(&annotations).await?;
         let mut result = json!({
             "videoId": job.video_id,
             "model": job.model,
@@ -269,7 +274,7 @@ impl Handler for TrackingHandler {
             "trackCount": tracks.len(),
             "sequences": sequences,
         });
-        if self.store.is_some() {
+        if self.saves() {
             result["annotationIds"] = json!(saved);
         }
         let tracks_json = serde_json::to_value(&tracks).expect("tracks serialize");

@@ -5,6 +5,8 @@ pub mod client;
 pub mod handler;
 pub mod payload;
 pub mod simulated;
+#[cfg(feature = "store")]
+mod stored;
 
 pub use client::{ClientOptions, DEFAULT_MODEL_SERVICE_URL, ModelServiceClient, TrackRequest};
 pub use handler::{TrackingHandler, TrackingOptions};

@@ -1,11 +1,12 @@
 //! The JSON Lines commands: `validate`, `stats`, `export`, `preview`, `merge`.
 
+use crate::args::{CheckArgs, DbArgs, profile};
 use crate::failure::{Failure, Outcome};
 use crate::progress;
 use fovea_core::import::{
     Dataset, ImportOptions, PreviewOptions, Snapshot, import_reader, preview_reader,
 };
-use fovea_core::interp::{InterpOptions, Profile};
+use fovea_core::interp::InterpOptions;
 use fovea_core::jsonl::{ExportMode, ExportOptions, Reader, export_stream, stats_reader};
 use fovea_core::model::KeyframePolicy;
 use fovea_core::staged::StagedFile;
@@ -22,10 +23,6 @@ fn open(path: &Path, label: &str) -> Result<FileReader, Failure> {
     let file = progress::open(path, label)
         .map_err(|e| Failure::Io(format!("cannot read {}", path.display()), e))?;
     Ok(Reader::new(BufReader::with_capacity(1 << 16, file)))
-}
-
-fn profile(name: &str) -> Result<Profile, Failure> {
-    Profile::parse(name).map_err(|e| Failure::Usage(e.to_string()))
 }
 
 /// Prints `value` as JSON on stdout.
@@ -112,7 +109,7 @@ pub struct ExportArgs {
     /// (`--db`) is exported.
     input: Option<PathBuf>,
     #[command(flatten)]
-    db: crate::store::DbArgs,
+    pub db: DbArgs,
     /// `keyframes` (compact) or `interpolated` (every visible frame).
     #[arg(long, default_value = "keyframes")]
     mode: String,
@@ -134,6 +131,18 @@ pub struct ExportArgs {
     /// Output file.
     #[arg(short, long)]
     pub output: PathBuf,
+}
+
+impl ExportArgs {
+    /// The file to export, or `None` for the store; both at once is a usage error.
+    pub fn input(&self) -> Result<Option<&Path>, Failure> {
+        match (&self.input, &self.db.db) {
+            (Some(_), Some(_)) => Err(Failure::Usage(
+                "export either a file or a database (--db), not both".into(),
+            )),
+            (input, _) => Ok(input.as_deref()),
+        }
+    }
 }
 
 fn set(values: &[String]) -> Option<HashSet<String>> {
@@ -162,16 +171,7 @@ pub fn export_options(args: &ExportArgs) -> Result<ExportOptions, Failure> {
 
 /// `fovea export [IN] -o OUT`: streams the file (or, without one, the store) into OUT in
 /// constant memory; prints the stats.
-pub fn export(args: &ExportArgs) -> Outcome {
-    let input = match (&args.input, &args.db.db) {
-        (Some(_), Some(_)) => {
-            return Err(Failure::Usage(
-                "export either a file or a database (--db), not both".into(),
-            ));
-        }
-        (None, _) => return crate::store::export(args, &args.db),
-        (Some(input), None) => input,
-    };
+pub fn export(args: &ExportArgs, input: &Path) -> Outcome {
     let opts = export_options(args)?;
     let mut pass = 0;
     let (stats, errors) = write_atomically(&args.output, |out| {
@@ -209,11 +209,23 @@ pub struct PreviewArgs {
     #[arg(long)]
     existing: Option<PathBuf>,
     #[command(flatten)]
-    db: crate::store::DbArgs,
+    pub db: DbArgs,
     #[command(flatten)]
     pub check: CheckArgs,
     /// The file to import.
     pub input: PathBuf,
+}
+
+impl PreviewArgs {
+    /// The existing dataset, or `None` for the store; both at once is a usage error.
+    pub fn existing(&self) -> Result<Option<&Path>, Failure> {
+        match (&self.existing, &self.db.db) {
+            (Some(_), Some(_)) => Err(Failure::Usage(
+                "preview against either a file (--existing) or a database (--db), not both".into(),
+            )),
+            (existing, _) => Ok(existing.as_deref()),
+        }
+    }
 }
 
 fn load(existing: Option<&PathBuf>) -> Result<Dataset, Failure> {
@@ -227,72 +239,9 @@ fn load(existing: Option<&PathBuf>) -> Result<Dataset, Failure> {
     Ok(ds)
 }
 
-/// How a preview checks and how much memory it holds: the flags `preview`, `merge` and
-/// `import` share.
-#[derive(clap::Args)]
-pub struct CheckArgs {
-    /// Validation profile.
-    #[arg(long, default_value = "default")]
-    profile: String,
-    /// Memory the preview's in-file tables (ids, references, keyframe spans) may hold before
-    /// they spill to temporary files: bytes, or with a K, M or G suffix (binary units; default
-    /// 24M).
-    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
-    memory_budget: Option<usize>,
-    /// Where spilled tables go (default: the system's temporary directory).
-    #[arg(long, value_name = "DIR")]
-    spill_dir: Option<PathBuf>,
-}
-
-impl CheckArgs {
-    /// The preview's options.
-    pub fn preview_options(&self) -> Result<PreviewOptions, Failure> {
-        let mut opts = PreviewOptions {
-            validate: ValidateOptions {
-                profile: profile(&self.profile)?,
-                ..Default::default()
-            },
-            ..Default::default()
-        };
-        opts.limit_memory(self.memory_budget, self.spill_dir.clone())
-            .map_err(|e| Failure::Usage(format!("--spill-dir: {e}")))?;
-        Ok(opts)
-    }
-}
-
-/// A size in bytes: digits, optionally followed by `K`, `M` or `G` (binary units, `iB` or `B`
-/// allowed after them).
-fn parse_size(text: &str) -> Result<usize, String> {
-    let digits = text.trim_end_matches(|c: char| c.is_ascii_alphabetic());
-    let unit = &text[digits.len()..];
-    let not_a_size = || format!("`{text}` is not a size (e.g. 64M)");
-    if digits.is_empty() {
-        return Err(not_a_size());
-    }
-    let shift = match unit.to_ascii_uppercase().as_str() {
-        "" | "B" => 0,
-        "K" | "KB" | "KIB" => 10,
-        "M" | "MB" | "MIB" => 20,
-        "G" | "GB" | "GIB" => 30,
-        _ => return Err(format!("unknown unit `{unit}` (expected K, M or G)")),
-    };
-    let n: usize = digits.parse().map_err(|_| not_a_size())?;
-    n.checked_mul(1 << shift)
-        .ok_or_else(|| format!("`{text}` is too large"))
-}
-
 /// `fovea preview [--existing E | --db URL] IN`: counts, issues and conflicts, as JSON.
 /// Nothing is written.
-pub fn preview(args: &PreviewArgs) -> Outcome {
-    let path = match (&args.existing, &args.db.db) {
-        (Some(_), Some(_)) => {
-            return Err(Failure::Usage(
-                "preview against either a file (--existing) or a database (--db), not both".into(),
-            ));
-        }
-        (None, _) => return crate::store::preview(args, &args.db),
-        (Some(path), None) => path,
-    };
+pub fn preview(args: &PreviewArgs, path: &Path) -> Outcome {
     // Only what conflict detection needs is kept of the existing dataset.
     let (snapshot, errors) = Snapshot::read(open(path, "loading")?, KeyframePolicy::default());
     if let Some(e) = errors.into_iter().next() {
@@ -428,23 +377,4 @@ pub fn report_result(result: &fovea_core::import::ImportResult) {
         result.conflicts.len(),
         result.errors.len()
     );
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_size;
-
-    #[test]
-    fn sizes_take_binary_units() {
-        assert_eq!(parse_size("0"), Ok(0));
-        assert_eq!(parse_size("4096"), Ok(4096));
-        assert_eq!(parse_size("64K"), Ok(64 << 10));
-        assert_eq!(parse_size("24M"), Ok(24 << 20));
-        assert_eq!(parse_size("24MiB"), Ok(24 << 20));
-        assert_eq!(parse_size("2g"), Ok(2 << 30));
-        assert!(parse_size("M").unwrap_err().contains("not a size"));
-        assert!(parse_size("1.5G").unwrap_err().contains("not a size"));
-        assert!(parse_size("3T").unwrap_err().contains("unknown unit `T`"));
-        assert!(parse_size(&format!("{}G", usize::MAX)).is_err());
-    }
 }

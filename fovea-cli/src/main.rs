@@ -4,6 +4,7 @@
 //! progress and summaries go to stderr; exit status 0 on success, 1 for invalid input or failed
 //! work, 2 for usage or I/O errors.
 
+mod args;
 mod demo;
 mod exchange;
 mod failure;
@@ -67,8 +68,16 @@ fn main() -> ExitCode {
         Command::Plot(args) => plot::run(&args),
         Command::Validate(args) => exchange::validate(&args),
         Command::Stats(args) => exchange::stats(&args),
-        Command::Export(args) => exchange::export(&args),
-        Command::Preview(args) => exchange::preview(&args),
+        Command::Export(args) => match args.input() {
+            Ok(Some(input)) => exchange::export(&args, input),
+            Ok(None) => store::export(&args),
+            Err(usage) => Err(usage),
+        },
+        Command::Preview(args) => match args.existing() {
+            Ok(Some(existing)) => exchange::preview(&args, existing),
+            Ok(None) => store::preview(&args),
+            Err(usage) => Err(usage),
+        },
         Command::Merge(args) => exchange::merge(&args),
         Command::Import(args) => store::import(&args),
         Command::Db(command) => store::db(&command),

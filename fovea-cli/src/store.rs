@@ -1,48 +1,13 @@
 //! The store commands: `db migrate`, `import`, and `export`/`preview` from a database
 //! (`--db URL`, default the embedded SQLite file `fovea.db`).
 
-use crate::exchange::{
-    CheckArgs, ExportArgs, PreviewArgs, export_options, import_options, print_json,
-};
+use crate::args::{CheckArgs, DbArgs};
+use crate::exchange::{ExportArgs, PreviewArgs, export_options, import_options, print_json};
 use crate::failure::{Failure, Outcome};
-use fovea_db::{
-    BlockingStore, DEFAULT_URL, ImportParams, ImportProgress, Layout, Source, StoreOptions,
-};
+use fovea_db::{ImportParams, ImportProgress, Layout, Source};
 use serde::Serialize;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
-
-/// Where the store is.
-#[derive(clap::Args, Clone)]
-pub struct DbArgs {
-    /// The database: postgres://… (FOVEA's tables) or sqlite:… (default: the embedded file
-    /// `fovea.db` in the working directory).
-    #[arg(long, value_name = "URL")]
-    pub db: Option<String>,
-    /// The user whose personas and world state are used (FOVEA keeps world state per user).
-    #[arg(long, value_name = "ID")]
-    pub user: Option<String>,
-}
-
-impl DbArgs {
-    fn open(&self, layout: Layout) -> Result<BlockingStore, Failure> {
-        let url = self.db.as_deref().unwrap_or(DEFAULT_URL);
-        let mut options = StoreOptions {
-            layout,
-            ..Default::default()
-        };
-        if let Some(user) = &self.user {
-            options.user.clone_from(user);
-        }
-        Ok(BlockingStore::connect(url, options)?)
-    }
-
-    /// The embedded file the URL names, when that file does not exist: the reading commands
-    /// (`preview`, `export`) do not create it.
-    fn missing_file(&self) -> Option<PathBuf> {
-        fovea_db::sqlite_file(self.db.as_deref().unwrap_or(DEFAULT_URL)).filter(|p| !p.exists())
-    }
-}
 
 /// `fovea db …`.
 #[derive(clap::Subcommand)]
@@ -76,7 +41,8 @@ pub fn db(command: &DbCommand) -> Outcome {
 }
 
 /// `fovea export --db URL -o OUT`: streams the store into OUT; prints the stats.
-pub fn export(args: &ExportArgs, db: &DbArgs) -> Outcome {
+pub fn export(args: &ExportArgs) -> Outcome {
+    let db = &args.db;
     let opts = export_options(args)?;
     if let Some(path) = db.missing_file() {
         return Err(Failure::Io(
@@ -110,7 +76,8 @@ pub fn export(args: &ExportArgs, db: &DbArgs) -> Outcome {
 }
 
 /// `fovea preview --db URL IN`: counts, issues and conflicts against the store, as JSON.
-pub fn preview(args: &PreviewArgs, db: &DbArgs) -> Outcome {
+pub fn preview(args: &PreviewArgs) -> Outcome {
+    let db = &args.db;
     let opts = args.check.preview_options()?;
     let source = Source::Path(args.input.clone());
     source.check()?;

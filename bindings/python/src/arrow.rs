@@ -7,6 +7,7 @@
 
 use crate::errors::to_pyerr;
 use crate::exchange::{BUF_BYTES, Fail, export_options, open_file, path_arg};
+use crate::packages::require;
 use arrow_array::ffi_stream::FFI_ArrowArrayStream;
 use arrow_array::types::Int32Type;
 use arrow_array::{
@@ -16,7 +17,6 @@ use arrow_array::{
 use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
 use fovea_core::interp::CompiledSequence;
 use fovea_core::jsonl::{ExportMode, ExportOptions, FrameChunks, FrameColumns};
-use pyo3::exceptions::PyImportError;
 use pyo3::prelude::*;
 use pyo3::types::PyCapsule;
 use std::fs::File;
@@ -27,23 +27,6 @@ use std::sync::Arc;
 /// Rows per record batch of a file's table (whole annotations; a batch may exceed it by one
 /// annotation's frames).
 const CHUNK_ROWS: usize = 1 << 16;
-
-/// Imports `module`, or raises ImportError naming the extra that installs it.
-pub(crate) fn require<'py>(
-    py: Python<'py>,
-    module: &str,
-    extra: &str,
-    what: &str,
-) -> PyResult<Bound<'py, PyModule>> {
-    py.import(module).map_err(|cause| {
-        let err = PyImportError::new_err(format!(
-            "{what} needs {module}, which could not be imported; install it with: \
-             pip install fovea[{extra}]"
-        ));
-        err.set_cause(py, Some(cause));
-        err
-    })
-}
 
 /// The columns of a table: `annotationId` and `videoId` (dictionary-encoded) for a file's
 /// table, then `frame`, `x`, `y`, `width`, `height`, `isKeyframe`.

@@ -483,8 +483,8 @@ pub(crate) fn frame_dicts<'py>(
     compiled: &CompiledSequence,
 ) -> PyResult<Bound<'py, PyList>> {
     compiled.check_eager_limit(EAGER_FRAMES).map_err(to_pyerr)?;
-    let big = compiled.len() >= crate::sequence::DETACH_AT;
-    let (rows, marks) = crate::sequence::run(py, big, || compiled.to_rows::<i64>());
+    let big = compiled.len() >= crate::gil::DETACH_AT;
+    let (rows, marks) = crate::gil::run(py, big, || compiled.to_rows::<i64>());
     let keys = [
         intern!(py, "x"),
         intern!(py, "y"),

@@ -9,8 +9,8 @@
 
 use crate::convert::{from_py, to_py, type_name};
 use crate::errors::to_pyerr;
+use crate::gil::{DETACH_AT, run};
 use crate::progress::{Watch, file_size};
-use crate::sequence::{DETACH_AT, run};
 use fovea_core::Error;
 use fovea_core::import::{
     Dataset, ImportOptions, PreviewOptions, Snapshot, import_reader, preview_reader,

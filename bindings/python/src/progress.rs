@@ -5,9 +5,9 @@
 //! (`tqdm.auto`, so notebooks get their widget). An exception from either stops the read; it
 //! is raised once the call is back in Python, and files being written are not left behind.
 
-use crate::arrow::require;
 use crate::convert::type_name;
 use crate::errors::to_pyerr;
+use crate::packages::require;
 use fovea_core::Error;
 use fovea_core::watch::Hook;
 use pyo3::prelude::*;

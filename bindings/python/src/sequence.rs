@@ -1,8 +1,10 @@
 //! The `Sequence` class and the module-level `interpolate` / `box_at` functions.
 
-use crate::arrow::{FrameTable, require};
+use crate::arrow::FrameTable;
 use crate::convert::{Converter, frame_arg, frame_dicts, from_py, read_with, to_py};
 use crate::errors::to_pyerr;
+use crate::gil::{DETACH_AT, run};
+use crate::packages::require;
 use fovea_core::edit::{BoxUpdate, SegmentSpec, box_values_from_value};
 use fovea_core::interp::{CompiledSequence, InterpOptions, Profile};
 use fovea_core::limits::EAGER_FRAMES;
@@ -13,22 +15,12 @@ use fovea_core::model::{
 use fovea_core::plot::PlotData;
 use numpy::{PyArray1, PyArray2, PyArrayMethods};
 use pyo3::basic::CompareOp;
-use pyo3::marker::Ungil;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple, PyType};
 use std::sync::{Arc, Mutex, PoisonError};
 
 /// The `(frames, boxes)` arrays of `Sequence.to_numpy()`.
 type Columns<'py> = (Bound<'py, PyArray1<i64>>, Bound<'py, PyArray2<f64>>);
-
-/// Work at least this large (frames, stored items, bytes of JSON / 16) runs with the GIL
-/// released; smaller work is not worth the two GIL hand-overs.
-pub(crate) const DETACH_AT: usize = 4096;
-
-/// Runs `f`, with the GIL released when `big`.
-pub(crate) fn run<T: Ungil>(py: Python<'_>, big: bool, f: impl Ungil + FnOnce() -> T) -> T {
-    if big { py.detach(f) } else { f() }
-}
 
 fn profile_options(name: &str) -> PyResult<InterpOptions> {
     Profile::parse(name)

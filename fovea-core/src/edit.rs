@@ -1,17 +1,20 @@
 //! Editing a sequence: add, remove, update and move keyframes; set a keyframe pair's
 //! interpolation; set and toggle visibility.
 //!
-//! FOVEA's behaviours that existing data depends on are kept (spec §2.8): a new keyframe takes
+//! FOVEA's behaviours that existing data depends on are kept: a new keyframe takes
 //! the interpolated value (or copies the nearest keyframe outside the span), segments containing
 //! it are split into two copies, removing a keyframe merges its two segments keeping the left
 //! one's type, an update cannot move a keyframe. FOVEA's defects are fixed:
 //!
-//! * no keyframe is ever dropped (FOVEA drops keyframes that end up hidden, I-11);
+//! * no keyframe is ever dropped (FOVEA drops keyframes that end up hidden);
 //! * visibility is changed only where it must be, by painting frames onto the resolved ranges:
-//!   no hidden range is un-hidden and no overlapping ranges are created (I-10);
-//! * segments are merged by keyframe pair, not by array adjacency (I-14);
-//! * explicit `isKeyframe: false` boxes are never taken for keyframes (I-13); they are left in
-//!   place, except one at the frame a keyframe is added or moved to, which it replaces;
+//!   no hidden range is un-hidden and no overlapping ranges are created (FOVEA widens the first
+//!   visible range over every keyframe, un-hiding the hidden ranges inside);
+//! * segments are merged by keyframe pair, not by array adjacency (FOVEA merges a segment with
+//!   the next one in the array, the wrong neighbour when segments are unsorted);
+//! * explicit `isKeyframe: false` boxes are never taken for keyframes (FOVEA's add takes them
+//!   for keyframes); they are left in place, except one at the frame a keyframe is added or
+//!   moved to, which it replaces;
 //! * a pair without a segment can be given one (FOVEA cannot create segments);
 //! * refused edits (removing an end keyframe, adding over a keyframe, …) return a typed
 //!   [`Refusal`] and leave the sequence untouched;
@@ -67,7 +70,7 @@ struct RawUpdate {
     confidence: Option<f64>,
     #[serde(default)]
     metadata: Option<Map<String, Value>>,
-    // A keyframe's frame and flag are not updatable (FOVEA I-16): use move_keyframe.
+    // A keyframe's frame and flag are not updatable, as in FOVEA: use move_keyframe.
     #[serde(default)]
     #[allow(dead_code)]
     frame_number: Option<IgnoredAny>,

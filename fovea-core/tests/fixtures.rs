@@ -1,6 +1,6 @@
 //! Runs the shared fixtures in `testdata/interp/` (also run by the Python and Node suites):
-//! spec test vectors TV-01..TV-15, FOVEA's golden container-ship interpolation, edit
-//! behaviour and bad-input errors.
+//! interpolation and keyframe-edit cases checked against what FOVEA's code returns, FOVEA's
+//! golden container-ship interpolation, fovea's own edit behaviour and bad-input errors.
 
 use fovea_core::edit::{BoxUpdate, SegmentSpec};
 use fovea_core::interp::{InterpOptions, Profile};

@@ -1,5 +1,6 @@
-//! Import scenarios (`testdata/import/scenarios.json`): FOVEA's TV-20 scenarios restated with
-//! fovea's semantics, and every strategy FOVEA leaves unimplemented.
+//! Import scenarios (`testdata/import/scenarios.json`): the scenarios FOVEA's importer was run
+//! on (duplicates, missing videos, strict and atomic modes) restated with fovea's semantics,
+//! and every strategy FOVEA leaves unimplemented.
 
 use fovea_core::import::{
     DEFAULT_MEMORY_BUDGET, Dataset, Existing, ImportOptions, PreviewOptions, Previewer, Snapshot,

@@ -12,7 +12,7 @@ mod common;
 use common::arb_sequence;
 
 // ---------------------------------------------------------------------------------------------
-// A literal transcription of FOVEA's engine (spec §2.2–2.5): sort on every call, find the
+// A literal transcription of FOVEA's eager interpolation: sort on every call, find the
 // segment by linear search, decide visibility per frame by the first matching range.
 
 fn fovea_visible(ranges: &[VisibilityRange], f: Frame) -> bool {

@@ -1,6 +1,6 @@
-//! Validation against `testdata/validate/cases.json`: FOVEA's own validator test cases and
-//! TV-16/TV-17/TV-18 under the `fovea` profile (exact messages), and the default profile's
-//! codes.
+//! Validation against `testdata/validate/cases.json`: FOVEA's own validator test cases,
+//! shared-boundary segments and boxes without `isKeyframe` under the `fovea` profile (exact
+//! messages), and the default profile's codes.
 
 use fovea_core::interp::Profile;
 use fovea_core::jsonl::Reader;

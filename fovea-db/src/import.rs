@@ -698,7 +698,8 @@ pub struct HistoryEntry {
     pub imported_by: Option<String>,
     /// The options, deep-merged with the defaults.
     pub import_options: serde_json::Value,
-    /// The import's result (spec §4.8).
+    /// The import's whole result (success, summary, warnings, errors, conflicts), as FOVEA's
+    /// history rows keep it.
     pub result: serde_json::Value,
     /// Whether the import succeeded and was committed.
     pub success: bool,

@@ -1,4 +1,4 @@
-//! FOVEA's `annotations` rows (spec §5.3): the `frames` JSONB column holds one of two layouts,
+//! FOVEA's `annotations` rows: the `frames` JSONB column holds one of two layouts,
 //! and the scalar columns repeat part of the annotation.
 //!
 //! * Layout A (FOVEA's UI): `frames` is the bare `BoundingBoxSequence`; the annotation's other

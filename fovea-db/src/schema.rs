@@ -1,4 +1,4 @@
-//! FOVEA's tables (spec §5): the DDL that creates them where they are missing, and the check
+//! FOVEA's tables: the DDL that creates them where they are missing, and the check
 //! that tables found in a database have the columns fovea reads and writes.
 //!
 //! The Postgres DDL is what FOVEA's Prisma migrations produce for these tables (names of keys,

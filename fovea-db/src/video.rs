@@ -2,8 +2,8 @@
 
 use md5::{Digest, Md5};
 
-/// The id FOVEA gives a video: the first 16 hex characters of the MD5 of its file name
-/// (spec §5.1).
+/// The id FOVEA's video sync gives a video: the first 16 hex characters of the MD5 of its
+/// file name, so fovea's ids match the rows FOVEA made.
 ///
 /// ```
 /// assert_eq!(fovea_db::video_id("dust-storm.mp4").len(), 16);

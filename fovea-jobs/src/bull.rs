@@ -1,7 +1,7 @@
 //! The BullMQ backend (feature `bullmq`): jobs live in Redis in BullMQ's layout, so FOVEA's
 //! Node backend (`bullmq` from npm), Python (`bullmq` from PyPI) and this crate share one
 //! queue. It runs over the official Rust port, `bullmq-official`, pinned to an exact version
-//! (it speaks BullMQ 6's scripts; spec `tracking-jobs.md` §2.1, §5).
+//! (it speaks BullMQ 6's scripts, whose Redis layout FOVEA's BullMQ 5 reads and writes too).
 //!
 //! - [`BullQueue`] implements [`JobQueue`]: add (idempotent ids), status read straight from
 //!   the job hash (so jobs written by any client read the same), list, counts, cancel, remove.
@@ -10,7 +10,8 @@
 //!   cancellation, throttled and fenced progress, unrecoverable failures, hand-back on
 //!   shutdown.
 //! - Pausing or resuming a queue that a BullMQ 5 client has marked is refused unless allowed:
-//!   across majors a pause loses jobs (§2.9, §2.12 #6).
+//!   across majors a pause loses jobs (BullMQ 5 pauses by renaming the wait list, and its
+//!   resume overwrites what a BullMQ 6 client added meanwhile).
 //!
 //! Durability is Redis's: with AOF on (`appendonly yes`), a Redis restart mid-job loses
 //! nothing (the worker reconnects; the job completes or is redelivered). With persistence off

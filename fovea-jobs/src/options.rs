@@ -1,5 +1,5 @@
-//! Job options with BullMQ's names and FOVEA's defaults (spec `tracking-jobs.md` §1.3, §2.3):
-//! they travel with the job, so every worker applies the producer's retry policy.
+//! Job options with BullMQ's names and FOVEA's queue defaults, stored in the job hash as BullMQ
+//! stores them: they travel with the job, so every worker applies the producer's retry policy.
 
 use crate::error::{JobError, Result};
 use serde::{Deserialize, Serialize};

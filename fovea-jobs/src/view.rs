@@ -1,7 +1,7 @@
 //! The job's state and one canonical status view, with serializers for every shape FOVEA's
-//! clients read (spec `tracking-jobs.md` §1.4–1.5): the summary route's raw BullMQ state, the
-//! claims and synthesis routes' mapped status, and the frontend's `JobStatus` (BullMQ's own
-//! job JSON).
+//! clients read (its three status routes and its frontend disagree): the summary route's raw
+//! BullMQ state, the claims and synthesis routes' mapped status, and the frontend's
+//! `JobStatus` (BullMQ's own job JSON).
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -308,7 +308,7 @@ impl JobView {
 
 impl JobView {
     /// Reads a job from BullMQ's job hash (`bull:<queue>:<id>`) as any BullMQ client wrote it
-    /// (Node, Python or Rust; spec `tracking-jobs.md` §2.3): JSON fields that do not parse are
+    /// (Node, Python or Rust): JSON fields that do not parse are
     /// kept as strings, missing counters read as 0, the legacy `attemptsMade` is accepted,
     /// unknown fields are ignored (and left untouched in Redis).
     pub fn from_bullmq_hash(
@@ -372,7 +372,7 @@ mod tests {
     }
 
     #[test]
-    fn f11_a_job_hash_written_by_node_bullmq_reads_with_its_foreign_fields_ignored() {
+    fn a_job_hash_written_by_node_bullmq_reads_with_its_foreign_fields_ignored() {
         // Fields as Node bullmq 5.59 writes them for a job that failed twice then completed.
         let h = hash(&[
             ("name", "track"),

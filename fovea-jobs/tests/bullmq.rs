@@ -1,5 +1,6 @@
-//! The BullMQ backend against a real `redis-server` (one per test): the failure cases of spec
-//! `tracking-jobs.md` §4.2 that need Redis.
+//! The BullMQ backend against a real `redis-server` (one per test): the failures a reliable
+//! queue must survive (crashed, frozen or cut-off workers, Redis restarts, poison jobs) that
+//! need Redis.
 #![cfg(feature = "bullmq")]
 
 mod common;
@@ -82,7 +83,7 @@ async fn jobs_carry_foveas_options_and_complete_with_json_results() {
         .unwrap();
     assert!(
         !first.duplicate && again.duplicate,
-        "F6: the second add returns the existing job"
+        "the second add returns the existing job"
     );
     let hash = raw_hash(&server, "track-v1").await;
     let opts: Value = serde_json::from_str(&hash["opts"]).unwrap();
@@ -130,7 +131,7 @@ async fn jobs_carry_foveas_options_and_complete_with_json_results() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn f7_f9_retries_follow_the_jobs_backoff_and_unrecoverable_errors_do_not_retry() {
+async fn retries_follow_the_jobs_backoff_and_unrecoverable_errors_do_not_retry() {
     let Some(server) = RedisServer::start() else {
         return;
     };
@@ -189,7 +190,7 @@ async fn f7_f9_retries_follow_the_jobs_backoff_and_unrecoverable_errors_do_not_r
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn f16_at_most_concurrency_handlers_run() {
+async fn at_most_concurrency_handlers_run() {
     let Some(server) = RedisServer::start() else {
         return;
     };
@@ -234,7 +235,7 @@ async fn f16_at_most_concurrency_handlers_run() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn f13_retention_keeps_the_newest_hundred() {
+async fn retention_keeps_the_newest_hundred() {
     let Some(server) = RedisServer::start() else {
         return;
     };
@@ -305,7 +306,7 @@ async fn cancelling_stops_a_running_job_and_removes_a_queued_one() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn f15_shutdown_hands_unfinished_jobs_back() {
+async fn shutdown_hands_unfinished_jobs_back() {
     let Some(server) = RedisServer::start() else {
         return;
     };
@@ -366,7 +367,7 @@ fn worker_on_own_runtime<H: Handler>(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn f2_a_frozen_worker_that_wakes_up_cannot_overwrite_the_result() {
+async fn a_frozen_worker_that_wakes_up_cannot_overwrite_the_result() {
     let Some(server) = RedisServer::start() else {
         return;
     };
@@ -463,7 +464,7 @@ async fn f2_a_frozen_worker_that_wakes_up_cannot_overwrite_the_result() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn f1_a_crashed_workers_job_is_redelivered_and_completed_by_another() {
+async fn a_crashed_workers_job_is_redelivered_and_completed_by_another() {
     let Some(server) = RedisServer::start() else {
         return;
     };
@@ -510,7 +511,7 @@ async fn f1_a_crashed_workers_job_is_redelivered_and_completed_by_another() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn f4_a_dropped_connection_loses_no_job() {
+async fn a_dropped_connection_loses_no_job() {
     let Some(server) = RedisServer::start() else {
         return;
     };
@@ -555,7 +556,7 @@ async fn f4_a_dropped_connection_loses_no_job() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn f3_a_redis_restart_mid_job_neither_loses_nor_strands_it() {
+async fn a_redis_restart_mid_job_neither_loses_nor_strands_it() {
     let Some(mut server) = RedisServer::start() else {
         return;
     };
@@ -595,13 +596,13 @@ async fn f3_a_redis_restart_mid_job_neither_loses_nor_strands_it() {
     w.shutdown(Duration::from_secs(1)).await;
 }
 
-/// F3 without persistence: a restart empties Redis, so every job is lost — queued, delayed and
+/// Without persistence, a restart empties Redis, so every job is lost — queued, delayed and
 /// running alike. What fovea guarantees then: status reads say "no such job" (never a stale
 /// state), the worker reconnects and serves new jobs, a late result of the lost running job
 /// is refused (its lock is gone) rather than resurrecting it, and resubmitting by the same id
 /// (idempotent ids) brings each job back once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn f3_without_persistence_a_restart_loses_jobs_visibly_and_resubmission_recovers() {
+async fn without_persistence_a_restart_loses_jobs_visibly_and_resubmission_recovers() {
     let Some(mut server) = RedisServer::start_ephemeral() else {
         return;
     };
@@ -654,7 +655,7 @@ async fn f3_without_persistence_a_restart_loses_jobs_visibly_and_resubmission_re
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn f17_pause_is_refused_on_a_queue_a_bullmq5_client_uses() {
+async fn pause_is_refused_on_a_queue_a_bullmq5_client_uses() {
     let Some(server) = RedisServer::start() else {
         return;
     };

@@ -1,5 +1,5 @@
-//! The in-process queue's state machine under a fake clock: the failure cases of spec
-//! `tracking-jobs.md` §4.2 that need no network.
+//! The in-process queue's state machine under a fake clock: the failures a reliable queue must
+//! survive (crashed or frozen workers, poison jobs, retention, limits) that need no network.
 
 use fovea_jobs::*;
 use serde_json::{Value, json};
@@ -51,7 +51,7 @@ fn drain(rx: &mut tokio::sync::broadcast::Receiver<JobEvent>) -> Vec<JobEvent> {
 }
 
 #[test]
-fn f6_adding_an_existing_id_returns_the_existing_job() {
+fn adding_an_existing_id_returns_the_existing_job() {
     let (q, _) = queue();
     let first = add(&q, "track-v1");
     let second = q
@@ -81,7 +81,7 @@ fn f6_adding_an_existing_id_returns_the_existing_job() {
 }
 
 #[test]
-fn f7_poison_job_backs_off_2s_then_4s_then_fails_while_others_flow() {
+fn poison_job_backs_off_2s_then_4s_then_fails_while_others_flow() {
     let (q, clock) = queue();
     let mut events = q.subscribe();
     add(&q, "poison");
@@ -132,7 +132,7 @@ fn clock_now(c: &FakeClock) -> u64 {
 }
 
 #[test]
-fn f9_unrecoverable_failure_is_not_retried() {
+fn unrecoverable_failure_is_not_retried() {
     let (q, _) = queue();
     add(&q, "missing-video");
     let c = claim(&q, "w").unwrap();
@@ -146,7 +146,7 @@ fn f9_unrecoverable_failure_is_not_retried() {
 }
 
 #[test]
-fn f10_oversized_payload_is_refused_at_enqueue() {
+fn oversized_payload_is_refused_at_enqueue() {
     let (q, _) = queue();
     let mask = "A".repeat(2_764_800); // base64 of a raw 1080p mask is larger still
     let e = q
@@ -171,7 +171,7 @@ fn f10_oversized_payload_is_refused_at_enqueue() {
 }
 
 #[test]
-fn f1_killed_worker_job_is_redelivered_then_failed_beyond_max_stalled() {
+fn killed_worker_job_is_redelivered_then_failed_beyond_max_stalled() {
     let (q, clock) = queue();
     add(&q, "j");
     let c1 = claim(&q, "w1").unwrap();
@@ -194,7 +194,7 @@ fn f1_killed_worker_job_is_redelivered_then_failed_beyond_max_stalled() {
 }
 
 #[test]
-fn f2_frozen_worker_cannot_overwrite_the_second_workers_result() {
+fn frozen_worker_cannot_overwrite_the_second_workers_result() {
     let (q, clock) = queue();
     let mut events = q.subscribe();
     add(&q, "j");
@@ -224,7 +224,7 @@ fn f2_frozen_worker_cannot_overwrite_the_second_workers_result() {
 }
 
 #[tokio::test]
-async fn f14_progress_after_a_lost_lease_is_refused() {
+async fn progress_after_a_lost_lease_is_refused() {
     let (q, clock) = queue();
     add(&q, "j");
     let c = claim(&q, "w").unwrap();
@@ -252,7 +252,7 @@ async fn extending_a_lease_keeps_the_job() {
 }
 
 #[test]
-fn f12_delayed_jobs_become_ready_at_their_time() {
+fn delayed_jobs_become_ready_at_their_time() {
     let (q, clock) = queue();
     let opts = JobOptions {
         delay: 5000,
@@ -290,7 +290,7 @@ fn priorities_and_lifo_order_the_claims() {
 }
 
 #[tokio::test]
-async fn f13_retention_keeps_the_newest_hundred() {
+async fn retention_keeps_the_newest_hundred() {
     let (q, _) = queue();
     for i in 0..101 {
         add(&q, &format!("j{i}"));
@@ -337,7 +337,7 @@ fn retention_by_age() {
 }
 
 #[test]
-fn f16_the_queue_wide_limiter_spaces_claims() {
+fn the_queue_wide_limiter_spaces_claims() {
     let (q, clock) = queue_with(QueueSettings {
         limiter: Some(Limiter {
             max: 2,
@@ -391,7 +391,7 @@ async fn cancel_fails_a_queued_job_and_signals_a_running_one() {
 }
 
 #[test]
-fn f18_every_state_maps_to_each_status_shape() {
+fn every_state_maps_to_each_status_shape() {
     let (q, _) = queue();
     add(&q, "j");
     let mut v = q.view_now("j").unwrap();

@@ -1,7 +1,7 @@
-//! Interop with the real BullMQ packages as peers (spec `tracking-jobs.md` §2.12, F17): Node
-//! `bullmq` at FOVEA's version (5.59.0) and at the current major (6), and Python `bullmq` from
-//! PyPI, against a throwaway `redis-server`. The peers live in `interop/` (scripts/services
-//! installs them and sets `FOVEA_INTEROP_DIR`).
+//! Interop with the real BullMQ packages as peers, since FOVEA's Node server and a Rust or
+//! Python worker share one queue: Node `bullmq` at FOVEA's version (5.59.0) and at the current
+//! major (6), and Python `bullmq` from PyPI, against a throwaway `redis-server`. The peers live
+//! in `interop/` (scripts/services installs them and sets `FOVEA_INTEROP_DIR`).
 #![cfg(feature = "bullmq")]
 
 mod common;

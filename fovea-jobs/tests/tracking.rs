@@ -183,7 +183,7 @@ async fn fovea_decimation_and_plain_conversion_are_available() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn f9_a_4xx_answer_fails_the_job_at_once() {
+async fn a_4xx_answer_fails_the_job_at_once() {
     let s = setup(simulation(), None).await;
     let mut p = payload();
     p["videoId"] = json!("nope");
@@ -241,7 +241,7 @@ async fn an_unreachable_service_is_a_retryable_failure() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn f11_malformed_jobs_fail_at_once_with_a_precise_message() {
+async fn malformed_jobs_fail_at_once_with_a_precise_message() {
     let s = setup(simulation(), None).await;
     let mut cases: Vec<(Value, &str)> = Vec::new();
     let mut no_version = payload();
@@ -307,7 +307,7 @@ async fn f11_malformed_jobs_fail_at_once_with_a_precise_message() {
 
 #[cfg(feature = "store")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn f5_tracks_are_saved_once_even_when_the_job_runs_twice() {
+async fn tracks_are_saved_once_even_when_the_job_runs_twice() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("t.db").display());
     let store = fovea_db::Store::connect(&url).await.unwrap();

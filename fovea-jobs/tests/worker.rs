@@ -87,7 +87,7 @@ async fn progress_is_throttled_to_the_interval() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn f16_never_more_than_concurrency_jobs_run() {
+async fn never_more_than_concurrency_jobs_run() {
     let q = queue();
     let running = Arc::new(AtomicUsize::new(0));
     let peak = Arc::new(AtomicUsize::new(0));
@@ -152,7 +152,7 @@ async fn a_processor_failing_twice_succeeds_on_attempt_three() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn f9_unrecoverable_handler_errors_fail_at_once() {
+async fn unrecoverable_handler_errors_fail_at_once() {
     let q = queue();
     let w = Worker::start(
         q.clone(),
@@ -166,7 +166,7 @@ async fn f9_unrecoverable_handler_errors_fail_at_once() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn f8_a_panicking_handler_fails_its_job_and_the_pool_survives() {
+async fn a_panicking_handler_fails_its_job_and_the_pool_survives() {
     let q = queue();
     let w = Worker::start(
         q.clone(),
@@ -238,7 +238,7 @@ async fn cancelling_a_running_job_stops_its_handler() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn f15_shutdown_finishes_short_jobs_and_hands_back_long_ones() {
+async fn shutdown_finishes_short_jobs_and_hands_back_long_ones() {
     let q = queue();
     let started = Arc::new(AtomicUsize::new(0));
     let all_started = Arc::new(Notify::new());
@@ -285,7 +285,7 @@ async fn f15_shutdown_finishes_short_jobs_and_hands_back_long_ones() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn f1_f5_a_killed_worker_job_is_run_again_by_another() {
+async fn a_killed_worker_job_is_run_again_by_another() {
     let q = queue();
     let runs = Arc::new(AtomicUsize::new(0));
     let entered = Arc::new(Notify::new());
@@ -321,7 +321,7 @@ async fn f1_f5_a_killed_worker_job_is_run_again_by_another() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn f2_a_worker_whose_lease_expired_has_its_result_refused() {
+async fn a_worker_whose_lease_expired_has_its_result_refused() {
     // The queue's clock jumps past the lease while the handler runs (as if the worker had
     // been frozen): another claimant takes the job over; the first worker's handler is
     // stopped and its write refused.

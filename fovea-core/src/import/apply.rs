@@ -1,6 +1,6 @@
-//! Applying an import to a [`Dataset`]: every strategy of spec §4.3, per-conflict choices,
-//! dependency order, atomic or line-by-line, and a result whose counters hold only what was
-//! applied (spec §4.8).
+//! Applying an import to a [`Dataset`]: every strategy FOVEA's `ImportOptions` names,
+//! per-conflict choices, dependency order, atomic or line-by-line, and a result in FOVEA's
+//! shape whose counters hold only what was applied (FOVEA's also count rolled-back lines).
 //!
 //! How strategies act (FOVEA leaves most of them unimplemented):
 //! * a line's conflicts are all resolved and recorded; their precedence is
@@ -118,7 +118,8 @@ pub struct ImportMessage {
     pub message: String,
 }
 
-/// The result of an import (spec §4.8).
+/// The result of an import, in FOVEA's `ImportResult` shape: success, summary, warnings,
+/// errors, conflicts.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ImportResult {
     /// Whether every line was read and applied or deliberately skipped (no line failed; an

@@ -1,4 +1,4 @@
-//! FOVEA's `Conflict` record (spec §4.5), kept field for field.
+//! FOVEA's `Conflict` record, kept field for field so previews and results read as FOVEA's.
 
 use serde::{Deserialize, Serialize};
 

@@ -1,4 +1,4 @@
-//! Import options (spec §4.3): FOVEA's names and defaults, deep-merged with what the caller
+//! Import options: FOVEA's `ImportOptions` names and defaults, deep-merged with what the caller
 //! gives (FOVEA merges shallowly and loses nested defaults), unknown keys refused, plus
 //! per-conflict choices that override the per-type defaults.
 

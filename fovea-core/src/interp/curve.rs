@@ -1,6 +1,6 @@
-//! The interpolation formulas of FOVEA (spec §2.2–2.4), evaluated operation for operation in
-//! FOVEA's order so results agree with its engine to the last bit wherever the platform's
-//! `sin` agrees with V8's.
+//! The interpolation formulas of FOVEA (easings, Newton-solved bezier, parametric functions),
+//! evaluated operation for operation in FOVEA's order so results agree with its engine to the
+//! last bit wherever the platform's `sin` agrees with V8's.
 
 use crate::error::{Error, Result};
 use crate::interp::{InterpOptions, Profile};

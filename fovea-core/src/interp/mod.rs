@@ -6,7 +6,7 @@
 //! linear) and resolves visibility into sorted hidden intervals. Evaluation then never sorts,
 //! scans or allocates per frame.
 //!
-//! Behaviour is FOVEA's (spec §2.5–2.6) with two documented differences:
+//! Behaviour is that of FOVEA's eager and single-frame interpolation, with two differences:
 //! * only keyframes (boxes that are keyframes under the [`KeyframePolicy`]) take part; FOVEA's
 //!   eager function takes whatever boxes it is handed, its single-frame query only keyframes;
 //! * parametric segments follow `segment.parametric[prop]` (FOVEA evaluates them as linear);

@@ -2,7 +2,7 @@
 //! pieces so that every lookup is a binary search and every walk is linear.
 //!
 //! FOVEA decides a frame's visibility by the *first range in array order* that contains it;
-//! frames no range contains are visible (spec §1.7). Ranges may overlap and be unsorted.
+//! frames no range contains are visible. Ranges may overlap and be unsorted.
 
 use crate::model::{Frame, VisibilityRange};
 use std::cmp::Reverse;

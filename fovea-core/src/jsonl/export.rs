@@ -1,9 +1,10 @@
 //! Exporting records: dependency order, export modes, filters, exact statistics and the final
 //! `metadata` line.
 //!
-//! Order (spec §3.6): `ontology`, world objects (`entity`, `event`, `time`, `entityCollection`,
-//! `eventCollection`, `timeCollection`, `relation`), `annotation`, `video`, lines of unknown
-//! kinds, and a final `metadata` line with the export date, format version and real counts.
+//! Order, as FOVEA's full export writes it: `ontology`, world objects (`entity`, `event`,
+//! `time`, `entityCollection`, `eventCollection`, `timeCollection`, `relation`), `annotation`,
+//! `video`, lines of unknown kinds, and a final `metadata` line with the export date, format
+//! version and real counts.
 //! Input `metadata` lines are not copied: the exporter writes its own.
 
 use super::line::{LineData, LineKind};

@@ -1,4 +1,4 @@
-//! The JSON Lines record: `{"type": <kind>, "data": <object>}` (spec §3.1).
+//! The JSON Lines record FOVEA reads and writes: `{"type": <kind>, "data": <object>}`.
 
 use crate::error::Result;
 use crate::model::{

@@ -1,5 +1,6 @@
-//! Annotations (spec §1.9): a bounding-box sequence on a video, typed by a persona's ontology
-//! (`annotationType: "type"`) or linked to a world object (`"object"`).
+//! Annotations, FOVEA's `TypeAnnotation | ObjectAnnotation`: a bounding-box sequence on a
+//! video, typed by a persona's ontology (`annotationType: "type"`) or linked to a world object
+//! (`"object"`).
 
 use super::parse::{finite, required};
 use super::raw::{RawSequence, lenient_struct};
@@ -189,7 +190,7 @@ fn truthy(v: &Option<String>) -> Option<&str> {
 }
 
 impl WriteFields for AnnotationOut<'_> {
-    /// FOVEA's order (spec §3.3): `id, videoId, annotationType, boundingBoxSequence, createdAt,
+    /// FOVEA's exporter's order: `id, videoId, annotationType, boundingBoxSequence, createdAt,
     /// updatedAt`, the type fields, the links (only when non-empty), `confidence` (0 kept),
     /// `notes` (only when non-empty), `metadata`, `createdBy`, then any other field.
     fn write_fields<F: Fields>(&self, o: &mut F) {

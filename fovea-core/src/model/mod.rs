@@ -50,7 +50,7 @@ pub fn parse_frame(value: f64, name: &str) -> crate::Result<Frame> {
 /// How a box without an `isKeyframe` field is read.
 ///
 /// FOVEA's engine and editor treat an absent flag as a keyframe; its exporter and import
-/// validator treat it as not a keyframe (spec §1.2). The library defaults to the engine's
+/// validator treat it as not a keyframe. The library defaults to the engine's
 /// reading and always writes the flag on keyframes, which satisfies both.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
 pub enum KeyframePolicy {

@@ -1,5 +1,5 @@
-//! Personas, ontologies, world objects, videos and export metadata (spec §1.10–1.13), as
-//! they appear in FOVEA's JSON Lines.
+//! Personas, ontologies, world objects, videos and export metadata, as they appear in FOVEA's
+//! JSON Lines.
 //!
 //! FOVEA enforces little of its model, so every field is optional here and validation says
 //! what is missing. Rich nested structures that fovea only carries (gloss items, recurrence

@@ -1,5 +1,5 @@
-//! Tracks and their conversion into keyframe sequences with FOVEA's rules (spec
-//! `tracking-jobs.md` §1.7–1.8, `trackingConverter.ts`), and FOVEA's decimation.
+//! Tracks and their conversion into keyframe sequences with the rules of FOVEA's front end
+//! (`convertTrackToSequence`), and FOVEA's decimation (`decimateKeyframes`).
 //!
 //! A [`Track`] holds one object's boxes in video pixels, frame by frame, with the video's
 //! size (FOVEA's frontend mixes normalised, percent and pixel units; fovea keeps pixels and

@@ -1,6 +1,6 @@
 //! Tracking data: the model service's COCO RLE masks and their boxes, tracks in video pixels,
-//! tracks turned into keyframe sequences with FOVEA's rules (spec `tracking-jobs.md`
-//! §1.6–1.8), and an error-bounded keyframe reducer.
+//! tracks turned into keyframe sequences with the rules of FOVEA's front end, and an
+//! error-bounded keyframe reducer.
 //!
 //! ```
 //! use fovea_core::track::{Track, TrackFrame, track_to_sequence};

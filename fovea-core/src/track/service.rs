@@ -1,5 +1,5 @@
-//! The response of FOVEA's model service to `POST /api/tracking/track` (spec
-//! `tracking-jobs.md` §1.6) and its pivot from frame-major masks into one [`Track`] per object.
+//! The response of FOVEA's model service to `POST /api/tracking/track` (frames, each with its
+//! objects' COCO RLE masks) and its pivot from frame-major masks into one [`Track`] per object.
 
 use super::convert::{Track, TrackFrame};
 use super::rle::RleMask;

@@ -1,4 +1,4 @@
-//! FOVEA's import validator, reproduced message for message (spec §4.4): `validateLine` and
+//! FOVEA's import validator, reproduced message for message: `validateLine` and
 //! `SequenceValidator.validateSequence`, defects included — shared-boundary segments are
 //! "overlapping", a box without `isKeyframe` is not a keyframe, JavaScript's `undefined`
 //! comparisons are false.

@@ -1,6 +1,6 @@
-//! An HTTP client for FOVEA's model service `POST /api/tracking/track` (spec
-//! `tracking-jobs.md` §1.6), with timeouts, retries of transient failures, and errors sorted
-//! into retryable and unrecoverable ones.
+//! An HTTP client for FOVEA's model service `POST /api/tracking/track` (raw base64 masks in,
+//! frame-major COCO RLE masks out), with timeouts, retries of transient failures, and errors
+//! sorted into retryable and unrecoverable ones.
 
 use crate::queue::Failure;
 use base64::Engine;

@@ -1,5 +1,6 @@
-//! The tracking job's payload and result (spec `tracking-jobs.md` §1.10): small, referring to
-//! the video by id, with initial boxes in pixels (raw masks never go into the queue).
+//! The tracking job's payload and result (FOVEA has no tracking queue, so the contract is
+//! fovea's): small, referring to the video by id, with initial boxes in pixels (raw masks
+//! never go into the queue).
 
 use fovea_core::limits::TrackingLimits;
 use serde::{Deserialize, Serialize};

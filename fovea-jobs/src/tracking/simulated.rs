@@ -1,8 +1,7 @@
-//! A stand-in for FOVEA's model service: it speaks `POST /api/tracking/track` exactly (spec
-//! `tracking-jobs.md` §1.6: raw base64 masks in, frame-major COCO RLE masks out, FastAPI's
-//! `{detail}` errors) and "tracks" each object by moving its initial box at a constant
-//! velocity, losing it over chosen frames. For demos and tests where no GPU model exists;
-//! it is not a tracker.
+//! A stand-in for FOVEA's model service: it speaks `POST /api/tracking/track` exactly (raw
+//! base64 masks in, frame-major COCO RLE masks out, FastAPI's `{detail}` errors) and "tracks"
+//! each object by moving its initial box at a constant velocity, losing it over chosen frames.
+//! For demos and tests where no GPU model exists; it is not a tracker.
 
 use base64::Engine;
 use fovea_core::track::RleMask;

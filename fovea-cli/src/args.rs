@@ -61,6 +61,9 @@ pub struct CheckArgs {
     /// Where spilled tables go (default: the system's temporary directory).
     #[arg(long, value_name = "DIR")]
     spill_dir: Option<PathBuf>,
+    /// Most issues listed (the rest are counted).
+    #[arg(long, default_value_t = fovea_core::ops::DEFAULT_MAX_ISSUES)]
+    max_issues: usize,
 }
 
 impl CheckArgs {
@@ -71,6 +74,7 @@ impl CheckArgs {
                 profile: profile(&self.profile)?,
                 ..Default::default()
             },
+            max_issues: self.max_issues,
             ..Default::default()
         };
         opts.limit_memory(self.memory_budget, self.spill_dir.clone())

@@ -3,26 +3,19 @@
 use crate::args::{CheckArgs, DbArgs, profile};
 use crate::failure::{Failure, Outcome};
 use crate::progress;
-use fovea_core::import::{
-    Dataset, ImportOptions, PreviewOptions, Snapshot, import_reader, preview_reader,
-};
+use fovea_core::import::{ImportOptions, PreviewOptions};
 use fovea_core::interp::InterpOptions;
-use fovea_core::jsonl::{ExportMode, ExportOptions, Reader, export_stream, stats_reader};
-use fovea_core::model::KeyframePolicy;
-use fovea_core::staged::StagedFile;
-use fovea_core::validate::{ValidateOptions, validate_reader};
+use fovea_core::jsonl::{ExportMode, ExportOptions};
+use fovea_core::ops::{self, Files, MergeOptions, ValidateFileOptions};
+use fovea_core::validate::ValidateOptions;
 use serde::Serialize;
 use std::collections::HashSet;
-use std::fs::File;
-use std::io::{self, BufReader, BufWriter, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-type FileReader = Reader<BufReader<fovea_core::watch::Watched<File>>>;
-
-fn open(path: &Path, label: &str) -> Result<FileReader, Failure> {
-    let file = progress::open(path, label)
-        .map_err(|e| Failure::Io(format!("cannot read {}", path.display()), e))?;
-    Ok(Reader::new(BufReader::with_capacity(1 << 16, file)))
+/// The files of an operation over `inputs`, with a progress bar labelled `label`.
+fn files(label: &str, inputs: &[&Path]) -> Files {
+    progress::files(label, inputs.iter().map(|p| Files::size(p)).sum())
 }
 
 /// Prints `value` as JSON on stdout.
@@ -31,20 +24,6 @@ pub fn print_json<T: Serialize>(value: &T) -> Outcome {
     fovea_core::json::to_writer(&mut out, value)
         .and_then(|()| out.write_all(b"\n"))
         .map_err(|e| Failure::Io("cannot write standard output".into(), e))
-}
-
-/// Writes through a [`StagedFile`] in the destination's folder, renamed into place at the end,
-/// so that a failure never leaves a half-written file.
-pub fn write_atomically<T>(
-    dest: &Path,
-    write: impl FnOnce(BufWriter<File>) -> Result<(BufWriter<File>, T), Failure>,
-) -> Result<T, Failure> {
-    let io_err = |e| Failure::Io(format!("cannot write {}", dest.display()), e);
-    let (stage, file) = StagedFile::create(dest).map_err(io_err)?;
-    let (w, t) = write(BufWriter::with_capacity(1 << 16, file))?;
-    let file = w.into_inner().map_err(|e| io_err(e.into_error()))?;
-    stage.commit(file).map_err(io_err)?;
-    Ok(t)
 }
 
 /// Arguments of `fovea validate`.
@@ -56,22 +35,20 @@ pub struct ValidateArgs {
     #[arg(long, default_value = "default")]
     profile: String,
     /// Most issues listed (the rest are counted).
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, default_value_t = fovea_core::ops::DEFAULT_MAX_ISSUES)]
     max_issues: usize,
 }
 
 /// `fovea validate FILE`: the report as JSON; exit 1 when the file is invalid.
 pub fn validate(args: &ValidateArgs) -> Outcome {
-    let opts = ValidateOptions {
-        profile: profile(&args.profile)?,
-        ..Default::default()
+    let opts = ValidateFileOptions {
+        validate: ValidateOptions {
+            profile: profile(&args.profile)?,
+            ..Default::default()
+        },
+        max_issues: args.max_issues,
     };
-    let report = validate_reader(
-        open(&args.file, "validating")?,
-        &opts,
-        &Default::default(),
-        args.max_issues,
-    );
+    let report = ops::validate_file(&files("validating", &[&args.file]), &args.file, &opts)?;
     print_json(&report)?;
     eprintln!(
         "{}: {} lines, {} invalid, {} errors and {} warnings listed",
@@ -97,8 +74,7 @@ pub struct StatsArgs {
 
 /// `fovea stats FILE`: what the file holds, as JSON.
 pub fn stats(args: &StatsArgs) -> Outcome {
-    let stats = stats_reader(open(&args.file, "reading")?, KeyframePolicy::default())
-        .map_err(Failure::Invalid)?;
+    let stats = ops::stats_file(&files("reading", &[&args.file]), &args.file)?;
     print_json(&stats)
 }
 
@@ -173,29 +149,22 @@ pub fn export_options(args: &ExportArgs) -> Result<ExportOptions, Failure> {
 /// constant memory; prints the stats.
 pub fn export(args: &ExportArgs, input: &Path) -> Outcome {
     let opts = export_options(args)?;
-    let mut pass = 0;
-    let (stats, errors) = write_atomically(&args.output, |out| {
-        // The file is read once per export group (constant memory), each pass with its bar.
-        let open_pass = || {
-            pass += 1;
-            let label = format!("exporting, pass {pass}/{}", fovea_core::jsonl::GROUPS);
-            let file = progress::open(input, &label).map_err(|e| fovea_core::Error::Io {
-                message: format!("{}: {e}", input.display()),
-            })?;
-            Ok(Reader::new(BufReader::with_capacity(1 << 16, file)))
-        };
-        let (out, stats, errors) = export_stream(open_pass, out, opts).map_err(Failure::Invalid)?;
-        Ok((out, (stats, errors)))
-    })?;
-    print_json(&stats)?;
-    for e in &errors {
-        eprintln!("fovea: skipped unreadable line: error[{}]: {e}", e.code());
+    let files = progress::files("exporting", ops::export_bytes(input));
+    let report = ops::export_file(&files, input, &args.output, opts)?;
+    let stats = &report.stats;
+    print_json(&report.stats)?;
+    for e in &report.read_errors {
+        let at = e.line.map(|l| format!("line {l}: ")).unwrap_or_default();
+        eprintln!(
+            "fovea: skipped unreadable line: error[{}]: {at}{}",
+            e.code, e.message
+        );
     }
     eprintln!(
         "exported {} annotations ({} keyframes, {} interpolated frames), {} bytes",
         stats.annotation_count, stats.keyframe_count, stats.interpolated_frame_count, stats.bytes
     );
-    if errors.is_empty() {
+    if report.read_errors.is_empty() {
         Ok(())
     } else {
         Err(Failure::Silent(1))
@@ -228,43 +197,23 @@ impl PreviewArgs {
     }
 }
 
-fn load(existing: Option<&PathBuf>) -> Result<Dataset, Failure> {
-    let Some(path) = existing else {
-        return Ok(Dataset::new());
-    };
-    let (ds, errors) = Dataset::read(open(path, "loading")?);
-    if let Some(e) = errors.first() {
-        return Err(Failure::Invalid(e.clone()));
-    }
-    Ok(ds)
-}
-
 /// `fovea preview [--existing E | --db URL] IN`: counts, issues and conflicts, as JSON.
 /// Nothing is written.
-pub fn preview(args: &PreviewArgs, path: &Path) -> Outcome {
-    // Only what conflict detection needs is kept of the existing dataset.
-    let (snapshot, errors) = Snapshot::read(open(path, "loading")?, KeyframePolicy::default());
-    if let Some(e) = errors.into_iter().next() {
-        return Err(Failure::Invalid(e));
-    }
-    // Boxes are checked against the sizes of the store's videos, as an import does.
-    let mut opts = args.check.preview_options()?;
-    opts.add_video_sizes(snapshot.video_sizes());
-    report_preview(&preview_reader(
-        open(&args.input, "previewing")?,
-        &snapshot,
+pub fn preview(args: &PreviewArgs, existing: &Path) -> Outcome {
+    let files = files("previewing", &[existing, &args.input]);
+    let opts = args.check.preview_options()?;
+    report_preview(&ops::preview_file(
+        &files,
+        &args.input,
+        Some(existing),
         opts,
-    ))
+    )?)
 }
 
 /// `fovea preview IN` where no store exists yet: against an empty dataset.
 pub fn preview_against_nothing(args: &PreviewArgs, opts: PreviewOptions) -> Outcome {
-    let nothing = Dataset::new().snapshot(KeyframePolicy::default());
-    report_preview(&preview_reader(
-        open(&args.input, "previewing")?,
-        &nothing,
-        opts,
-    ))
+    let files = files("previewing", &[&args.input]);
+    report_preview(&ops::preview_file(&files, &args.input, None, opts)?)
 }
 
 /// Prints a preview as JSON, and its summary on stderr.
@@ -318,44 +267,25 @@ pub fn import_options(arg: Option<&str>) -> Result<ImportOptions, Failure> {
     Ok(options)
 }
 
-#[derive(Serialize)]
-struct MergeOutput<'a> {
-    preview: &'a fovea_core::import::Preview,
-    result: &'a fovea_core::import::ImportResult,
-    stats: Option<&'a fovea_core::jsonl::ExportStats>,
-}
-
 /// `fovea merge EXISTING IN -o OUT`: imports IN into the dataset EXISTING and writes it to OUT.
 /// Prints the preview, the result and the written stats; exit 1 when the import failed.
 pub fn merge(args: &MergeArgs) -> Outcome {
-    let options = import_options(args.options.as_deref())?;
-    let mut dataset = load(Some(&args.existing))?;
-    let reader = open(&args.input, "importing")?;
-    let (preview, result) = import_reader(
-        &mut dataset,
-        reader,
-        &options,
-        args.check.preview_options()?,
-    )
-    .map_err(Failure::Invalid)?;
-    let stats = if result.committed {
-        let opts = ExportOptions {
-            export_date: args.export_date.clone(),
-            ..Default::default()
-        };
-        Some(write_atomically(&args.output, |out| {
-            dataset.write(out, opts).map_err(Failure::Invalid)
-        })?)
-    } else {
-        None
+    let opts = MergeOptions {
+        import: import_options(args.options.as_deref())?,
+        preview: args.check.preview_options()?,
+        export_date: args.export_date.clone(),
     };
-    print_json(&MergeOutput {
-        preview: &preview,
-        result: &result,
-        stats: stats.as_ref(),
-    })?;
-    report_result(&result);
-    if result.success {
+    let files = files("merging", &[&args.existing, &args.input]);
+    let report = ops::merge_files(
+        &files,
+        Some(&args.existing),
+        &args.input,
+        &args.output,
+        &opts,
+    )?;
+    print_json(&report)?;
+    report_result(&report.result);
+    if report.result.success {
         Ok(())
     } else {
         Err(Failure::Silent(1))

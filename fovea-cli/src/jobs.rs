@@ -342,13 +342,8 @@ pub fn jobs(command: &JobsCommand) -> Outcome {
             }
             JobsCommand::Wait { id, timeout, queue } => {
                 let q = queue.connect("jobs wait").await?;
-                let wait = q.finished(id);
-                let view = match timeout {
-                    Some(s) => tokio::time::timeout(Duration::from_secs(*s), wait)
-                        .await
-                        .map_err(|_| Failure::Usage(format!("job {id} did not finish within {s} s")))??,
-                    None => wait.await?,
-                };
+                let timeout = timeout.map(Duration::from_secs);
+                let view = fovea_jobs::wait(&q, id, timeout, || false).await?;
                 q.close().await;
                 match view {
                     Some(view) => finish(&view),

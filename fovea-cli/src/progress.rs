@@ -1,11 +1,10 @@
 //! A progress bar on stderr for large inputs: shown only when stderr is a terminal and the
-//! file is larger than 8 MiB, redrawn at most every 200 ms. The file is read through the
-//! core's [`Watched`] reader, whose hook draws the bar.
+//! operation reads more than 8 MiB, redrawn at most every 200 ms. The operation's files
+//! report their reads to a hook that draws the bar.
 
-use fovea_core::watch::{Hook, Watched};
-use std::fs::File;
+use fovea_core::ops::Files;
+use fovea_core::watch::Hook;
 use std::io::{self, IsTerminal, Write};
-use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -57,10 +56,9 @@ impl Bar {
     }
 }
 
-/// Opens `path` for reading, with a progress bar labelled `label` when it is worth showing.
-pub fn open(path: &Path, label: &str) -> io::Result<Watched<File>> {
-    let file = fovea_core::jsonl::open_file(path)?;
-    let total = file.metadata().map(|m| m.len()).unwrap_or(0);
+/// The files of an operation reading `total` bytes, with a progress bar labelled `label` when
+/// it is worth showing.
+pub fn files(label: &str, total: u64) -> Files {
     let hook = (total > MIN_SIZE && io::stderr().is_terminal()).then(|| {
         let bar = Mutex::new(Bar {
             label: label.to_owned(),
@@ -77,5 +75,5 @@ pub fn open(path: &Path, label: &str) -> io::Result<Watched<File>> {
         });
         hook
     });
-    Ok(Watched::new(file, hook))
+    Files::new(hook)
 }

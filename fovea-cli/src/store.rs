@@ -51,8 +51,10 @@ pub fn export(args: &ExportArgs) -> Outcome {
         ));
     }
     let store = db.open(Layout::default())?;
-    let written = crate::exchange::write_atomically(&args.output, |out| {
-        let e = store.export(out, opts)?;
+    let written = fovea_core::ops::Files::default().write_atomically(&args.output, |out| {
+        let e = store
+            .export(out, opts)
+            .map_err(fovea_db::DbError::into_core)?;
         Ok((e.out, (e.stats, e.unreadable, e.invalid_objects)))
     })?;
     store.close();

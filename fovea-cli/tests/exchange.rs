@@ -328,7 +328,7 @@ fn a_failed_export_leaves_the_destination_untouched_and_no_temporary_file() {
         "an I/O failure is exit status 2"
     );
     let stderr = String::from_utf8_lossy(&run.stderr);
-    assert!(stderr.contains("source: is a directory"), "{stderr}");
+    assert!(stderr.contains("source: Is a directory"), "{stderr}");
     assert_eq!(std::fs::read_to_string(&out).unwrap(), "previous\n");
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
@@ -386,4 +386,47 @@ fn preview_checks_boxes_against_the_existing_videos_sizes() {
             .any(|i| i["code"] == "box-outside-frame"),
         "{without}"
     );
+}
+
+/// The shared merge scenarios (`testdata/ops/merge.json`), through `fovea merge`.
+#[test]
+fn merge_scenarios_report_as_every_front_end_does() {
+    let doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(testdata("ops/merge.json")).unwrap())
+            .unwrap();
+    let dir = scratch("merge-scenarios");
+    let existing = dir.join("existing.jsonl");
+    write_lines(&existing, &doc["existing"]);
+    for case in doc["cases"].as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        let incoming = dir.join("incoming.jsonl");
+        write_lines(&incoming, &case["incoming"]);
+        let out = dir.join("out.jsonl");
+        let mut args = vec![
+            "merge".to_owned(),
+            existing.display().to_string(),
+            incoming.display().to_string(),
+            "-o".to_owned(),
+            out.display().to_string(),
+        ];
+        if let Some(p) = case["options"]["profile"].as_str() {
+            args.extend(["--profile".to_owned(), p.to_owned()]);
+        }
+        if let Some(n) = case["options"]["maxIssues"].as_u64() {
+            args.extend(["--max-issues".to_owned(), n.to_string()]);
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let output = fovea(&args);
+        let report = json(&output);
+        let got = serde_json::json!({
+            "committed": report["result"]["committed"],
+            "success": report["result"]["success"],
+            "imported": report["result"]["summary"]["importedItems"]["annotations"],
+            "written": report["stats"]["annotationCount"],
+            "issueCodes": report["preview"]["issues"].as_array().unwrap().iter().map(|i| i["code"].clone()).collect::<Vec<_>>(),
+            "issuesTruncated": report["preview"]["issuesTruncated"],
+        });
+        assert_eq!(&got, &case["expect"], "{name}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -171,13 +171,21 @@ pub enum Error {
     /// Reading or writing failed.
     #[error("I/O error: {message}")]
     Io {
-        /// The operating system's message.
+        /// What was being done, and the operating system's message.
         message: String,
+        /// The kind of failure (`NotFound`, `PermissionDenied`, `IsADirectory`, …): hosts map
+        /// it onto their own classes (Python's `FileNotFoundError`, …).
+        kind: std::io::ErrorKind,
+        /// The operating system's error number, when it gave one.
+        errno: Option<i32>,
     },
     /// A store (a database) failed or refused an operation: a connection that cannot be made,
-    /// a schema that is not FOVEA's, a row that does not read, a constraint the data breaks.
-    #[error("database: {message}")]
+    /// a URL no backend speaks, a schema that is not FOVEA's, a row that does not read, a
+    /// constraint the data breaks. The store's own code is kept (see [`crate::codes`]).
+    #[error("{message}")]
     Database {
+        /// The store's code: `database`, `unsupported-url`, `schema`, `unreadable-row`, ….
+        code: &'static str,
         /// What the database or the store said.
         message: String,
     },
@@ -281,7 +289,7 @@ impl Error {
             Error::LineTooLong { .. } => "line-too-long",
             Error::InvalidUtf8 { .. } => "invalid-utf8",
             Error::Io { .. } => "io",
-            Error::Database { .. } => "database",
+            Error::Database { code, .. } => code,
             Error::TooManyFrames { .. } => "too-many-frames",
             Error::LimitExceeded { .. } => "limit-exceeded",
             Error::AtLine { error, .. } => error.code(),
@@ -372,7 +380,7 @@ impl Error {
         if let Error::AtLine { error, .. } = &mut self {
             let inner = std::mem::replace(
                 error.as_mut(),
-                Error::Io {
+                Error::UnrecognisedInput {
                     message: String::new(),
                 },
             );
@@ -442,10 +450,33 @@ pub(crate) fn join_path(prefix: &str, rest: &str) -> String {
     }
 }
 
+impl Error {
+    /// An I/O failure while doing `what` (e.g. `cannot read data.jsonl`): the message is
+    /// `what: <the OS's message>`, the kind and error number are kept.
+    pub fn io(what: impl std::fmt::Display, e: &std::io::Error) -> Self {
+        Error::Io {
+            message: format!("{what}: {e}"),
+            kind: e.kind(),
+            errno: e.raw_os_error(),
+        }
+    }
+
+    /// The kind and OS error number of an I/O failure (possibly located at a line).
+    pub fn io_kind(&self) -> Option<(std::io::ErrorKind, Option<i32>)> {
+        match self {
+            Error::Io { kind, errno, .. } => Some((*kind, *errno)),
+            Error::AtLine { error, .. } => error.io_kind(),
+            _ => None,
+        }
+    }
+}
+
 impl From<std::io::Error> for Error {
     fn from(e: std::io::Error) -> Self {
         Error::Io {
             message: e.to_string(),
+            kind: e.kind(),
+            errno: e.raw_os_error(),
         }
     }
 }
@@ -467,12 +498,26 @@ mod tests {
                 available: 1,
             },
             Error::Database {
+                code: "database",
                 message: "refused".into(),
             },
         ];
         for e in samples {
             assert!(Error::CODES.contains(&e.code()), "{}", e.code());
         }
+    }
+
+    #[test]
+    fn io_errors_keep_their_kind_and_number() {
+        let os = std::io::Error::from_raw_os_error(2);
+        let e = Error::io("cannot read a.jsonl", &os).at_line(7);
+        assert_eq!(e.code(), "io");
+        assert!(e.is_io());
+        assert_eq!(e.io_kind(), Some((std::io::ErrorKind::NotFound, Some(2))));
+        assert!(e.to_string().contains("cannot read a.jsonl: "), "{e}");
+        let plain: Error = std::io::Error::other("boom").into();
+        assert_eq!(plain.io_kind(), Some((std::io::ErrorKind::Other, None)));
+        assert_eq!(Error::InvalidRange { start: 2, end: 1 }.io_kind(), None);
     }
 
     #[test]

@@ -39,6 +39,7 @@
 //! # Ok::<(), fovea_core::Error>(())
 //! ```
 
+pub mod codes;
 pub mod edit;
 pub mod error;
 pub mod host;
@@ -48,6 +49,7 @@ pub mod json;
 pub mod jsonl;
 pub mod limits;
 pub mod model;
+pub mod ops;
 pub mod plot;
 pub mod staged;
 pub mod synth;

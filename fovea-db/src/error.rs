@@ -31,22 +31,16 @@ pub enum DbError {
 }
 
 impl DbError {
-    /// The error as fovea-core's, for callers that report one error type (the bindings):
-    /// core errors as they are, an unsupported URL as `invalid-option`, everything else as
-    /// `database` with this error's message.
+    /// The error as fovea-core's, for callers that report one error type (the bindings, the
+    /// store operations): core errors as they are, everything else as
+    /// [`fovea_core::Error::Database`] with this error's code and message, so every front end
+    /// reports the same code (`unsupported-url`, `schema`, `database`, a row's code).
     pub fn into_core(self) -> fovea_core::Error {
         match self {
             DbError::Core(e) => e,
-            DbError::Url { url } => fovea_core::Error::InvalidOption {
-                option: "database URL",
-                value: url,
-                expected: "postgres://…, postgresql://… or sqlite:…",
-            },
             other => fovea_core::Error::Database {
-                message: match &other {
-                    DbError::Sql(e) => e.to_string(),
-                    _ => other.to_string(),
-                },
+                code: other.code(),
+                message: other.to_string(),
             },
         }
     }
@@ -60,5 +54,35 @@ impl DbError {
             DbError::Core(e) => e.code(),
             DbError::Row(e) => e.code(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DbError;
+    use fovea_core::codes::{Family, family, lookup};
+
+    /// Every code a store error can have is registered, and keeps it on the way to the core.
+    #[test]
+    fn store_codes_are_registered_and_kept() {
+        let errors = [
+            DbError::Url { url: "x://".into() },
+            DbError::Schema("no column".into()),
+            DbError::Sql(sqlx::Error::PoolClosed),
+            DbError::Row(crate::rows::RowError::MissingPersona { id: "a".into() }),
+            DbError::Row(crate::rows::RowError::Unreadable {
+                id: "a".into(),
+                reason: "r".into(),
+            }),
+        ];
+        for e in errors {
+            let code = e.code();
+            assert!(lookup(code).is_some(), "{code} is not registered");
+            let message = e.to_string();
+            let core = e.into_core();
+            assert_eq!((core.code(), core.to_string()), (code, message));
+        }
+        assert_eq!(family("unsupported-url"), Family::Input);
+        assert_eq!(family("schema"), Family::State);
     }
 }

@@ -55,9 +55,8 @@ impl Source {
         Ok(match self {
             Source::Path(p) => Box::new(std::io::BufReader::with_capacity(
                 1 << 20,
-                fovea_core::jsonl::open_file(p).map_err(|e| fovea_core::Error::Io {
-                    message: format!("{}: {e}", p.display()),
-                })?,
+                fovea_core::jsonl::open_file(p)
+                    .map_err(|e| fovea_core::Error::io(p.display(), &e))?,
             )),
             Source::Bytes { bytes, .. } => Box::new(std::io::Cursor::new(bytes.clone())),
         })

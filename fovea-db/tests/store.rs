@@ -524,7 +524,7 @@ async fn a_fovea_database_is_used_as_it_is_and_both_layouts_read() {
 }
 
 #[tokio::test]
-async fn database_failures_carry_the_core_code_database() {
+async fn store_failures_keep_their_code_on_the_way_to_the_core() {
     // Nothing listens on port 1: the first connection fails at once.
     let e = Store::connect("postgres://fovea@127.0.0.1:1/none")
         .await
@@ -532,7 +532,7 @@ async fn database_failures_carry_the_core_code_database() {
     assert_eq!(e.code(), "database");
     assert_eq!(e.into_core().code(), "database");
     let e = Store::connect("mysql://x").await.unwrap_err();
-    assert_eq!(e.into_core().code(), "invalid-option");
+    assert_eq!(e.into_core().code(), "unsupported-url");
 }
 
 #[tokio::test]

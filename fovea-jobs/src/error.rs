@@ -63,6 +63,20 @@ pub enum JobError {
         /// Why, and how to allow it.
         reason: String,
     },
+    /// A wait ran out of time; the job goes on.
+    #[error("job {id} did not finish within the timeout of {} s", after.as_secs_f64())]
+    Timeout {
+        /// The job waited for.
+        id: String,
+        /// How long it was waited for.
+        after: std::time::Duration,
+    },
+    /// A wait was interrupted by its caller (Ctrl-C in Python).
+    #[error("waiting for job {id} was interrupted")]
+    Interrupted {
+        /// The job waited for.
+        id: String,
+    },
     /// The queue has been closed.
     #[error("the queue is closed")]
     Closed,
@@ -81,6 +95,8 @@ impl JobError {
         "stale-lease",
         "invalid-state",
         "operation-refused",
+        "timeout",
+        "aborted",
         "queue-closed",
         "queue-backend",
     ];
@@ -95,6 +111,8 @@ impl JobError {
             JobError::StaleLease { .. } => "stale-lease",
             JobError::InvalidState { .. } => "invalid-state",
             JobError::Refused { .. } => "operation-refused",
+            JobError::Timeout { .. } => "timeout",
+            JobError::Interrupted { .. } => "aborted",
             JobError::Closed => "queue-closed",
             JobError::Backend(_) => "queue-backend",
         }
@@ -138,10 +156,21 @@ mod tests {
                 operation: "pause",
                 reason: "r".into(),
             },
+            JobError::Timeout {
+                id: "j".into(),
+                after: std::time::Duration::from_millis(50),
+            },
+            JobError::Interrupted { id: "j".into() },
             JobError::Closed,
             JobError::Backend("b".into()),
         ];
         let codes: Vec<_> = all.iter().map(JobError::code).collect();
         assert_eq!(codes, JobError::CODES);
+        for code in codes {
+            assert!(
+                fovea_core::codes::lookup(code).is_some(),
+                "{code} is not registered"
+            );
+        }
     }
 }

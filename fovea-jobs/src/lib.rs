@@ -18,6 +18,7 @@ pub mod options;
 pub mod queue;
 pub mod tracking;
 pub mod view;
+mod wait;
 pub mod worker;
 
 pub use clock::{Clock, FakeClock, TokioClock};
@@ -29,4 +30,5 @@ pub use queue::{
     TRACKING_QUEUE,
 };
 pub use view::{JobState, JobStatus, JobView, Shape, Shaped};
+pub use wait::{TICK as WAIT_TICK, wait};
 pub use worker::{Handler, JobContext, Worker, WorkerOptions, WorkerReport};

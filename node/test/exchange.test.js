@@ -708,3 +708,29 @@ test('calls run concurrently on the thread pool', async () => {
   assert.equal(results[3].counts.annotations, 1)
   assert.equal(results[4].length, 2)
 })
+
+test('the shared merge scenarios (testdata/ops/merge.json) report as every front end does', async () => {
+  const doc = JSON.parse(fs.readFileSync(path.join(TESTDATA, 'ops', 'merge.json'), 'utf8'))
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fovea-node-merge-'))
+  const writeLines = (file, lines) => fs.writeFileSync(file, lines.map((l) => JSON.stringify(l) + '\n').join(''))
+  try {
+    const existing = path.join(dir, 'existing.jsonl')
+    writeLines(existing, doc.existing)
+    for (const c of doc.cases) {
+      const incoming = path.join(dir, 'in.jsonl')
+      writeLines(incoming, c.incoming)
+      const report = await mergeJsonl(existing, incoming, path.join(dir, 'out.jsonl'), c.options)
+      const got = {
+        committed: report.result.committed,
+        success: report.result.success,
+        imported: report.result.summary.importedItems.annotations,
+        written: report.stats && report.stats.annotationCount,
+        issueCodes: report.preview.issues.map((i) => i.code),
+        issuesTruncated: report.preview.issuesTruncated,
+      }
+      assert.deepStrictEqual(got, c.expect, c.name)
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+})

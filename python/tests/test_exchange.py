@@ -263,7 +263,7 @@ def test_missing_files_raise_io_error(tmp_path):
     # A directory is refused when opened, whatever on_error says.
     with pytest.raises(fovea.IoError) as info:
         list(fovea.read_jsonl(tmp_path, on_error="skip"))
-    assert info.value.line is None and "is a directory" in str(info.value)
+    assert info.value.line is None and "Is a directory" in str(info.value)
 
 
 # --- export ---------------------------------------------------------------------------------
@@ -851,3 +851,29 @@ def test_merge_arguments(existing, tmp_path):
     assert info.value.path == "incoming"
     assert not out.exists()
     assert os.listdir(tmp_path) == ["existing.jsonl"]
+
+
+MERGE_SCENARIOS = json.loads((TESTDATA / "ops" / "merge.json").read_text())
+
+
+@pytest.mark.parametrize("case", MERGE_SCENARIOS["cases"], ids=lambda c: c["name"])
+def test_merge_scenarios_report_as_every_front_end_does(tmp_path, case):
+    """testdata/ops/merge.json: the Rust operation, the CLI and Node report the same."""
+    existing, incoming, out = (tmp_path / n for n in ("existing.jsonl", "in.jsonl", "out.jsonl"))
+    write_lines(existing, MERGE_SCENARIOS["existing"])
+    write_lines(incoming, case["incoming"])
+    kwargs = {}
+    if "profile" in case["options"]:
+        kwargs["profile"] = case["options"]["profile"]
+    if "maxIssues" in case["options"]:
+        kwargs["max_issues"] = case["options"]["maxIssues"]
+    report = fovea.merge_jsonl(existing, incoming, out, **kwargs)
+    got = {
+        "committed": report["result"]["committed"],
+        "success": report["result"]["success"],
+        "imported": report["result"]["summary"]["importedItems"]["annotations"],
+        "written": report["stats"] and report["stats"]["annotationCount"],
+        "issueCodes": [i["code"] for i in report["preview"]["issues"]],
+        "issuesTruncated": report["preview"]["issuesTruncated"],
+    }
+    assert got == case["expect"]

@@ -145,8 +145,9 @@ def test_save_read_delete_and_errors(tmp_path):
         assert e.value.path.startswith("annotations[0]")
         with pytest.raises(fovea.InvalidOptionError):
             store.import_jsonl(STORED, options={"nope": 1})
-    with pytest.raises(fovea.InvalidOptionError):
+    with pytest.raises(fovea.UnsupportedUrlError) as e:
         fovea.Store.connect("mysql://x")
+    assert isinstance(e.value, ValueError) and e.value.code == "unsupported-url"
     with pytest.raises(fovea.DatabaseError) as e:
         fovea.Store.connect("postgres://fovea@127.0.0.1:1/none")
     assert e.value.code == "database"

@@ -48,8 +48,17 @@ pub(crate) fn core_error(env: &Env, e: &CoreError) -> napi::Result<napi::Error> 
 }
 
 /// `new Error(message)` with `code` (and `path`, `line`) set.
+/// An I/O failure also carries `ioKind` (`not-found`, `permission-denied`, …) and, when the
+/// operating system gave one, `errno` (its positive error number).
 pub(crate) fn error_object<'env>(env: &'env Env, e: &CoreError) -> napi::Result<Object<'env>> {
-    coded_object(env, e.code(), &e.to_string(), e.path(), e.line())
+    let mut obj = coded_object(env, e.code(), &e.to_string(), e.path(), e.line())?;
+    if let Some((kind, errno)) = e.io_kind() {
+        obj.set_named_property("ioKind", fovea_core::codes::io_kind_name(kind))?;
+        if let Some(errno) = errno {
+            obj.set_named_property("errno", errno)?;
+        }
+    }
+    Ok(obj)
 }
 
 /// [`core_error`] for any code (the job queue's, `timeout`).

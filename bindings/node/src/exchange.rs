@@ -7,31 +7,25 @@
 use crate::convert::{self, Tape};
 use crate::error::{self, OrThrow, Res};
 use crate::sequence::profile_option;
-use crate::task::{Cancel, FileReader, Files, Job, Listener, Work, listen, spawn};
+use crate::task::{Cancel, Job, Listener, Work, listen, spawn};
 use fovea_core::Error as CoreError;
-use fovea_core::import::{
-    Dataset, ImportOptions, PreviewOptions, Snapshot, import_reader, preview_reader,
-};
+use fovea_core::import::{ImportOptions, PreviewOptions};
 use fovea_core::interp::{InterpOptions, Profile};
-use fovea_core::jsonl::{
-    ExportMode, ExportOptions, LineNumbering, ReadOptions, export_stream, stats_reader,
+use fovea_core::jsonl::{ExportMode, ExportOptions, LineNumbering, ReadOptions};
+use fovea_core::ops::{
+    self, DEFAULT_MAX_ISSUES, FileReader, Files, MergeOptions, ValidateFileOptions,
 };
-use fovea_core::model::KeyframePolicy;
-use fovea_core::validate::{ValidateOptions, validate_reader};
+use fovea_core::validate::ValidateOptions;
 use napi::bindgen_prelude::{AsyncTask, JsValue, ToNapiValue, TypeName, Unknown};
 use napi::{Env, ValueType, check_status, sys};
 use napi_derive::napi;
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::ptr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-
-/// Issues listed by `validateJsonl` and `previewImport` unless `maxIssues` says otherwise (the
-/// CLI's default).
-const DEFAULT_MAX_ISSUES: usize = 1000;
 
 /// Bytes of a batch's tape beyond which `nextBatch` stops adding records.
 const BATCH_BYTES: usize = 4 << 20;
@@ -122,72 +116,6 @@ fn profile_or_default(options: Option<&Unknown>) -> Res<Profile> {
     Ok(profile_option(options)?.unwrap_or_default())
 }
 
-/// A read error as a plain object: `{ line, code, message, path? }` (the message without its
-/// `line N:` prefix, as in a preview's `errors`).
-#[derive(Serialize)]
-pub(crate) struct LineError {
-    line: usize,
-    code: &'static str,
-    message: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    path: Option<String>,
-}
-
-impl LineError {
-    pub(crate) fn of(e: &CoreError) -> Self {
-        let message = match e {
-            CoreError::AtLine { error, .. } => error.to_string(),
-            other => other.to_string(),
-        };
-        LineError {
-            line: e.line().unwrap_or(0),
-            code: e.code(),
-            message,
-            path: e.path().map(str::to_owned),
-        }
-    }
-}
-
-/// Export statistics with the lines of the source that could not be read.
-#[derive(Serialize)]
-struct Exported {
-    #[serde(flatten)]
-    stats: fovea_core::jsonl::ExportStats,
-    #[serde(rename = "readErrors")]
-    read_errors: Vec<LineError>,
-}
-
-/// Reads a dataset file, refusing one with unreadable records (merging would drop them).
-fn load(files: &Files, path: Option<&Path>) -> fovea_core::Result<Dataset> {
-    let Some(path) = path else {
-        return Ok(Dataset::new());
-    };
-    let (dataset, errors) = Dataset::read(files.open(path, ReadOptions::default())?);
-    files.check()?;
-    match errors.into_iter().next() {
-        Some(e) => Err(e),
-        None => Ok(dataset),
-    }
-}
-
-/// What conflict detection needs of a dataset file, read streaming; refuses one with
-/// unreadable records, as [`load`] does.
-fn load_snapshot(
-    files: &Files,
-    path: Option<&Path>,
-    policy: KeyframePolicy,
-) -> fovea_core::Result<Snapshot> {
-    let Some(path) = path else {
-        return Ok(Snapshot::new());
-    };
-    let (snapshot, errors) = Snapshot::read(files.open(path, ReadOptions::default())?, policy);
-    files.check()?;
-    match errors.into_iter().next() {
-        Some(e) => Err(e),
-        None => Ok(snapshot),
-    }
-}
-
 /// `existing`: a path, or `null`/`undefined` for an empty store.
 fn optional_path(value: Option<&Unknown>, name: &str) -> Res<Option<PathBuf>> {
     match value {
@@ -246,17 +174,8 @@ pub fn export_jsonl(
         let source = path_arg(&source, "source")?;
         let destination = path_arg(&destination, "destination")?;
         let opts = export_options(options)?;
-        let work: Work<Tape> = Box::new(move |files| {
-            let (stats, errors) = files.write_atomically(&destination, |out| {
-                let open = || files.open(&source, ReadOptions::default());
-                let (out, stats, errors) = export_stream(open, out, opts)?;
-                Ok((out, (stats, errors)))
-            })?;
-            Tape::of(&Exported {
-                stats,
-                read_errors: errors.iter().map(LineError::of).collect(),
-            })
-        });
+        let work: Work<Tape> =
+            Box::new(move |files| Tape::of(&ops::export_file(files, &source, &destination, opts)?));
         Ok(work)
     })
 }
@@ -271,12 +190,7 @@ pub fn stats_jsonl(
 ) -> napi::Result<AsyncTask<Job<Tape>>> {
     spawn(env, options.as_ref(), || {
         let path = path_arg(&path, "path")?;
-        let work: Work<Tape> = Box::new(move |files| {
-            let reader = files.open(&path, ReadOptions::default())?;
-            let stats = stats_reader(reader, KeyframePolicy::default())?;
-            files.check()?;
-            Tape::of(&stats)
-        });
+        let work: Work<Tape> = Box::new(move |files| Tape::of(&ops::stats_file(files, &path)?));
         Ok(work)
     })
 }
@@ -293,17 +207,15 @@ pub fn validate_jsonl(
     let options = options.as_ref();
     spawn(env, options, || {
         let path = path_arg(&path, "path")?;
-        let opts = ValidateOptions {
-            profile: profile_or_default(options)?,
-            ..Default::default()
+        let opts = ValidateFileOptions {
+            validate: ValidateOptions {
+                profile: profile_or_default(options)?,
+                ..Default::default()
+            },
+            max_issues: count_field(options, "maxIssues", 0)?.unwrap_or(DEFAULT_MAX_ISSUES),
         };
-        let max_issues = count_field(options, "maxIssues", 0)?.unwrap_or(DEFAULT_MAX_ISSUES);
-        let work: Work<Tape> = Box::new(move |files| {
-            let reader = files.open(&path, ReadOptions::default())?;
-            let report = validate_reader(reader, &opts, &Default::default(), max_issues);
-            files.check()?;
-            Tape::of(&report)
-        });
+        let work: Work<Tape> =
+            Box::new(move |files| Tape::of(&ops::validate_file(files, &path, &opts)?));
         Ok(work)
     })
 }
@@ -343,14 +255,7 @@ pub fn preview_import(
         let existing = string_field(options, "existing")?.map(PathBuf::from);
         let opts = preview_options(options)?;
         let work: Work<Tape> = Box::new(move |files| {
-            let snapshot = load_snapshot(files, existing.as_deref(), opts.validate.keyframes)?;
-            // Boxes are checked against the sizes of the store's videos, as an import does.
-            let mut opts = opts;
-            opts.add_video_sizes(snapshot.video_sizes());
-            let reader = files.open(&path, ReadOptions::default())?;
-            let preview = preview_reader(reader, &snapshot, opts);
-            files.check()?;
-            Tape::of(&preview)
+            Tape::of(&ops::preview_file(files, &path, existing.as_deref(), opts)?)
         });
         Ok(work)
     })
@@ -368,14 +273,6 @@ pub(crate) fn import_options(options: Option<&Unknown>) -> Res<ImportOptions> {
     Ok(import_options)
 }
 
-/// The result of `mergeJsonl`.
-#[derive(Serialize)]
-struct MergeOutput<'a> {
-    preview: &'a fovea_core::import::Preview,
-    result: &'a fovea_core::import::ImportResult,
-    stats: Option<&'a fovea_core::jsonl::ExportStats>,
-}
-
 /// Imports the JSON Lines file `incoming` into the dataset `existing` (a JSON Lines file, or
 /// `null` for an empty store) and, when the import is committed, writes the result to
 /// `destination` (keyframes mode, through a temporary file renamed into place; it may be
@@ -383,8 +280,8 @@ struct MergeOutput<'a> {
 ///
 /// Options: `options` (FOVEA's `ImportOptions`, an object or JSON text, deep-merged over
 /// FOVEA's defaults; unknown keys reject with `invalid-option`), `profile` (validation),
-/// `maxIssues`, `memoryBudget`, `spillDir` (as `previewImport` takes them), `exportDate` (of
-/// the metadata line), `signal`. The existing file must read without errors (a merge would
+/// `maxIssues`, `memoryBudget`, `spillDir` (as `previewImport` takes them; the profile also
+/// writes the result), `exportDate` (of the metadata line), `signal`. The existing file must read without errors (a merge would
 /// drop its unreadable lines).
 #[napi(catch_unwind, ts_return_type = "Promise<MergeResult>")]
 pub fn merge_jsonl(
@@ -399,29 +296,15 @@ pub fn merge_jsonl(
         let existing = optional_path(existing.as_ref(), "existing")?;
         let incoming = path_arg(&incoming, "incoming")?;
         let destination = path_arg(&destination, "destination")?;
-        let import_options = import_options(options)?;
-        let preview_opts = preview_options(options)?;
-        let export_date = string_field(options, "exportDate")?;
+        let opts = MergeOptions {
+            import: import_options(options)?,
+            preview: preview_options(options)?,
+            export_date: string_field(options, "exportDate")?,
+        };
         let work: Work<Tape> = Box::new(move |files| {
-            let mut dataset = load(files, existing.as_deref())?;
-            let reader: FileReader = files.open(&incoming, ReadOptions::default())?;
-            let (preview, result) =
-                import_reader(&mut dataset, reader, &import_options, preview_opts)?;
-            files.check()?;
-            let stats = if result.committed {
-                let opts = ExportOptions {
-                    export_date,
-                    ..Default::default()
-                };
-                Some(files.write_atomically(&destination, |out| dataset.write(out, opts))?)
-            } else {
-                None
-            };
-            Tape::of(&MergeOutput {
-                preview: &preview,
-                result: &result,
-                stats: stats.as_ref(),
-            })
+            let report =
+                ops::merge_files(files, existing.as_deref(), &incoming, &destination, &opts)?;
+            Tape::of(&report)
         });
         Ok(work)
     })
@@ -673,7 +556,7 @@ impl JsonlReader {
                     reader: None,
                     started: false,
                 })),
-                files: Files::new(cancel.clone()),
+                files: cancel.files(),
                 cancel,
                 closed: Arc::default(),
                 on_error,

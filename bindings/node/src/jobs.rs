@@ -43,8 +43,6 @@ pub const JOB_ERROR_CODES: [&str; JOB_CODE_COUNT] =
 enum JobFail {
     Core(CoreError),
     Job(JobError),
-    /// `wait` gave up (code `timeout`).
-    Timeout(String),
 }
 
 impl From<JobError> for JobFail {
@@ -66,12 +64,10 @@ impl JobFail {
             JobFail::Job(e) => {
                 let path = match e {
                     JobError::InvalidOptions { field, .. } => Some(*field),
+                    JobError::Timeout { .. } => Some("timeoutMs"),
                     _ => None,
                 };
                 coded_error(env, e.code(), &e.to_string(), path, None)
-            }
-            JobFail::Timeout(message) => {
-                coded_error(env, "timeout", message, Some("timeoutMs"), None)
             }
         };
         made.unwrap_or_else(|failed| failed)
@@ -324,19 +320,7 @@ impl JobQueue {
             let shape = shape_opt(&options)?;
             let timeout = number_opt(&options, "timeoutMs")?;
             Ok(async move {
-                let finished = queue.finished(&id);
-                let view = match timeout {
-                    None => finished.await?,
-                    Some(ms) => {
-                        tokio::time::timeout(millis(ms), finished)
-                            .await
-                            .map_err(|_| {
-                                JobFail::Timeout(format!(
-                                    "job {id} did not finish within {ms} ms (timeoutMs)"
-                                ))
-                            })??
-                    }
-                };
+                let view = fovea_jobs::wait(&queue, &id, timeout.map(millis), || false).await?;
                 shaped(view, shape)
             })
         })();
@@ -710,9 +694,10 @@ impl SimulatedModelService {
                 runtime().spawn(async move {
                     let started = match Simulation::from_value(value) {
                         Ok(simulation) => Service::start(simulation).await.map_err(|e| {
-                            JobFail::Core(CoreError::Io {
-                                message: format!("cannot start the simulated model service: {e}"),
-                            })
+                            JobFail::Core(CoreError::io(
+                                "cannot start the simulated model service",
+                                &e,
+                            ))
                         }),
                         Err(e) => Err(JobFail::Job(e)),
                     };

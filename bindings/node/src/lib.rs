@@ -36,7 +36,6 @@ mod types;
 
 use convert::{Frames, Js};
 use error::OrThrow;
-use fovea_core::Error as CoreError;
 use napi::Env;
 use napi::bindgen_prelude::{Either, Unknown};
 use napi_derive::napi;
@@ -52,13 +51,20 @@ pub use track::{
     tracks_from_service,
 };
 
-const CODE_COUNT: usize = CoreError::CODES.len();
+const CODE_COUNT: usize = fovea_core::codes::REGISTRY.len();
 
-/// Every `code` a thrown `Error` can carry (`Error::CODES` of the core).
+/// Every `code` a thrown `Error` can carry: the registry of codes of the core, the store, the
+/// job queue and the hosts (`timeout`). An aborted call rejects as Node's own APIs do
+/// (`AbortError`, `code: 'ABORT_ERR'`).
 #[napi]
-pub const ERROR_CODES: [&str; CODE_COUNT] = match CoreError::CODES.first_chunk::<CODE_COUNT>() {
-    Some(codes) => *codes,
-    None => unreachable!(),
+pub const ERROR_CODES: [&str; CODE_COUNT] = {
+    let mut codes = [""; CODE_COUNT];
+    let mut i = 0;
+    while i < CODE_COUNT {
+        codes[i] = fovea_core::codes::REGISTRY[i].code;
+        i += 1;
+    }
+    codes
 };
 
 /// Every visible frame of a sequence, ascending, in FOVEA's box shape: keyframes with all their

@@ -12,24 +12,18 @@
 //!   Calls that write to a database honour the signal only until their work starts
 //!   ([`Abort::BeforeStart`]): a transaction is not interrupted half-way, and its outcome is
 //!   reported.
-//! * Files are read and written through [`Files`]: an I/O failure of a file rejects with code
-//!   `io` even where the core counts unreadable lines and goes on.
+//! * Files are read and written through the core's [`Files`], stopped by the call's flag: an
+//!   I/O failure of a file rejects with code `io` even where the core counts unreadable lines
+//!   and goes on.
 
 use crate::error::{self, Fail, Res};
 use fovea_core::Error as CoreError;
-use fovea_core::jsonl::{ReadOptions, Reader};
-use fovea_core::staged::StagedFile;
+use fovea_core::ops::Files;
 use napi::bindgen_prelude::{JsObjectValue, JsValue, ToNapiValue, TypeName, Unknown};
 use napi::{Env, Task, ValueType, check_status, sys};
-use std::fs::File;
-use std::io::{self, BufReader, BufWriter, Read, Write};
-use std::path::Path;
 use std::ptr;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-
-/// Buffer size of file readers and writers (and so the granularity of cancellation).
-const BUFFER: usize = 1 << 16;
 
 /// The cancellation flag of one call.
 #[derive(Clone, Default)]
@@ -44,140 +38,10 @@ impl Cancel {
     fn set(&self) {
         self.0.store(true, Ordering::Relaxed);
     }
-}
 
-/// Opens, reads and writes the files of one call: checks the cancellation flag on every read
-/// and write, and keeps the first read failure.
-#[derive(Clone)]
-pub(crate) struct Files {
-    cancel: Cancel,
-    failure: Arc<Mutex<Option<CoreError>>>,
-}
-
-/// A file reader or writer of a call.
-pub(crate) struct Watched<T> {
-    inner: T,
-    path: Arc<Path>,
-    files: Files,
-}
-
-/// A JSON Lines reader over a file of a call.
-pub(crate) type FileReader = Reader<BufReader<Watched<File>>>;
-
-/// A buffered writer into a file of a call.
-pub(crate) type FileWriter = BufWriter<Watched<File>>;
-
-fn aborted() -> io::Error {
-    io::Error::other("the operation was aborted")
-}
-
-fn io_error(what: &str, path: &Path, e: &io::Error) -> CoreError {
-    CoreError::Io {
-        message: format!("cannot {what} {}: {e}", path.display()),
-    }
-}
-
-impl Files {
-    pub(crate) fn new(cancel: Cancel) -> Self {
-        Files {
-            cancel,
-            failure: Arc::default(),
-        }
-    }
-
-    /// Opens `path` for reading as JSON Lines.
-    pub(crate) fn open(&self, path: &Path, opts: ReadOptions) -> fovea_core::Result<FileReader> {
-        self.check_cancel()?;
-        let file = fovea_core::jsonl::open_file(path).map_err(|e| io_error("read", path, &e))?;
-        let watched = Watched {
-            inner: file,
-            path: path.into(),
-            files: self.clone(),
-        };
-        Ok(Reader::with_options(
-            BufReader::with_capacity(BUFFER, watched),
-            opts,
-        ))
-    }
-
-    /// The first read failure, else an error if the call was aborted.
-    pub(crate) fn check(&self) -> fovea_core::Result<()> {
-        self.check_cancel()?;
-        match self.failure.lock() {
-            Ok(slot) => slot.as_ref().map_or(Ok(()), |e| Err(e.clone())),
-            Err(_) => Ok(()),
-        }
-    }
-
-    fn check_cancel(&self) -> fovea_core::Result<()> {
-        if self.cancel.is_set() {
-            Err(aborted().into())
-        } else {
-            Ok(())
-        }
-    }
-
-    fn fail(&self, e: CoreError) {
-        if let Ok(mut slot) = self.failure.lock() {
-            slot.get_or_insert(e);
-        }
-    }
-
-    /// Writes `dest` through a temporary file in its folder, renamed into place once complete
-    /// (and synced), so that a failure or an abort never leaves a half-written file. `write`
-    /// gets a buffered writer and returns it with its result. A read failure or an abort seen
-    /// before the rename fails the call and removes the temporary file.
-    pub(crate) fn write_atomically<T>(
-        &self,
-        dest: &Path,
-        write: impl FnOnce(FileWriter) -> fovea_core::Result<(FileWriter, T)>,
-    ) -> fovea_core::Result<T> {
-        self.check()?;
-        let (stage, file) = StagedFile::create(dest).map_err(|e| io_error("write", dest, &e))?;
-        let watched = Watched {
-            inner: file,
-            path: dest.into(),
-            files: self.clone(),
-        };
-        let (w, t) = write(BufWriter::with_capacity(BUFFER, watched))?;
-        let file = w
-            .into_inner()
-            .map_err(|e| io_error("write", dest, e.error()))?
-            .inner;
-        self.check()?;
-        stage
-            .commit(file)
-            .map_err(|e| io_error("write", dest, &e))?;
-        Ok(t)
-    }
-}
-
-impl<R: Read> Read for Watched<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.files.cancel.is_set() {
-            return Err(aborted());
-        }
-        self.inner.read(buf).inspect_err(|e| {
-            self.files.fail(io_error("read", &self.path, e));
-        })
-    }
-}
-
-impl<W: Write> Write for Watched<W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        if self.files.cancel.is_set() {
-            return Err(aborted());
-        }
-        self.inner.write(buf).map_err(|e| {
-            io::Error::new(
-                e.kind(),
-                format!("cannot write {}: {e}", self.path.display()),
-            )
-        })
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
+    /// The files of a call, stopped when this flag is set.
+    pub(crate) fn files(&self) -> Files {
+        Files::default().with_stop_flag(self.0.clone())
     }
 }
 
@@ -297,7 +161,7 @@ impl<T: Send + 'static + ToNapiValue + TypeName> Task for Job<T> {
             Abort::Anytime => self.cancel.clone(),
             Abort::BeforeStart => Cancel::default(),
         };
-        let files = Files::new(running.clone());
+        let files = running.files();
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             work(&files).and_then(|value| files.check().map(|()| value))
         }));

@@ -341,13 +341,15 @@ pub struct FoveaErrorFields {
 /// A line that could not be read, as a plain object.
 #[napi(object, object_to_js = false, object_from_js = false)]
 pub struct LineError {
-    /// Its line (0: not line-specific).
-    pub line: f64,
+    /// Its line (`null`: not line-specific).
+    #[napi(ts_type = "number | null")]
+    pub line: Option<f64>,
     /// The error code.
     pub code: String,
     /// The message (without the `line N:` prefix).
     pub message: String,
-    /// The JSON path of the offending value, when there is one.
+    /// The JSON path of the offending value (`null` when there is none).
+    #[napi(ts_type = "string | null")]
     pub path: Option<String>,
 }
 

@@ -6,7 +6,7 @@
 //! pulls record batches: memory is bounded by a chunk.
 
 use crate::errors::to_pyerr;
-use crate::exchange::{BUF_BYTES, Fail, export_options, open_file, path_arg};
+use crate::exchange::{Fail, export_options, open_file, path_arg};
 use crate::packages::require;
 use arrow_array::ffi_stream::FFI_ArrowArrayStream;
 use arrow_array::types::Int32Type;
@@ -17,6 +17,7 @@ use arrow_array::{
 use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
 use fovea_core::interp::CompiledSequence;
 use fovea_core::jsonl::{ExportMode, ExportOptions, FrameChunks, FrameColumns};
+use fovea_core::ops::BUFFER;
 use pyo3::prelude::*;
 use pyo3::types::PyCapsule;
 use std::fs::File;
@@ -158,10 +159,10 @@ impl FrameTable {
             Source::File { path, opts } => {
                 let file = py
                     .detach(|| open_file(path))
-                    .map_err(|e: Fail| e.into_pyerr(py))?;
+                    .map_err(|e: Fail| e.into_pyerr())?;
                 Ok(Box::new(FileBatches {
                     chunks: FrameChunks::new(
-                        BufReader::with_capacity(BUF_BYTES, file),
+                        BufReader::with_capacity(BUFFER, file),
                         opts.clone(),
                         CHUNK_ROWS,
                     ),

@@ -1,22 +1,29 @@
-//! The exception tree: `FoveaError(Exception)`, `EditRefusedError(FoveaError)` and one class
-//! per code of [`Error::CODES`] and of the job queue's [`JobError::CODES`], built from those
-//! lists at import so no code goes without one; and `UnrecoverableError(FoveaError)`, which a
-//! job handler raises to fail its job without retries (BullMQ's name for it).
+//! The exception tree, built at import from the registry of codes (`fovea_core::codes`) so no
+//! code goes without a class: `FoveaError(Exception)`, `EditRefusedError(FoveaError)`, one class
+//! per registered code whose bases follow the code's family, and `UnrecoverableError(FoveaError)`,
+//! which a job handler raises to fail its job without retries (BullMQ's name for it).
 //!
-//! * the five refusal codes subclass `EditRefusedError`;
-//! * `io` subclasses `OSError`; `database` (what a store's database refused) and the queue's
-//!   state and backend codes (`stale-lease`, `invalid-state`, `operation-refused`,
-//!   `queue-closed`, `queue-backend`) only `FoveaError`; `job-not-found` also `LookupError`;
-//! * every other code is an input/data error and also subclasses `ValueError`
-//!   (`invalid-type` also `TypeError`, since it is raised for arguments of the wrong type).
+//! * refusals subclass `EditRefusedError`; input errors also `ValueError` (`invalid-type` also
+//!   `TypeError`); `io` also `OSError`; lookups (`job-not-found`) also `LookupError`; `timeout`
+//!   also `TimeoutError`; state and backend codes (`database`, `schema`, `queue-closed`, …)
+//!   only `FoveaError`;
+//! * an I/O failure of a kind Python has a class for is raised as a subclass of both `IoError`
+//!   and that class (`IoFileNotFoundError(IoError, FileNotFoundError)`, …), with `errno` and
+//!   `strerror` set, as Python's own `open()` raises.
 //!
 //! Every raised instance carries `code` (the stable code), `path` (the JSON path or argument
 //! name the error refers to, or `None`) and `line` (the 1-based line of a JSON Lines input,
 //! or `None`).
 
 use fovea_core::Error;
+use fovea_core::codes::{Family, REGISTRY};
 use fovea_jobs::JobError;
-use pyo3::exceptions::{PyException, PyLookupError, PyOSError, PyTypeError, PyValueError};
+use pyo3::exceptions::{
+    PyBrokenPipeError, PyConnectionAbortedError, PyConnectionRefusedError, PyConnectionResetError,
+    PyException, PyFileExistsError, PyFileNotFoundError, PyInterruptedError, PyIsADirectoryError,
+    PyLookupError, PyNotADirectoryError, PyOSError, PyPermissionError, PyTimeoutError, PyTypeError,
+    PyValueError,
+};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyTuple, PyType};
@@ -26,27 +33,83 @@ pub const REFUSAL_CODES: &[&str] = fovea_core::Refusal::CODES;
 
 const MODULE: &str = "fovea._fovea";
 
-/// Codes whose errors are about state or a backend, not the caller's input: their classes
-/// subclass only `FoveaError`.
-const STATE_CODES: &[&str] = &[
-    "database",
-    "stale-lease",
-    "invalid-state",
-    "operation-refused",
-    "queue-closed",
-    "queue-backend",
-];
+/// The `OSError` subclasses an I/O failure maps onto, by kind: (kind, class name, base).
+fn io_kinds(py: Python<'_>) -> [(std::io::ErrorKind, &'static str, Bound<'_, PyType>); 11] {
+    use std::io::ErrorKind as K;
+    [
+        (
+            K::NotFound,
+            "IoFileNotFoundError",
+            py.get_type::<PyFileNotFoundError>(),
+        ),
+        (
+            K::PermissionDenied,
+            "IoPermissionError",
+            py.get_type::<PyPermissionError>(),
+        ),
+        (
+            K::IsADirectory,
+            "IoIsADirectoryError",
+            py.get_type::<PyIsADirectoryError>(),
+        ),
+        (
+            K::NotADirectory,
+            "IoNotADirectoryError",
+            py.get_type::<PyNotADirectoryError>(),
+        ),
+        (
+            K::AlreadyExists,
+            "IoFileExistsError",
+            py.get_type::<PyFileExistsError>(),
+        ),
+        (
+            K::Interrupted,
+            "IoInterruptedError",
+            py.get_type::<PyInterruptedError>(),
+        ),
+        (
+            K::TimedOut,
+            "IoTimeoutError",
+            py.get_type::<PyTimeoutError>(),
+        ),
+        (
+            K::BrokenPipe,
+            "IoBrokenPipeError",
+            py.get_type::<PyBrokenPipeError>(),
+        ),
+        (
+            K::ConnectionRefused,
+            "IoConnectionRefusedError",
+            py.get_type::<PyConnectionRefusedError>(),
+        ),
+        (
+            K::ConnectionReset,
+            "IoConnectionResetError",
+            py.get_type::<PyConnectionResetError>(),
+        ),
+        (
+            K::ConnectionAborted,
+            "IoConnectionAbortedError",
+            py.get_type::<PyConnectionAbortedError>(),
+        ),
+    ]
+}
 
 struct Classes {
     base: Py<PyType>,
     refused: Py<PyType>,
     unrecoverable: Py<PyType>,
     by_code: Vec<(&'static str, Py<PyType>)>,
+    by_io_kind: Vec<(std::io::ErrorKind, &'static str, Py<PyType>)>,
 }
 
 static CLASSES: PyOnceLock<Classes> = PyOnceLock::new();
 
-/// `frame-not-integer` → `FrameNotIntegerError`.
+/// Python's own exception names a code's class must not take: `from fovea import *` would
+/// shadow the builtin (`timeout` → `FoveaTimeoutError`, not `TimeoutError`).
+const BUILTIN_NAMES: &[&str] = &["TimeoutError"];
+
+/// `frame-not-integer` → `FrameNotIntegerError`; a builtin's name gets the prefix `Fovea`.
 pub fn class_name(code: &str) -> String {
     let mut name: String = code
         .split('-')
@@ -59,7 +122,24 @@ pub fn class_name(code: &str) -> String {
         })
         .collect();
     name.push_str("Error");
+    if BUILTIN_NAMES.contains(&name.as_str()) {
+        name.insert_str(0, "Fovea");
+    }
     name
+}
+
+/// The family of each code as Python sees it (`ERROR_FAMILIES`): `input`, `type`, `refusal`,
+/// `io`, `state`, `lookup` or `timeout`.
+pub fn family_name(family: Family) -> &'static str {
+    match family {
+        Family::Input => "input",
+        Family::Type => "type",
+        Family::Refusal => "refusal",
+        Family::Io => "io",
+        Family::State => "state",
+        Family::Lookup => "lookup",
+        Family::Timeout => "timeout",
+    }
 }
 
 fn new_class(
@@ -79,7 +159,7 @@ fn new_class(
     Ok(cls.cast_into::<PyType>()?.unbind())
 }
 
-fn build(py: Python<'_>) -> PyResult<Classes> {
+fn build<'py>(py: Python<'py>) -> PyResult<Classes> {
     let base = new_class(
         py,
         "FoveaError",
@@ -104,41 +184,49 @@ fn build(py: Python<'_>) -> PyResult<Classes> {
          exceptions get.",
         &[],
     )?;
-    let codes = Error::CODES
-        .iter()
-        .chain(JobError::CODES.iter().filter(|c| !Error::CODES.contains(c)));
-    let mut by_code = Vec::with_capacity(Error::CODES.len() + JobError::CODES.len());
-    for &code in codes {
-        let bases = if REFUSAL_CODES.contains(&code) {
-            PyTuple::new(py, [refused.bind(py)])?
-        } else if code == "io" {
-            PyTuple::new(py, [base.bind(py).clone(), py.get_type::<PyOSError>()])?
-        } else if STATE_CODES.contains(&code) {
-            // Not the input's fault alone: a connection, a schema, a constraint, a job's state.
-            PyTuple::new(py, [base.bind(py).clone()])?
-        } else if code == "job-not-found" {
-            PyTuple::new(py, [base.bind(py).clone(), py.get_type::<PyLookupError>()])?
-        } else if code == "invalid-type" {
-            PyTuple::new(
+    let mut by_code = Vec::with_capacity(REGISTRY.len());
+    for entry in REGISTRY {
+        let extra = |ty: Bound<'py, PyType>| PyTuple::new(py, [base.bind(py).clone(), ty]);
+        let bases = match entry.family {
+            Family::Refusal => PyTuple::new(py, [refused.bind(py)])?,
+            Family::Input => extra(py.get_type::<PyValueError>())?,
+            Family::Type => PyTuple::new(
                 py,
                 [
                     base.bind(py).clone(),
                     py.get_type::<PyValueError>(),
                     py.get_type::<PyTypeError>(),
                 ],
-            )?
-        } else {
-            PyTuple::new(py, [base.bind(py).clone(), py.get_type::<PyValueError>()])?
+            )?,
+            Family::Io => extra(py.get_type::<PyOSError>())?,
+            Family::Lookup => extra(py.get_type::<PyLookupError>())?,
+            Family::Timeout => extra(py.get_type::<PyTimeoutError>())?,
+            // Not the input's fault alone: a connection, a schema, a constraint, a job's state.
+            Family::State => PyTuple::new(py, [base.bind(py)])?,
         };
+        let code = entry.code;
         let doc = format!("Raised with code '{code}'.");
         let cls = new_class(py, &class_name(code), bases, &doc, &[("code", Some(code))])?;
         by_code.push((code, cls));
+    }
+    let io = by_code
+        .iter()
+        .find(|(code, _)| *code == "io")
+        .map(|(_, cls)| cls.clone_ref(py))
+        .expect("the registry holds `io`");
+    let mut by_io_kind = Vec::new();
+    for (kind, name, os_class) in io_kinds(py) {
+        let bases = PyTuple::new(py, [io.bind(py).clone(), os_class])?;
+        let doc = "Raised with code 'io' for a failure of this kind.";
+        let cls = new_class(py, name, bases, doc, &[("code", Some("io"))])?;
+        by_io_kind.push((kind, name, cls));
     }
     Ok(Classes {
         base,
         refused,
         unrecoverable,
         by_code,
+        by_io_kind,
     })
 }
 
@@ -156,18 +244,26 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     for (code, cls) in &c.by_code {
         m.add(class_name(code), cls.bind(py))?;
     }
+    for (_, name, cls) in &c.by_io_kind {
+        m.add(*name, cls.bind(py))?;
+    }
     Ok(())
 }
 
 /// The Python exception for a core error: the class of its code, with `code` and `path` set.
 pub fn to_pyerr(err: Error) -> PyErr {
-    raise(err.code(), &err.to_string(), err.path(), err.line())
+    let message = err.to_string();
+    match err.io_kind() {
+        Some((kind, errno)) => raise_io(&message, kind, errno, err.line()),
+        None => raise(err.code(), &message, err.path(), err.line()),
+    }
 }
 
 /// The Python exception for a job queue error (`path`: the option at fault, if any).
 pub fn job_error(err: JobError) -> PyErr {
     let path = match &err {
         JobError::InvalidOptions { field, .. } => Some(*field),
+        JobError::Timeout { .. } => Some("timeout"),
         _ => None,
     };
     raise(err.code(), &err.to_string(), path, None)
@@ -187,12 +283,55 @@ fn raise(code: &str, message: &str, path: Option<&str>, line: Option<usize>) -> 
                 .iter()
                 .find(|(known, _)| *known == code)
                 .map_or(&c.base, |(_, cls)| cls);
-            let exc = cls.bind(py).call1((message,))?;
-            exc.setattr("code", code)?;
-            exc.setattr("path", path)?;
-            exc.setattr("line", line)?;
-            Ok(PyErr::from_value(exc))
+            instance(cls.bind(py), code, message, path, line)
         };
         build().unwrap_or_else(|e| e)
     })
+}
+
+/// An `io` error: the class of its kind when Python has one, with `errno` and `strerror` set.
+fn raise_io(
+    message: &str,
+    kind: std::io::ErrorKind,
+    errno: Option<i32>,
+    line: Option<usize>,
+) -> PyErr {
+    Python::attach(|py| {
+        let build = || -> PyResult<PyErr> {
+            let c = classes(py)?;
+            let cls = c
+                .by_io_kind
+                .iter()
+                .find(|(known, ..)| *known == kind)
+                .map(|(.., cls)| cls)
+                .or_else(|| {
+                    c.by_code
+                        .iter()
+                        .find(|(code, _)| *code == "io")
+                        .map(|(_, cls)| cls)
+                })
+                .unwrap_or(&c.base);
+            let err = instance(cls.bind(py), "io", message, None, line)?;
+            let value = err.value(py);
+            value.setattr("errno", errno)?;
+            value.setattr("strerror", message)?;
+            Ok(err)
+        };
+        build().unwrap_or_else(|e| e)
+    })
+}
+
+/// `cls(message)` with `code`, `path` and `line` set.
+fn instance(
+    cls: &Bound<'_, PyType>,
+    code: &str,
+    message: &str,
+    path: Option<&str>,
+    line: Option<usize>,
+) -> PyResult<PyErr> {
+    let exc = cls.call1((message,))?;
+    exc.setattr("code", code)?;
+    exc.setattr("path", path)?;
+    exc.setattr("line", line)?;
+    Ok(PyErr::from_value(exc))
 }

@@ -10,74 +10,47 @@
 use crate::convert::{from_py, to_py, type_name};
 use crate::errors::to_pyerr;
 use crate::gil::{DETACH_AT, run};
-use crate::progress::{Watch, file_size};
+use crate::progress::Watch;
 use fovea_core::Error;
-use fovea_core::import::{
-    Dataset, ImportOptions, PreviewOptions, Snapshot, import_reader, preview_reader,
-};
+use fovea_core::import::{ImportOptions, PreviewOptions};
 use fovea_core::interp::{InterpOptions, Profile};
-use fovea_core::jsonl::{
-    ExportMode, ExportOptions, LineData, LineNumbering, ReadOptions, Reader, Record, export_stream,
-    stats_reader,
-};
-use fovea_core::model::KeyframePolicy;
-use fovea_core::staged::StagedFile;
-use fovea_core::validate::{ValidateOptions, validate_reader};
-use fovea_core::watch::{Hook, Watched};
+use fovea_core::jsonl::{ExportMode, ExportOptions, LineData, LineNumbering, ReadOptions, Record};
+use fovea_core::ops::{self, FileReader, Files, LineError, MergeOptions, ValidateFileOptions};
+use fovea_core::validate::ValidateOptions;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 use serde::Serialize;
 use std::collections::{HashSet, VecDeque};
 use std::fs::File;
-use std::io::{BufReader, BufWriter};
 use std::path::{Path, PathBuf};
 
-type FileReader = Reader<BufReader<Watched<File>>>;
+// The signatures below spell the core's default issue cap as a literal (a Python signature
+// shows only literals): it must stay the core's.
+const _: () = assert!(ops::DEFAULT_MAX_ISSUES == 1000);
 
-/// Buffer size of file readers and writers.
-pub(crate) const BUF_BYTES: usize = 1 << 16;
 /// Most records the reader reads ahead in one batch…
 const BATCH_RECORDS: usize = 1024;
 /// …and most bytes.
 const BATCH_BYTES: u64 = 1 << 20;
 
 /// A failure while the GIL is released, turned into a Python exception afterwards.
-pub(crate) enum Fail {
-    /// A core error.
-    Core(Error),
-    /// Opening, creating or renaming a file failed: an `IoError` with `errno` set.
-    File { path: PathBuf, err: std::io::Error },
-}
+pub(crate) struct Fail(pub(crate) Error);
 
 impl From<Error> for Fail {
     fn from(e: Error) -> Self {
-        Fail::Core(e)
+        Fail(e)
     }
 }
 
 impl Fail {
+    /// Opening, creating or renaming `path` failed.
     fn file(path: &Path, err: std::io::Error) -> Self {
-        Fail::File {
-            path: path.to_owned(),
-            err,
-        }
+        Fail(Error::io(path.display(), &err))
     }
 
-    pub(crate) fn into_pyerr(self, py: Python<'_>) -> PyErr {
-        match self {
-            Fail::Core(e) => to_pyerr(e),
-            Fail::File { path, err } => {
-                let pyerr = to_pyerr(Error::Io {
-                    message: format!("{}: {err}", path.display()),
-                });
-                if let Some(errno) = err.raw_os_error() {
-                    // Best effort: the message stays the core's.
-                    let _ = pyerr.value(py).setattr("errno", errno);
-                }
-                pyerr
-            }
-        }
+    pub(crate) fn into_pyerr(self) -> PyErr {
+        to_pyerr(self.0)
     }
 }
 
@@ -102,71 +75,6 @@ pub(crate) fn profile_arg(name: &str) -> PyResult<Profile> {
 
 pub(crate) fn open_file(path: &Path) -> Outcome<File> {
     fovea_core::jsonl::open_file(path).map_err(|e| Fail::file(path, e))
-}
-
-fn file_reader(file: File, opts: ReadOptions, hook: Option<Hook>) -> FileReader {
-    Reader::with_options(
-        BufReader::with_capacity(BUF_BYTES, Watched::new(file, hook)),
-        opts,
-    )
-}
-
-/// A line that could not be read, as a dict: `{line, code, message, path}` (the message
-/// without its line).
-#[derive(Serialize)]
-pub(crate) struct LineError {
-    line: Option<usize>,
-    code: &'static str,
-    message: String,
-    path: Option<String>,
-}
-
-impl LineError {
-    pub(crate) fn of(e: &Error) -> Self {
-        let message = match e {
-            Error::AtLine { error, .. } => error.to_string(),
-            other => other.to_string(),
-        };
-        LineError {
-            line: e.line(),
-            code: e.code(),
-            message,
-            path: e.path().map(str::to_owned),
-        }
-    }
-}
-
-/// A report with the lines of its source that could not be read (`readErrors`).
-#[derive(Serialize)]
-pub(crate) struct WithReadErrors<T> {
-    #[serde(flatten)]
-    pub(crate) report: T,
-    #[serde(rename = "readErrors")]
-    pub(crate) read_errors: Vec<LineError>,
-}
-
-impl<T> WithReadErrors<T> {
-    pub(crate) fn new(report: T, errors: &[Error]) -> Self {
-        WithReadErrors {
-            report,
-            read_errors: errors.iter().map(LineError::of).collect(),
-        }
-    }
-}
-
-/// Writes `dest` through a [`StagedFile`] in its folder, synced and renamed into place when
-/// `write` succeeds, removed when anything fails.
-pub(crate) fn write_atomically<T>(
-    dest: &Path,
-    write: impl FnOnce(BufWriter<File>) -> Outcome<(BufWriter<File>, T)>,
-) -> Outcome<T> {
-    let (stage, file) = StagedFile::create(dest).map_err(|e| Fail::file(dest, e))?;
-    let (w, t) = write(BufWriter::with_capacity(BUF_BYTES, file))?;
-    let file = w
-        .into_inner()
-        .map_err(|e| Fail::file(dest, e.into_error()))?;
-    stage.commit(file).map_err(|e| Fail::file(dest, e))?;
-    Ok(t)
 }
 
 /// An optional collection of ids (any iterable of str, not a str itself).
@@ -216,37 +124,6 @@ pub(crate) fn import_options(obj: Option<&Bound<'_, PyAny>>) -> PyResult<ImportO
     };
     options.check().map_err(to_pyerr)?;
     Ok(options)
-}
-
-/// Reads a whole dataset; the first unreadable record is an error (rewriting the dataset
-/// would otherwise drop it).
-fn load_dataset(file: Option<File>, hook: Option<Hook>) -> Outcome<Dataset> {
-    let Some(file) = file else {
-        return Ok(Dataset::new());
-    };
-    let (dataset, errors) = Dataset::read(file_reader(file, ReadOptions::default(), hook));
-    match errors.into_iter().next() {
-        Some(e) => Err(Fail::Core(e)),
-        None => Ok(dataset),
-    }
-}
-
-/// What conflict detection needs of a dataset, read streaming; the first unreadable record is
-/// an error, as for [`load_dataset`].
-fn load_snapshot(
-    file: Option<File>,
-    policy: KeyframePolicy,
-    hook: Option<Hook>,
-) -> Outcome<Snapshot> {
-    let Some(file) = file else {
-        return Ok(Snapshot::new());
-    };
-    let (snapshot, errors) =
-        Snapshot::read(file_reader(file, ReadOptions::default(), hook), policy);
-    match errors.into_iter().next() {
-        Some(e) => Err(Fail::Core(e)),
-        None => Ok(snapshot),
-    }
 }
 
 /// An optional path argument: None (or absent) is `None`.
@@ -449,19 +326,18 @@ pub fn read_jsonl(
             }));
         }
     };
-    let (file, len) = py
-        .detach(|| {
-            let file = open_file(&path)?;
-            let len = file.metadata().map_or(0, |m| m.len());
-            Ok((file, len))
-        })
-        .map_err(|e: Fail| e.into_pyerr(py))?;
     let opts = ReadOptions {
         max_line_bytes,
         numbering,
     };
+    let (reader, len) = py
+        .detach(|| {
+            let reader = Files::default().open(&path, opts)?;
+            Ok((reader, Files::size(&path)))
+        })
+        .map_err(to_pyerr)?;
     Ok(JsonlReader {
-        reader: Some(file_reader(file, opts, None)),
+        reader: Some(reader),
         on_error,
         detach: len / 16 >= DETACH_AT as u64,
         closed: false,
@@ -543,28 +419,11 @@ pub fn export_jsonl<'py>(
         export_date,
         metadata,
     )?;
-    let passes = fovea_core::jsonl::GROUPS as u64;
-    let watch = Watch::new(py, progress, file_size(&source) * passes, "export")?;
-    let hook = watch.hook();
+    let watch = Watch::new(py, progress, ops::export_bytes(&source), "export")?;
+    let files = Files::new(watch.hook());
     let value = py
-        .detach(|| -> Outcome<_> {
-            let mut first = Some(open_file(&source)?);
-            let open = || -> fovea_core::Result<FileReader> {
-                let file = match first.take() {
-                    Some(f) => f,
-                    None => fovea_core::jsonl::open_file(&source).map_err(|e| Error::Io {
-                        message: format!("{}: {e}", source.display()),
-                    })?,
-                };
-                Ok(file_reader(file, ReadOptions::default(), hook.clone()))
-            };
-            let (stats, errors) = write_atomically(&destination, |out| {
-                let (out, stats, errors) = export_stream(open, out, opts)?;
-                Ok((out, (stats, errors)))
-            })?;
-            Ok(WithReadErrors::new(stats, &errors))
-        })
-        .map_err(|e| e.into_pyerr(py));
+        .detach(|| ops::export_file(&files, &source, &destination, opts))
+        .map_err(to_pyerr);
     to_py(py, &watch.finish(py, value)?)
 }
 
@@ -579,14 +438,11 @@ pub fn stats_jsonl<'py>(
     progress: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let path = path_arg(path, "path")?;
-    let watch = Watch::new(py, progress, file_size(&path), "stats")?;
-    let hook = watch.hook();
+    let watch = Watch::new(py, progress, Files::size(&path), "stats")?;
+    let files = Files::new(watch.hook());
     let value = py
-        .detach(|| {
-            let reader = file_reader(open_file(&path)?, ReadOptions::default(), hook);
-            Ok::<_, Fail>(stats_reader(reader, KeyframePolicy::default())?)
-        })
-        .map_err(|e| e.into_pyerr(py));
+        .detach(|| ops::stats_file(&files, &path))
+        .map_err(to_pyerr);
     to_py(py, &watch.finish(py, value)?)
 }
 
@@ -604,23 +460,18 @@ pub fn validate_jsonl<'py>(
     progress: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let path = path_arg(path, "path")?;
-    let opts = ValidateOptions {
-        profile: profile_arg(profile)?,
-        ..Default::default()
+    let opts = ValidateFileOptions {
+        validate: ValidateOptions {
+            profile: profile_arg(profile)?,
+            ..Default::default()
+        },
+        max_issues,
     };
-    let watch = Watch::new(py, progress, file_size(&path), "validate")?;
-    let hook = watch.hook();
+    let watch = Watch::new(py, progress, Files::size(&path), "validate")?;
+    let files = Files::new(watch.hook());
     let value = py
-        .detach(|| {
-            let reader = file_reader(open_file(&path)?, ReadOptions::default(), hook);
-            Ok::<_, Fail>(validate_reader(
-                reader,
-                &opts,
-                &Default::default(),
-                max_issues,
-            ))
-        })
-        .map_err(|e| e.into_pyerr(py));
+        .detach(|| ops::validate_file(&files, &path, &opts))
+        .map_err(to_pyerr);
     to_py(py, &watch.finish(py, value)?)
 }
 
@@ -644,40 +495,25 @@ pub fn preview_import<'py>(
     let path = path_arg(path, "path")?;
     let existing = optional_path(existing, "existing")?;
     let opts = preview_options(profile_arg(profile)?, max_issues, memory_budget, spill_dir)?;
-    let total = file_size(&path) + existing.as_deref().map_or(0, file_size);
+    let total = Files::size(&path) + existing.as_deref().map_or(0, Files::size);
     let watch = Watch::new(py, progress, total, "preview")?;
-    let hook = watch.hook();
+    let files = Files::new(watch.hook());
     let value = py
-        .detach(|| {
-            let store = existing.as_deref().map(open_file).transpose()?;
-            let incoming = file_reader(open_file(&path)?, ReadOptions::default(), hook.clone());
-            let snapshot = load_snapshot(store, opts.validate.keyframes, hook)?;
-            // Boxes are checked against the sizes of the store's videos, as an import does.
-            let mut opts = opts;
-            opts.add_video_sizes(snapshot.video_sizes());
-            Ok::<_, Fail>(preview_reader(incoming, &snapshot, opts))
-        })
-        .map_err(|e| e.into_pyerr(py));
+        .detach(|| ops::preview_file(&files, &path, existing.as_deref(), opts))
+        .map_err(to_pyerr);
     to_py(py, &watch.finish(py, value)?)
-}
-
-/// What `merge_jsonl` returns.
-#[derive(Serialize)]
-struct MergeReport<P, R, S> {
-    preview: P,
-    result: R,
-    stats: Option<S>,
 }
 
 /// Imports `incoming` into the dataset `existing` (a JSON Lines file, or None for an empty
 /// one) and writes the result to `destination` in keyframes mode (it may be `existing`).
 ///
 /// `options`: a dict or JSON text with FOVEA's import option names, deep-merged over its
-/// defaults. The destination is written only when the import is committed (a failed atomic
-/// import changes nothing); then `stats` holds the export statistics, else None. Returns
-/// `{"preview": ..., "result": ..., "stats": ...}`.
+/// defaults. `profile`, `max_issues`, `memory_budget`, `spill_dir`: as `preview_import` takes
+/// them (the profile also writes the result). The destination is written only when the import
+/// is committed (a failed atomic import changes nothing); then `stats` holds the export
+/// statistics, else None. Returns `{"preview": ..., "result": ..., "stats": ...}`.
 #[pyfunction]
-#[pyo3(signature = (existing, incoming, destination, *, options = None, profile = "default", export_date = None, memory_budget = None, spill_dir = None, progress = None))]
+#[pyo3(signature = (existing, incoming, destination, *, options = None, profile = "default", max_issues = 1000, export_date = None, memory_budget = None, spill_dir = None, progress = None))]
 #[allow(clippy::too_many_arguments)]
 pub fn merge_jsonl<'py>(
     py: Python<'py>,
@@ -686,6 +522,7 @@ pub fn merge_jsonl<'py>(
     destination: &Bound<'py, PyAny>,
     options: Option<&Bound<'py, PyAny>>,
     profile: &str,
+    max_issues: usize,
     export_date: Option<String>,
     memory_budget: Option<usize>,
     spill_dir: Option<&Bound<'py, PyAny>>,
@@ -694,36 +531,16 @@ pub fn merge_jsonl<'py>(
     let existing = optional_path(existing, "existing")?;
     let incoming = path_arg(incoming, "incoming")?;
     let destination = path_arg(destination, "destination")?;
-    let options = import_options(options)?;
-    let profile = profile_arg(profile)?;
-    let preview_opts = preview_options(profile, 1000, memory_budget, spill_dir)?;
-    let total = file_size(&incoming) + existing.as_deref().map_or(0, file_size);
+    let opts = MergeOptions {
+        import: import_options(options)?,
+        preview: preview_options(profile_arg(profile)?, max_issues, memory_budget, spill_dir)?,
+        export_date,
+    };
+    let total = Files::size(&incoming) + existing.as_deref().map_or(0, Files::size);
     let watch = Watch::new(py, progress, total, "merge")?;
-    let hook = watch.hook();
+    let files = Files::new(watch.hook());
     let value = py
-        .detach(|| {
-            let store = existing.as_deref().map(open_file).transpose()?;
-            let reader = file_reader(open_file(&incoming)?, ReadOptions::default(), hook.clone());
-            let mut dataset = load_dataset(store, hook)?;
-            let (preview, result) = import_reader(&mut dataset, reader, &options, preview_opts)?;
-            let stats = if result.committed {
-                let opts = ExportOptions {
-                    interp: InterpOptions::with_profile(profile),
-                    export_date,
-                    ..Default::default()
-                };
-                Some(write_atomically(&destination, |out| {
-                    Ok(dataset.write(out, opts)?)
-                })?)
-            } else {
-                None
-            };
-            Ok(MergeReport {
-                preview,
-                result,
-                stats,
-            })
-        })
-        .map_err(|e: Fail| e.into_pyerr(py));
+        .detach(|| ops::merge_files(&files, existing.as_deref(), &incoming, &destination, &opts))
+        .map_err(to_pyerr);
     to_py(py, &watch.finish(py, value)?)
 }

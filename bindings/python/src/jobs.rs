@@ -24,13 +24,12 @@ use fovea_jobs::{
     Cancelled, Failure, JobOptions, JobQueue as _, JobState, JobView, Shape, WorkerOptions,
 };
 use fovea_runtime::runtime;
-use pyo3::exceptions::PyTimeoutError;
 use pyo3::prelude::*;
 use serde_json::{Value, json};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// How long a blocking wait runs before it checks for Ctrl-C, and a worker thread for a stop.
 const TICK: Duration = Duration::from_millis(100);
@@ -177,7 +176,8 @@ impl JobQueue {
     }
 
     /// Waits until the job has finished and returns its status (None when there is no such
-    /// job). Raises `TimeoutError` after `timeout` seconds; Ctrl-C interrupts it.
+    /// job). Raises `FoveaTimeoutError` (a `TimeoutError`) after `timeout` seconds; Ctrl-C
+    /// interrupts it.
     #[pyo3(signature = (id, *, timeout = None, shape = "canonical"))]
     fn wait<'py>(
         &self,
@@ -187,32 +187,20 @@ impl JobQueue {
         shape: &str,
     ) -> PyResult<Option<Bound<'py, PyAny>>> {
         let shape = shape_arg(shape)?;
-        let deadline = timeout
-            .map(|t| seconds_arg(t, "timeout").map(|d| Instant::now() + d))
-            .transpose()?;
-        loop {
-            let tick = deadline.map_or(TICK, |d| {
-                TICK.min(d.saturating_duration_since(Instant::now()))
-            });
-            let done = py.detach(|| {
-                runtime().block_on(async {
-                    tokio::time::timeout(tick, self.queue.finished(id))
-                        .await
-                        .ok()
-                })
-            });
-            if let Some(view) = done {
-                let view = view.map_err(job_error)?;
-                return view.map(|v| view_to_py(py, &v, shape)).transpose();
-            }
-            py.check_signals()?;
-            if deadline.is_some_and(|d| Instant::now() >= d) {
-                return Err(PyTimeoutError::new_err(format!(
-                    "job {id} did not finish within {} s",
-                    timeout.unwrap_or_default()
-                )));
-            }
+        let timeout = timeout.map(|t| seconds_arg(t, "timeout")).transpose()?;
+        // Ctrl-C is looked for between ticks; the KeyboardInterrupt is raised as it is.
+        let mut signal = None;
+        let done = py.detach(|| {
+            runtime().block_on(fovea_jobs::wait(&self.queue, id, timeout, || {
+                signal = Python::attach(|py| py.check_signals()).err();
+                signal.is_some()
+            }))
+        });
+        if let Some(e) = signal {
+            return Err(e);
         }
+        let view = done.map_err(job_error)?;
+        view.map(|v| view_to_py(py, &v, shape)).transpose()
     }
 
     /// Statuses of the jobs in `states` (all when None: waiting, prioritized, delayed,
@@ -628,11 +616,7 @@ impl SimulatedModelService {
                 .map_err(job_error)?;
         let service = py
             .detach(|| runtime().block_on(Service::start(simulation)))
-            .map_err(|e| {
-                to_pyerr(Error::Io {
-                    message: format!("cannot start the simulated model service: {e}"),
-                })
-            })?;
+            .map_err(|e| to_pyerr(Error::io("cannot start the simulated model service", &e)))?;
         Ok(SimulatedModelService {
             url: service.url().to_owned(),
             service: Mutex::new(Some(service)),

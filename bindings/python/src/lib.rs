@@ -48,7 +48,16 @@ fn _fovea(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<jobs::Job>()?;
     m.add_class::<jobs::SimulatedModelService>()?;
     errors::register(m)?;
-    m.add("ERROR_CODES", PyTuple::new(py, fovea_core::Error::CODES)?)?;
+    let registry = fovea_core::codes::REGISTRY;
+    m.add(
+        "ERROR_CODES",
+        PyTuple::new(py, registry.iter().map(|c| c.code))?,
+    )?;
+    let families = pyo3::types::PyDict::new(py);
+    for c in registry {
+        families.set_item(c.code, errors::family_name(c.family))?;
+    }
+    m.add("ERROR_FAMILIES", families)?;
     m.add("REFUSAL_CODES", PyTuple::new(py, errors::REFUSAL_CODES)?)?;
     m.add(
         "JOB_ERROR_CODES",

@@ -12,7 +12,6 @@ use fovea_core::Error;
 use fovea_core::watch::Hook;
 use pyo3::prelude::*;
 use pyo3::types::PyBool;
-use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -160,9 +159,4 @@ impl Watch {
             None => last.and(outcome),
         }
     }
-}
-
-/// The size of the file at `path` (0 when it cannot be read: opening it will say why).
-pub(crate) fn file_size(path: &Path) -> u64 {
-    std::fs::metadata(path).map_or(0, |m| m.len())
 }

@@ -8,11 +8,11 @@
 use crate::convert::{read_with, to_py, type_name};
 use crate::errors::to_pyerr;
 use crate::exchange::{
-    Fail, LineError, Outcome, export_options, import_options, path_arg, preview_options,
-    profile_arg, write_atomically,
+    Fail, Outcome, export_options, import_options, path_arg, preview_options, profile_arg,
 };
 use fovea_core::Error;
 use fovea_core::model::Annotation;
+use fovea_core::ops::{Files, LineError};
 use fovea_db::{BlockingStore, DEFAULT_URL, ImportParams, Layout, Source, StoreOptions};
 use pyo3::prelude::*;
 use pyo3::types::PyString;
@@ -20,7 +20,7 @@ use serde::Serialize;
 
 impl From<fovea_db::DbError> for Fail {
     fn from(e: fovea_db::DbError) -> Self {
-        Fail::Core(e.into_core())
+        Fail(e.into_core())
     }
 }
 
@@ -132,7 +132,7 @@ impl Store {
         let url = url.unwrap_or_else(|| DEFAULT_URL.to_owned());
         let store = py
             .detach(|| BlockingStore::connect(&url, options).map_err(Fail::from))
-            .map_err(|e| e.into_pyerr(py))?;
+            .map_err(|e| e.into_pyerr())?;
         Ok(Store { store })
     }
 
@@ -196,13 +196,13 @@ impl Store {
                 .save_annotations(&annotations)
                 .map_err(Fail::from)
         })
-        .map_err(|e| e.into_pyerr(py))
+        .map_err(|e| e.into_pyerr())
     }
 
     /// Deletes annotations by id; returns how many rows were deleted.
     fn delete_annotations(&self, py: Python<'_>, ids: Vec<String>) -> PyResult<u64> {
         py.detach(|| self.store.delete_annotations(&ids).map_err(Fail::from))
-            .map_err(|e| e.into_pyerr(py))
+            .map_err(|e| e.into_pyerr())
     }
 
     /// Exports the store as JSON Lines into `destination` (through a temporary file renamed
@@ -234,8 +234,8 @@ impl Store {
             metadata,
         )?;
         self.run(py, |s| {
-            let e = write_atomically(&destination, |out| {
-                let e = s.export(out, opts)?;
+            let e = Files::default().write_atomically(&destination, |out| {
+                let e = s.export(out, opts).map_err(fovea_db::DbError::into_core)?;
                 Ok((e.out, (e.stats, e.unreadable, e.invalid_objects)))
             })?;
             let (stats, unreadable, invalid) = e;
@@ -269,7 +269,7 @@ impl Store {
     /// `import_history` row either way. `options`: FOVEA's import options (dict or JSON
     /// text), deep-merged over its defaults. Returns `{preview, result, historyId}`; counters
     /// count only what was committed.
-    #[pyo3(signature = (path, *, options = None, profile = "default", user = None, memory_budget = None, spill_dir = None))]
+    #[pyo3(signature = (path, *, options = None, profile = "default", max_issues = 1000, user = None, memory_budget = None, spill_dir = None))]
     #[allow(clippy::too_many_arguments)]
     fn import_jsonl<'py>(
         &self,
@@ -277,13 +277,14 @@ impl Store {
         path: &Bound<'py, PyAny>,
         options: Option<&Bound<'py, PyAny>>,
         profile: &str,
+        max_issues: usize,
         user: Option<String>,
         memory_budget: Option<usize>,
         spill_dir: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let path = path_arg(path, "path")?;
         let options = import_options(options)?;
-        let preview = preview_options(profile_arg(profile)?, 1000, memory_budget, spill_dir)?;
+        let preview = preview_options(profile_arg(profile)?, max_issues, memory_budget, spill_dir)?;
         self.run(py, |s| {
             let params = ImportParams {
                 preview,
@@ -312,7 +313,7 @@ impl Store {
         py: Python<'py>,
         f: impl FnOnce(&BlockingStore) -> Outcome<T> + Send,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let value = py.detach(|| f(&self.store)).map_err(|e| e.into_pyerr(py))?;
+        let value = py.detach(|| f(&self.store)).map_err(|e| e.into_pyerr())?;
         to_py(py, &value)
     }
 }

@@ -119,17 +119,18 @@ impl PreviewOptions {
     /// Sends spilled tables to `dir`, which must be a directory: a wrong one fails here, with
     /// an `io` error naming it, rather than at the first spill, deep into a large file.
     pub fn spill_to(&mut self, dir: PathBuf) -> crate::Result<()> {
-        let problem = match std::fs::metadata(&dir) {
+        let e = match std::fs::metadata(&dir) {
             Ok(m) if m.is_dir() => {
                 self.spill_dir = Some(dir);
                 return Ok(());
             }
-            Ok(_) => "not a directory".to_owned(),
-            Err(e) => e.to_string(),
+            Ok(_) => std::io::Error::new(std::io::ErrorKind::NotADirectory, "not a directory"),
+            Err(e) => e,
         };
-        Err(Error::Io {
-            message: format!("spill directory {}: {problem}", dir.display()),
-        })
+        Err(Error::io(
+            format_args!("spill directory {}", dir.display()),
+            &e,
+        ))
     }
 
     /// Sets the memory budget and the spill directory when they are given (the directory
@@ -589,9 +590,7 @@ impl<'a, E: Existing + ?Sized> Previewer<'a, E> {
             .infile
             .resolve(&mut self.found)
             .err()
-            .map(|e| Error::Io {
-                message: format!("the in-file conflicts could not be checked: {e}"),
-            });
+            .map(|e| Error::io("the in-file conflicts could not be checked", &e));
         // Places are unique: O(c log c) for c conflicts.
         self.found.sort_unstable_by_key(|(place, _)| *place);
         self.out.conflicts = self.found.into_iter().map(|(_, c)| c).collect();

@@ -10,12 +10,22 @@ use std::path::Path;
 pub fn open_file(path: &Path) -> io::Result<File> {
     let file = File::open(path)?;
     if file.metadata()?.is_dir() {
-        return Err(io::Error::new(
-            io::ErrorKind::IsADirectory,
-            "is a directory, not a file",
-        ));
+        return Err(is_a_directory());
     }
     Ok(file)
+}
+
+/// The error reading a directory would give (EISDIR where there is one), so hosts see the
+/// error number and kind they know (Python raises `IsADirectoryError` with its `errno`).
+fn is_a_directory() -> io::Error {
+    #[cfg(unix)]
+    {
+        io::Error::from_raw_os_error(libc::EISDIR)
+    }
+    #[cfg(not(unix))]
+    {
+        io::Error::new(io::ErrorKind::IsADirectory, "Is a directory")
+    }
 }
 
 #[cfg(test)]
@@ -27,7 +37,9 @@ mod tests {
         let dir = std::env::temp_dir();
         let e = open_file(&dir).unwrap_err();
         assert_eq!(e.kind(), std::io::ErrorKind::IsADirectory);
-        assert!(e.to_string().contains("is a directory"), "{e}");
+        assert!(e.to_string().contains("Is a directory"), "{e}");
+        #[cfg(unix)]
+        assert_eq!(e.raw_os_error(), Some(libc::EISDIR));
         let missing = open_file(&dir.join("fovea-no-such-file.jsonl")).unwrap_err();
         assert_eq!(missing.kind(), std::io::ErrorKind::NotFound);
     }

@@ -35,6 +35,8 @@ const FOVEA_CODES = new Set([...ERROR_CODES, ...JOB_ERROR_CODES])
 const STATUS_BY_CODE = new Map([
   ['io', 500],
   ['database', 500],
+  ['schema', 500],
+  ['unreadable-row', 500],
   ['queue-backend', 503],
   ['queue-closed', 503],
   ['timeout', 504],

@@ -2,8 +2,8 @@
 //! its lease alive, writes throttled progress, and watches for cancellation, its time limit
 //! and the worker's shutdown.
 
+use crate::handler::{Handler, JobContext};
 use crate::queue::{Claim, Failure};
-use crate::worker::{Handler, JobContext};
 use futures_util::FutureExt;
 use serde_json::Value;
 use std::future::Future;

@@ -12,6 +12,7 @@ mod attempt;
 pub mod bull;
 pub mod clock;
 pub mod error;
+mod handler;
 pub mod host;
 pub mod memory;
 pub mod options;

@@ -315,7 +315,7 @@ test('exportJsonl: unreadable and unexportable lines are reported and left out; 
     ],
   )
   for (const e of stats.readErrors) assert.ok(!e.message.startsWith('line '), e.message)
-  assert.ok(!('path' in stats.readErrors[0]))
+  assert.strictEqual(stats.readErrors[0].path, null)
   assert.ok(stats.readErrors[1].path.endsWith('boundingBoxSequence.boxes[1].frameNumber'), stats.readErrors[1].path)
   assert.deepStrictEqual(
     lines(dest).map((l) => [l.type, l.data.id]),

@@ -114,7 +114,9 @@ test('cancelling a running job reaches the handler', async () => {
 test('wait rejects with code timeout; bad arguments reject with typed codes', async () => {
   const q = await JobQueue.open()
   await q.add({}, { id: 'never' })
-  await expectRejection(q.wait('never', { timeoutMs: 10 }), 'timeout', 'timeoutMs')
+  const late = await expectRejection(q.wait('never', { timeoutMs: 10 }), 'timeout')
+  assert.equal(late.path, 'timeoutMs')
+  assert.ok(late.message.includes('never'), late.message)
   await expectRejection(q.add({}, { jobOptions: { atempts: 2 } }), 'invalid-option', 'options')
   await expectRejection(q.add({}, { id: '12' }), 'invalid-job-id')
   await expectRejection(q.add({ x: [1, NaN] }), 'non-finite-number', 'data.x[1]')

@@ -256,7 +256,7 @@ test('Store.connect: the default URL is sqlite://fovea.db in the working directo
 
 test('rejections: URLs, arguments, options', async () => {
   await expectRejection(Store.connect('mysql://x'), 'unsupported-url', null)
-  await expectRejection(Store.connect('fovea.db'), 'invalid-option', null)
+  await expectRejection(Store.connect('fovea.db'), 'unsupported-url', null)
   await expectRejection(Store.connect(5), 'invalid-type', 'url')
   await expectRejection(Store.connect('sqlite::memory:', { layout: 'wide' }), 'invalid-option', null)
   await expectRejection(Store.connect('sqlite::memory:', { user: '' }), 'invalid-option', null)

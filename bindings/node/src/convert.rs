@@ -200,11 +200,6 @@ impl Tape {
             })
     }
 
-    /// The bytes of the tape so far (numbers and text), to bound batches.
-    pub(crate) fn bytes(&self) -> usize {
-        self.ops.len() * 4 + self.nums.len() * 8 + self.text.len()
-    }
-
     fn word(&mut self, tag: u32, payload: u32) -> Result<(), SerFail> {
         if payload >= PAYLOAD_LIMIT {
             return Err(SerFail("a value too large to hand to JavaScript".into()));

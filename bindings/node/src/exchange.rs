@@ -13,13 +13,13 @@ use fovea_core::import::{ImportOptions, PreviewOptions};
 use fovea_core::interp::{InterpOptions, Profile};
 use fovea_core::jsonl::{ExportMode, ExportOptions, LineNumbering, ReadOptions};
 use fovea_core::ops::{
-    self, DEFAULT_MAX_ISSUES, FileReader, Files, MergeOptions, ValidateFileOptions,
+    self, DEFAULT_MAX_ISSUES, Files, MergeOptions, OnError, Read, RecordBatches, RecordOut,
+    ValidateFileOptions, line_numbering,
 };
 use fovea_core::validate::ValidateOptions;
 use napi::bindgen_prelude::{AsyncTask, JsValue, ToNapiValue, TypeName, Unknown};
 use napi::{Env, ValueType, check_status, sys};
 use napi_derive::napi;
-use serde::Serialize;
 use serde_json::Value;
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -27,8 +27,8 @@ use std::ptr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-/// Bytes of a batch's tape beyond which `nextBatch` stops adding records.
-const BATCH_BYTES: usize = 4 << 20;
+/// Bytes of input beyond which `nextBatch` stops adding records.
+const BATCH_BYTES: u64 = 4 << 20;
 
 pub(crate) fn invalid_type(path: &str, message: impl Into<String>) -> CoreError {
     CoreError::InvalidType {
@@ -310,32 +310,11 @@ pub fn merge_jsonl(
     })
 }
 
-/// What `readJsonl` does with a line that cannot be read.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum OnError {
-    /// End the iteration with the error (the default).
-    Throw,
-    /// Leave the line out.
-    Skip,
-    /// Leave the line out and keep the error (`errors`).
-    Collect,
-}
-
-impl OnError {
-    fn as_str(self) -> &'static str {
-        match self {
-            OnError::Throw => "throw",
-            OnError::Skip => "skip",
-            OnError::Collect => "collect",
-        }
-    }
-}
-
 /// The state of a reader, shared with the batch running on the pool.
 struct ReaderState {
     path: PathBuf,
     opts: ReadOptions,
-    reader: Option<FileReader>,
+    batches: Option<RecordBatches>,
     started: bool,
 }
 
@@ -415,15 +394,7 @@ impl ToNapiValue for Batch {
     }
 }
 
-/// A record as `readJsonl` yields it: `{line, type, data}`.
-#[derive(Serialize)]
-struct RecordOut<'a> {
-    line: usize,
-    #[serde(flatten)]
-    data: &'a fovea_core::jsonl::LineData,
-}
-
-/// Reads the next batch.
+/// Reads the next batch: at most `max` records, or about [`BATCH_BYTES`] of input.
 fn read_batch(
     state: &mut ReaderState,
     files: &Files,
@@ -439,49 +410,25 @@ fn read_batch(
     };
     if !state.started {
         state.started = true;
-        match files.open(&state.path, state.opts) {
-            Ok(reader) => state.reader = Some(reader),
+        match RecordBatches::open(files, &state.path, state.opts, on_error) {
+            Ok(batches) => state.batches = Some(batches),
             Err(e) => batch.error = Some(e),
         }
     }
-    let mut count = 0;
-    while count < max && batch.records.bytes() < BATCH_BYTES && !closed.load(Ordering::Relaxed) {
-        let Some(reader) = state.reader.as_mut() else {
-            break;
-        };
-        match reader.next() {
-            None => {
-                state.reader = None;
+    if let Some(batches) = state.batches.as_mut() {
+        let (records, errors) = (&mut batch.records, &mut batch.errors);
+        batch.error = batches.next_batch(max, BATCH_BYTES, |read| match read {
+            Read::Record(record) => records.push(&RecordOut::of(&record)),
+            Read::Skipped(e) => {
+                errors.push(e);
+                Ok(())
             }
-            Some(Ok(rec)) => {
-                let out = RecordOut {
-                    line: rec.line,
-                    data: &rec.data,
-                };
-                if let Err(e) = batch.records.push(&out) {
-                    batch.error = Some(e.at_line(rec.line));
-                    break;
-                }
-                count += 1;
-            }
-            Some(Err(e)) if e.code() == "io" || on_error == OnError::Throw => {
-                if e.code() == "io" {
-                    state.reader = None;
-                }
-                batch.error = Some(e);
-                break;
-            }
-            Some(Err(e)) => {
-                if on_error == OnError::Collect {
-                    batch.errors.push(e);
-                }
-            }
+        });
+        if batches.is_done() || closed.load(Ordering::Relaxed) {
+            state.batches = None;
         }
     }
-    if closed.load(Ordering::Relaxed) {
-        state.reader = None;
-    }
-    batch.done = state.reader.is_none() && state.started;
+    batch.done = state.batches.is_none() && state.started;
     batch
 }
 
@@ -515,30 +462,13 @@ impl JsonlReader {
         let options = options.as_ref();
         (|| {
             let path = path_arg(&path, "path")?;
-            let on_error = match string_field(options, "onError")?.as_deref() {
-                None | Some("throw") => OnError::Throw,
-                Some("skip") => OnError::Skip,
-                Some("collect") => OnError::Collect,
-                Some(other) => {
-                    return Err(CoreError::InvalidOption {
-                        option: "onError",
-                        value: other.to_owned(),
-                        expected: "throw, skip, collect",
-                    }
-                    .into());
-                }
+            let on_error = match string_field(options, "onError")? {
+                Some(name) => OnError::parse(&name, "onError")?,
+                None => OnError::Raise,
             };
-            let numbering = match string_field(options, "lineNumbers")?.as_deref() {
-                None | Some("physical") => LineNumbering::Physical,
-                Some("nonBlank") => LineNumbering::NonBlank,
-                Some(other) => {
-                    return Err(CoreError::InvalidOption {
-                        option: "lineNumbers",
-                        value: other.to_owned(),
-                        expected: "physical, nonBlank",
-                    }
-                    .into());
-                }
+            let numbering = match string_field(options, "lineNumbers")? {
+                Some(name) => line_numbering(&name, "lineNumbers")?,
+                None => LineNumbering::Physical,
             };
             let mut opts = ReadOptions {
                 numbering,
@@ -553,7 +483,7 @@ impl JsonlReader {
                 state: Arc::new(Mutex::new(ReaderState {
                     path,
                     opts,
-                    reader: None,
+                    batches: None,
                     started: false,
                 })),
                 files: cancel.files(),
@@ -569,7 +499,11 @@ impl JsonlReader {
     /// How lines that cannot be read are handled: `throw`, `skip` or `collect`.
     #[napi(getter, catch_unwind, ts_return_type = "'throw' | 'skip' | 'collect'")]
     pub fn on_error(&self) -> &'static str {
-        self.on_error.as_str()
+        match self.on_error {
+            OnError::Raise => "throw",
+            OnError::Skip => "skip",
+            OnError::Collect => "collect",
+        }
     }
 
     /// Reads up to `max` records (fewer when their JSON passes 4 MiB). Resolves to `records`
@@ -598,7 +532,7 @@ impl JsonlReader {
     pub fn close(&mut self, env: &Env) {
         self.closed.store(true, Ordering::Relaxed);
         if let Ok(mut state) = self.state.try_lock() {
-            state.reader = None;
+            state.batches = None;
             state.started = true;
         }
         if let Some(listener) = self.listener.take() {

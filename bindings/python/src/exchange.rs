@@ -14,13 +14,15 @@ use crate::progress::Watch;
 use fovea_core::Error;
 use fovea_core::import::{ImportOptions, PreviewOptions};
 use fovea_core::interp::{InterpOptions, Profile};
-use fovea_core::jsonl::{ExportMode, ExportOptions, LineData, LineNumbering, ReadOptions, Record};
-use fovea_core::ops::{self, FileReader, Files, LineError, MergeOptions, ValidateFileOptions};
+use fovea_core::jsonl::{ExportMode, ExportOptions, ReadOptions};
+use fovea_core::ops::{
+    self, Files, LineError, MergeOptions, OnError, Read, RecordBatches, RecordOut,
+    ValidateFileOptions, line_numbering,
+};
 use fovea_core::validate::ValidateOptions;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyString;
-use serde::Serialize;
 use std::collections::{HashSet, VecDeque};
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -159,25 +161,6 @@ pub(crate) fn preview_options(
 
 // --- reading --------------------------------------------------------------------------------
 
-/// What the reader does with a line that cannot be read.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum OnError {
-    Raise,
-    Skip,
-    Collect,
-}
-
-/// A record read ahead, or the error.
-type Item = Result<Record, Error>;
-
-/// A record as `read_jsonl` yields it: `{line, type, data}`.
-#[derive(Serialize)]
-struct RecordOut<'a> {
-    line: usize,
-    #[serde(flatten)]
-    data: &'a LineData,
-}
-
 /// An iterator over the records of a JSON Lines file (from `read_jsonl`).
 ///
 /// Yields `{"line": n, "type": ..., "data": {...}}` dicts. A line that cannot be read raises
@@ -186,27 +169,14 @@ struct RecordOut<'a> {
 /// the iteration. A context manager: leaving the `with` block closes the file.
 #[pyclass(module = "fovea._fovea", name = "JsonlReader")]
 pub struct JsonlReader {
-    reader: Option<FileReader>,
-    on_error: OnError,
+    batches: Option<RecordBatches>,
     detach: bool,
     closed: bool,
-    pending: VecDeque<Item>,
+    /// Records (and collected errors) read ahead…
+    pending: VecDeque<Read>,
+    /// …and the error that stopped their batch, raised after them.
+    stop: Option<Error>,
     errors: Vec<LineError>,
-}
-
-/// Reads up to a batch of records ahead.
-fn read_batch(reader: &mut FileReader, pending: &mut VecDeque<Item>) -> bool {
-    let start = reader.bytes_read();
-    for _ in 0..BATCH_RECORDS {
-        let Some(item) = reader.next() else {
-            return false;
-        };
-        pending.push_back(item);
-        if reader.bytes_read() - start >= BATCH_BYTES {
-            break;
-        }
-    }
-    true
 }
 
 #[pymethods]
@@ -222,34 +192,29 @@ impl JsonlReader {
             ));
         }
         loop {
-            let Some(item) = self.pending.pop_front() else {
-                let Some(reader) = self.reader.as_mut() else {
-                    return Ok(None);
-                };
-                let pending = &mut self.pending;
-                if !run(py, self.detach, || read_batch(reader, pending)) {
-                    // End of file: close it now.
-                    self.reader = None;
+            match self.pending.pop_front() {
+                Some(Read::Record(record)) => return to_py(py, &RecordOut::of(&record)).map(Some),
+                Some(Read::Skipped(e)) => {
+                    self.errors.push(LineError::of(&e));
+                    continue;
                 }
-                continue;
-            };
-            match item {
-                Ok(rec) => {
-                    let out = RecordOut {
-                        line: rec.line,
-                        data: &rec.data,
-                    };
-                    return to_py(py, &out).map(Some);
-                }
-                Err(e) if self.on_error == OnError::Raise || e.code() == "io" => {
-                    return Err(to_pyerr(e));
-                }
-                Err(e) => {
-                    if self.on_error == OnError::Collect {
-                        self.errors.push(LineError::of(&e));
-                    }
-                }
+                None => {}
             }
+            if let Some(e) = self.stop.take() {
+                return Err(to_pyerr(e));
+            }
+            let Some(batches) = self.batches.as_mut().filter(|b| !b.is_done()) else {
+                // End of file: close it now.
+                self.batches = None;
+                return Ok(None);
+            };
+            let pending = &mut self.pending;
+            self.stop = run(py, self.detach, || {
+                batches.next_batch(BATCH_RECORDS, BATCH_BYTES, |read| {
+                    pending.push_back(read);
+                    Ok(())
+                })
+            });
         }
     }
 
@@ -269,8 +234,9 @@ impl JsonlReader {
 
     /// Closes the file; iterating afterwards raises ValueError.
     fn close(&mut self) {
-        self.reader = None;
+        self.batches = None;
         self.pending.clear();
+        self.stop = None;
         self.closed = true;
     }
 
@@ -303,45 +269,24 @@ pub fn read_jsonl(
     line_numbers: &str,
 ) -> PyResult<JsonlReader> {
     let path = path_arg(path, "path")?;
-    let on_error = match on_error {
-        "raise" => OnError::Raise,
-        "skip" => OnError::Skip,
-        "collect" => OnError::Collect,
-        other => {
-            return Err(to_pyerr(Error::InvalidOption {
-                option: "on_error",
-                value: other.to_owned(),
-                expected: "raise, skip, collect",
-            }));
-        }
-    };
-    let numbering = match line_numbers {
-        "physical" => LineNumbering::Physical,
-        "non-blank" => LineNumbering::NonBlank,
-        other => {
-            return Err(to_pyerr(Error::InvalidOption {
-                option: "line_numbers",
-                value: other.to_owned(),
-                expected: "physical, non-blank",
-            }));
-        }
-    };
+    let on_error = OnError::parse(on_error, "on_error").map_err(to_pyerr)?;
+    let numbering = line_numbering(line_numbers, "line_numbers").map_err(to_pyerr)?;
     let opts = ReadOptions {
         max_line_bytes,
         numbering,
     };
-    let (reader, len) = py
+    let (batches, len) = py
         .detach(|| {
-            let reader = Files::default().open(&path, opts)?;
-            Ok((reader, Files::size(&path)))
+            let batches = RecordBatches::open(&Files::default(), &path, opts, on_error)?;
+            Ok((batches, Files::size(&path)))
         })
         .map_err(to_pyerr)?;
     Ok(JsonlReader {
-        reader: Some(reader),
-        on_error,
+        batches: Some(batches),
         detach: len / 16 >= DETACH_AT as u64,
         closed: false,
         pending: VecDeque::new(),
+        stop: None,
         errors: Vec::new(),
     })
 }

@@ -1,4 +1,5 @@
-//! The file workflows every front end offers — export, stats, validate, preview, merge — each
+//! The file workflows every front end offers — export, stats, validate, preview, merge, and
+//! reading records in batches with an error policy ([`RecordBatches`]) — each
 //! one function with one options type and one serde report, so the CLI, Python and Node only
 //! convert arguments, follow their host's conventions and map errors.
 //!
@@ -7,8 +8,10 @@
 //! count of unreadable lines that hides it).
 
 mod files;
+mod records;
 
 pub use files::{BUFFER, FileReader, FileWriter, Files, Tracked};
+pub use records::{OnError, Read, RecordBatches, RecordOut, line_numbering};
 
 use crate::error::{Error, Result};
 use crate::import::{Dataset, ImportOptions, ImportResult, Preview, PreviewOptions, Snapshot};

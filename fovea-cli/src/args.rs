@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 /// An interpolation or validation profile by name.
 pub fn profile(name: &str) -> Result<Profile, Failure> {
-    Profile::parse(name).map_err(|e| Failure::Usage(e.to_string()))
+    Profile::parse(name).map_err(Failure::Option)
 }
 
 /// Where the store is.

@@ -127,19 +127,16 @@ fn set(values: &[String]) -> Option<HashSet<String>> {
 
 /// The export options the arguments ask for.
 pub fn export_options(args: &ExportArgs) -> Result<ExportOptions, Failure> {
-    for t in &args.types {
-        if t != "type" && t != "object" {
-            return Err(Failure::Usage(format!(
-                "--type must be `type` or `object`, not `{t}`"
-            )));
-        }
-    }
+    let kinds = (!args.types.is_empty())
+        .then(|| ExportOptions::annotation_kinds(args.types.iter().cloned()))
+        .transpose()
+        .map_err(Failure::Option)?;
     Ok(ExportOptions {
-        mode: ExportMode::parse(&args.mode).map_err(|e| Failure::Usage(e.to_string()))?,
+        mode: ExportMode::parse(&args.mode).map_err(Failure::Option)?,
         interp: InterpOptions::with_profile(profile(&args.profile)?),
         persona_ids: set(&args.personas),
         video_ids: set(&args.videos),
-        annotation_types: set(&args.types),
+        annotation_types: kinds,
         export_date: args.export_date.clone(),
         no_metadata: false,
     })
@@ -259,11 +256,8 @@ pub fn import_options(arg: Option<&str>) -> Result<ImportOptions, Failure> {
             .map_err(|e| Failure::Io(format!("cannot read {path}"), e))?,
         None => arg.to_owned(),
     };
-    let options =
-        ImportOptions::from_json(&text).map_err(|e| Failure::Usage(format!("--options: {e}")))?;
-    options
-        .check()
-        .map_err(|e| Failure::Usage(format!("--options: {e}")))?;
+    let options = ImportOptions::from_json(&text).map_err(Failure::Option)?;
+    options.check().map_err(Failure::Option)?;
     Ok(options)
 }
 

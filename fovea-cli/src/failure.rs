@@ -9,6 +9,9 @@ pub enum Failure {
     Invalid(fovea_core::Error),
     /// The command line is wrong (exit status 2).
     Usage(String),
+    /// An option's value is refused by the library (exit status 2, printed with its code, as
+    /// the bindings raise it).
+    Option(fovea_core::Error),
     /// Reading or writing failed (exit status 2).
     Io(String, std::io::Error),
     /// The database failed or refused (exit status 2 when it cannot be reached or used,
@@ -27,7 +30,7 @@ impl Failure {
             // A core error can be an I/O failure met while reading: that is no invalid input.
             Failure::Invalid(e) if e.is_io() => 2,
             Failure::Invalid(_) => 1,
-            Failure::Usage(_) | Failure::Io(..) => 2,
+            Failure::Usage(_) | Failure::Io(..) | Failure::Option(_) => 2,
             Failure::Job(fovea_jobs::JobError::Timeout { .. }) => 2,
             Failure::Db(fovea_db::DbError::Core(e)) => Failure::Invalid(e.clone()).exit_code(),
             Failure::Db(fovea_db::DbError::Row(_) | fovea_db::DbError::Schema(_)) => 1,
@@ -43,6 +46,7 @@ impl fmt::Display for Failure {
         match self {
             Failure::Invalid(e) => write!(f, "error[{}]: {e}", e.code()),
             Failure::Usage(m) => write!(f, "usage: {m}"),
+            Failure::Option(e) => write!(f, "error[{}]: {e}", e.code()),
             Failure::Io(what, e) => write!(f, "error[io]: {what}: {e}"),
             Failure::Db(e) => write!(f, "error[{}]: {e}", e.code()),
             Failure::Job(e) => write!(f, "error[{}]: {e}", e.code()),

@@ -141,15 +141,7 @@ fn progress_bar(p: ImportProgress) {
 /// history row's id; exit 1 when the import failed.
 pub fn import(args: &ImportArgs) -> Outcome {
     let options = import_options(args.options.as_deref())?;
-    let layout = match args.layout.as_str() {
-        "whole" => Layout::Whole,
-        "ui" => Layout::Ui,
-        other => {
-            return Err(Failure::Usage(format!(
-                "--layout must be `whole` or `ui`, not `{other}`"
-            )));
-        }
-    };
+    let layout = Layout::parse(&args.layout).map_err(Failure::Option)?;
     let preview_opts = args.check.preview_options()?;
     // The input first: a store is neither created nor touched for an input that cannot be read.
     let source = Source::Path(args.input.clone());

@@ -430,3 +430,80 @@ fn merge_scenarios_report_as_every_front_end_does() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Lines given as strings, as a file's text (none: empty).
+fn text_of(lines: &Value) -> String {
+    let lines = lines.as_array().map(Vec::as_slice).unwrap_or_default();
+    lines
+        .iter()
+        .map(|l| format!("{}\n", l.as_str().unwrap()))
+        .collect()
+}
+
+/// The shared failure scenarios (`testdata/ops/errors.json`): the code (in `error[code]`), the
+/// line and the exit status Python and Node report alike.
+#[test]
+fn error_scenarios_fail_alike_in_every_front_end() {
+    let doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(testdata("ops/errors.json")).unwrap())
+            .unwrap();
+    let dir = scratch("error-scenarios");
+    for case in doc["cases"].as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        let input = &case["input"];
+        let path = if input["missing"] == true {
+            dir.join("missing.jsonl")
+        } else if input["folder"] == true {
+            dir.clone()
+        } else {
+            let path = dir.join("in.jsonl");
+            std::fs::write(&path, text_of(&input["lines"])).unwrap();
+            path
+        };
+        let existing = dir.join("existing.jsonl");
+        std::fs::write(&existing, text_of(&case["existing"])).unwrap();
+        let out = dir.join("out.jsonl");
+        let (path, existing, out) = (
+            path.display().to_string(),
+            existing.display().to_string(),
+            out.display().to_string(),
+        );
+        let op = case["op"].as_str().unwrap();
+        let mut args: Vec<String> = match op {
+            "merge" => vec!["merge".into(), existing, path, "-o".into(), out],
+            "export" => vec!["export".into(), path, "-o".into(), out],
+            other => vec![other.into(), path],
+        };
+        let options = &case["options"];
+        if let Some(mode) = options["mode"].as_str() {
+            args.extend(["--mode".into(), mode.into()]);
+        }
+        for kind in options["annotationTypes"].as_array().into_iter().flatten() {
+            args.extend(["--type".into(), kind.as_str().unwrap().into()]);
+        }
+        if let Some(profile) = options["profile"].as_str() {
+            args.extend(["--profile".into(), profile.into()]);
+        }
+        if options["options"].is_object() {
+            args.extend(["--options".into(), options["options"].to_string()]);
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let output = fovea(&args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let expect = &case["expect"];
+        assert_eq!(
+            output.status.code(),
+            expect["exit"].as_i64().map(|c| c as i32),
+            "{name}: {stderr}"
+        );
+        let code = expect["code"].as_str().unwrap();
+        assert!(
+            stderr.contains(&format!("error[{code}]")),
+            "{name}: {stderr}"
+        );
+        if let Some(line) = expect["line"].as_u64() {
+            assert!(stderr.contains(&format!("line {line}")), "{name}: {stderr}");
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

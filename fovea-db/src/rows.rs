@@ -33,6 +33,21 @@ pub enum Layout {
     Whole,
 }
 
+impl Layout {
+    /// `whole` or `ui`; another name is an `invalid-option` error naming it.
+    pub fn parse(name: &str) -> fovea_core::Result<Self> {
+        match name {
+            "whole" => Ok(Layout::Whole),
+            "ui" => Ok(Layout::Ui),
+            other => Err(fovea_core::Error::InvalidOption {
+                option: "layout",
+                value: other.to_owned(),
+                expected: "whole, ui",
+            }),
+        }
+    }
+}
+
 /// One row of FOVEA's `annotations` table, without its timestamps (which the store sets).
 #[derive(Debug, Clone, PartialEq)]
 pub struct AnnotationRow {

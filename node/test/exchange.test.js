@@ -734,3 +734,35 @@ test('the shared merge scenarios (testdata/ops/merge.json) report as every front
     fs.rmSync(dir, { recursive: true, force: true })
   }
 })
+
+test('the shared failure scenarios (testdata/ops/errors.json) fail alike in every front end', async () => {
+  const doc = JSON.parse(fs.readFileSync(path.join(TESTDATA, 'ops', 'errors.json'), 'utf8'))
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fovea-node-errors-'))
+  try {
+    for (const c of doc.cases) {
+      let input = path.join(dir, 'in.jsonl')
+      if (c.input.missing) input = path.join(dir, 'missing.jsonl')
+      else if (c.input.folder) input = dir
+      else fs.writeFileSync(input, c.input.lines.map((l) => l + '\n').join(''))
+      const existing = path.join(dir, 'existing.jsonl')
+      fs.writeFileSync(existing, (c.existing || []).map((l) => l + '\n').join(''))
+      const out = path.join(dir, 'out.jsonl')
+      const call = {
+        stats: () => statsJsonl(input, c.options),
+        validate: () => validateJsonl(input, c.options),
+        export: () => exportJsonl(input, out, c.options),
+        merge: () => mergeJsonl(existing, input, out, c.options),
+      }[c.op]
+      let error
+      await assert.rejects(call(), (e) => {
+        error = e
+        return true
+      })
+      assert.equal(error.code, c.expect.code, `${c.name}: ${error.message}`)
+      assert.equal(error.line ?? null, c.expect.line, c.name)
+      assert.equal(error.ioKind ?? null, c.expect.ioKind, c.name)
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+})

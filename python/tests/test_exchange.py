@@ -877,3 +877,38 @@ def test_merge_scenarios_report_as_every_front_end_does(tmp_path, case):
         "issuesTruncated": report["preview"]["issuesTruncated"],
     }
     assert got == case["expect"]
+
+
+ERROR_SCENARIOS = json.loads((TESTDATA / "ops" / "errors.json").read_text())
+OS_ERRORS = {"not-found": FileNotFoundError, "is-a-directory": IsADirectoryError}
+PY_NAMES = {"annotationTypes": "annotation_types"}
+
+
+@pytest.mark.parametrize("case", ERROR_SCENARIOS["cases"], ids=lambda c: c["name"])
+def test_error_scenarios_fail_alike_in_every_front_end(tmp_path, case):
+    """testdata/ops/errors.json: the same code, I/O kind and line as the CLI and Node."""
+    source = case["input"]
+    if source.get("missing"):
+        path = tmp_path / "missing.jsonl"
+    elif source.get("folder"):
+        path = tmp_path
+    else:
+        path = tmp_path / "in.jsonl"
+        path.write_text("".join(line + "\n" for line in source["lines"]))
+    existing = tmp_path / "existing.jsonl"
+    existing.write_text("".join(line + "\n" for line in case.get("existing", [])))
+    out = tmp_path / "out.jsonl"
+    kwargs = {PY_NAMES.get(k, k): v for k, v in case["options"].items()}
+    call = {
+        "stats": lambda: fovea.stats_jsonl(path, **kwargs),
+        "validate": lambda: fovea.validate_jsonl(path, **kwargs),
+        "export": lambda: fovea.export_jsonl(path, out, **kwargs),
+        "merge": lambda: fovea.merge_jsonl(existing, path, out, **kwargs),
+    }[case["op"]]
+    expect = case["expect"]
+    with pytest.raises(fovea.FoveaError) as info:
+        call()
+    assert info.value.code == expect["code"]
+    assert info.value.line == expect["line"]
+    if expect["ioKind"]:
+        assert isinstance(info.value, OS_ERRORS[expect["ioKind"]])

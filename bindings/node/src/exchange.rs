@@ -131,17 +131,9 @@ pub(crate) fn export_options(options: Option<&Unknown>) -> Res<ExportOptions> {
         Some(name) => ExportMode::parse(&name)?,
         None => ExportMode::default(),
     };
-    let annotation_types = set_field(options, "annotationTypes")?;
-    for t in annotation_types.iter().flatten() {
-        if t != "type" && t != "object" {
-            return Err(CoreError::InvalidOption {
-                option: "annotation type",
-                value: t.clone(),
-                expected: "type, object",
-            }
-            .into());
-        }
-    }
+    let annotation_types = set_field(options, "annotationTypes")?
+        .map(ExportOptions::annotation_kinds)
+        .transpose()?;
     Ok(ExportOptions {
         mode,
         interp: InterpOptions::with_profile(profile_or_default(options)?),

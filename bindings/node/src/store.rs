@@ -90,18 +90,7 @@ fn store_options(options: Option<&Unknown>) -> Res<StoreOptions> {
         opts.user = user;
     }
     if let Some(layout) = string_field(options, "layout")? {
-        opts.layout = match layout.as_str() {
-            "whole" => Layout::Whole,
-            "ui" => Layout::Ui,
-            _ => {
-                return Err(CoreError::InvalidOption {
-                    option: "layout",
-                    value: layout,
-                    expected: "whole, ui",
-                }
-                .into());
-            }
-        };
+        opts.layout = Layout::parse(&layout)?;
     }
     if let Some(n) = count_field(options, "maxConnections", 1)? {
         opts.max_connections = u32::try_from(n).unwrap_or(u32::MAX);

@@ -303,16 +303,10 @@ pub(crate) fn export_options(
     export_date: Option<String>,
     metadata: bool,
 ) -> PyResult<ExportOptions> {
-    let annotation_types = id_set(annotation_types, "annotation_types")?;
-    for t in annotation_types.iter().flatten() {
-        if t != "type" && t != "object" {
-            return Err(to_pyerr(Error::InvalidOption {
-                option: "annotation type",
-                value: t.clone(),
-                expected: "type, object",
-            }));
-        }
-    }
+    let annotation_types = id_set(annotation_types, "annotation_types")?
+        .map(ExportOptions::annotation_kinds)
+        .transpose()
+        .map_err(to_pyerr)?;
     Ok(ExportOptions {
         mode: ExportMode::parse(mode).map_err(to_pyerr)?,
         interp: InterpOptions::with_profile(profile_arg(profile)?),

@@ -69,15 +69,7 @@ struct Imported<P, R> {
 }
 
 fn layout_arg(name: &str) -> PyResult<Layout> {
-    match name {
-        "whole" => Ok(Layout::Whole),
-        "ui" => Ok(Layout::Ui),
-        other => Err(to_pyerr(Error::InvalidOption {
-            option: "layout",
-            value: other.to_owned(),
-            expected: "whole, ui",
-        })),
-    }
+    Layout::parse(name).map_err(to_pyerr)
 }
 
 /// Annotations given as a list of dicts (or JSON text of one annotation each).

@@ -40,6 +40,24 @@ pub struct ExportOptions {
 }
 
 impl ExportOptions {
+    /// The annotation kinds a filter names, checked: `type` and `object`; another name is an
+    /// `invalid-option` error naming it.
+    pub fn annotation_kinds<S: Into<String>>(
+        names: impl IntoIterator<Item = S>,
+    ) -> crate::Result<HashSet<String>> {
+        names
+            .into_iter()
+            .map(|name| match name.into() {
+                kind if kind == "type" || kind == "object" => Ok(kind),
+                other => Err(crate::Error::InvalidOption {
+                    option: "annotation type",
+                    value: other,
+                    expected: "type, object",
+                }),
+            })
+            .collect()
+    }
+
     /// Whether the filters keep an annotation: its persona, video and kind are in the sets
     /// given (an absent set keeps everything).
     pub fn keeps(&self, a: &Annotation) -> bool {

@@ -51,3 +51,33 @@ pub async fn wait<Q: JobQueue>(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::InProcessQueue;
+
+    #[tokio::test]
+    async fn an_interrupted_wait_ends_and_a_missing_job_is_none() {
+        let queue = InProcessQueue::new("q");
+        let id = queue
+            .add("n", serde_json::json!({}), Default::default())
+            .await
+            .unwrap()
+            .id;
+        let mut checks = 0;
+        let e = wait(&queue, &id, None, || {
+            checks += 1;
+            checks == 2
+        })
+        .await
+        .unwrap_err();
+        assert_eq!((e.code(), checks), ("aborted", 2));
+        assert!(
+            wait(&queue, "missing", None, || false)
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
+}

@@ -1,6 +1,7 @@
 """Tracking jobs from Python: fovea.JobQueue (in process, and BullMQ on a real Redis), workers
 whose handler is a Python function, FOVEA's status shapes and the job errors."""
 
+import _thread
 import threading
 import uuid
 
@@ -352,3 +353,16 @@ def test_check_tracking_job_refuses_what_exceeds_the_limits_it_is_given():
     assert info.value.path == "limits.frame"
     with pytest.raises(fovea.InvalidTypeError):
         fovea.check_tracking_job(job, limits={"frames": -1})
+
+
+def test_ctrl_c_interrupts_a_wait():
+    """The wait looks for signals between ticks: Ctrl-C raises KeyboardInterrupt at once."""
+    q = fovea.JobQueue()
+    q.add({}, id="never")
+    timer = threading.Timer(0.2, _thread.interrupt_main)
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            q.wait("never", timeout=30)
+    finally:
+        timer.cancel()

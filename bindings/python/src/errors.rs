@@ -253,10 +253,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
 /// The Python exception for a core error: the class of its code, with `code` and `path` set.
 pub fn to_pyerr(err: Error) -> PyErr {
     let message = err.to_string();
-    match err.io_kind() {
-        Some((kind, errno)) => raise_io(&message, kind, errno, err.line()),
-        None => raise(err.code(), &message, err.path(), err.line()),
-    }
+    raise_as(err.code(), &message, err.path(), err.line(), err.io_kind())
 }
 
 /// The Python exception for a job queue error (`path`: the option at fault, if any).
@@ -266,7 +263,7 @@ pub fn job_error(err: JobError) -> PyErr {
         JobError::Timeout { .. } => Some("timeout"),
         _ => None,
     };
-    raise(err.code(), &err.to_string(), path, None)
+    raise_as(err.code(), &err.to_string(), path, None, None)
 }
 
 /// Whether `err` is the `UnrecoverableError` a handler raised (or a subclass of it).
@@ -274,47 +271,38 @@ pub fn is_unrecoverable(py: Python<'_>, err: &PyErr) -> bool {
     classes(py).is_ok_and(|c| err.is_instance(py, c.unrecoverable.bind(py)))
 }
 
-fn raise(code: &str, message: &str, path: Option<&str>, line: Option<usize>) -> PyErr {
-    Python::attach(|py| {
-        let build = || -> PyResult<PyErr> {
-            let c = classes(py)?;
-            let cls = c
-                .by_code
-                .iter()
-                .find(|(known, _)| *known == code)
-                .map_or(&c.base, |(_, cls)| cls);
-            instance(cls.bind(py), code, message, path, line)
-        };
-        build().unwrap_or_else(|e| e)
-    })
-}
-
-/// An `io` error: the class of its kind when Python has one, with `errno` and `strerror` set.
-fn raise_io(
+/// The exception of `code`: the class of the code, or for an I/O failure (`io`: its kind and
+/// OS error number) the class of its kind when Python has one, with `errno` and `strerror` set.
+fn raise_as(
+    code: &str,
     message: &str,
-    kind: std::io::ErrorKind,
-    errno: Option<i32>,
+    path: Option<&str>,
     line: Option<usize>,
+    io: Option<(std::io::ErrorKind, Option<i32>)>,
 ) -> PyErr {
     Python::attach(|py| {
         let build = || -> PyResult<PyErr> {
             let c = classes(py)?;
-            let cls = c
-                .by_io_kind
-                .iter()
-                .find(|(known, ..)| *known == kind)
-                .map(|(.., cls)| cls)
+            let of_kind = io.and_then(|(kind, _)| {
+                c.by_io_kind
+                    .iter()
+                    .find(|(known, ..)| *known == kind)
+                    .map(|(.., cls)| cls)
+            });
+            let cls = of_kind
                 .or_else(|| {
                     c.by_code
                         .iter()
-                        .find(|(code, _)| *code == "io")
+                        .find(|(known, _)| *known == code)
                         .map(|(_, cls)| cls)
                 })
                 .unwrap_or(&c.base);
-            let err = instance(cls.bind(py), "io", message, None, line)?;
-            let value = err.value(py);
-            value.setattr("errno", errno)?;
-            value.setattr("strerror", message)?;
+            let err = instance(cls.bind(py), code, message, path, line)?;
+            if let Some((_, errno)) = io {
+                let value = err.value(py);
+                value.setattr("errno", errno)?;
+                value.setattr("strerror", message)?;
+            }
             Ok(err)
         };
         build().unwrap_or_else(|e| e)

@@ -51,26 +51,28 @@ pub fn export(args: &ExportArgs) -> Outcome {
         ));
     }
     let store = db.open(Layout::default())?;
-    let written = fovea_core::ops::Files::default().write_atomically(&args.output, |out| {
-        let e = store
-            .export(out, opts)
-            .map_err(fovea_db::DbError::into_core)?;
-        Ok((e.out, (e.stats, e.unreadable, e.invalid_objects)))
-    })?;
+    let report = store.export_file(&Default::default(), &args.output, opts);
     store.close();
-    let (stats, unreadable, invalid) = written;
-    print_json(&stats)?;
-    for e in &unreadable {
-        eprintln!("fovea: skipped unreadable row: error[{}]: {e}", e.code());
+    let report = report?;
+    let stats = &report.stats;
+    print_json(stats)?;
+    for e in &report.unreadable {
+        eprintln!(
+            "fovea: skipped unreadable row: error[{}]: {}",
+            e.code, e.message
+        );
     }
-    for e in &invalid {
-        eprintln!("fovea: skipped a world object: error[{}]: {e}", e.code());
+    for e in &report.invalid_objects {
+        eprintln!(
+            "fovea: skipped a world object: error[{}]: {}",
+            e.code, e.message
+        );
     }
     eprintln!(
         "exported {} annotations ({} keyframes, {} interpolated frames), {} bytes",
         stats.annotation_count, stats.keyframe_count, stats.interpolated_frame_count, stats.bytes
     );
-    if unreadable.is_empty() && invalid.is_empty() {
+    if report.complete() {
         Ok(())
     } else {
         Err(Failure::Silent(1))

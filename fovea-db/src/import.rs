@@ -102,7 +102,13 @@ pub struct ImportParams<'a> {
 }
 
 /// The outcome of an import into a store.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(
+    feature = "schema",
+    derive(schemars::JsonSchema),
+    schemars(rename = "StoreImportResult")
+)]
+#[serde(rename_all = "camelCase")]
 pub struct StoreImport {
     /// The preview the import resolved.
     pub preview: Preview,
@@ -688,6 +694,11 @@ fn world_row(user: &str, data: &Dataset) -> Row<String> {
 /// One `import_history` row.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "schema",
+    derive(schemars::JsonSchema),
+    schemars(rename = "ImportHistoryEntry")
+)]
 pub struct HistoryEntry {
     /// Id.
     pub id: String,

@@ -219,6 +219,7 @@ CREATE INDEX "annotations_createdAt_idx" ON "annotations"("createdAt");"#,
 /// What a migration found and did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SchemaReport {
     /// Tables that were missing and are now created.
     pub created: Vec<String>,

@@ -18,6 +18,11 @@ pub const TRACKING_JOB: &str = "track";
 
 /// What [`JobQueue::add`] did; serialized as `{jobId, duplicate}`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(
+    feature = "schema",
+    derive(schemars::JsonSchema),
+    schemars(rename = "JobAdded")
+)]
 pub struct Added {
     /// The job's id (the caller's, or one the queue made).
     #[serde(rename = "jobId")]
@@ -104,6 +109,11 @@ pub enum Cancelled {
 
 /// How many jobs are in each state.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(
+    feature = "schema",
+    derive(schemars::JsonSchema),
+    schemars(rename = "JobCounts")
+)]
 pub struct Counts {
     /// Waiting.
     pub waiting: usize,

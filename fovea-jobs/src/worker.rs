@@ -53,6 +53,7 @@ impl Default for WorkerOptions {
 /// What a worker did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct WorkerReport {
     /// Attempts that completed their job.
     pub completed: u64,

@@ -19,7 +19,7 @@ import {
   boxAt,
   Sequence,
   ERROR_CODES,
-  type Annotation,
+  type AnnotationData,
   type AnnotationLine,
   type BoundingBox,
   type BoxChanges,
@@ -29,7 +29,7 @@ import {
   type ParametricSet,
   type SegmentOptions,
   type SequenceData,
-  type SequenceObject,
+  type BoundingBoxSequence,
   type SequenceOptions,
   type TypedArrays,
   readJsonl,
@@ -58,13 +58,12 @@ import {
   type ValidationReport,
   Store,
   type ImportHistoryEntry,
-  type InvalidObject,
   type SchemaReport,
   type StoreConnectOptions,
   type StoreExportResult,
   type StoreImportOptions,
   type StoreImportResult,
-  type StoredAnnotation,
+  type Annotation,
   type StoredAnnotations,
   type StorePreviewOptions,
   type UnreadableRow,
@@ -80,7 +79,7 @@ const data: SequenceData = {
   trackId: 7,
   trackingSource: 'manual',
 }
-const annotation: Annotation = { id: 'a1', videoId: 'v1', boundingBoxSequence: data }
+const annotation: AnnotationData = { id: 'a1', videoId: 'v1', boundingBoxSequence: data }
 const line: AnnotationLine = { type: 'annotation', data: annotation }
 const options: SequenceOptions = { profile: 'fovea' }
 
@@ -116,8 +115,8 @@ const total: number = counters.totalFrames + counters.keyframeCount + counters.i
 const span: [number, number] | null = seq.span
 const count: number = seq.frameCount
 
-const obj: SequenceObject = seq.toObject()
-const json: SequenceObject = seq.toJSON()
+const obj: BoundingBoxSequence = seq.toObject()
+const json: BoundingBoxSequence = seq.toJSON()
 const text: string = seq.toJsonString() + JSON.stringify(seq) + seq.toString() + String(seq)
 const all: BoundingBox[] = seq.interpolate()
 const one: BoundingBox | null = seq.at(4)
@@ -239,7 +238,7 @@ async function database(signal: AbortSignal): Promise<void> {
   const report: SchemaReport = await store.migrate({ signal })
   const created: string[] = report.created.concat(report.existing)
   const fromFovea: boolean = report.foveaMigrations
-  const found: StoredAnnotation | null = await store.annotation('a1')
+  const found: Annotation | null = await store.annotation('a1')
   const persona: string | undefined = found?.personaId
   const stored: StoredAnnotations = await store.annotations()
   await store.annotations('v1', { signal })
@@ -247,7 +246,7 @@ async function database(signal: AbortSignal): Promise<void> {
   const ids: string[] = stored.annotations.map((a) => a.id + a.videoId)
   const unreadable: UnreadableRow[] = stored.unreadable
   const bad: string | undefined = unreadable[0]?.code
-  const annotation: StoredAnnotation = {
+  const annotation: AnnotationData & { id: string; videoId: string } = {
     id: 'a2',
     videoId: 'v1',
     annotationType: 'type',
@@ -270,7 +269,7 @@ async function database(signal: AbortSignal): Promise<void> {
   })
   const exportedCount: number = exported.annotationCount + exported.lines['annotation'] + exported.bytes
   const unreadableRows: UnreadableRow[] = exported.unreadable
-  const invalidObjects: InvalidObject[] = exported.invalidObjects
+  const invalidObjects: LineError[] = exported.invalidObjects
   const previewOptions: StorePreviewOptions = { profile: 'fovea', maxIssues: 10, signal }
   const preview: ImportPreview = await store.preview('in.jsonl', previewOptions)
   const importOptions: StoreImportOptions = {
@@ -294,7 +293,7 @@ async function database(signal: AbortSignal): Promise<void> {
   // @ts-expect-error not a layout
   Store.connect('sqlite://fovea.db', { layout: 'rows' })
   // @ts-expect-error the annotation may be null
-  const notNull: StoredAnnotation = await store.annotation('a1')
+  const notNull: Annotation = await store.annotation('a1')
   // @ts-expect-error ids are strings
   store.deleteAnnotations([1])
   // @ts-expect-error an annotation needs an id and a video

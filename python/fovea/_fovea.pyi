@@ -10,6 +10,27 @@ import numpy
 import numpy.typing
 from typing_extensions import TypeAlias, disjoint_base
 
+from ._types import (
+    Annotation,
+    BoundingBox,
+    BoundingBoxSequence,
+    ExportResult,
+    FileStats,
+    ImportHistoryEntry,
+    ImportOptions,
+    ImportPreview,
+    JobAdded,
+    JobCounts,
+    MergeResult,
+    SchemaReport,
+    SequenceInput,
+    StoredAnnotations,
+    StoreExportResult,
+    StoreImportResult,
+    ValidationReport,
+    WorkerReport,
+)
+
 _Progress: TypeAlias = bool | Callable[[int, int], Any] | None
 
 __all__ = [
@@ -115,16 +136,18 @@ def _stop_workers() -> None: ...
 _JsonDict: TypeAlias = dict[str, Any]
 #: What a sequence can be read from: a dict (sequence, annotation or annotation line),
 #: JSON text of one, or a Sequence.
-_SequenceLike: TypeAlias = Sequence | dict[str, Any] | str
+_SequenceLike: TypeAlias = Sequence | SequenceInput | str
 #: A frame number: an int (floats are accepted and checked: 2.5 raises FrameNotIntegerError).
 _FrameArg: TypeAlias = int | float
 #: A file path.
 _Path: TypeAlias = str | os.PathLike[str]
 
-def interpolate(seq: _SequenceLike, *, profile: str | None = None) -> list[_JsonDict]:
+def interpolate(seq: _SequenceLike, *, profile: str | None = None) -> list[BoundingBox]:
     """Every visible frame, ascending, in FOVEA's box shape."""
 
-def box_at(seq: _SequenceLike, frame: _FrameArg, *, profile: str | None = None) -> _JsonDict | None:
+def box_at(
+    seq: _SequenceLike, frame: _FrameArg, *, profile: str | None = None
+) -> BoundingBox | None:
     """The box at `frame`, or None outside the keyframe span or on a hidden frame."""
 
 def track_to_sequence(track: _JsonDict | str) -> Sequence:
@@ -172,10 +195,10 @@ class Sequence:
     def from_dict(cls, data: dict[str, Any], *, profile: str = "default") -> Sequence: ...
     @classmethod
     def from_json(cls, text: str, *, profile: str = "default") -> Sequence: ...
-    def to_dict(self) -> _JsonDict: ...
+    def to_dict(self) -> BoundingBoxSequence: ...
     def to_json(self) -> str: ...
-    def interpolate(self) -> list[_JsonDict]: ...
-    def at(self, frame: _FrameArg) -> _JsonDict | None: ...
+    def interpolate(self) -> list[BoundingBox]: ...
+    def at(self, frame: _FrameArg) -> BoundingBox | None: ...
     def to_numpy(
         self,
     ) -> tuple[numpy.typing.NDArray[numpy.int64], numpy.typing.NDArray[numpy.float64]]: ...
@@ -186,7 +209,7 @@ class Sequence:
     @property
     def profile(self) -> str: ...
     @property
-    def keyframes(self) -> list[_JsonDict]: ...
+    def keyframes(self) -> list[BoundingBox]: ...
     @property
     def counters(self) -> dict[str, int]: ...
     @property
@@ -198,7 +221,7 @@ class Sequence:
         frame: _FrameArg,
         box: dict[str, Any] | list[float] | tuple[float, float, float, float] | None = None,
     ) -> None: ...
-    def remove_keyframe(self, frame: _FrameArg) -> _JsonDict: ...
+    def remove_keyframe(self, frame: _FrameArg) -> BoundingBox: ...
     def update_keyframe(self, frame: _FrameArg, changes: dict[str, Any]) -> None: ...
     def move_keyframe(self, from_frame: _FrameArg, to_frame: _FrameArg) -> None: ...
     def set_interpolation(
@@ -289,15 +312,15 @@ def export_jsonl(
     export_date: str | None = None,
     metadata: bool = True,
     progress: _Progress = None,
-) -> dict[str, Any]:
+) -> ExportResult:
     """Exports a JSON Lines file in dependency order; the export stats with `readErrors`."""
 
-def stats_jsonl(path: _Path, *, progress: _Progress = None) -> dict[str, Any]:
+def stats_jsonl(path: _Path, *, progress: _Progress = None) -> FileStats:
     """What a JSON Lines file holds (lines per type, annotations, keyframes, frames, ...)."""
 
 def validate_jsonl(
     path: _Path, *, profile: str = "default", max_issues: int = 1000, progress: _Progress = None
-) -> dict[str, Any]:
+) -> ValidationReport:
     """The validation report: valid, lines, invalidLines, errors, warnings, truncated."""
 
 def preview_import(
@@ -309,7 +332,7 @@ def preview_import(
     memory_budget: int | None = None,
     spill_dir: _Path | None = None,
     progress: _Progress = None,
-) -> dict[str, Any]:
+) -> ImportPreview:
     """Preview of an import into `existing` (None: an empty store): counts, conflicts, warnings, issues, errors."""
 
 def merge_jsonl(
@@ -317,14 +340,14 @@ def merge_jsonl(
     incoming: _Path,
     destination: _Path,
     *,
-    options: dict[str, Any] | str | None = None,
+    options: ImportOptions | str | None = None,
     profile: str = "default",
     max_issues: int = 1000,
     export_date: str | None = None,
     memory_budget: int | None = None,
     spill_dir: _Path | None = None,
     progress: _Progress = None,
-) -> dict[str, Any]:
+) -> MergeResult:
     """Imports `incoming` into `existing` and writes the result to `destination`: {preview, result, stats}."""
 
 @disjoint_base
@@ -339,9 +362,9 @@ class Store:
     def close(self) -> None: ...
     def __enter__(self) -> Store: ...
     def __exit__(self, *_args: Any) -> None: ...
-    def migrate(self) -> dict[str, Any]: ...
-    def annotation(self, id: str) -> dict[str, Any] | None: ...
-    def annotations(self, video_id: str | None = None) -> dict[str, Any]: ...
+    def migrate(self) -> SchemaReport: ...
+    def annotation(self, id: str) -> Annotation | None: ...
+    def annotations(self, video_id: str | None = None) -> StoredAnnotations: ...
     def save_annotations(self, annotations: Any) -> int: ...
     def delete_annotations(self, ids: list[str]) -> int: ...
     def export(
@@ -355,7 +378,7 @@ class Store:
         profile: str = "default",
         export_date: str | None = None,
         metadata: bool = True,
-    ) -> dict[str, Any]: ...
+    ) -> StoreExportResult: ...
     def preview(
         self,
         path: _Path,
@@ -364,19 +387,19 @@ class Store:
         max_issues: int = 1000,
         memory_budget: int | None = None,
         spill_dir: _Path | None = None,
-    ) -> dict[str, Any]: ...
+    ) -> ImportPreview: ...
     def import_jsonl(
         self,
         path: _Path,
         *,
-        options: dict[str, Any] | str | None = None,
+        options: ImportOptions | str | None = None,
         profile: str = "default",
         max_issues: int = 1000,
         user: str | None = None,
         memory_budget: int | None = None,
         spill_dir: _Path | None = None,
-    ) -> dict[str, Any]: ...
-    def import_history(self) -> list[dict[str, Any]]: ...
+    ) -> StoreImportResult: ...
+    def import_history(self) -> list[ImportHistoryEntry]: ...
 
 @disjoint_base
 class JobQueue:
@@ -401,7 +424,7 @@ class JobQueue:
         id: str | None = None,
         name: str = "track",
         options: dict[str, Any] | None = None,
-    ) -> dict[str, Any]: ...
+    ) -> JobAdded: ...
     def status(self, id: str, *, shape: str = "canonical") -> dict[str, Any] | None: ...
     def wait(
         self, id: str, *, timeout: float | None = None, shape: str = "canonical"
@@ -413,7 +436,7 @@ class JobQueue:
         limit: int = 100,
         shape: str = "canonical",
     ) -> builtins.list[dict[str, Any]]: ...
-    def counts(self) -> dict[str, int]: ...
+    def counts(self) -> JobCounts: ...
     def cancel(self, id: str) -> str: ...
     def remove(self, id: str) -> bool: ...
     def worker(
@@ -447,8 +470,8 @@ class Worker:
 
     @property
     def running(self) -> bool: ...
-    def report(self) -> dict[str, int] | None: ...
-    def close(self, grace: float = 30.0) -> dict[str, int] | None: ...
+    def report(self) -> WorkerReport | None: ...
+    def close(self, grace: float = 30.0) -> WorkerReport | None: ...
     def __enter__(self) -> Worker: ...
     def __exit__(self, *_args: Any) -> None: ...
 

@@ -76,7 +76,7 @@ pub const ERROR_CODES: [&str; CODE_COUNT] = {
 #[napi(catch_unwind, ts_return_type = "BoundingBox[]")]
 pub fn interpolate<'a>(
     env: &Env,
-    #[napi(ts_arg_type = "Sequence | SequenceData | Annotation | AnnotationLine | string")]
+    #[napi(ts_arg_type = "Sequence | SequenceData | AnnotationData | AnnotationLine | string")]
     seq: Source<'a>,
     #[napi(ts_arg_type = "SequenceOptions")] options: Option<Unknown>,
 ) -> napi::Result<Frames<Compiled<'a>>> {
@@ -99,7 +99,7 @@ pub fn interpolate<'a>(
 #[napi(catch_unwind, ts_return_type = "BoundingBox | null")]
 pub fn box_at(
     env: &Env,
-    #[napi(ts_arg_type = "Sequence | SequenceData | Annotation | AnnotationLine | string")]
+    #[napi(ts_arg_type = "Sequence | SequenceData | AnnotationData | AnnotationLine | string")]
     seq: Source,
     #[napi(ts_arg_type = "number")] frame: Unknown,
     #[napi(ts_arg_type = "SequenceOptions")] options: Option<Unknown>,

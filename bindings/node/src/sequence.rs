@@ -161,7 +161,7 @@ impl Sequence {
     pub fn new(
         env: &Env,
         #[napi(
-            ts_arg_type = "Sequence | SequenceData | Annotation | AnnotationLine | string | null"
+            ts_arg_type = "Sequence | SequenceData | AnnotationData | AnnotationLine | string | null"
         )]
         data: Option<Source>,
         #[napi(ts_arg_type = "SequenceOptions")] options: Option<Unknown>,
@@ -173,7 +173,7 @@ impl Sequence {
     #[napi(factory, catch_unwind, js_name = "fromObject")]
     pub fn from_object(
         env: &Env,
-        #[napi(ts_arg_type = "SequenceData | Annotation | AnnotationLine")] obj: Unknown,
+        #[napi(ts_arg_type = "SequenceData | AnnotationData | AnnotationLine")] obj: Unknown,
         #[napi(ts_arg_type = "SequenceOptions")] options: Option<Unknown>,
     ) -> napi::Result<Self> {
         (|| {
@@ -248,13 +248,17 @@ impl Sequence {
 
     /// The sequence as a plain object in FOVEA's shape (counters recomputed, unknown fields
     /// kept).
-    #[napi(catch_unwind, ts_return_type = "SequenceObject")]
+    #[napi(catch_unwind, ts_return_type = "BoundingBoxSequence")]
     pub fn to_object(&self) -> Js<&BoundingBoxSequence> {
         Js(&self.seq)
     }
 
     /// Same as `toObject()`, so that `JSON.stringify(sequence)` writes the sequence.
-    #[napi(js_name = "toJSON", catch_unwind, ts_return_type = "SequenceObject")]
+    #[napi(
+        js_name = "toJSON",
+        catch_unwind,
+        ts_return_type = "BoundingBoxSequence"
+    )]
     pub fn to_json(&self) -> Js<&BoundingBoxSequence> {
         Js(&self.seq)
     }

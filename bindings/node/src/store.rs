@@ -21,15 +21,11 @@ use crate::exchange::{
 };
 use crate::task::{Abort, Job, Work, spawn, spawn_with};
 use fovea_core::Error as CoreError;
-use fovea_core::import::{ImportResult, Preview};
 use fovea_core::model::Annotation;
-use fovea_db::{
-    Backend, BlockingStore, DbError, ImportParams, Layout, RowError, Source, StoreOptions,
-};
+use fovea_db::{Backend, BlockingStore, DbError, ImportParams, Layout, Source, StoreOptions};
 use napi::bindgen_prelude::{AsyncTask, JsValue, Unknown};
 use napi::{Env, check_status, sys};
 use napi_derive::napi;
-use serde::Serialize;
 use serde_json::Value;
 
 /// What the Promise of most store calls resolves to (built on the pool, as a tape).
@@ -96,69 +92,6 @@ fn store_options(options: Option<&Unknown>) -> Res<StoreOptions> {
         opts.max_connections = u32::try_from(n).unwrap_or(u32::MAX);
     }
     Ok(opts)
-}
-
-/// A row that holds no readable annotation: `{ id, code, message }`.
-#[derive(Serialize)]
-struct RowProblem {
-    id: String,
-    code: &'static str,
-    message: String,
-}
-
-impl From<&RowError> for RowProblem {
-    fn from(e: &RowError) -> Self {
-        RowProblem {
-            id: e.id().to_owned(),
-            code: e.code(),
-            message: e.to_string(),
-        }
-    }
-}
-
-/// What `annotations()` resolves to.
-#[derive(Serialize)]
-struct Stored {
-    annotations: Vec<Annotation>,
-    unreadable: Vec<RowProblem>,
-}
-
-/// What `import()` resolves to.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Imported<'a> {
-    preview: &'a Preview,
-    result: &'a ImportResult,
-    history_id: &'a str,
-}
-
-/// A core error as a plain object: `{ code, message, path? }`.
-#[derive(Serialize)]
-struct Problem {
-    code: &'static str,
-    message: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    path: Option<String>,
-}
-
-impl From<&CoreError> for Problem {
-    fn from(e: &CoreError) -> Self {
-        Problem {
-            code: e.code(),
-            message: e.to_string(),
-            path: e.path().map(str::to_owned),
-        }
-    }
-}
-
-/// What `export()` resolves to.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Exported {
-    #[serde(flatten)]
-    stats: fovea_core::jsonl::ExportStats,
-    unreadable: Vec<RowProblem>,
-    invalid_objects: Vec<Problem>,
 }
 
 /// The annotations of an array argument, each read directly (errors located under
@@ -259,7 +192,7 @@ impl Store {
 
     /// The annotation with this id, or `null`. A row that holds no readable annotation
     /// rejects with code `database`. Options: `signal`.
-    #[napi(catch_unwind, ts_return_type = "Promise<StoredAnnotation | null>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<Annotation | null>")]
     pub fn annotation(
         &self,
         env: &Env,
@@ -289,11 +222,11 @@ impl Store {
         spawn(env, options.as_ref(), || {
             let video_id = optional_string(video_id.as_ref(), "videoId")?;
             let work: Work<_> = Box::new(move |_| {
-                let (annotations, bad) = store.annotations(video_id.as_deref()).map_err(core)?;
-                Tape::of(&Stored {
-                    annotations,
-                    unreadable: bad.iter().map(RowProblem::from).collect(),
-                })
+                Tape::of(
+                    &store
+                        .annotations_report(video_id.as_deref())
+                        .map_err(core)?,
+                )
             });
             Ok(work)
         })
@@ -308,7 +241,8 @@ impl Store {
     pub fn save_annotations(
         &self,
         env: &Env,
-        #[napi(ts_arg_type = "ReadonlyArray<StoredAnnotation>")] annotations: Unknown,
+        #[napi(ts_arg_type = "ReadonlyArray<AnnotationData & { id: string; videoId: string }>")]
+        annotations: Unknown,
         #[napi(ts_arg_type = "CallOptions")] options: Option<Unknown>,
     ) -> napi::Result<AsyncTask<Job<f64>>> {
         let store = self.inner.clone();
@@ -372,20 +306,8 @@ impl Store {
         spawn(env, options, || {
             let destination = path_arg(&destination, "destination")?;
             let opts = export_options(options)?;
-            let work: Work<_> = Box::new(move |files| {
-                let (stats, unreadable, invalid) = files.write_atomically(&destination, |out| {
-                    let done = store.export(out, opts).map_err(core)?;
-                    Ok((
-                        done.out,
-                        (done.stats, done.unreadable, done.invalid_objects),
-                    ))
-                })?;
-                Tape::of(&Exported {
-                    stats,
-                    unreadable: unreadable.iter().map(RowProblem::from).collect(),
-                    invalid_objects: invalid.iter().map(Problem::from).collect(),
-                })
-            });
+            let work: Work<_> =
+                Box::new(move |files| Tape::of(&store.export_file(files, &destination, opts)?));
             Ok(work)
         })
     }
@@ -440,14 +362,11 @@ impl Store {
                     user,
                     progress: None,
                 };
-                let done = store
-                    .import(Source::Path(path), &import_options, params)
-                    .map_err(core)?;
-                Tape::of(&Imported {
-                    preview: &done.preview,
-                    result: &done.result,
-                    history_id: &done.history_id,
-                })
+                Tape::of(
+                    &store
+                        .import(Source::Path(path), &import_options, params)
+                        .map_err(core)?,
+                )
             });
             Ok(work)
         })

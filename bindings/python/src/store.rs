@@ -12,7 +12,7 @@ use crate::exchange::{
 };
 use fovea_core::Error;
 use fovea_core::model::Annotation;
-use fovea_core::ops::{Files, LineError};
+use fovea_core::ops::Files;
 use fovea_db::{BlockingStore, DEFAULT_URL, ImportParams, Layout, Source, StoreOptions};
 use pyo3::prelude::*;
 use pyo3::types::PyString;
@@ -22,50 +22,6 @@ impl From<fovea_db::DbError> for Fail {
     fn from(e: fovea_db::DbError) -> Self {
         Fail(e.into_core())
     }
-}
-
-/// A row that holds no readable annotation, as a dict: `{id, code, message}`.
-#[derive(Serialize)]
-struct RowError {
-    id: String,
-    code: &'static str,
-    message: String,
-}
-
-impl RowError {
-    fn of(e: &fovea_db::RowError) -> Self {
-        RowError {
-            id: e.id().to_owned(),
-            code: e.code(),
-            message: e.to_string(),
-        }
-    }
-}
-
-/// The annotations of `Store.annotations`, with the rows that hold none.
-#[derive(Serialize)]
-struct Found<A> {
-    annotations: A,
-    unreadable: Vec<RowError>,
-}
-
-/// `Store.export`'s statistics, with what was left out.
-#[derive(Serialize)]
-struct Exported<S> {
-    #[serde(flatten)]
-    stats: S,
-    unreadable: Vec<RowError>,
-    #[serde(rename = "invalidObjects")]
-    invalid_objects: Vec<LineError>,
-}
-
-/// `Store.import_jsonl`'s report.
-#[derive(Serialize)]
-struct Imported<P, R> {
-    preview: P,
-    result: R,
-    #[serde(rename = "historyId")]
-    history_id: String,
 }
 
 fn layout_arg(name: &str) -> PyResult<Layout> {
@@ -170,13 +126,7 @@ impl Store {
         py: Python<'py>,
         video_id: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        self.run(py, |s| {
-            let (found, bad) = s.annotations(video_id.as_deref())?;
-            Ok(Found {
-                annotations: found,
-                unreadable: bad.iter().map(RowError::of).collect(),
-            })
-        })
+        self.run(py, |s| Ok(s.annotations_report(video_id.as_deref())?))
     }
 
     /// Stores annotations (dicts in FOVEA's shape), inserting or replacing by id, in one
@@ -226,16 +176,7 @@ impl Store {
             metadata,
         )?;
         self.run(py, |s| {
-            let e = Files::default().write_atomically(&destination, |out| {
-                let e = s.export(out, opts).map_err(fovea_db::DbError::into_core)?;
-                Ok((e.out, (e.stats, e.unreadable, e.invalid_objects)))
-            })?;
-            let (stats, unreadable, invalid) = e;
-            Ok(Exported {
-                stats,
-                unreadable: unreadable.iter().map(RowError::of).collect(),
-                invalid_objects: invalid.iter().map(LineError::of).collect(),
-            })
+            Ok(s.export_file(&Files::default(), &destination, opts)?)
         })
     }
 
@@ -283,12 +224,7 @@ impl Store {
                 user,
                 progress: None,
             };
-            let out = s.import(Source::Path(path), &options, params)?;
-            Ok(Imported {
-                preview: out.preview,
-                result: out.result,
-                history_id: out.history_id,
-            })
+            Ok(s.import(Source::Path(path), &options, params)?)
         })
     }
 

@@ -45,6 +45,7 @@ use std::collections::{BTreeMap, HashMap};
 /// Items imported, by kind.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ImportedItems {
     /// Personas.
     pub personas: u64,
@@ -81,6 +82,7 @@ pub struct ImportedItems {
 /// Items skipped, by kind.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SkippedItems {
     /// Personas (and their ontologies).
     pub personas: u64,
@@ -95,6 +97,7 @@ pub struct SkippedItems {
 /// Counts of an import.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ImportSummary {
     /// Records read (readable lines).
     pub total_lines: u64,
@@ -108,6 +111,7 @@ pub struct ImportSummary {
 
 /// A warning or error of an import.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ImportMessage {
     /// Physical line (0: not line-specific).
     pub line: usize,
@@ -121,6 +125,7 @@ pub struct ImportMessage {
 /// The result of an import, in FOVEA's `ImportResult` shape: success, summary, warnings,
 /// errors, conflicts.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ImportResult {
     /// Whether every line was read and applied or deliberately skipped (no line failed; an
     /// unreadable line is a failed line).

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 /// The seven conflict types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum ConflictKind {
     /// A persona id exists.
     DuplicatePersona,
@@ -39,6 +40,7 @@ impl ConflictKind {
 
 /// An inclusive frame range.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct FrameRange {
     /// First frame.
     pub start: u32,
@@ -49,6 +51,7 @@ pub struct FrameRange {
 /// One conflict between the imported data and what exists (or the file itself).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Conflict {
     /// The conflict type.
     #[serde(rename = "type")]

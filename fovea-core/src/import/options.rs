@@ -11,6 +11,7 @@ macro_rules! strategy {
     ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $variant:ident = $text:literal),+ $(,)? } default $default:ident) => {
         $(#[$m])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
         pub enum $name {
             $($(#[$vm])* #[serde(rename = $text)] $variant,)+
         }
@@ -121,6 +122,8 @@ strategy! {
 /// Strategies for sequence conflicts.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+// Read deep-merged over the defaults: every key may be left out.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema), schemars(default))]
 pub struct SequenceResolution {
     /// `duplicate-sequence`.
     pub duplicate_sequence_ids: SequenceStrategy,
@@ -133,6 +136,8 @@ pub struct SequenceResolution {
 /// Strategies per conflict type.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+// Read deep-merged over the defaults: every key may be left out.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema), schemars(default))]
 pub struct ConflictResolution {
     /// `duplicate-persona`.
     pub personas: PersonaStrategy,
@@ -149,6 +154,7 @@ pub struct ConflictResolution {
 /// Object kinds `scope.specificObjectTypes` can name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum ObjectScope {
     /// Entities (and locations).
     Entity,
@@ -163,6 +169,13 @@ pub enum ObjectScope {
 /// What to import.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+// Read deep-merged over the defaults: every key may be left out.
+#[cfg_attr(
+    feature = "schema",
+    derive(schemars::JsonSchema),
+    schemars(rename = "ImportScope"),
+    schemars(default)
+)]
 pub struct Scope {
     /// Ontology lines.
     pub include_personas: bool,
@@ -193,6 +206,13 @@ impl Default for Scope {
 /// Validation switches.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+// Read deep-merged over the defaults: every key may be left out.
+#[cfg_attr(
+    feature = "schema",
+    derive(schemars::JsonSchema),
+    schemars(rename = "ImportValidation"),
+    schemars(default)
+)]
 pub struct ValidationOptions {
     /// An invalid line fails (the import when atomic) instead of being skipped with a warning.
     pub strict_mode: bool,
@@ -224,6 +244,13 @@ impl Default for ValidationOptions {
 /// Transaction mode.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+// Read deep-merged over the defaults: every key may be left out.
+#[cfg_attr(
+    feature = "schema",
+    derive(schemars::JsonSchema),
+    schemars(rename = "ImportTransaction"),
+    schemars(default)
+)]
 pub struct TransactionOptions {
     /// All or nothing (default); off: each line on its own.
     pub atomic: bool,
@@ -238,6 +265,7 @@ impl Default for TransactionOptions {
 /// A choice for one conflict, overriding its type's strategy.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ConflictChoice {
     /// The conflict's line.
     pub line: usize,
@@ -251,6 +279,8 @@ pub struct ConflictChoice {
 /// Everything an import can be told.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+// Read deep-merged over the defaults: every key may be left out.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema), schemars(default))]
 pub struct ImportOptions {
     /// Strategies per conflict type.
     pub conflict_resolution: ConflictResolution,

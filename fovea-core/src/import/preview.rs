@@ -32,6 +32,7 @@ use std::path::PathBuf;
 /// Counts of a preview (FOVEA's three, and lines per type).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PreviewCounts {
     /// Annotation lines.
     pub annotations: u64,
@@ -49,6 +50,7 @@ pub struct PreviewCounts {
 
 /// A line that could not be read.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LineProblem {
     /// Physical line number (0: not line-specific).
     pub line: usize,
@@ -75,6 +77,11 @@ impl From<&Error> for LineProblem {
 /// The result of a preview.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "schema",
+    derive(schemars::JsonSchema),
+    schemars(rename = "ImportPreview")
+)]
 pub struct Preview {
     /// Counts.
     pub counts: PreviewCounts,

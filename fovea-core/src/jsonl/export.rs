@@ -78,6 +78,7 @@ impl ExportOptions {
 /// Exactly what an export wrote.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ExportStats {
     /// Lines written per line type (the metadata line included).
     pub lines: BTreeMap<String, u64>,
@@ -307,6 +308,7 @@ where
 /// What a JSON Lines file holds.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct FileStats {
     /// Records per line type.
     pub lines: BTreeMap<String, u64>,

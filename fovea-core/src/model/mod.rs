@@ -11,6 +11,8 @@ mod annotation;
 mod input;
 pub(crate) mod parse;
 pub(crate) mod raw;
+#[cfg(feature = "schema")]
+pub mod schema;
 mod serialize;
 mod world;
 

@@ -26,6 +26,7 @@ pub const DEFAULT_MAX_ISSUES: usize = 1000;
 
 /// A line (or row) that could not be read, as reports list it: the message without its line.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LineError {
     /// The 1-based line, when the error is located on one.
     pub line: Option<usize>,
@@ -55,6 +56,11 @@ impl LineError {
 
 /// What [`export_file`] reports: the export statistics and the source lines left out.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(
+    feature = "schema",
+    derive(schemars::JsonSchema),
+    schemars(rename = "ExportResult")
+)]
 pub struct ExportReport {
     /// The statistics of what was written.
     #[serde(flatten)]
@@ -187,6 +193,11 @@ pub struct MergeOptions {
 
 /// What [`merge_files`] reports.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(
+    feature = "schema",
+    derive(schemars::JsonSchema),
+    schemars(rename = "MergeResult")
+)]
 pub struct MergeReport {
     /// Counts, issues and conflicts of the incoming file against the dataset.
     pub preview: Preview,

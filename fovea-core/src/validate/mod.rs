@@ -45,6 +45,7 @@ pub(crate) const SOURCES: [&str; 5] = ["manual", "samurai", "sam2long", "sam2", 
 /// How serious an issue is. Errors make a line invalid; warnings do not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum Severity {
     /// The line is invalid.
     Error,
@@ -54,6 +55,7 @@ pub enum Severity {
 
 /// One problem found in one line.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Issue {
     /// Physical line number.
     pub line: usize,
@@ -175,6 +177,11 @@ pub(crate) fn js(value: f64) -> String {
 /// The validation report of a whole file.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "schema",
+    derive(schemars::JsonSchema),
+    schemars(rename = "ValidationReport")
+)]
 pub struct Report {
     /// No errors and no unreadable lines.
     pub valid: bool,

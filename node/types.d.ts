@@ -177,6 +177,26 @@ export interface ControlPoints {
 /** What to do with an id repeated in the file or used by another kind of object. */
 export type DuplicateIdStrategy = 'preserve-id' | 'regenerate-id'
 
+/** The options of an export of a JSON Lines file or a store. */
+export interface ExportJsonlOptions {
+  /** `keyframes` (the default) or `interpolated` (every visible frame). */
+  mode?: 'keyframes' | 'interpolated'
+  /** Only the annotations and world state of these personas. */
+  personaIds?: Array<string> | null
+  /** Only the annotations of these videos. */
+  videoIds?: Array<string> | null
+  /** Only these kinds of annotation: `type`, `object`. */
+  annotationTypes?: Array<'type' | 'object'> | null
+  /** The interpolation profile: `default` or `fovea`. */
+  profile?: 'default' | 'fovea'
+  /** The date of the final metadata line (default: now). */
+  exportDate?: string | null
+  /** `false`: no metadata line. */
+  metadata?: boolean | null
+  /** Stops the operation (see each function for when). */
+  signal?: AbortSignal
+}
+
 /** What `export_file` reports: the export statistics and the source lines left out. */
 export interface ExportResult {
   /** Lines written per line type (the metadata line included). */
@@ -493,6 +513,24 @@ export interface LineProblem {
   message: string
 }
 
+/** The options of a merge of a JSON Lines file into a dataset. */
+export interface MergeJsonlOptions {
+  /** FOVEA's import options (an object or JSON text), deep-merged over its defaults. */
+  options?: ImportOptions | string | null
+  /** The validation profile (it also writes the result): `default` or `fovea`. */
+  profile?: 'default' | 'fovea'
+  /** Issues listed (default 1000); the rest are counted. */
+  maxIssues?: number | null
+  /** Bytes the in-file tables may hold before they spill to temporary files. */
+  memoryBudget?: number | null
+  /** Where they spill (an existing directory). */
+  spillDir?: string | null
+  /** The date of the result's metadata line (default: now). */
+  exportDate?: string | null
+  /** Stops the operation (see each function for when). */
+  signal?: AbortSignal
+}
+
 /** What `merge_files` reports. */
 export interface MergeResult {
   /** Counts, issues and conflicts of the incoming file against the dataset. */
@@ -553,6 +591,37 @@ export interface PreviewCounts {
   unreadableLines: number
 }
 
+/** The options of a preview of an import into a JSON Lines dataset. */
+export interface PreviewImportOptions {
+  /** The dataset imported into (a JSON Lines file; absent: an empty store). */
+  existing?: string | null
+  /** The validation profile: `default` or `fovea`. */
+  profile?: 'default' | 'fovea'
+  /** Issues listed (default 1000); the rest are counted. */
+  maxIssues?: number | null
+  /** Bytes the in-file tables may hold before they spill to temporary files. */
+  memoryBudget?: number | null
+  /** Where they spill (an existing directory). */
+  spillDir?: string | null
+  /** Stops the operation (see each function for when). */
+  signal?: AbortSignal
+}
+
+/** The options of a record-by-record reading of a JSON Lines file. */
+export interface ReadJsonlOptions {
+  /**
+   * What a line that cannot be read does: `throw` (or `raise`; the default), `skip`,
+   * `collect`.
+   */
+  onError?: 'throw' | 'raise' | 'skip' | 'collect'
+  /** Longest accepted line in bytes (default 64 MiB); longer lines are `line-too-long`. */
+  maxLineBytes?: number | null
+  /** `physical` (every line counted; the default) or `nonBlank` (as FOVEA's importer counts). */
+  lineNumbers?: 'physical' | 'nonBlank' | 'non-blank'
+  /** Stops the operation (see each function for when). */
+  signal?: AbortSignal
+}
+
 /** What a migration found and did. */
 export interface SchemaReport {
   /** Tables that were missing and are now created. */
@@ -608,6 +677,21 @@ export interface SkippedItems {
   sequenceAnnotations: number
 }
 
+/** How a store is opened. */
+export interface StoreConnectOptions {
+  /** Whose personas and world state imports and exports use (default `default-user`). */
+  user?: string | null
+  /**
+   * How annotation rows are written: `whole` (the whole annotation, as FOVEA's importer
+   * writes it; the default) or `ui` (the bare sequence FOVEA's UI reads).
+   */
+  layout?: 'whole' | 'ui'
+  /** The most connections the pool opens (default 8). */
+  maxConnections?: number | null
+  /** Stops the operation (see each function for when). */
+  signal?: AbortSignal
+}
+
 /** What an export of a store into a file wrote and left out. */
 export interface StoreExportResult {
   /** Lines written per line type (the metadata line included). */
@@ -630,6 +714,27 @@ export interface StoreExportResult {
   invalidObjects: Array<LineError>
 }
 
+/** The options of an import into a store. */
+export interface StoreImportOptions {
+  /** FOVEA's import options (an object or JSON text), deep-merged over its defaults. */
+  options?: ImportOptions | string | null
+  /** The validation profile: `default` or `fovea`. */
+  profile?: 'default' | 'fovea'
+  /** Issues listed (default 1000); the rest are counted. */
+  maxIssues?: number | null
+  /** Bytes the in-file tables may hold before they spill to temporary files. */
+  memoryBudget?: number | null
+  /** Where they spill (an existing directory). */
+  spillDir?: string | null
+  /**
+   * Recorded as the importer, and owner of imported personas and world objects (default:
+   * the store's user).
+   */
+  user?: string | null
+  /** Stops the operation (see each function for when). */
+  signal?: AbortSignal
+}
+
 /** The outcome of an import into a store. */
 export interface StoreImportResult {
   /** The preview the import resolved. */
@@ -638,6 +743,20 @@ export interface StoreImportResult {
   result: ImportResult
   /** The id of the `import_history` row. */
   historyId: string
+}
+
+/** The options of a preview of an import into a store. */
+export interface StorePreviewOptions {
+  /** The validation profile: `default` or `fovea`. */
+  profile?: 'default' | 'fovea'
+  /** Issues listed (default 1000); the rest are counted. */
+  maxIssues?: number | null
+  /** Bytes the in-file tables may hold before they spill to temporary files. */
+  memoryBudget?: number | null
+  /** Where they spill (an existing directory). */
+  spillDir?: string | null
+  /** Stops the operation (see each function for when). */
+  signal?: AbortSignal
 }
 
 /** The annotations of a video (or of every video), and the rows that hold none. */
@@ -656,6 +775,16 @@ export interface UnreadableRow {
   code: string
   /** What is wrong with it. */
   message: string
+}
+
+/** The options of a validation of a JSON Lines file. */
+export interface ValidateJsonlOptions {
+  /** `default` (fovea's rules and codes) or `fovea` (FOVEA's validator and its messages). */
+  profile?: 'default' | 'fovea'
+  /** Issues listed (default 1000); the rest are counted. */
+  maxIssues?: number | null
+  /** Stops the operation (see each function for when). */
+  signal?: AbortSignal
 }
 
 /** The validation report of a whole file. */

@@ -3,15 +3,8 @@
 
 use crate::failure::Failure;
 use fovea_core::import::PreviewOptions;
-use fovea_core::interp::Profile;
-use fovea_core::validate::ValidateOptions;
-use fovea_db::{BlockingStore, DEFAULT_URL, Layout, StoreOptions};
+use fovea_db::{BlockingStore, ConnectArgs, DEFAULT_URL, Layout};
 use std::path::PathBuf;
-
-/// An interpolation or validation profile by name.
-pub fn profile(name: &str) -> Result<Profile, Failure> {
-    Profile::parse(name).map_err(Failure::Option)
-}
 
 /// Where the store is.
 #[derive(clap::Args, Clone)]
@@ -29,13 +22,13 @@ impl DbArgs {
     /// Opens the store with the given layout of FOVEA's tables.
     pub fn open(&self, layout: Layout) -> Result<BlockingStore, Failure> {
         let url = self.db.as_deref().unwrap_or(DEFAULT_URL);
-        let mut options = StoreOptions {
-            layout,
+        let mut options = ConnectArgs {
+            user: self.user.clone(),
             ..Default::default()
-        };
-        if let Some(user) = &self.user {
-            options.user.clone_from(user);
         }
+        .options()
+        .map_err(Failure::Option)?;
+        options.layout = layout;
         Ok(BlockingStore::connect(url, options)?)
     }
 
@@ -69,17 +62,13 @@ pub struct CheckArgs {
 impl CheckArgs {
     /// The preview's options.
     pub fn preview_options(&self) -> Result<PreviewOptions, Failure> {
-        let mut opts = PreviewOptions {
-            validate: ValidateOptions {
-                profile: profile(&self.profile)?,
-                ..Default::default()
-            },
-            max_issues: self.max_issues,
-            ..Default::default()
-        };
-        opts.limit_memory(self.memory_budget, self.spill_dir.clone())
-            .map_err(|e| Failure::Usage(format!("--spill-dir: {e}")))?;
-        Ok(opts)
+        fovea_core::ops::preview_options(
+            Some(&self.profile),
+            Some(self.max_issues),
+            self.memory_budget,
+            self.spill_dir.clone(),
+        )
+        .map_err(Failure::Option)
     }
 }
 

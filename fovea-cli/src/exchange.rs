@@ -1,13 +1,11 @@
 //! The JSON Lines commands: `validate`, `stats`, `export`, `preview`, `merge`.
 
-use crate::args::{CheckArgs, DbArgs, profile};
+use crate::args::{CheckArgs, DbArgs};
 use crate::failure::{Failure, Outcome};
 use crate::progress;
 use fovea_core::import::{ImportOptions, PreviewOptions};
-use fovea_core::interp::InterpOptions;
-use fovea_core::jsonl::{ExportMode, ExportOptions};
-use fovea_core::ops::{self, Files, MergeOptions, ValidateFileOptions};
-use fovea_core::validate::ValidateOptions;
+use fovea_core::jsonl::ExportOptions;
+use fovea_core::ops::{self, Files, ImportOptionsArg, MergeOptions};
 use serde::Serialize;
 use std::collections::HashSet;
 use std::io::{self, Write};
@@ -41,13 +39,12 @@ pub struct ValidateArgs {
 
 /// `fovea validate FILE`: the report as JSON; exit 1 when the file is invalid.
 pub fn validate(args: &ValidateArgs) -> Outcome {
-    let opts = ValidateFileOptions {
-        validate: ValidateOptions {
-            profile: profile(&args.profile)?,
-            ..Default::default()
-        },
-        max_issues: args.max_issues,
-    };
+    let opts = ops::ValidateArgs {
+        profile: Some(args.profile.clone()),
+        max_issues: Some(args.max_issues),
+    }
+    .options()
+    .map_err(Failure::Option)?;
     let report = ops::validate_file(&files("validating", &[&args.file]), &args.file, &opts)?;
     print_json(&report)?;
     eprintln!(
@@ -127,19 +124,17 @@ fn set(values: &[String]) -> Option<HashSet<String>> {
 
 /// The export options the arguments ask for.
 pub fn export_options(args: &ExportArgs) -> Result<ExportOptions, Failure> {
-    let kinds = (!args.types.is_empty())
-        .then(|| ExportOptions::annotation_kinds(args.types.iter().cloned()))
-        .transpose()
-        .map_err(Failure::Option)?;
-    Ok(ExportOptions {
-        mode: ExportMode::parse(&args.mode).map_err(Failure::Option)?,
-        interp: InterpOptions::with_profile(profile(&args.profile)?),
+    ops::ExportArgs {
+        mode: Some(args.mode.clone()),
         persona_ids: set(&args.personas),
         video_ids: set(&args.videos),
-        annotation_types: kinds,
+        annotation_types: set(&args.types),
+        profile: Some(args.profile.clone()),
         export_date: args.export_date.clone(),
-        no_metadata: false,
-    })
+        metadata: None,
+    }
+    .options()
+    .map_err(Failure::Option)
 }
 
 /// `fovea export [IN] -o OUT`: streams the file (or, without one, the store) into OUT in
@@ -248,17 +243,15 @@ pub struct MergeArgs {
 
 /// Reads `--options`: JSON text or `@FILE`.
 pub fn import_options(arg: Option<&str>) -> Result<ImportOptions, Failure> {
-    let Some(arg) = arg else {
-        return Ok(ImportOptions::default());
+    let text = match arg.map(|a| (a, a.strip_prefix('@'))) {
+        None => None,
+        Some((_, Some(path))) => Some(
+            std::fs::read_to_string(path)
+                .map_err(|e| Failure::Io(format!("cannot read {path}"), e))?,
+        ),
+        Some((text, None)) => Some(text.to_owned()),
     };
-    let text = match arg.strip_prefix('@') {
-        Some(path) => std::fs::read_to_string(path)
-            .map_err(|e| Failure::Io(format!("cannot read {path}"), e))?,
-        None => arg.to_owned(),
-    };
-    let options = ImportOptions::from_json(&text).map_err(Failure::Option)?;
-    options.check().map_err(Failure::Option)?;
-    Ok(options)
+    ImportOptionsArg::resolve(text.map(ImportOptionsArg::Text)).map_err(Failure::Option)
 }
 
 /// `fovea merge EXISTING IN -o OUT`: imports IN into the dataset EXISTING and writes it to OUT.

@@ -49,6 +49,15 @@ pub enum Error {
         /// What was found and what was expected.
         message: String,
     },
+    /// An options object has a key no option is named (options refuse what they do not know,
+    /// where FOVEA's data keeps unknown fields).
+    #[error("{path}: unknown option ({expected})")]
+    UnknownKey {
+        /// The key's path, e.g. `options.maxIssue`.
+        path: String,
+        /// The names it accepts, as serde lists them.
+        expected: String,
+    },
     /// A required field is absent.
     #[error("{path}: missing required field `{field}`")]
     MissingField {
@@ -278,7 +287,7 @@ impl Error {
             Error::FrameTooLarge { .. } => "frame-too-large",
             Error::NonFinite { .. } => "non-finite-number",
             Error::UnrecognisedInput { .. } => "unrecognised-input",
-            Error::InvalidOption { .. } => "invalid-option",
+            Error::InvalidOption { .. } | Error::UnknownKey { .. } => "invalid-option",
             Error::UnsupportedParametric { .. } => "unsupported-parametric",
             Error::UnsupportedInterpolation { .. } => "unsupported-interpolation",
             Error::InvalidControlPoint { .. } => "invalid-control-point",
@@ -329,6 +338,7 @@ impl Error {
     pub fn path(&self) -> Option<&str> {
         match self {
             Error::InvalidType { path, .. }
+            | Error::UnknownKey { path, .. }
             | Error::MissingField { path, .. }
             | Error::FrameNotInteger { path, .. }
             | Error::FrameNegative { path, .. }
@@ -388,6 +398,7 @@ impl Error {
             return self;
         }
         if let Error::InvalidType { path, .. }
+        | Error::UnknownKey { path, .. }
         | Error::MissingField { path, .. }
         | Error::FrameNotInteger { path, .. }
         | Error::FrameNegative { path, .. }

@@ -9,6 +9,7 @@
 //! * [`BlockingStore`]: the same operations for callers without an async runtime.
 //! * [`video_id`]: FOVEA's video ids.
 
+mod args;
 mod blocking;
 mod error;
 mod export;
@@ -25,6 +26,7 @@ mod sqlite_rows;
 mod store;
 mod video;
 
+pub use args::{ConnectArgs, StoreImportArgs, StorePreviewArgs};
 pub use blocking::BlockingStore;
 pub use error::{DbError, Result};
 pub use export::StoreExport;

@@ -2,7 +2,7 @@
 //! (serialization: every field it always writes is required) or what it reads
 //! (deserialization: fields with defaults are optional).
 
-use crate::shape::{self, Def};
+use crate::shape::{self, Def, Field, Ty};
 use fovea_core::model::schema as model;
 use schemars::generate::{Contract, SchemaSettings};
 use schemars::{JsonSchema, SchemaGenerator};
@@ -12,6 +12,8 @@ use std::collections::BTreeMap;
 /// The definitions of the types each closure names, under one contract.
 struct Collect {
     generator: SchemaGenerator,
+    /// The names of the types added (not of those they reach).
+    roots: Vec<String>,
 }
 
 impl Collect {
@@ -20,11 +22,13 @@ impl Collect {
         settings.contract = contract;
         Collect {
             generator: settings.into_generator(),
+            roots: Vec::new(),
         }
     }
 
     fn add<T: JsonSchema>(&mut self) -> &mut Self {
         self.generator.subschema_for::<T>();
+        self.roots.push(T::schema_name().into_owned());
         self
     }
 
@@ -65,6 +69,20 @@ fn read() -> Collect {
     c
 }
 
+/// The options objects Node's functions take (Python takes them as keywords).
+fn options() -> Collect {
+    let mut c = Collect::new(Contract::Deserialize);
+    c.add::<fovea_core::ops::ExportArgs>()
+        .add::<fovea_core::ops::ValidateArgs>()
+        .add::<fovea_core::ops::PreviewArgs>()
+        .add::<fovea_core::ops::MergeArgs>()
+        .add::<fovea_core::ops::ReadArgs>()
+        .add::<fovea_db::ConnectArgs>()
+        .add::<fovea_db::StorePreviewArgs>()
+        .add::<fovea_db::StoreImportArgs>();
+    c
+}
+
 /// The definitions of both contracts, by name. A name both define must mean the same shape.
 fn merged(parts: Vec<Collect>) -> Result<Vec<Def>, String> {
     let mut all: BTreeMap<String, Value> = BTreeMap::new();
@@ -88,9 +106,21 @@ fn merged(parts: Vec<Collect>) -> Result<Vec<Def>, String> {
         .collect()
 }
 
-/// What the Node package declares.
+/// What the Node package declares: every options object also takes an `AbortSignal`.
 pub fn node() -> Result<Vec<Def>, String> {
-    merged(vec![written(), read()])
+    let with_signal = options().roots;
+    let mut defs = merged(vec![written(), read(), options()])?;
+    for def in defs.iter_mut().filter(|d| with_signal.contains(&d.name)) {
+        if let Ty::Object(fields) = &mut def.ty {
+            fields.push(Field {
+                name: "signal".into(),
+                ty: Ty::Ref("AbortSignal".into()),
+                optional: true,
+                doc: Some("Stops the operation (see each function for when).".into()),
+            });
+        }
+    }
+    Ok(defs)
 }
 
 /// What the Python package's stubs declare.

@@ -182,6 +182,10 @@ test('readJsonl: bad options throw at once; a missing file rejects the first nex
   assert.throws(() => readJsonl(write(MIXED), { onError: 'ignore' }), { code: 'invalid-option' })
   assert.throws(() => readJsonl(write(MIXED), { lineNumbers: 'logical' }), { code: 'invalid-option' })
   assert.throws(() => readJsonl(write(MIXED), { maxLineBytes: 0 }), { code: 'invalid-type', path: 'options.maxLineBytes' })
+  // Unknown keys are refused with their path (a misspelt option would otherwise do nothing);
+  // `signal` is the task's own.
+  assert.throws(() => readJsonl(write(MIXED), { onerror: 'skip' }), { code: 'invalid-option', path: 'options.onerror' })
+  readJsonl(write(MIXED), { onError: 'skip', signal: new AbortController().signal }).return()
   assert.throws(() => readJsonl(42), { code: 'invalid-type', path: 'path' })
   const it = readJsonl(path.join(tmp, 'missing.jsonl'))
   await assert.rejects(it.next(), (e) => e.code === 'io' && e.message.includes('missing.jsonl'))
@@ -599,6 +603,7 @@ test('mergeJsonl: into an empty store, in place, and its rejections', async () =
     [{ options: 7 }, 'invalid-type'],
     [{ profile: 'nope' }, 'invalid-option'],
     [{ exportDate: 20250101 }, 'invalid-type'],
+    [{ maxIssue: 3 }, 'invalid-option'],
   ]
   for (const [options, code] of bad) {
     await expectRejection(mergeJsonl(existingFile, incoming, never, options), code)

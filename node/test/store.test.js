@@ -288,9 +288,11 @@ test('rejections: URLs, arguments, options', async () => {
     await expectRejection(store.export(path.join(tmp, 'no', 'dir', 'x.jsonl')), 'io', null)
     await expectRejection(store.preview(path.join(tmp, 'missing.jsonl')), 'io', null)
     await expectRejection(store.preview(STORED, { profile: 'strict' }), 'invalid-option', null)
-    await expectRejection(store.import(STORED, { options: { nope: 1 } }), 'invalid-option', null)
+    await expectRejection(store.import(STORED, { options: { nope: 1 } }), 'invalid-option', 'options.nope')
     await expectRejection(store.import(STORED, { options: '{"transaction":' }), 'invalid-json', null)
     await expectRejection(store.import(STORED, { user: 1 }), 'invalid-type', 'options.user')
+    await expectRejection(store.import(STORED, { users: 'x' }), 'invalid-option', 'options.users')
+    await expectRejection(store.export(path.join(tmp, 'x.jsonl'), { modes: 'all' }), 'invalid-option', 'options.modes')
     // Nothing was imported by the refused calls.
     assert.deepStrictEqual(await store.importHistory(), [])
   } finally {

@@ -167,6 +167,8 @@
   let nn = 0
   let text = ''
   let busy = false
+  // A key of the outermost object left out (an options object's `signal`).
+  let skip
 
   // Room for `n` more of each.
   function room(n) {
@@ -260,7 +262,7 @@
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i]
       const item = v[k]
-      if (item === undefined) continue
+      if (item === undefined || (depth === 0 && k === skip)) continue
       room(1)
       tags[nt++] = 1
       sizes[ns++] = k.length
@@ -271,14 +273,16 @@
     sizes[at] = count
   }
 
-  // The tape of `v` (views of the kept buffers), or undefined for undefined.
-  function encode(v) {
+  // The tape of `v` (views of the kept buffers), or undefined for undefined; `leaveOut`: a key
+  // of `v` itself not written.
+  function encode(v, leaveOut) {
     if (v === undefined) return undefined
-    if (busy) return encodeAside(v)
+    if (busy) return encodeAside(v, leaveOut)
     busy = true
     try {
       nt = ns = nn = 0
       text = ''
+      skip = leaveOut
       write(v, '', 0)
       return [tags.subarray(0, nt), sizes.subarray(0, ns), nums.subarray(0, nn), text]
     } finally {
@@ -287,16 +291,16 @@
   }
 
   // `encode` while another runs: the outer tape is set aside, and restored afterwards.
-  function encodeAside(v) {
-    const outer = [tags, sizes, nums, nt, ns, nn, text]
+  function encodeAside(v, leaveOut) {
+    const outer = [tags, sizes, nums, nt, ns, nn, text, skip]
     tags = new Uint8Array(1024)
     sizes = new Uint32Array(256)
     nums = new Float64Array(256)
     busy = false
     try {
-      return encode(v)
+      return encode(v, leaveOut)
     } finally {
-      ;[tags, sizes, nums, nt, ns, nn, text] = outer
+      ;[tags, sizes, nums, nt, ns, nn, text, skip] = outer
       busy = true
     }
   }

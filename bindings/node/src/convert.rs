@@ -1176,13 +1176,26 @@ pub(crate) fn read_with<T>(
     root: &str,
     read: impl for<'a> FnOnce(&mut dyn FnMut() -> Cursor<'a>) -> fovea_core::Result<T>,
 ) -> Res<Option<T>> {
+    read_leaving_out(value, None, root, read)
+}
+
+/// [`read_with`], leaving out the key `leave_out` of the value itself.
+fn read_leaving_out<T>(
+    value: &Unknown,
+    leave_out: Option<&str>,
+    root: &str,
+    read: impl for<'a> FnOnce(&mut dyn FnMut() -> Cursor<'a>) -> fovea_core::Result<T>,
+) -> Res<Option<T>> {
     let raw = value.value();
     let env = raw.env;
     // SAFETY: `raw` is a live value of `env`, inside the current callback; the tape's arrays
     // stay referenced by the current scope while the cursors read them, and no JavaScript runs
     // meanwhile (so `encode` does not reuse its buffers).
     unsafe {
-        let tape = call(env, |h| h.encode, &[raw.value])?;
+        let tape = match leave_out {
+            Some(key) => call(env, |h| h.encode, &[raw.value, create_string(env, key)?])?,
+            None => call(env, |h| h.encode, &[raw.value])?,
+        };
         let mut t = 0;
         check_status!(sys::napi_typeof(env, tape, &mut t))?;
         if t == sys::ValueType::napi_undefined {
@@ -1199,6 +1212,21 @@ pub(crate) fn read_with<T>(
 /// `undefined`. Errors are located under `root`.
 pub(crate) fn from_js<T: DeserializeOwned>(value: &Unknown, root: &str) -> Res<Option<T>> {
     read_with(value, root, |make| host::read(make))
+}
+
+/// Reads an options object into one of the libraries' options types (which refuse unknown
+/// keys), leaving out its `signal` (the task takes it); the defaults when it is absent,
+/// `undefined` or `null`. Errors are located under `options`.
+pub(crate) fn options<T: DeserializeOwned + Default>(value: Option<&Unknown>) -> Res<T> {
+    match value {
+        Some(v) if !is_nullish(v)? => {
+            Ok(
+                read_leaving_out(v, Some("signal"), "options", |make| host::read(make))?
+                    .unwrap_or_default(),
+            )
+        }
+        _ => Ok(T::default()),
+    }
 }
 
 // --- arguments --------------------------------------------------------------------------------

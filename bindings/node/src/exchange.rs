@@ -6,22 +6,16 @@
 
 use crate::convert::{self, Tape};
 use crate::error::{self, OrThrow, Res};
-use crate::sequence::profile_option;
 use crate::task::{Cancel, Job, Listener, Work, listen, spawn};
 use fovea_core::Error as CoreError;
-use fovea_core::import::{ImportOptions, PreviewOptions};
-use fovea_core::interp::{InterpOptions, Profile};
-use fovea_core::jsonl::{ExportMode, ExportOptions, LineNumbering, ReadOptions};
+use fovea_core::jsonl::ReadOptions;
 use fovea_core::ops::{
-    self, DEFAULT_MAX_ISSUES, Files, MergeOptions, OnError, Read, RecordBatches, RecordOut,
-    ValidateFileOptions, line_numbering,
+    self, ExportArgs, Files, MergeArgs, OnError, PreviewArgs, Read, ReadArgs, RecordBatches,
+    RecordOut, ValidateArgs,
 };
-use fovea_core::validate::ValidateOptions;
 use napi::bindgen_prelude::{AsyncTask, JsValue, ToNapiValue, TypeName, Unknown};
 use napi::{Env, ValueType, check_status, sys};
 use napi_derive::napi;
-use serde_json::Value;
-use std::collections::HashSet;
 use std::path::PathBuf;
 use std::ptr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -42,107 +36,12 @@ pub(crate) fn path_arg(value: &Unknown, name: &str) -> Res<PathBuf> {
     Ok(PathBuf::from(convert::string(value, name)?))
 }
 
-/// The value of `options.<name>` (absent for `undefined` and `null`).
-fn field(options: Option<&Unknown>, name: &str) -> Res<Option<Value>> {
-    convert::option_field(options, "options", name)
-}
-
-pub(crate) fn string_field(options: Option<&Unknown>, name: &str) -> Res<Option<String>> {
-    match field(options, name)? {
-        None => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s)),
-        Some(other) => Err(invalid_type(
-            &format!("options.{name}"),
-            format!("expected a string, got {other}"),
-        )
-        .into()),
-    }
-}
-
-fn bool_field(options: Option<&Unknown>, name: &str) -> Res<Option<bool>> {
-    match field(options, name)? {
-        None => Ok(None),
-        Some(Value::Bool(b)) => Ok(Some(b)),
-        Some(other) => Err(invalid_type(
-            &format!("options.{name}"),
-            format!("expected a boolean, got {other}"),
-        )
-        .into()),
-    }
-}
-
-/// A non-negative integer option (at least `min`).
-pub(crate) fn count_field(options: Option<&Unknown>, name: &str, min: u64) -> Res<Option<usize>> {
-    match field(options, name)? {
-        None => Ok(None),
-        Some(Value::Number(n)) if n.as_u64().is_some_and(|n| n >= min) => {
-            Ok(n.as_u64().map(|n| usize::try_from(n).unwrap_or(usize::MAX)))
-        }
-        Some(other) => Err(invalid_type(
-            &format!("options.{name}"),
-            format!("expected an integer >= {min}, got {other}"),
-        )
-        .into()),
-    }
-}
-
-/// A list of strings, as a set.
-fn set_field(options: Option<&Unknown>, name: &str) -> Res<Option<HashSet<String>>> {
-    let Some(value) = field(options, name)? else {
-        return Ok(None);
-    };
-    let path = format!("options.{name}");
-    let Value::Array(items) = value else {
-        return Err(
-            invalid_type(&path, format!("expected an array of strings, got {value}")).into(),
-        );
-    };
-    items
-        .into_iter()
-        .enumerate()
-        .map(|(i, item)| match item {
-            Value::String(s) => Ok(s),
-            other => Err(invalid_type(
-                &format!("{path}[{i}]"),
-                format!("expected a string, got {other}"),
-            )
-            .into()),
-        })
-        .collect::<Res<HashSet<String>>>()
-        .map(Some)
-}
-
-fn profile_or_default(options: Option<&Unknown>) -> Res<Profile> {
-    Ok(profile_option(options)?.unwrap_or_default())
-}
-
 /// `existing`: a path, or `null`/`undefined` for an empty store.
 fn optional_path(value: Option<&Unknown>, name: &str) -> Res<Option<PathBuf>> {
     match value {
         Some(v) if !convert::is_nullish(v)? => Ok(Some(path_arg(v, name)?)),
         _ => Ok(None),
     }
-}
-
-/// The export options of `exportJsonl` and `Store.export`: `mode`, `personaIds`, `videoIds`,
-/// `annotationTypes`, `profile`, `exportDate`, `metadata`.
-pub(crate) fn export_options(options: Option<&Unknown>) -> Res<ExportOptions> {
-    let mode = match string_field(options, "mode")? {
-        Some(name) => ExportMode::parse(&name)?,
-        None => ExportMode::default(),
-    };
-    let annotation_types = set_field(options, "annotationTypes")?
-        .map(ExportOptions::annotation_kinds)
-        .transpose()?;
-    Ok(ExportOptions {
-        mode,
-        interp: InterpOptions::with_profile(profile_or_default(options)?),
-        persona_ids: set_field(options, "personaIds")?,
-        video_ids: set_field(options, "videoIds")?,
-        annotation_types,
-        export_date: string_field(options, "exportDate")?,
-        no_metadata: !bool_field(options, "metadata")?.unwrap_or(true),
-    })
 }
 
 /// Exports the JSON Lines file `source` to `destination` in dependency order, streaming
@@ -165,7 +64,7 @@ pub fn export_jsonl(
     spawn(env, options, || {
         let source = path_arg(&source, "source")?;
         let destination = path_arg(&destination, "destination")?;
-        let opts = export_options(options)?;
+        let opts = convert::options::<ExportArgs>(options)?.options()?;
         let work: Work<Tape> =
             Box::new(move |files| Tape::of(&ops::export_file(files, &source, &destination, opts)?));
         Ok(work)
@@ -199,35 +98,11 @@ pub fn validate_jsonl(
     let options = options.as_ref();
     spawn(env, options, || {
         let path = path_arg(&path, "path")?;
-        let opts = ValidateFileOptions {
-            validate: ValidateOptions {
-                profile: profile_or_default(options)?,
-                ..Default::default()
-            },
-            max_issues: count_field(options, "maxIssues", 0)?.unwrap_or(DEFAULT_MAX_ISSUES),
-        };
+        let opts = convert::options::<ValidateArgs>(options)?.options()?;
         let work: Work<Tape> =
             Box::new(move |files| Tape::of(&ops::validate_file(files, &path, &opts)?));
         Ok(work)
     })
-}
-
-/// A preview's options: `profile`, `maxIssues`, `memoryBudget` (bytes the in-file tables may
-/// hold before they spill) and `spillDir` (where they spill; checked here).
-pub(crate) fn preview_options(options: Option<&Unknown>) -> Res<PreviewOptions> {
-    let mut opts = PreviewOptions {
-        validate: ValidateOptions {
-            profile: profile_or_default(options)?,
-            ..Default::default()
-        },
-        max_issues: count_field(options, "maxIssues", 0)?.unwrap_or(DEFAULT_MAX_ISSUES),
-        ..Default::default()
-    };
-    opts.limit_memory(
-        count_field(options, "memoryBudget", 0)?,
-        string_field(options, "spillDir")?.map(PathBuf::from),
-    )?;
-    Ok(opts)
 }
 
 /// Previews an import of the JSON Lines file `path`: counts, validation issues and conflicts
@@ -244,25 +119,14 @@ pub fn preview_import(
     let options = options.as_ref();
     spawn(env, options, || {
         let path = path_arg(&path, "path")?;
-        let existing = string_field(options, "existing")?.map(PathBuf::from);
-        let opts = preview_options(options)?;
+        let mut args = convert::options::<PreviewArgs>(options)?;
+        let existing = args.existing.take();
+        let opts = args.options()?;
         let work: Work<Tape> = Box::new(move |files| {
             Tape::of(&ops::preview_file(files, &path, existing.as_deref(), opts)?)
         });
         Ok(work)
     })
-}
-
-/// `options.options` of `mergeJsonl` and `Store.import`: FOVEA's `ImportOptions` as an object
-/// or JSON text, deep-merged over FOVEA's defaults and checked.
-pub(crate) fn import_options(options: Option<&Unknown>) -> Res<ImportOptions> {
-    let import_options = match field(options, "options")? {
-        None => ImportOptions::default(),
-        Some(Value::String(text)) => ImportOptions::from_json(&text)?,
-        Some(value) => ImportOptions::from_value(value)?,
-    };
-    import_options.check()?;
-    Ok(import_options)
 }
 
 /// Imports the JSON Lines file `incoming` into the dataset `existing` (a JSON Lines file, or
@@ -288,11 +152,7 @@ pub fn merge_jsonl(
         let existing = optional_path(existing.as_ref(), "existing")?;
         let incoming = path_arg(&incoming, "incoming")?;
         let destination = path_arg(&destination, "destination")?;
-        let opts = MergeOptions {
-            import: import_options(options)?,
-            preview: preview_options(options)?,
-            export_date: string_field(options, "exportDate")?,
-        };
+        let opts = convert::options::<MergeArgs>(options)?.options()?;
         let work: Work<Tape> = Box::new(move |files| {
             let report =
                 ops::merge_files(files, existing.as_deref(), &incoming, &destination, &opts)?;
@@ -454,21 +314,7 @@ impl JsonlReader {
         let options = options.as_ref();
         (|| {
             let path = path_arg(&path, "path")?;
-            let on_error = match string_field(options, "onError")? {
-                Some(name) => OnError::parse(&name, "onError")?,
-                None => OnError::Raise,
-            };
-            let numbering = match string_field(options, "lineNumbers")? {
-                Some(name) => line_numbering(&name, "lineNumbers")?,
-                None => LineNumbering::Physical,
-            };
-            let mut opts = ReadOptions {
-                numbering,
-                ..Default::default()
-            };
-            if let Some(max) = count_field(options, "maxLineBytes", 1)? {
-                opts.max_line_bytes = max;
-            }
+            let (on_error, opts) = convert::options::<ReadArgs>(options)?.options()?;
             let cancel = Cancel::default();
             let listener = listen(env, options, &cancel)?;
             Ok(JsonlReader {

@@ -15,14 +15,14 @@
 use crate::convert;
 use crate::convert::Tape;
 use crate::error::Res;
-use crate::exchange::{
-    count_field, export_options, import_options, invalid_type, path_arg, preview_options,
-    string_field,
-};
+use crate::exchange::{invalid_type, path_arg};
 use crate::task::{Abort, Job, Work, spawn, spawn_with};
 use fovea_core::Error as CoreError;
 use fovea_core::model::Annotation;
-use fovea_db::{Backend, BlockingStore, DbError, ImportParams, Layout, Source, StoreOptions};
+use fovea_core::ops::ExportArgs;
+use fovea_db::{
+    Backend, BlockingStore, ConnectArgs, DbError, Source, StoreImportArgs, StorePreviewArgs,
+};
 use napi::bindgen_prelude::{AsyncTask, JsValue, Unknown};
 use napi::{Env, check_status, sys};
 use napi_derive::napi;
@@ -69,29 +69,6 @@ fn optional_string(value: Option<&Unknown>, name: &str) -> Res<Option<String>> {
         Some(v) if !convert::is_nullish(v)? => Ok(Some(convert::string(v, name)?)),
         _ => Ok(None),
     }
-}
-
-/// The options of `Store.connect`: `user`, `layout` (`whole`, `ui`), `maxConnections`.
-fn store_options(options: Option<&Unknown>) -> Res<StoreOptions> {
-    let mut opts = StoreOptions::default();
-    if let Some(user) = string_field(options, "user")? {
-        if user.is_empty() {
-            return Err(CoreError::InvalidOption {
-                option: "user",
-                value: user,
-                expected: "a non-empty user id",
-            }
-            .into());
-        }
-        opts.user = user;
-    }
-    if let Some(layout) = string_field(options, "layout")? {
-        opts.layout = Layout::parse(&layout)?;
-    }
-    if let Some(n) = count_field(options, "maxConnections", 1)? {
-        opts.max_connections = u32::try_from(n).unwrap_or(u32::MAX);
-    }
-    Ok(opts)
 }
 
 /// The annotations of an array argument, each read directly (errors located under
@@ -156,7 +133,7 @@ impl Store {
         spawn(env, options, || {
             let url = optional_string(url.as_ref(), "url")?
                 .unwrap_or_else(|| fovea_db::DEFAULT_URL.to_owned());
-            let opts = store_options(options)?;
+            let opts = convert::options::<ConnectArgs>(options)?.options()?;
             let work: Work<Store> = Box::new(move |_| {
                 let inner = BlockingStore::connect(&url, opts).map_err(core)?;
                 Ok(Store { inner })
@@ -305,7 +282,7 @@ impl Store {
         let options = options.as_ref();
         spawn(env, options, || {
             let destination = path_arg(&destination, "destination")?;
-            let opts = export_options(options)?;
+            let opts = convert::options::<ExportArgs>(options)?.options()?;
             let work: Work<_> =
                 Box::new(move |files| Tape::of(&store.export_file(files, &destination, opts)?));
             Ok(work)
@@ -327,7 +304,7 @@ impl Store {
         let options = options.as_ref();
         spawn(env, options, || {
             let path = path_arg(&path, "path")?;
-            let opts = preview_options(options)?;
+            let opts = convert::options::<StorePreviewArgs>(options)?.options()?;
             let work: Work<_> = Box::new(move |_| {
                 Tape::of(&store.preview(Source::Path(path), opts).map_err(core)?)
             });
@@ -353,15 +330,9 @@ impl Store {
         let options = options.as_ref();
         spawn_with(env, options, Abort::BeforeStart, || {
             let path = path_arg(&path, "path")?;
-            let import_options = import_options(options)?;
-            let preview = preview_options(options)?;
-            let user = string_field(options, "user")?;
+            let (import_options, params) =
+                convert::options::<StoreImportArgs>(options)?.options()?;
             let work: Work<_> = Box::new(move |_| {
-                let params = ImportParams {
-                    preview,
-                    user,
-                    progress: None,
-                };
                 Tape::of(
                     &store
                         .import(Source::Path(path), &import_options, params)

@@ -12,19 +12,18 @@ use crate::errors::to_pyerr;
 use crate::gil::{DETACH_AT, run};
 use crate::progress::Watch;
 use fovea_core::Error;
-use fovea_core::import::{ImportOptions, PreviewOptions};
-use fovea_core::interp::{InterpOptions, Profile};
-use fovea_core::jsonl::{ExportMode, ExportOptions, ReadOptions};
+use fovea_core::import::PreviewOptions;
+use fovea_core::jsonl::ExportOptions;
 use fovea_core::ops::{
-    self, Files, LineError, MergeOptions, OnError, Read, RecordBatches, RecordOut,
-    ValidateFileOptions, line_numbering,
+    self, ExportArgs, Files, ImportOptionsArg, LineError, MergeArgs, Read, ReadArgs, RecordBatches,
+    RecordOut, ValidateArgs,
 };
-use fovea_core::validate::ValidateOptions;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 use std::collections::{HashSet, VecDeque};
 use std::fs::File;
+use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 
 // The signatures below spell the core's default issue cap as a literal (a Python signature
@@ -71,10 +70,6 @@ pub(crate) fn path_arg(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<PathBuf> 
     })
 }
 
-pub(crate) fn profile_arg(name: &str) -> PyResult<Profile> {
-    Profile::parse(name).map_err(to_pyerr)
-}
-
 pub(crate) fn open_file(path: &Path) -> Outcome<File> {
     fovea_core::jsonl::open_file(path).map_err(|e| Fail::file(path, e))
 }
@@ -114,18 +109,13 @@ pub(crate) fn id_set(
     Ok(Some(set))
 }
 
-/// Import options: None (FOVEA's defaults), a dict or JSON text with FOVEA's option names.
-pub(crate) fn import_options(obj: Option<&Bound<'_, PyAny>>) -> PyResult<ImportOptions> {
-    let options = match obj.filter(|o| !o.is_none()) {
-        None => ImportOptions::default(),
-        Some(o) => match o.cast::<PyString>() {
-            Ok(text) => ImportOptions::from_json(&text.to_cow()?),
-            Err(_) => from_py(o).and_then(ImportOptions::from_value),
-        }
-        .map_err(to_pyerr)?,
-    };
-    options.check().map_err(to_pyerr)?;
-    Ok(options)
+/// FOVEA's import options as given: a dict or JSON text (None: the defaults).
+pub(crate) fn import_options_arg(
+    obj: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Option<ImportOptionsArg>> {
+    obj.filter(|o| !o.is_none())
+        .map(|o| from_py(o).map_err(|e| to_pyerr(e.at_path("options"))))
+        .transpose()
 }
 
 /// An optional path argument: None (or absent) is `None`.
@@ -139,24 +129,20 @@ pub(crate) fn optional_path(
 }
 
 /// A preview's options: profile, issue cap, memory budget and spill directory (`spill_dir`,
-/// a path or None, checked here).
-pub(crate) fn preview_options(
-    profile: Profile,
+/// a path or None, checked by the core).
+pub(crate) fn preview_args(
+    profile: &str,
     max_issues: usize,
     memory_budget: Option<usize>,
     spill_dir: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<PreviewOptions> {
-    let mut opts = PreviewOptions {
-        validate: ValidateOptions {
-            profile,
-            ..Default::default()
-        },
-        max_issues,
-        ..Default::default()
-    };
-    opts.limit_memory(memory_budget, optional_path(spill_dir, "spill_dir")?)
-        .map_err(to_pyerr)?;
-    Ok(opts)
+    ops::preview_options(
+        Some(profile),
+        Some(max_issues),
+        memory_budget,
+        optional_path(spill_dir, "spill_dir")?,
+    )
+    .map_err(to_pyerr)
 }
 
 // --- reading --------------------------------------------------------------------------------
@@ -269,12 +255,18 @@ pub fn read_jsonl(
     line_numbers: &str,
 ) -> PyResult<JsonlReader> {
     let path = path_arg(path, "path")?;
-    let on_error = OnError::parse(on_error, "on_error").map_err(to_pyerr)?;
-    let numbering = line_numbering(line_numbers, "line_numbers").map_err(to_pyerr)?;
-    let opts = ReadOptions {
-        max_line_bytes,
-        numbering,
-    };
+    let (on_error, opts) = ReadArgs {
+        on_error: Some(on_error.to_owned()),
+        max_line_bytes: Some(NonZeroUsize::new(max_line_bytes).ok_or_else(|| {
+            to_pyerr(Error::InvalidType {
+                path: "max_line_bytes".into(),
+                message: "expected an integer >= 1, got 0".into(),
+            })
+        })?),
+        line_numbers: Some(line_numbers.to_owned()),
+    }
+    .options()
+    .map_err(to_pyerr)?;
     let (batches, len) = py
         .detach(|| {
             let batches = RecordBatches::open(&Files::default(), &path, opts, on_error)?;
@@ -303,19 +295,17 @@ pub(crate) fn export_options(
     export_date: Option<String>,
     metadata: bool,
 ) -> PyResult<ExportOptions> {
-    let annotation_types = id_set(annotation_types, "annotation_types")?
-        .map(ExportOptions::annotation_kinds)
-        .transpose()
-        .map_err(to_pyerr)?;
-    Ok(ExportOptions {
-        mode: ExportMode::parse(mode).map_err(to_pyerr)?,
-        interp: InterpOptions::with_profile(profile_arg(profile)?),
+    ExportArgs {
+        mode: Some(mode.to_owned()),
         persona_ids: id_set(persona_ids, "persona_ids")?,
         video_ids: id_set(video_ids, "video_ids")?,
-        annotation_types,
+        annotation_types: id_set(annotation_types, "annotation_types")?,
+        profile: Some(profile.to_owned()),
         export_date,
-        no_metadata: !metadata,
-    })
+        metadata: Some(metadata),
+    }
+    .options()
+    .map_err(to_pyerr)
 }
 
 /// Exports (re-exports) a JSON Lines file in dependency order, streaming: the source is read
@@ -399,13 +389,12 @@ pub fn validate_jsonl<'py>(
     progress: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let path = path_arg(path, "path")?;
-    let opts = ValidateFileOptions {
-        validate: ValidateOptions {
-            profile: profile_arg(profile)?,
-            ..Default::default()
-        },
-        max_issues,
-    };
+    let opts = ValidateArgs {
+        profile: Some(profile.to_owned()),
+        max_issues: Some(max_issues),
+    }
+    .options()
+    .map_err(to_pyerr)?;
     let watch = Watch::new(py, progress, Files::size(&path), "validate")?;
     let files = Files::new(watch.hook());
     let value = py
@@ -433,7 +422,7 @@ pub fn preview_import<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let path = path_arg(path, "path")?;
     let existing = optional_path(existing, "existing")?;
-    let opts = preview_options(profile_arg(profile)?, max_issues, memory_budget, spill_dir)?;
+    let opts = preview_args(profile, max_issues, memory_budget, spill_dir)?;
     let total = Files::size(&path) + existing.as_deref().map_or(0, Files::size);
     let watch = Watch::new(py, progress, total, "preview")?;
     let files = Files::new(watch.hook());
@@ -470,11 +459,16 @@ pub fn merge_jsonl<'py>(
     let existing = optional_path(existing, "existing")?;
     let incoming = path_arg(incoming, "incoming")?;
     let destination = path_arg(destination, "destination")?;
-    let opts = MergeOptions {
-        import: import_options(options)?,
-        preview: preview_options(profile_arg(profile)?, max_issues, memory_budget, spill_dir)?,
+    let opts = MergeArgs {
+        options: import_options_arg(options)?,
+        profile: Some(profile.to_owned()),
+        max_issues: Some(max_issues),
+        memory_budget,
+        spill_dir: optional_path(spill_dir, "spill_dir")?,
         export_date,
-    };
+    }
+    .options()
+    .map_err(to_pyerr)?;
     let total = Files::size(&incoming) + existing.as_deref().map_or(0, Files::size);
     let watch = Watch::new(py, progress, total, "merge")?;
     let files = Files::new(watch.hook());

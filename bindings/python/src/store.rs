@@ -8,12 +8,12 @@
 use crate::convert::{read_with, to_py, type_name};
 use crate::errors::to_pyerr;
 use crate::exchange::{
-    Fail, Outcome, export_options, import_options, path_arg, preview_options, profile_arg,
+    Fail, Outcome, export_options, import_options_arg, optional_path, path_arg, preview_args,
 };
 use fovea_core::Error;
 use fovea_core::model::Annotation;
 use fovea_core::ops::Files;
-use fovea_db::{BlockingStore, DEFAULT_URL, ImportParams, Layout, Source, StoreOptions};
+use fovea_db::{BlockingStore, ConnectArgs, DEFAULT_URL, Source, StoreImportArgs};
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 use serde::Serialize;
@@ -22,10 +22,6 @@ impl From<fovea_db::DbError> for Fail {
     fn from(e: fovea_db::DbError) -> Self {
         Fail(e.into_core())
     }
-}
-
-fn layout_arg(name: &str) -> PyResult<Layout> {
-    Layout::parse(name).map_err(to_pyerr)
 }
 
 /// Annotations given as a list of dicts (or JSON text of one annotation each).
@@ -70,13 +66,13 @@ impl Store {
         user: Option<String>,
         layout: &str,
     ) -> PyResult<Self> {
-        let mut options = StoreOptions {
-            layout: layout_arg(layout)?,
-            ..Default::default()
-        };
-        if let Some(user) = user {
-            options.user = user;
+        let options = ConnectArgs {
+            user,
+            layout: Some(layout.to_owned()),
+            max_connections: None,
         }
+        .options()
+        .map_err(to_pyerr)?;
         let url = url.unwrap_or_else(|| DEFAULT_URL.to_owned());
         let store = py
             .detach(|| BlockingStore::connect(&url, options).map_err(Fail::from))
@@ -193,7 +189,7 @@ impl Store {
         spill_dir: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let path = path_arg(path, "path")?;
-        let opts = preview_options(profile_arg(profile)?, max_issues, memory_budget, spill_dir)?;
+        let opts = preview_args(profile, max_issues, memory_budget, spill_dir)?;
         self.run(py, |s| Ok(s.preview(Source::Path(path), opts)?))
     }
 
@@ -216,14 +212,17 @@ impl Store {
         spill_dir: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let path = path_arg(path, "path")?;
-        let options = import_options(options)?;
-        let preview = preview_options(profile_arg(profile)?, max_issues, memory_budget, spill_dir)?;
+        let (options, params) = StoreImportArgs {
+            options: import_options_arg(options)?,
+            profile: Some(profile.to_owned()),
+            max_issues: Some(max_issues),
+            memory_budget,
+            spill_dir: optional_path(spill_dir, "spill_dir")?,
+            user,
+        }
+        .options()
+        .map_err(to_pyerr)?;
         self.run(py, |s| {
-            let params = ImportParams {
-                preview,
-                user,
-                progress: None,
-            };
             Ok(s.import(Source::Path(path), &options, params)?)
         })
     }

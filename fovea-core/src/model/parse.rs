@@ -157,6 +157,24 @@ impl ReadError for serde_json::Error {
 /// Turns serde's message for a data error (wrong type, missing field) found at `path` into a
 /// typed error.
 pub(crate) fn data_error(path: String, message: String) -> Error {
+    // serde's `deny_unknown_fields`: "unknown field `k`, expected one of `a`, `b`".
+    if let Some((key, expected)) = message
+        .strip_prefix("unknown field `")
+        .and_then(|rest| rest.split_once("`, "))
+    {
+        // The path names the key when the reader tracked it, its object otherwise.
+        let path = if path == key || path.ends_with(&format!(".{key}")) {
+            path
+        } else if path.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{path}.{key}")
+        };
+        return Error::UnknownKey {
+            path,
+            expected: expected.replace('`', ""),
+        };
+    }
     if let Some(field) = message
         .strip_prefix("missing field `")
         .and_then(|rest| rest.strip_suffix('`'))

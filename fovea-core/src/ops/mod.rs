@@ -7,9 +7,13 @@
 //! one buffer, and a file that fails to read fails the operation with the I/O error (never a
 //! count of unreadable lines that hides it).
 
+mod args;
 mod files;
 mod records;
 
+pub use args::{
+    ExportArgs, ImportOptionsArg, MergeArgs, PreviewArgs, ReadArgs, ValidateArgs, preview_options,
+};
 pub use files::{BUFFER, FileReader, FileWriter, Files, Tracked};
 pub use records::{OnError, Read, RecordBatches, RecordOut, line_numbering};
 

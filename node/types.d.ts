@@ -467,6 +467,19 @@ export interface Issue {
   path?: string | null
 }
 
+/** How a job is queued. */
+export interface JobAddOptions {
+  /** The job's id (default: one the queue makes); a job whose id exists is not added again. */
+  id?: string | null
+  /** The job's name (default `track`). */
+  name?: string | null
+  /**
+   * BullMQ's option names over FOVEA's defaults (3 attempts, exponential backoff from 2 s,
+   * keep the last 100 finished).
+   */
+  jobOptions?: Record<string, unknown> | null
+}
+
 /** What `JobQueue::add` did; serialized as `{jobId, duplicate}`. */
 export interface JobAdded {
   /** The job's id (the caller's, or one the queue made). */
@@ -489,6 +502,43 @@ export interface JobCounts {
   completed: number
   /** Failed (kept). */
   failed: number
+}
+
+/** Which jobs a listing gives. */
+export interface JobListOptions {
+  /** The statuses' shape, as for a status. */
+  shape?: 'canonical' | 'summary' | 'mapped' | 'frontend'
+  /**
+   * The states listed (all when absent): `waiting`, `prioritized`, `delayed`, `active`,
+   * `completed`, `failed`, `waiting-children`.
+   */
+  states?: Array<string> | null
+  /** At most this many (default 100). */
+  limit?: number | null
+}
+
+/** How a queue is opened. */
+export interface JobQueueOptions {
+  /** The queue (default `object-tracking`, FOVEA's). */
+  name?: string | null
+  /** BullMQ's key prefix (default `bull`). */
+  prefix?: string | null
+  /** Allow pausing a queue that BullMQ 5 clients share (they lose jobs). */
+  allowCrossMajor?: boolean | null
+}
+
+/** The shape a job's status is given in. */
+export interface JobShapeOptions {
+  /** `canonical` (the default), `summary`, `mapped` or `frontend` (FOVEA's shapes). */
+  shape?: 'canonical' | 'summary' | 'mapped' | 'frontend'
+}
+
+/** How a wait for a job ends. */
+export interface JobWaitOptions {
+  /** The status's shape, as for a status. */
+  shape?: 'canonical' | 'summary' | 'mapped' | 'frontend'
+  /** Milliseconds before the wait fails with `timeout` (default: no limit). */
+  timeoutMs?: number | null
 }
 
 /** A line (or row) that could not be read, as reports list it: the message without its line. */
@@ -767,6 +817,58 @@ export interface StoredAnnotations {
   unreadable: Array<UnreadableRow>
 }
 
+/**
+ * What one tracking job may ask of a worker and of the model service. The service takes each
+ * object's initial mask as one byte per pixel, and a frame list, so these bound the request a
+ * worker builds; a job beyond them is refused when submitted and failed (not retried) by a
+ * worker.
+ */
+export interface TrackingLimits {
+  /**
+   * Frames one job tracks (its `frameRange` span or `frameNumbers` length): 1,048,576 by
+   * default (9.7 hours at 30 fps).
+   */
+  frames?: number
+  /**
+   * Pixels of the video (`videoWidth × videoHeight`): 2^26 by default (8K UHD has 33.2
+   * million).
+   */
+  videoPixels?: number
+  /** Objects one job follows: 1,024 by default. */
+  objects?: number
+  /**
+   * Initial-mask bytes one request sends (objects × pixels; base64 adds a third): 256 MiB by
+   * default (32 objects on a 4K video).
+   */
+  maskBytes?: number
+}
+
+/** How fovea's own tracking worker runs. */
+export interface TrackingWorkerOptions {
+  /** FOVEA's model service (`POST /api/tracking/track` under it). */
+  modelService: string
+  /**
+   * A store the tracks are saved into as annotations, when the job names a type or an
+   * entity (`postgres://…`, `sqlite:…`).
+   */
+  db?: string | null
+  /** Keyframe tolerance in pixels for jobs that give none (default 1). */
+  tolerance?: number | null
+  /**
+   * What one job may ask for (`frames`, `videoPixels`, `objects`, `maskBytes`); a job beyond
+   * them fails without retries.
+   */
+  limits?: TrackingLimits | null
+  /** Jobs run at once (default 1). */
+  concurrency?: number | null
+  /** Milliseconds an attempt may run, for jobs that set none (default: no limit). */
+  timeoutMs?: number | null
+  /** Milliseconds a claim stays valid without renewal (default 30000). */
+  leaseMs?: number | null
+  /** The worker's name (default: a fresh id). */
+  name?: string | null
+}
+
 /** A row that holds no readable annotation: reported, never fatal. */
 export interface UnreadableRow {
   /** The row's id. */
@@ -809,6 +911,18 @@ export interface VisibilityRange {
   endFrame: number
   visible: boolean
   [key: string]: unknown
+}
+
+/** How a worker runs. */
+export interface WorkerOptions {
+  /** Jobs run at once (default 1). */
+  concurrency?: number | null
+  /** Milliseconds an attempt may run, for jobs that set none (default: no limit). */
+  timeoutMs?: number | null
+  /** Milliseconds a claim stays valid without renewal (default 30000). */
+  leaseMs?: number | null
+  /** The worker's name (default: a fresh id). */
+  name?: string | null
 }
 
 /** What a worker did. */

@@ -52,7 +52,9 @@ pub fn check(path: &str, name: &'static str, value: u64, limit: u64) -> Result<(
 /// object's initial mask as one byte per pixel, and a frame list, so these bound the request a
 /// worker builds; a job beyond them is refused when submitted and failed (not retried) by a
 /// worker.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TrackingLimits {
     /// Frames one job tracks (its `frameRange` span or `frameNumbers` length): 1,048,576 by
     /// default (9.7 hours at 30 fps).
@@ -89,34 +91,7 @@ impl TrackingLimits {
     /// assert!(TrackingLimits::from_value(&serde_json::json!({"frame": 1})).is_err());
     /// ```
     pub fn from_value(value: &serde_json::Value) -> Result<Self> {
-        let mut limits = TrackingLimits::default();
-        let Some(fields) = value.as_object() else {
-            return Err(Error::InvalidType {
-                path: "limits".into(),
-                message: "expected an object".into(),
-            });
-        };
-        for (key, v) in fields {
-            let slot = match key.as_str() {
-                "frames" => &mut limits.frames,
-                "videoPixels" => &mut limits.video_pixels,
-                "objects" => &mut limits.objects,
-                "maskBytes" => &mut limits.mask_bytes,
-                _ => {
-                    return Err(Error::InvalidType {
-                        path: format!("limits.{key}"),
-                        message:
-                            "unknown limit (expected frames, videoPixels, objects or maskBytes)"
-                                .into(),
-                    });
-                }
-            };
-            *slot = v.as_u64().ok_or_else(|| Error::InvalidType {
-                path: format!("limits.{key}"),
-                message: "expected a non-negative integer".into(),
-            })?;
-        }
-        Ok(limits)
+        crate::model::parse::from_value(value.clone()).map_err(|e| e.at_path("limits"))
     }
 
     /// Checks a request of `objects` objects on a `width × height` video against these limits;

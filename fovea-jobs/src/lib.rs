@@ -7,6 +7,7 @@
 //! - [`InProcessQueue`]: the default backend, deterministic under a [`FakeClock`].
 //! - [`JobView`]: one status view, serialized into each of FOVEA's status shapes.
 
+pub mod args;
 mod attempt;
 #[cfg(feature = "bullmq")]
 pub mod bull;
@@ -22,6 +23,10 @@ pub mod view;
 mod wait;
 pub mod worker;
 
+pub use args::{
+    AddArgs, ListArgs, QueueArgs, StatusArgs, TrackingWorkerArgs, TrackingWorkerSetup, WaitArgs,
+    WorkerArgs,
+};
 pub use clock::{Clock, FakeClock, TokioClock};
 pub use error::{JobError, Result};
 pub use memory::{InProcessQueue, JobEvent, Limiter, QueueSettings, TryClaim};

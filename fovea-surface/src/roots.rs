@@ -69,7 +69,21 @@ fn read() -> Collect {
     c
 }
 
-/// The options objects Node's functions take (Python takes them as keywords).
+/// The options objects of Node's queue calls (Python takes them as keywords).
+fn job_options() -> Collect {
+    let mut c = Collect::new(Contract::Deserialize);
+    c.add::<fovea_jobs::QueueArgs>()
+        .add::<fovea_jobs::AddArgs>()
+        .add::<fovea_jobs::StatusArgs>()
+        .add::<fovea_jobs::WaitArgs>()
+        .add::<fovea_jobs::ListArgs>()
+        .add::<fovea_jobs::WorkerArgs>()
+        .add::<fovea_jobs::TrackingWorkerArgs>();
+    c
+}
+
+/// The options objects of Node's file and store calls, which also take an `AbortSignal`
+/// (Python takes them as keywords).
 fn options() -> Collect {
     let mut c = Collect::new(Contract::Deserialize);
     c.add::<fovea_core::ops::ExportArgs>()
@@ -109,7 +123,7 @@ fn merged(parts: Vec<Collect>) -> Result<Vec<Def>, String> {
 /// What the Node package declares: every options object also takes an `AbortSignal`.
 pub fn node() -> Result<Vec<Def>, String> {
     let with_signal = options().roots;
-    let mut defs = merged(vec![written(), read(), options()])?;
+    let mut defs = merged(vec![written(), read(), options(), job_options()])?;
     for def in defs.iter_mut().filter(|d| with_signal.contains(&d.name)) {
         if let Ty::Object(fields) = &mut def.ty {
             fields.push(Field {

@@ -285,7 +285,8 @@ test("fovea's native tracking worker against a simulated model service", async (
   assert.equal(missing.state, 'failed')
   assert.equal(missing.attemptsMade, 1, 'a 404 is not retried')
   await expectRejection(SimulatedModelService.start({ videos: { v1: { width: 1 } } }), 'invalid-option')
-  await expectRejection(q.trackingWorker({}), 'invalid-type', 'options.modelService')
+  await expectRejection(q.trackingWorker({}), 'missing-field', 'options')
+  await expectRejection(q.trackingWorker({ modelService: service.url, tolerence: 1 }), 'invalid-option', 'options.tolerence')
   await expectRejection(
     q.trackingWorker({ modelService: service.url, db: 'postgres://nobody@127.0.0.1:1/none' }),
     'queue-backend',
@@ -320,6 +321,6 @@ test('checkTrackingJob refuses what exceeds the limits it is given', () => {
     (e) => e.code === 'limit-exceeded' && e.path === 'frameRange' && e.message.includes('100 exceeds the frames limit of 50'),
   )
   assert.throws(() => fovea.checkTrackingJob({ ...job, videoWidth: 100000, videoHeight: 100000 }), (e) => e.code === 'limit-exceeded')
-  assert.throws(() => fovea.checkTrackingJob(job, { frame: 50 }), (e) => e.code === 'invalid-type' && e.path === 'limits.frame')
+  assert.throws(() => fovea.checkTrackingJob(job, { frame: 50 }), (e) => e.code === 'invalid-option' && e.path === 'limits.frame')
   assert.throws(() => fovea.checkTrackingJob(job, { frames: -1 }), (e) => e.code === 'invalid-type')
 })

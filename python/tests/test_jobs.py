@@ -348,7 +348,7 @@ def test_check_tracking_job_refuses_what_exceeds_the_limits_it_is_given():
     assert "100 exceeds the frames limit of 50" in str(info.value)
     with pytest.raises(fovea.LimitExceededError):
         fovea.check_tracking_job({**job, "videoWidth": 100_000, "videoHeight": 100_000})
-    with pytest.raises(fovea.InvalidTypeError) as info:
+    with pytest.raises(fovea.InvalidOptionError) as info:
         fovea.check_tracking_job(job, limits={"frame": 50})
     assert info.value.path == "limits.frame"
     with pytest.raises(fovea.InvalidTypeError):

@@ -2,11 +2,11 @@
 //! `serde_json::Value` between them, and of scalar arguments.
 //!
 //! Values cross as tapes (see `convert.js`, the JavaScript half, evaluated once per
-//! environment): Rust → JavaScript, any serializable value is written by a serde `Serializer`
-//! into a [`Tape`] — on the libuv thread pool for results computed there — and JavaScript
-//! builds the objects from it; JavaScript → Rust, JavaScript writes a tape of the value as
-//! `JSON.stringify` would see it, and a serde `Deserializer` over it ([`Cursor`]) feeds the
-//! core's readers, which name the path of whatever they refuse (`non-finite-number`,
+//! environment; the Rust half is the core's `host::tape`): Rust → JavaScript, any
+//! serializable value is written into a [`Tape`] — on the libuv thread pool for results
+//! computed there — and JavaScript builds the objects from it; JavaScript → Rust, JavaScript
+//! writes a tape of the value as `JSON.stringify` would see it, and the core's reader of it
+//! ([`Cursor`]) feeds the core's readers, which name the path of whatever they refuse (`non-finite-number`,
 //! `invalid-type`). Creating objects property by property through Node-API costs several
 //! times what JavaScript pays; a tape costs about what `JSON.parse` does.
 //!
@@ -20,17 +20,15 @@
 
 use crate::error::{Fail, Res};
 use fovea_core::Error as CoreError;
-use fovea_core::host::{self, HostError, KeySerializer, KeyTarget};
+use fovea_core::host;
+use fovea_core::host::tape::{self, Cursor};
 use fovea_core::model::{BoundingBox, Frame, parse_frame};
-use hashbrown::HashTable;
 use napi::bindgen_prelude::{JsValue, ToNapiValue, TypeName, Unknown};
 use napi::{Env, ValueType, check_status, sys};
-use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, Visitor};
-use serde::ser::{self, Serialize};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::ffi::c_char;
-use std::fmt;
-use std::hash::BuildHasher;
 use std::mem::MaybeUninit;
 use std::ptr;
 
@@ -134,144 +132,24 @@ unsafe fn call(
 
 // --- Rust → JavaScript ------------------------------------------------------------------------
 
-/// Tags of the words of a [`Tape`] (`convert.js` reads them).
-const NUM: u32 = 0;
-const STR: u32 = 1;
-const OBJ: u32 = 2;
-const ARR: u32 = 3;
-const TRUE: u32 = 4;
-const FALSE: u32 = 5;
-const NULL: u32 = 6;
-const INT: u32 = 7;
-
-/// Payloads (counts, string indices, small integers) must stay below this.
-const PAYLOAD_LIMIT: u32 = 1 << 29;
-
-/// Serializable values written for `convert.js`'s `decode`: words (tag and payload), numbers,
-/// and strings — each distinct string once, all in one text. Built anywhere (a thread of the
-/// pool), turned into JavaScript values on the main thread. O(values + string bytes).
-pub struct Tape {
-    ops: Vec<u32>,
-    nums: Vec<f64>,
-    text: String,
-    /// Where each string starts in `text`: in bytes, and in UTF-16 units (JavaScript's).
-    starts: Vec<u32>,
-    units: Vec<u32>,
-    /// The strings by content (indices into `starts`).
-    index: HashTable<u32>,
-    hasher: hashbrown::DefaultHashBuilder,
-    /// Whether the values are the items of an array (several top-level values) or one value.
-    many: bool,
-}
+/// A value on its way to JavaScript: the core's tape, decoded by `convert.js`. Built anywhere
+/// (a thread of the pool), turned into JavaScript values on the main thread.
+pub struct Tape(tape::Tape);
 
 impl Tape {
-    fn new(many: bool) -> Self {
-        Tape {
-            ops: Vec::new(),
-            nums: Vec::new(),
-            text: String::new(),
-            starts: vec![0],
-            units: vec![0],
-            index: HashTable::new(),
-            hasher: hashbrown::DefaultHashBuilder::default(),
-            many,
-        }
-    }
-
     /// The tape of one value.
     pub(crate) fn of<T: Serialize + ?Sized>(value: &T) -> fovea_core::Result<Self> {
-        let mut tape = Tape::new(false);
-        tape.push(value)?;
-        Ok(tape)
+        tape::Tape::of(value).map(Tape)
     }
 
     /// A tape of several values, decoded as an array of them ([`Tape::push`] each).
     pub(crate) fn list() -> Self {
-        Tape::new(true)
+        Tape(tape::Tape::list())
     }
 
     /// Appends a value.
     pub(crate) fn push<T: Serialize + ?Sized>(&mut self, value: &T) -> fovea_core::Result<()> {
-        value
-            .serialize(&mut *self)
-            .map_err(|e| CoreError::InvalidType {
-                path: "$".into(),
-                message: e.0,
-            })
-    }
-
-    fn word(&mut self, tag: u32, payload: u32) -> Result<(), SerFail> {
-        if payload >= PAYLOAD_LIMIT {
-            return Err(SerFail("a value too large to hand to JavaScript".into()));
-        }
-        self.ops.push(tag | payload << 3);
-        Ok(())
-    }
-
-    /// The index of string `s`, stored once. O(|s|).
-    fn string(&mut self, s: &str) -> Result<u32, SerFail> {
-        let hash = self.hasher.hash_one(s);
-        let (text, starts) = (&self.text, &self.starts);
-        let stored = |i: &u32| {
-            let i = *i as usize;
-            &text[starts[i] as usize..starts[i + 1] as usize]
-        };
-        if let Some(i) = self.index.find(hash, |i| stored(i) == s) {
-            return Ok(*i);
-        }
-        let i = self.starts.len() as u32 - 1;
-        if i >= PAYLOAD_LIMIT || self.text.len() + s.len() >= u32::MAX as usize {
-            return Err(SerFail("too many strings to hand to JavaScript".into()));
-        }
-        let units = if s.is_ascii() {
-            s.len()
-        } else {
-            s.encode_utf16().count()
-        };
-        self.text.push_str(s);
-        self.starts.push(self.text.len() as u32);
-        let last = *self.units.last().unwrap_or(&0);
-        self.units.push(last + units as u32);
-        let hasher = &self.hasher;
-        let (text, starts) = (&self.text, &self.starts);
-        self.index.insert_unique(hash, i, |j| {
-            let j = *j as usize;
-            hasher.hash_one(&text[starts[j] as usize..starts[j + 1] as usize])
-        });
-        Ok(i)
-    }
-
-    fn number(&mut self, v: f64) -> Result<(), SerFail> {
-        if v.fract() == 0.0 && (0.0..f64::from(PAYLOAD_LIMIT)).contains(&v) {
-            // Exact, and `-0` becomes `0` (JSON's text of it is `0`).
-            self.word(INT, v as u32)
-        } else if v.is_finite() {
-            self.nums.push(v);
-            self.word(NUM, 0)
-        } else {
-            self.word(NULL, 0)
-        }
-    }
-
-    /// A word to be patched once its count is known; returns its position.
-    fn open(&mut self, tag: u32) -> usize {
-        self.ops.push(tag);
-        self.ops.len() - 1
-    }
-
-    fn close(&mut self, at: usize, tag: u32, count: u32) -> Result<(), SerFail> {
-        if count >= PAYLOAD_LIMIT {
-            return Err(SerFail("a value too large to hand to JavaScript".into()));
-        }
-        self.ops[at] = tag | count << 3;
-        Ok(())
-    }
-
-    fn key(&mut self, k: &str) -> Result<(), SerFail> {
-        let i = self.string(k)?;
-        // `__proto__` must become an own property, not the prototype.
-        self.ops.push(i << 1 | u32::from(k == "__proto__"));
-        Ok(())
+        self.0.push(value)
     }
 
     /// The JavaScript value(s) of the tape.
@@ -279,24 +157,25 @@ impl Tape {
     /// # Safety
     /// `env` must be the current callback's environment.
     pub(crate) unsafe fn to_js(&self, env: sys::napi_env) -> napi::Result<sys::napi_value> {
+        let (ops, nums, text, units, many) = self.0.parts();
         unsafe {
-            let ops = typed_array_of(env, sys::TypedarrayType::uint32_array, &self.ops)?;
-            let nums = typed_array_of(env, sys::TypedarrayType::float64_array, &self.nums)?;
-            let offsets = typed_array_of(env, sys::TypedarrayType::uint32_array, &self.units)?;
-            let mut text = ptr::null_mut();
-            if self.text.is_ascii() {
+            let ops = typed_array_of(env, sys::TypedarrayType::uint32_array, ops)?;
+            let nums = typed_array_of(env, sys::TypedarrayType::float64_array, nums)?;
+            let offsets = typed_array_of(env, sys::TypedarrayType::uint32_array, units)?;
+            let mut js_text = ptr::null_mut();
+            if text.is_ascii() {
                 check_status!(sys::napi_create_string_latin1(
                     env,
-                    self.text.as_ptr().cast::<c_char>(),
-                    self.text.len() as isize,
-                    &mut text
+                    text.as_ptr().cast::<c_char>(),
+                    text.len() as isize,
+                    &mut js_text
                 ))?;
             } else {
-                text = create_string(env, &self.text)?;
+                js_text = create_string(env, text)?;
             }
-            let mut many = ptr::null_mut();
-            check_status!(sys::napi_get_boolean(env, self.many, &mut many))?;
-            call(env, |h| h.decode, &[ops, nums, text, offsets, many])
+            let mut js_many = ptr::null_mut();
+            check_status!(sys::napi_get_boolean(env, many, &mut js_many))?;
+            call(env, |h| h.decode, &[ops, nums, js_text, offsets, js_many])
         }
     }
 }
@@ -337,300 +216,6 @@ impl<T: Serialize> ToNapiValue for Js<T> {
     unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> napi::Result<sys::napi_value> {
         let tape = Tape::of(&val.0).map_err(|e| napi::Error::from_reason(e.to_string()))?;
         unsafe { tape.to_js(env) }
-    }
-}
-
-/// A failure while writing a tape (a value beyond its limits, a map key that is not a string).
-#[derive(Debug)]
-pub struct SerFail(String);
-
-impl fmt::Display for SerFail {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for SerFail {}
-
-impl ser::Error for SerFail {
-    fn custom<T: fmt::Display>(msg: T) -> Self {
-        SerFail(msg.to_string())
-    }
-}
-
-impl<'t> ser::Serializer for &'t mut Tape {
-    type Ok = ();
-    type Error = SerFail;
-    type SerializeSeq = Container<'t>;
-    type SerializeTuple = Container<'t>;
-    type SerializeTupleStruct = Container<'t>;
-    type SerializeTupleVariant = Container<'t>;
-    type SerializeMap = Container<'t>;
-    type SerializeStruct = Container<'t>;
-    type SerializeStructVariant = Container<'t>;
-
-    fn serialize_bool(self, v: bool) -> Result<(), SerFail> {
-        self.word(if v { TRUE } else { FALSE }, 0)
-    }
-
-    fn serialize_i8(self, v: i8) -> Result<(), SerFail> {
-        self.serialize_i64(i64::from(v))
-    }
-
-    fn serialize_i16(self, v: i16) -> Result<(), SerFail> {
-        self.serialize_i64(i64::from(v))
-    }
-
-    fn serialize_i32(self, v: i32) -> Result<(), SerFail> {
-        self.serialize_i64(i64::from(v))
-    }
-
-    fn serialize_i64(self, v: i64) -> Result<(), SerFail> {
-        // A JavaScript number: the nearest double, as JSON.parse reads the integer's text.
-        self.number(v as f64)
-    }
-
-    fn serialize_u8(self, v: u8) -> Result<(), SerFail> {
-        self.serialize_u64(u64::from(v))
-    }
-
-    fn serialize_u16(self, v: u16) -> Result<(), SerFail> {
-        self.serialize_u64(u64::from(v))
-    }
-
-    fn serialize_u32(self, v: u32) -> Result<(), SerFail> {
-        self.serialize_u64(u64::from(v))
-    }
-
-    fn serialize_u64(self, v: u64) -> Result<(), SerFail> {
-        self.number(v as f64)
-    }
-
-    fn serialize_f32(self, v: f32) -> Result<(), SerFail> {
-        self.number(f64::from(v))
-    }
-
-    fn serialize_f64(self, v: f64) -> Result<(), SerFail> {
-        self.number(v)
-    }
-
-    fn serialize_char(self, v: char) -> Result<(), SerFail> {
-        self.serialize_str(v.encode_utf8(&mut [0; 4]))
-    }
-
-    fn serialize_str(self, v: &str) -> Result<(), SerFail> {
-        let i = self.string(v)?;
-        self.word(STR, i)
-    }
-
-    fn serialize_bytes(self, v: &[u8]) -> Result<(), SerFail> {
-        // As serde_json writes bytes: an array of numbers.
-        self.word(ARR, v.len() as u32)?;
-        for b in v {
-            self.word(INT, u32::from(*b))?;
-        }
-        Ok(())
-    }
-
-    fn serialize_none(self) -> Result<(), SerFail> {
-        self.word(NULL, 0)
-    }
-
-    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), SerFail> {
-        value.serialize(self)
-    }
-
-    fn serialize_unit(self) -> Result<(), SerFail> {
-        self.word(NULL, 0)
-    }
-
-    fn serialize_unit_struct(self, _: &'static str) -> Result<(), SerFail> {
-        self.word(NULL, 0)
-    }
-
-    fn serialize_unit_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        variant: &'static str,
-    ) -> Result<(), SerFail> {
-        self.serialize_str(variant)
-    }
-
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(
-        self,
-        _: &'static str,
-        value: &T,
-    ) -> Result<(), SerFail> {
-        value.serialize(self)
-    }
-
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(
-        self,
-        _: &'static str,
-        _: u32,
-        variant: &'static str,
-        value: &T,
-    ) -> Result<(), SerFail> {
-        // serde_json's shape: `{variant: value}`.
-        self.word(OBJ, 1)?;
-        self.key(variant)?;
-        value.serialize(self)
-    }
-
-    fn serialize_seq(self, _: Option<usize>) -> Result<Container<'t>, SerFail> {
-        Ok(Container::open(self, ARR, None))
-    }
-
-    fn serialize_tuple(self, _: usize) -> Result<Container<'t>, SerFail> {
-        Ok(Container::open(self, ARR, None))
-    }
-
-    fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Container<'t>, SerFail> {
-        Ok(Container::open(self, ARR, None))
-    }
-
-    fn serialize_tuple_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        variant: &'static str,
-        _: usize,
-    ) -> Result<Container<'t>, SerFail> {
-        Ok(Container::open(self, ARR, Some(variant)))
-    }
-
-    fn serialize_map(self, _: Option<usize>) -> Result<Container<'t>, SerFail> {
-        Ok(Container::open(self, OBJ, None))
-    }
-
-    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Container<'t>, SerFail> {
-        Ok(Container::open(self, OBJ, None))
-    }
-
-    fn serialize_struct_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        variant: &'static str,
-        _: usize,
-    ) -> Result<Container<'t>, SerFail> {
-        Ok(Container::open(self, OBJ, Some(variant)))
-    }
-}
-
-/// An object or array being written: its word is patched with its count at the end.
-pub struct Container<'t> {
-    tape: &'t mut Tape,
-    at: usize,
-    tag: u32,
-    count: u32,
-}
-
-impl<'t> Container<'t> {
-    fn open(tape: &'t mut Tape, tag: u32, variant: Option<&'static str>) -> Self {
-        if let Some(variant) = variant {
-            // serde_json's shape: `{variant: …}`; a variant name is always a short string.
-            tape.ops.push(OBJ | 1 << 3);
-            let _ = tape.key(variant);
-        }
-        let at = tape.open(tag);
-        Container {
-            tape,
-            at,
-            tag,
-            count: 0,
-        }
-    }
-
-    fn item<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), SerFail> {
-        self.count += 1;
-        value.serialize(&mut *self.tape)
-    }
-
-    fn entry<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), SerFail> {
-        self.tape.key(key)?;
-        self.item(value)
-    }
-
-    fn end(self) -> Result<(), SerFail> {
-        self.tape.close(self.at, self.tag, self.count)
-    }
-}
-
-macro_rules! impl_items {
-    ($($trait:ident :: $method:ident),*) => {$(
-        impl ser::$trait for Container<'_> {
-            type Ok = ();
-            type Error = SerFail;
-            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), SerFail> {
-                self.item(value)
-            }
-            fn end(self) -> Result<(), SerFail> {
-                Container::end(self)
-            }
-        }
-    )*};
-}
-
-impl_items!(
-    SerializeSeq::serialize_element,
-    SerializeTuple::serialize_element,
-    SerializeTupleStruct::serialize_field,
-    SerializeTupleVariant::serialize_field
-);
-
-macro_rules! impl_fields {
-    ($($trait:ident),*) => {$(
-        impl ser::$trait for Container<'_> {
-            type Ok = ();
-            type Error = SerFail;
-            fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), SerFail> {
-                self.entry(key, value)
-            }
-            fn end(self) -> Result<(), SerFail> {
-                Container::end(self)
-            }
-        }
-    )*};
-}
-
-impl_fields!(SerializeStruct, SerializeStructVariant);
-
-impl ser::SerializeMap for Container<'_> {
-    type Ok = ();
-    type Error = SerFail;
-
-    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), SerFail> {
-        // The key's entry counts with its value (`serialize_value`).
-        key.serialize(KeySerializer(&mut *self.tape))
-    }
-
-    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), SerFail> {
-        self.item(value)
-    }
-
-    fn serialize_entry<K: Serialize + ?Sized, V: Serialize + ?Sized>(
-        &mut self,
-        key: &K,
-        value: &V,
-    ) -> Result<(), SerFail> {
-        key.serialize(KeySerializer(&mut *self.tape))?;
-        self.item(value)
-    }
-
-    fn end(self) -> Result<(), SerFail> {
-        Container::end(self)
-    }
-}
-
-/// Map keys become strings of the tape.
-impl KeyTarget for &mut Tape {
-    type Ok = ();
-    type Error = SerFail;
-
-    fn key(self, text: &str) -> Result<(), SerFail> {
-        Tape::key(self, text)
     }
 }
 
@@ -773,300 +358,6 @@ unsafe fn typed_array_of<T: Copy>(
 
 // --- JavaScript → Rust ------------------------------------------------------------------------
 
-/// Tags of a tape written by `convert.js`'s `encode`.
-const IN_NUM: u8 = 0;
-const IN_STR: u8 = 1;
-const IN_OBJ: u8 = 2;
-const IN_ARR: u8 = 3;
-const IN_TRUE: u8 = 4;
-const IN_FALSE: u8 = 5;
-const IN_NULL: u8 = 6;
-const IN_NON_FINITE: u8 = 7;
-
-/// Integers up to this magnitude are exact in an `f64` (`2^53`).
-const EXACT_INTEGER: f64 = 9_007_199_254_740_992.0;
-
-/// JavaScript writes integral numbers below 10^21 as integers.
-const JS_INTEGER_LIMIT: f64 = 1e21;
-
-/// A JavaScript number read as an integer.
-enum Integer {
-    Unsigned(u64),
-    Signed(i64),
-}
-
-/// The integer a JSON reader makes of the text JavaScript writes for `n`, when it makes one:
-/// integral numbers below 10^21 are written as digits — beyond 2^53 the shortest digits that
-/// read back as `n`, not its exact value — and read as integers when they fit 64 bits.
-fn integer(n: f64) -> Option<Integer> {
-    if n.fract() != 0.0 || n.abs() >= JS_INTEGER_LIMIT {
-        return None;
-    }
-    if n.abs() <= EXACT_INTEGER {
-        // Exact (and `-0` is `0`).
-        return Some(if n >= 0.0 {
-            Integer::Unsigned(n as u64)
-        } else {
-            Integer::Signed(n as i64)
-        });
-    }
-    let text = fovea_core::json::NumberBuffer::new().format(n).to_owned();
-    if n > 0.0 {
-        text.parse().ok().map(Integer::Unsigned)
-    } else {
-        text.parse().ok().map(Integer::Signed)
-    }
-}
-
-/// Reads a tape written by `convert.js`'s `encode`, as a serde `Deserializer`. Its strings are
-/// borrowed from the tape's text (UTF-8, as Node-API hands it over), so object keys are not
-/// copied.
-pub(crate) struct Cursor<'a> {
-    tags: &'a [u8],
-    sizes: &'a [u32],
-    nums: &'a [f64],
-    text: &'a str,
-    /// Whether `text` is ASCII (a string's length in UTF-16 units is then its length in bytes).
-    ascii: bool,
-    /// Positions in `tags`, `sizes`, `nums` and `text` (bytes).
-    at: (usize, usize, usize, usize),
-}
-
-fn ended() -> HostError {
-    HostError::Message("the value ended early".into())
-}
-
-impl<'a> Cursor<'a> {
-    fn tag(&mut self) -> Result<u8, HostError> {
-        let t = *self.tags.get(self.at.0).ok_or_else(ended)?;
-        self.at.0 += 1;
-        Ok(t)
-    }
-
-    fn peek(&self) -> Option<u8> {
-        self.tags.get(self.at.0).copied()
-    }
-
-    fn size(&mut self) -> Result<usize, HostError> {
-        let s = *self.sizes.get(self.at.1).ok_or_else(ended)?;
-        self.at.1 += 1;
-        Ok(s as usize)
-    }
-
-    fn num(&mut self) -> Result<f64, HostError> {
-        let n = *self.nums.get(self.at.2).ok_or_else(ended)?;
-        self.at.2 += 1;
-        Ok(n)
-    }
-
-    /// The next string (its tag already read): `len` UTF-16 units of JavaScript, the bytes
-    /// that spell them here (a lone surrogate came as U+FFFD, one unit). O(len).
-    fn string(&mut self) -> Result<&'a str, HostError> {
-        let units = self.size()?;
-        let rest = self.text.get(self.at.3..).ok_or_else(ended)?;
-        let bytes = if self.ascii {
-            units
-        } else {
-            let mut counted = 0;
-            let mut bytes = 0;
-            for c in rest.chars() {
-                if counted >= units {
-                    break;
-                }
-                counted += c.len_utf16();
-                bytes += c.len_utf8();
-            }
-            bytes
-        };
-        let s = rest.get(..bytes).ok_or_else(ended)?;
-        self.at.3 += bytes;
-        Ok(s)
-    }
-
-    /// What a meaningless value (tag 8) was.
-    fn meaningless(&mut self) -> HostError {
-        let what = match self.size() {
-            Ok(0) => "a function",
-            Ok(1) => "a symbol",
-            Ok(2) => "a bigint",
-            _ => {
-                return HostError::Invalid(
-                    "nested more than 128 levels deep (is the object cyclic?)".into(),
-                );
-            }
-        };
-        HostError::Invalid(format!("expected a JSON value, got {what}"))
-    }
-}
-
-impl<'de> de::Deserializer<'de> for &mut Cursor<'de> {
-    type Error = HostError;
-
-    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, HostError> {
-        match self.tag()? {
-            IN_NUM => {
-                let n = self.num()?;
-                match integer(n) {
-                    Some(Integer::Unsigned(u)) => visitor.visit_u64(u),
-                    Some(Integer::Signed(i)) => visitor.visit_i64(i),
-                    None => visitor.visit_f64(n),
-                }
-            }
-            IN_STR => visitor.visit_borrowed_str(self.string()?),
-            IN_OBJ => {
-                let remaining = self.size()?;
-                visitor.visit_map(Entries {
-                    cursor: self,
-                    remaining,
-                })
-            }
-            IN_ARR => {
-                let remaining = self.size()?;
-                visitor.visit_seq(Items {
-                    cursor: self,
-                    remaining,
-                })
-            }
-            IN_TRUE => visitor.visit_bool(true),
-            IN_FALSE => visitor.visit_bool(false),
-            IN_NULL => visitor.visit_unit(),
-            IN_NON_FINITE => Err(HostError::NonFinite(self.num()?)),
-            _ => Err(self.meaningless()),
-        }
-    }
-
-    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, HostError> {
-        if self.peek() == Some(IN_NULL) {
-            self.at.0 += 1;
-            visitor.visit_none()
-        } else {
-            visitor.visit_some(self)
-        }
-    }
-
-    fn deserialize_newtype_struct<V: Visitor<'de>>(
-        self,
-        _: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, HostError> {
-        visitor.visit_newtype_struct(self)
-    }
-
-    fn deserialize_enum<V: Visitor<'de>>(
-        self,
-        _: &'static str,
-        _: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, HostError> {
-        // Unit variants, named by a string (the only enums fovea reads from hosts).
-        if self.peek() == Some(IN_STR) {
-            self.at.0 += 1;
-            let name = self.string()?;
-            visitor.visit_enum(name.into_deserializer())
-        } else {
-            self.deserialize_any(visitor)
-        }
-    }
-
-    serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
-        unit unit_struct seq tuple tuple_struct map struct identifier ignored_any
-    }
-}
-
-/// A reading from the start of a tape (what the core's readers are handed).
-impl<'de> de::Deserializer<'de> for Cursor<'de> {
-    type Error = HostError;
-
-    fn deserialize_any<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value, HostError> {
-        (&mut self).deserialize_any(visitor)
-    }
-
-    fn deserialize_option<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value, HostError> {
-        (&mut self).deserialize_option(visitor)
-    }
-
-    fn deserialize_newtype_struct<V: Visitor<'de>>(
-        mut self,
-        name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, HostError> {
-        (&mut self).deserialize_newtype_struct(name, visitor)
-    }
-
-    fn deserialize_enum<V: Visitor<'de>>(
-        mut self,
-        name: &'static str,
-        variants: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, HostError> {
-        (&mut self).deserialize_enum(name, variants, visitor)
-    }
-
-    serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
-        unit unit_struct seq tuple tuple_struct map struct identifier ignored_any
-    }
-}
-
-/// The entries of an object.
-struct Entries<'c, 'a> {
-    cursor: &'c mut Cursor<'a>,
-    remaining: usize,
-}
-
-impl<'de> de::MapAccess<'de> for Entries<'_, 'de> {
-    type Error = HostError;
-
-    fn next_key_seed<K: DeserializeSeed<'de>>(
-        &mut self,
-        seed: K,
-    ) -> Result<Option<K::Value>, HostError> {
-        if self.remaining == 0 {
-            return Ok(None);
-        }
-        self.remaining -= 1;
-        // `encode` writes every key as a string.
-        self.cursor.tag()?;
-        let key = self.cursor.string()?;
-        seed.deserialize(de::value::BorrowedStrDeserializer::new(key))
-            .map(Some)
-    }
-
-    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, HostError> {
-        seed.deserialize(&mut *self.cursor)
-    }
-
-    fn size_hint(&self) -> Option<usize> {
-        Some(self.remaining)
-    }
-}
-
-/// The items of an array.
-struct Items<'c, 'a> {
-    cursor: &'c mut Cursor<'a>,
-    remaining: usize,
-}
-
-impl<'de> de::SeqAccess<'de> for Items<'_, 'de> {
-    type Error = HostError;
-
-    fn next_element_seed<T: DeserializeSeed<'de>>(
-        &mut self,
-        seed: T,
-    ) -> Result<Option<T::Value>, HostError> {
-        if self.remaining == 0 {
-            return Ok(None);
-        }
-        self.remaining -= 1;
-        seed.deserialize(&mut *self.cursor).map(Some)
-    }
-
-    fn size_hint(&self) -> Option<usize> {
-        Some(self.remaining)
-    }
-}
-
 /// A tape `encode` returned: typed arrays whose memory stays valid while they are referenced
 /// (they are, by the current scope), and the joined strings as UTF-8.
 struct Received<'a> {
@@ -1074,20 +365,12 @@ struct Received<'a> {
     sizes: &'a [u32],
     nums: &'a [f64],
     text: String,
-    ascii: bool,
 }
 
 impl Received<'_> {
     /// A reader from the start of the tape.
     fn cursor(&self) -> Cursor<'_> {
-        Cursor {
-            tags: self.tags,
-            sizes: self.sizes,
-            nums: self.nums,
-            text: &self.text,
-            ascii: self.ascii,
-            at: (0, 0, 0, 0),
-        }
+        Cursor::new(self.tags, self.sizes, self.nums, &self.text)
     }
 }
 
@@ -1131,7 +414,6 @@ unsafe fn tape_parts<'a>(env: sys::napi_env, tape: sys::napi_value) -> napi::Res
             tags,
             sizes,
             nums,
-            ascii: text.is_ascii(),
             text,
         })
     }

@@ -11,20 +11,18 @@
 
 use crate::convert::{self, Js, Tape};
 use crate::error::{Fail, Res, coded_error};
-use crate::exchange::invalid_type;
 use fovea_core::Error as CoreError;
 use fovea_jobs::host::{AnyQueue, AnyWorker, QueueConfig, RelayJob, Relayed, relay};
-use fovea_jobs::tracking::{
-    SimulatedModelService as Service, Simulation, TrackingHandler, TrackingOptions,
-};
+use fovea_jobs::tracking::{SimulatedModelService as Service, Simulation, TrackingHandler};
 use fovea_jobs::{
-    Cancelled, Failure, JobError, JobOptions, JobQueue as _, JobState, Shape, WorkerOptions,
+    AddArgs, Cancelled, Failure, JobError, JobQueue as _, ListArgs, QueueArgs, Shape, StatusArgs,
+    TrackingWorkerArgs, TrackingWorkerSetup, WaitArgs, WorkerArgs, WorkerOptions,
 };
 use fovea_runtime::runtime;
 use napi::Env;
 use napi::bindgen_prelude::{Object, Unknown};
 use napi_derive::napi;
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -98,86 +96,8 @@ where
     Ok(promise)
 }
 
-/// The options object as JSON (absent: an empty object).
-fn options_json(options: Option<&Unknown>) -> Res<Map<String, Value>> {
-    match options {
-        None => Ok(Map::new()),
-        Some(o) => match convert::from_js(o, "options")? {
-            None | Some(Value::Null) => Ok(Map::new()),
-            Some(Value::Object(m)) => Ok(m),
-            Some(other) => {
-                Err(invalid_type("options", format!("expected an object, got {other}")).into())
-            }
-        },
-    }
-}
-
-fn string_opt(options: &Map<String, Value>, name: &str) -> Res<Option<String>> {
-    match options.get(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(other) => Err(invalid_type(
-            &format!("options.{name}"),
-            format!("expected a string, got {other}"),
-        )
-        .into()),
-    }
-}
-
-fn number_opt(options: &Map<String, Value>, name: &str) -> Res<Option<f64>> {
-    match options.get(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(n)) if n.as_f64().is_some_and(|v| v >= 0.0) => Ok(n.as_f64()),
-        Some(other) => Err(invalid_type(
-            &format!("options.{name}"),
-            format!("expected a number >= 0, got {other}"),
-        )
-        .into()),
-    }
-}
-
 fn millis(ms: f64) -> Duration {
     Duration::from_secs_f64(ms / 1000.0)
-}
-
-fn shape_opt(options: &Map<String, Value>) -> Res<Shape> {
-    let Some(name) = string_opt(options, "shape")? else {
-        return Ok(Shape::Canonical);
-    };
-    Shape::parse(&name).ok_or_else(|| {
-        CoreError::InvalidOption {
-            option: "shape",
-            value: name,
-            expected: "canonical, summary, mapped, frontend",
-        }
-        .into()
-    })
-}
-
-fn states_opt(options: &Map<String, Value>) -> Res<Vec<JobState>> {
-    let Some(value) = options.get("states") else {
-        return Ok(Vec::new());
-    };
-    let Value::Array(items) = value else {
-        return Err(invalid_type(
-            "options.states",
-            format!("expected an array of states, got {value}"),
-        )
-        .into());
-    };
-    items
-        .iter()
-        .map(|item| {
-            item.as_str().and_then(JobState::parse).ok_or_else(|| {
-                CoreError::InvalidOption {
-                    option: "states",
-                    value: item.to_string(),
-                    expected: "waiting, prioritized, delayed, active, completed, failed, waiting-children",
-                }
-                .into()
-            })
-        })
-        .collect()
 }
 
 /// The tape of a job result.
@@ -214,17 +134,7 @@ impl JobQueue {
                 Some(u) if !convert::is_nullish(u)? => Some(convert::string(u, "url")?),
                 _ => None,
             };
-            let options = options_json(options.as_ref())?;
-            let defaults = QueueConfig::default();
-            Ok(QueueConfig {
-                url,
-                name: string_opt(&options, "name")?.unwrap_or(defaults.name),
-                prefix: string_opt(&options, "prefix")?.unwrap_or(defaults.prefix),
-                allow_cross_major: options
-                    .get("allowCrossMajor")
-                    .and_then(Value::as_bool)
-                    .unwrap_or(false),
-            })
+            Ok(convert::options::<QueueArgs>(options.as_ref())?.config(url))
         })();
         let (deferred, promise) = env.create_deferred::<JobQueue, _>()?;
         match prepared {
@@ -268,19 +178,9 @@ impl JobQueue {
         let queue = self.queue.clone();
         let prepared = (|| -> Res<_> {
             let data = convert::from_js(&data, "data")?.unwrap_or(Value::Null);
-            let options = options_json(options.as_ref())?;
-            let id = string_opt(&options, "id")?;
-            let name =
-                string_opt(&options, "name")?.unwrap_or_else(|| fovea_jobs::TRACKING_JOB.into());
-            let given = options
-                .get("jobOptions")
-                .cloned()
-                .unwrap_or_else(|| json!({}));
+            let args = convert::options::<AddArgs>(options.as_ref())?;
             Ok(async move {
-                let mut opts = JobOptions::over_defaults(&given)?;
-                if let Some(id) = id {
-                    opts = opts.with_id(id);
-                }
+                let (name, opts) = args.options()?;
                 let added = queue.add(&name, data, opts).await?;
                 tape(&added)
             })
@@ -299,7 +199,7 @@ impl JobQueue {
     ) -> napi::Result<Object<'env>> {
         let queue = self.queue.clone();
         let prepared = (|| -> Res<_> {
-            let shape = shape_opt(&options_json(options.as_ref())?)?;
+            let shape = convert::options::<StatusArgs>(options.as_ref())?.shape()?;
             Ok(async move { shaped(queue.view(&id).await?, shape) })
         })();
         promise(env, prepared)
@@ -316,11 +216,9 @@ impl JobQueue {
     ) -> napi::Result<Object<'env>> {
         let queue = self.queue.clone();
         let prepared = (|| -> Res<_> {
-            let options = options_json(options.as_ref())?;
-            let shape = shape_opt(&options)?;
-            let timeout = number_opt(&options, "timeoutMs")?;
+            let (shape, timeout) = convert::options::<WaitArgs>(options.as_ref())?.options()?;
             Ok(async move {
-                let view = fovea_jobs::wait(&queue, &id, timeout.map(millis), || false).await?;
+                let view = fovea_jobs::wait(&queue, &id, timeout, || false).await?;
                 shaped(view, shape)
             })
         })();
@@ -337,10 +235,8 @@ impl JobQueue {
     ) -> napi::Result<Object<'env>> {
         let queue = self.queue.clone();
         let prepared = (|| -> Res<_> {
-            let options = options_json(options.as_ref())?;
-            let shape = shape_opt(&options)?;
-            let states = states_opt(&options)?;
-            let limit = number_opt(&options, "limit")?.map_or(100, |n| n as usize);
+            let (shape, states, limit) =
+                convert::options::<ListArgs>(options.as_ref())?.options()?;
             Ok(async move {
                 let views = queue.list(&states, limit).await?;
                 tape(&views.iter().map(|v| v.shaped(shape)).collect::<Vec<_>>())
@@ -406,8 +302,9 @@ impl JobQueue {
         env: &'env Env,
         #[napi(ts_arg_type = "WorkerOptions")] options: Option<Unknown>,
     ) -> napi::Result<Object<'env>> {
-        let prepared =
-            (|| -> Res<WorkerOptions> { worker_options(&options_json(options.as_ref())?) })();
+        let prepared = (|| -> Res<WorkerOptions> {
+            Ok(convert::options::<WorkerArgs>(options.as_ref())?.options()?)
+        })();
         let queue = self.queue.clone();
         start_worker(env, prepared, move |opts| async move {
             let (handler, relayed) = relay();
@@ -427,66 +324,23 @@ impl JobQueue {
         env: &'env Env,
         #[napi(ts_arg_type = "TrackingWorkerOptions")] options: Unknown,
     ) -> napi::Result<Object<'env>> {
-        let prepared = (|| -> Res<_> {
-            let options = options_json(Some(&options))?;
-            let service = string_opt(&options, "modelService")?.ok_or_else(|| {
-                Fail::from(invalid_type(
-                    "options.modelService",
-                    "expected the model service's URL",
-                ))
-            })?;
-            let db = string_opt(&options, "db")?;
-            let tolerance = number_opt(&options, "tolerance")?.unwrap_or(1.0);
-            let limits = match options.get("limits") {
-                None | Some(Value::Null) => Default::default(),
-                Some(l) => fovea_core::limits::TrackingLimits::from_value(l)
-                    .map_err(|e| Fail::from(e.at_path("options")))?,
-            };
-            let tracking = TrackingOptions {
-                tolerance,
-                limits,
-                ..Default::default()
-            };
-            Ok((worker_options(&options)?, (service, db, tracking)))
+        let prepared = (|| -> Res<TrackingWorkerSetup> {
+            Ok(convert::options::<TrackingWorkerArgs>(Some(&options))?.options()?)
         })();
         let queue = self.queue.clone();
         let (prepared, setup) = match prepared {
-            Ok((opts, setup)) => (Ok(opts), Some(setup)),
+            Ok(setup) => (Ok(setup.worker.clone()), Some(setup)),
             Err(e) => (Err(e), None),
         };
         start_worker(env, prepared, move |opts| async move {
-            let (service, db, tracking) = setup.expect("set up with the options");
-            let handler = TrackingHandler::connect(&service, db.as_deref(), tracking).await?;
+            let setup = setup.expect("set up with the options");
+            let handler =
+                TrackingHandler::connect(&setup.model_service, setup.db.as_deref(), setup.tracking)
+                    .await?;
             let worker = queue.start_worker(Arc::new(handler), opts).await?;
             Ok((worker, None))
         })
     }
-}
-
-/// A worker's options: `concurrency`, `timeoutMs`, `leaseMs`, `name`.
-fn worker_options(options: &Map<String, Value>) -> Res<WorkerOptions> {
-    let mut opts = WorkerOptions::default();
-    if let Some(n) = number_opt(options, "concurrency")? {
-        if n < 1.0 || n.fract() != 0.0 {
-            return Err(CoreError::InvalidOption {
-                option: "concurrency",
-                value: n.to_string(),
-                expected: "an integer >= 1",
-            }
-            .into());
-        }
-        opts.concurrency = n as usize;
-    }
-    if let Some(ms) = number_opt(options, "timeoutMs")? {
-        opts.timeout = Some(millis(ms));
-    }
-    if let Some(ms) = number_opt(options, "leaseMs")? {
-        opts.lease = millis(ms);
-    }
-    if let Some(name) = string_opt(options, "name")? {
-        opts.name = name;
-    }
-    Ok(opts)
 }
 
 /// A Promise of the `JobWorker` that `start` makes on fovea's runtime.

@@ -130,62 +130,6 @@ pub struct FoveaErrorFields {
 // ---------------------------------------------------------------------------------------------
 // The database store.
 
-/// Options of `JobQueue.open`.
-#[napi(object, object_to_js = false, object_from_js = false)]
-pub struct JobQueueOptions {
-    /// The queue (default `object-tracking`).
-    pub name: Option<String>,
-    /// BullMQ's key prefix (default `bull`).
-    pub prefix: Option<String>,
-    /// Allow pausing a queue that BullMQ 5 clients share (they lose jobs).
-    pub allow_cross_major: Option<bool>,
-}
-
-/// Options of `JobQueue.add`.
-#[napi(object, object_to_js = false, object_from_js = false)]
-pub struct JobAddOptions {
-    /// The job's id (adding an id that exists adds nothing: `duplicate`).
-    pub id: Option<String>,
-    /// The job's name (default `track`).
-    pub name: Option<String>,
-    /// BullMQ's job options (`attempts`, `backoff`, `delay`, `priority`, `removeOnComplete`,
-    /// `removeOnFail`, `lifo`, `sizeLimit`, fovea's `timeout`) over FOVEA's defaults.
-    #[napi(ts_type = "Record<string, unknown>")]
-    pub job_options: Option<()>,
-}
-
-/// A status shape.
-#[napi(object, object_to_js = false, object_from_js = false)]
-pub struct JobShapeOptions {
-    /// `canonical` (default: every field), `summary` (FOVEA's `GET /api/jobs/:id`),
-    /// `mapped` (its claims and synthesis routes), `frontend` (its `JobStatus`).
-    #[napi(ts_type = "'canonical' | 'summary' | 'mapped' | 'frontend'")]
-    pub shape: Option<String>,
-}
-
-/// Options of `JobQueue.wait`.
-#[napi(object, object_to_js = false, object_from_js = false)]
-pub struct JobWaitOptions {
-    /// As in `JobShapeOptions`.
-    #[napi(ts_type = "'canonical' | 'summary' | 'mapped' | 'frontend'")]
-    pub shape: Option<String>,
-    /// Reject with code `timeout` after this many milliseconds.
-    pub timeout_ms: Option<f64>,
-}
-
-/// Options of `JobQueue.list`.
-#[napi(object, object_to_js = false, object_from_js = false)]
-pub struct JobListOptions {
-    /// As in `JobShapeOptions`.
-    #[napi(ts_type = "'canonical' | 'summary' | 'mapped' | 'frontend'")]
-    pub shape: Option<String>,
-    /// Only these states (`waiting`, `prioritized`, `delayed`, `active`, `completed`,
-    /// `failed`, `waiting-children`); all when absent.
-    pub states: Option<Vec<String>>,
-    /// At most this many (default 100).
-    pub limit: Option<f64>,
-}
-
 /// A job's status in the shape asked for (see `JobShapeOptions`).
 #[napi(object, object_to_js = false, object_from_js = false)]
 pub struct JobStatusView {
@@ -206,54 +150,6 @@ pub struct JobStatusView {
     pub result: Option<()>,
     /// The failure's message.
     pub error: Option<String>,
-}
-
-/// Options of `JobQueue.worker`.
-#[napi(object, object_to_js = false, object_from_js = false)]
-pub struct WorkerOptions {
-    /// Jobs handled at once (default 1).
-    pub concurrency: Option<f64>,
-    /// Time limit of an attempt for jobs that set none.
-    pub timeout_ms: Option<f64>,
-    /// How long a claim stays valid without renewal (default 30000; renewed every second).
-    pub lease_ms: Option<f64>,
-    /// The worker's name (lease tokens start with it).
-    pub name: Option<String>,
-}
-
-/// Options of `JobQueue.trackingWorker`.
-#[napi(object, object_to_js = false, object_from_js = false)]
-pub struct TrackingWorkerOptions {
-    /// FOVEA's model service (its `POST /api/tracking/track`).
-    pub model_service: String,
-    /// Save the tracks as annotations in this database (`postgres://…` or `sqlite:…`).
-    pub db: Option<String>,
-    /// Keyframe tolerance in pixels for jobs that give none (default 1).
-    pub tolerance: Option<f64>,
-    /// Jobs handled at once (default 1).
-    pub concurrency: Option<f64>,
-    /// Time limit of an attempt for jobs that set none.
-    pub timeout_ms: Option<f64>,
-    /// How long a claim stays valid without renewal (default 30000).
-    pub lease_ms: Option<f64>,
-    /// The worker's name.
-    pub name: Option<String>,
-    /// What one job may ask for (defaults: see `TrackingLimits`); a job beyond them fails
-    /// without retries.
-    pub limits: Option<TrackingLimits>,
-}
-
-/// What one tracking job may ask for; each absent field keeps its default.
-#[napi(object, object_to_js = false, object_from_js = false)]
-pub struct TrackingLimits {
-    /// Frames one job tracks (default 1,048,576).
-    pub frames: Option<f64>,
-    /// `videoWidth × videoHeight` (default 2^26).
-    pub video_pixels: Option<f64>,
-    /// Objects one job follows (default 1,024).
-    pub objects: Option<f64>,
-    /// Initial-mask bytes of one request, objects × pixels (default 256 MiB).
-    pub mask_bytes: Option<f64>,
 }
 
 /// What `SimulatedModelService.start` simulates.

@@ -16,12 +16,11 @@
 use crate::convert::{from_py, to_py};
 use crate::errors::{is_unrecoverable, job_error, to_pyerr};
 use fovea_core::Error;
-use fovea_jobs::host::{AnyQueue, AnyWorker, QueueConfig, RelayJob, Relayed, relay};
-use fovea_jobs::tracking::{
-    SimulatedModelService as Service, Simulation, TrackingHandler, TrackingOptions,
-};
+use fovea_jobs::host::{AnyQueue, AnyWorker, RelayJob, Relayed, relay};
+use fovea_jobs::tracking::{SimulatedModelService as Service, Simulation, TrackingHandler};
 use fovea_jobs::{
-    Cancelled, Failure, JobOptions, JobQueue as _, JobState, JobView, Shape, WorkerOptions,
+    AddArgs, Cancelled, Failure, JobQueue as _, JobView, ListArgs, QueueArgs, Shape, StatusArgs,
+    TrackingWorkerArgs, WaitArgs, WorkerArgs,
 };
 use fovea_runtime::runtime;
 use pyo3::prelude::*;
@@ -34,16 +33,16 @@ use std::time::Duration;
 /// How long a blocking wait runs before it checks for Ctrl-C, and a worker thread for a stop.
 const TICK: Duration = Duration::from_millis(100);
 
+/// The status shape named `name`.
 fn shape_arg(name: &str) -> PyResult<Shape> {
-    Shape::parse(name).ok_or_else(|| {
-        to_pyerr(Error::InvalidOption {
-            option: "shape",
-            value: name.to_owned(),
-            expected: "canonical, summary, mapped, frontend",
-        })
-    })
+    StatusArgs {
+        shape: Some(name.to_owned()),
+    }
+    .shape()
+    .map_err(to_pyerr)
 }
 
+/// A time in seconds (finite, not negative).
 fn seconds_arg(value: f64, option: &'static str) -> PyResult<Duration> {
     Duration::try_from_secs_f64(value).map_err(|_| {
         to_pyerr(Error::InvalidOption {
@@ -54,29 +53,9 @@ fn seconds_arg(value: f64, option: &'static str) -> PyResult<Duration> {
     })
 }
 
-fn worker_options(
-    concurrency: usize,
-    timeout: Option<f64>,
-    lease: f64,
-    name: Option<String>,
-) -> PyResult<WorkerOptions> {
-    if concurrency == 0 {
-        return Err(to_pyerr(Error::InvalidOption {
-            option: "concurrency",
-            value: "0".into(),
-            expected: "at least 1",
-        }));
-    }
-    let mut options = WorkerOptions {
-        concurrency,
-        lease: seconds_arg(lease, "lease")?,
-        timeout: timeout.map(|t| seconds_arg(t, "timeout")).transpose()?,
-        ..Default::default()
-    };
-    if let Some(name) = name {
-        options.name = name;
-    }
-    Ok(options)
+/// Seconds as the libraries' milliseconds.
+fn millis(seconds: f64) -> f64 {
+    seconds * 1000.0
 }
 
 fn view_to_py<'py>(py: Python<'py>, view: &JobView, shape: Shape) -> PyResult<Bound<'py, PyAny>> {
@@ -113,12 +92,12 @@ impl JobQueue {
         prefix: &str,
         allow_cross_major: bool,
     ) -> PyResult<Self> {
-        let config = QueueConfig {
-            url,
-            name: name.to_owned(),
-            prefix: prefix.to_owned(),
-            allow_cross_major,
-        };
+        let config = QueueArgs {
+            name: Some(name.to_owned()),
+            prefix: Some(prefix.to_owned()),
+            allow_cross_major: Some(allow_cross_major),
+        }
+        .config(url);
         let queue = py
             .detach(|| runtime().block_on(AnyQueue::open(&config)))
             .map_err(job_error)?;
@@ -150,15 +129,18 @@ impl JobQueue {
         options: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let data: Value = from_py(data).map_err(|e| to_pyerr(e.at_path("data")))?;
-        let given = match options {
-            Some(o) => from_py(o).map_err(|e| to_pyerr(e.at_path("options")))?,
-            None => json!({}),
-        };
-        let mut opts = JobOptions::over_defaults(&given).map_err(job_error)?;
-        if let Some(id) = id {
-            opts = opts.with_id(id);
+        let job_options = options
+            .map(from_py)
+            .transpose()
+            .map_err(|e| to_pyerr(e.at_path("options")))?;
+        let (name, opts) = AddArgs {
+            id,
+            name: Some(name.to_owned()),
+            job_options,
         }
-        let added = self.block(py, self.queue.add(name, data, opts))?;
+        .options()
+        .map_err(job_error)?;
+        let added = self.block(py, self.queue.add(&name, data, opts))?;
         to_py(py, &added)
     }
 
@@ -186,8 +168,12 @@ impl JobQueue {
         timeout: Option<f64>,
         shape: &str,
     ) -> PyResult<Option<Bound<'py, PyAny>>> {
-        let shape = shape_arg(shape)?;
-        let timeout = timeout.map(|t| seconds_arg(t, "timeout")).transpose()?;
+        let (shape, timeout) = WaitArgs {
+            shape: Some(shape.to_owned()),
+            timeout_ms: timeout.map(millis),
+        }
+        .options()
+        .map_err(to_pyerr)?;
         // Ctrl-C is looked for between ticks; the KeyboardInterrupt is raised as it is.
         let mut signal = None;
         let done = py.detach(|| {
@@ -213,20 +199,13 @@ impl JobQueue {
         limit: usize,
         shape: &str,
     ) -> PyResult<Vec<Bound<'py, PyAny>>> {
-        let shape = shape_arg(shape)?;
-        let states = states
-            .unwrap_or_default()
-            .iter()
-            .map(|s| {
-                JobState::parse(s).ok_or_else(|| {
-                    to_pyerr(Error::InvalidOption {
-                        option: "states",
-                        value: s.clone(),
-                        expected: "waiting, prioritized, delayed, active, completed, failed, waiting-children",
-                    })
-                })
-            })
-            .collect::<PyResult<Vec<_>>>()?;
+        let (shape, states, limit) = ListArgs {
+            shape: Some(shape.to_owned()),
+            states,
+            limit: Some(limit),
+        }
+        .options()
+        .map_err(to_pyerr)?;
         let views = self.block(py, self.queue.list(&states, limit))?;
         views.iter().map(|v| view_to_py(py, v, shape)).collect()
     }
@@ -272,7 +251,14 @@ impl JobQueue {
                 message: "expected a function of one job".into(),
             }));
         }
-        let options = worker_options(concurrency, timeout, lease, name)?;
+        let options = WorkerArgs {
+            concurrency: Some(concurrency),
+            timeout_ms: timeout.map(millis),
+            lease_ms: Some(millis(lease)),
+            name,
+        }
+        .options()
+        .map_err(to_pyerr)?;
         let (relay_handler, relayed) = relay();
         let worker = self.block(
             py,
@@ -301,23 +287,25 @@ impl JobQueue {
         name: Option<String>,
         limits: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Worker> {
-        let limits = crate::track::tracking_limits(limits)?;
-        if !(tolerance.is_finite() && tolerance >= 0.0) {
-            return Err(to_pyerr(Error::InvalidOption {
-                option: "tolerance",
-                value: tolerance.to_string(),
-                expected: "a number of pixels >= 0",
-            }));
+        let setup = TrackingWorkerArgs {
+            model_service: model_service.to_owned(),
+            db: db.map(str::to_owned),
+            tolerance: Some(tolerance),
+            limits: Some(crate::track::tracking_limits(limits)?),
+            concurrency: Some(concurrency),
+            timeout_ms: timeout.map(millis),
+            lease_ms: Some(millis(lease)),
+            name,
         }
-        let options = worker_options(concurrency, timeout, lease, name)?;
-        let tracking = TrackingOptions {
-            tolerance,
-            limits,
-            ..Default::default()
-        };
+        .options()
+        .map_err(to_pyerr)?;
         let worker = self.block(py, async {
-            let handler = TrackingHandler::connect(model_service, db, tracking).await?;
-            self.queue.start_worker(Arc::new(handler), options).await
+            let handler =
+                TrackingHandler::connect(&setup.model_service, setup.db.as_deref(), setup.tracking)
+                    .await?;
+            self.queue
+                .start_worker(Arc::new(handler), setup.worker)
+                .await
         })?;
         Ok(Worker::start(worker, None, 0))
     }

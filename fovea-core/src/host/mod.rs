@@ -11,6 +11,8 @@
 use crate::error::Error;
 use std::fmt;
 
+pub mod tape;
+
 /// What a host-value deserializer reports. Wrong types and missing fields use serde's own
 /// messages ([`serde::de::Error`]); the two other cases are a host's own.
 #[derive(Debug, Clone, PartialEq)]

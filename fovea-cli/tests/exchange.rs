@@ -484,8 +484,10 @@ fn error_scenarios_fail_alike_in_every_front_end() {
         if let Some(profile) = options["profile"].as_str() {
             args.extend(["--profile".into(), profile.into()]);
         }
-        if options["options"].is_object() {
-            args.extend(["--options".into(), options["options"].to_string()]);
+        match &options["options"] {
+            Value::String(text) => args.extend(["--options".into(), text.clone()]),
+            Value::Object(_) => args.extend(["--options".into(), options["options"].to_string()]),
+            _ => {}
         }
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let output = fovea(&args);

@@ -5,7 +5,7 @@
 //! JavaScript `Error`) and a message that names what was wrong and where: the JSON path of
 //! the offending field (`boxes[3].frameNumber`) or the frame an edit was refused at.
 
-use crate::model::Frame;
+use crate::frame::Frame;
 
 /// Displays a number as JavaScript prints it (`NaN`, `Infinity`, `1e-7`, `50`), so messages
 /// read the same in every binding.
@@ -82,8 +82,8 @@ pub enum Error {
         /// The value found.
         value: f64,
     },
-    /// A frame number is larger than [`crate::model::MAX_FRAME`].
-    #[error("{path}: frame number {} exceeds the maximum {max}", JsNum(*value), max = crate::model::MAX_FRAME)]
+    /// A frame number is larger than [`crate::frame::MAX_FRAME`].
+    #[error("{path}: frame number {} exceeds the maximum {max}", JsNum(*value), max = crate::frame::MAX_FRAME)]
     FrameTooLarge {
         /// JSON path of the value.
         path: String,

@@ -42,6 +42,7 @@
 pub mod codes;
 pub mod edit;
 pub mod error;
+mod frame;
 pub mod host;
 pub mod import;
 pub mod interp;
@@ -51,6 +52,7 @@ pub mod limits;
 pub mod model;
 pub mod ops;
 pub mod plot;
+mod serde_errors;
 pub mod staged;
 pub mod synth;
 pub mod time;

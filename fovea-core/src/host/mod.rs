@@ -9,6 +9,8 @@
 //! refuses, as it does for JSON text.
 
 use crate::error::Error;
+pub use crate::serde_errors::ReadError;
+use crate::serde_errors::{data_error, deserialize, root_if_empty};
 use std::fmt;
 
 pub mod tape;
@@ -42,17 +44,10 @@ impl serde::de::Error for HostError {
     }
 }
 
-/// Deserializer errors the model's readers turn into typed errors, given the path at which
-/// they happened (`""` at the root).
-pub trait ReadError: serde::de::Error {
-    /// The typed error this one is at `path`.
-    fn into_error(self, path: String) -> Error;
-}
-
 impl ReadError for HostError {
     fn into_error(self, path: String) -> Error {
         match self {
-            HostError::Message(m) => crate::model::parse::data_error(path, m),
+            HostError::Message(m) => data_error(path, m),
             HostError::NonFinite(value) => Error::NonFinite {
                 path: root_if_empty(path),
                 value,
@@ -73,7 +68,7 @@ where
     T: serde::Deserialize<'de>,
     D: serde::Deserializer<'de, Error = HostError>,
 {
-    crate::model::parse::deserialize(make)
+    deserialize(make)
 }
 
 /// Where a map key goes once it is text: a binding's dict key, a string on a tape.
@@ -235,15 +230,6 @@ impl<T: KeyTarget> serde::Serializer for KeySerializer<T> {
         _: usize,
     ) -> Result<Self::SerializeStructVariant, T::Error> {
         Err(not_a_key())
-    }
-}
-
-/// `$` for the root, as every error path names it.
-pub(crate) fn root_if_empty(path: String) -> String {
-    if path.is_empty() {
-        "$".to_owned()
-    } else {
-        path
     }
 }
 

@@ -2,7 +2,7 @@
 //! the snapshot's annotation summaries): little-endian integers and length-prefixed strings,
 //! so that concatenations are unambiguous and compare as bytes.
 
-use super::snapshot::Owner;
+use super::summary::Owner;
 use std::borrow::Cow;
 use std::io;
 

@@ -2,10 +2,11 @@
 //! ontologies, world objects, videos and annotations, indexed by id, kept in insertion order,
 //! written back in dependency order.
 
-use super::snapshot::{AnnotationSummary, ObjectKind, Snapshot};
+use super::summary::ObjectKind;
+pub use super::summary::object_kind;
 use crate::error::Result;
 use crate::jsonl::{ExportOptions, ExportStats, Exporter, LineData, Reader};
-use crate::model::{Annotation, KeyframePolicy, OntologyData, Persona, PersonaOntology, Video};
+use crate::model::{Annotation, OntologyData, Persona, PersonaOntology, Video};
 use indexmap::IndexMap;
 use std::io::{BufRead, Write};
 
@@ -71,20 +72,6 @@ pub(crate) fn video_size(v: &Video) -> Option<crate::validate::VideoSize> {
     Some(crate::validate::VideoSize {
         width: v.width?,
         height: v.height?,
-    })
-}
-
-/// The world-object kind of a line, if it is a world object.
-pub fn object_kind(data: &LineData) -> Option<ObjectKind> {
-    Some(match data {
-        LineData::Entity(_) => ObjectKind::Entity,
-        LineData::Event(_) => ObjectKind::Event,
-        LineData::Time(_) => ObjectKind::Time,
-        LineData::EntityCollection(_) => ObjectKind::EntityCollection,
-        LineData::EventCollection(_) => ObjectKind::EventCollection,
-        LineData::TimeCollection(_) => ObjectKind::TimeCollection,
-        LineData::Relation(_) => ObjectKind::Relation,
-        _ => return None,
     })
 }
 
@@ -205,28 +192,5 @@ impl Dataset {
             .iter()
             .filter_map(|(id, v)| Some((id.clone(), video_size(v)?)))
             .collect()
-    }
-
-    /// What conflict detection needs to know of this dataset.
-    pub fn snapshot(&self, policy: KeyframePolicy) -> Snapshot {
-        let mut s = Snapshot::new();
-        for id in self.personas.keys() {
-            s.add_persona(id.clone());
-        }
-        for (id, v) in &self.videos {
-            s.add_video(id.clone());
-            if let Some(size) = video_size(v) {
-                s.add_video_size(id.clone(), size);
-            }
-        }
-        for (id, o) in &self.objects {
-            if let Some(kind) = object_kind(o) {
-                s.add_object(id.clone(), kind);
-            }
-        }
-        for a in self.annotations.values() {
-            s.add_annotation(AnnotationSummary::of(a, policy));
-        }
-        s
     }
 }

@@ -8,7 +8,8 @@
 //! (keyframe pairs are compared) or when the annotation may have an owner (spans are compared).
 
 use super::conflict::{Conflict, ConflictKind, FrameRange};
-use super::snapshot::{AnnotationSummary, Existing, Owner};
+use super::snapshot::Existing;
+use super::summary::{AnnotationSummary, Owner};
 use crate::jsonl::{LineData, LineKind, Record};
 use crate::model::{Annotation, Frame};
 use crate::validate::{Issue, Severity, ValidateOptions, VideoSizes, validate_record};

@@ -8,8 +8,8 @@
 use super::codec::{Fields, put_owner_key, put_str, put_u32, put_u64};
 use super::conflict::{Conflict, ConflictKind};
 use super::examine::{RefKind, Span, capitalised, conflict, overlap, overlapping};
-use super::snapshot::Owner;
 use super::spill::SpillGroups;
+use super::summary::Owner;
 use std::borrow::Cow;
 use std::io;
 use std::ops::Range;

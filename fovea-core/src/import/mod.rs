@@ -32,6 +32,7 @@ mod preview;
 mod snapshot;
 mod spill;
 mod summaries;
+mod summary;
 
 pub use apply::{ImportMessage, ImportResult, ImportSummary, ImportedItems, SkippedItems, apply};
 pub use conflict::{Conflict, ConflictKind, FrameRange};

@@ -20,7 +20,8 @@
 use super::conflict::{Conflict, ConflictKind};
 use super::examine::{Examined, Examiner, Facts, RefKind, Subject, capitalised};
 use super::infile::{InFile, Place};
-use super::snapshot::{Existing, ObjectKind};
+use super::snapshot::Existing;
+use super::summary::ObjectKind;
 use crate::error::Error;
 use crate::jsonl::{LineData, Record};
 use crate::model::Annotation;

@@ -2,133 +2,13 @@
 //! and [`Snapshot`], an in-memory implementation built from a dataset or filled by a store
 //! with a few queries.
 
-use super::dataset::Loaded;
+use super::dataset::{Dataset, Loaded, object_kind, video_size};
+pub use super::summary::{AnnotationSummary, ObjectKind, Owner};
 use crate::jsonl::{LineData, Reader};
-use crate::model::{Annotation, Frame, InterpolationType, KeyframePolicy};
+use crate::model::KeyframePolicy;
 // foldhash (hashbrown's default): the lookups run once per incoming line.
 use hashbrown::{HashMap, HashSet};
 use std::io::BufRead;
-
-/// What an annotation belongs to, for overlap detection: one tracked thing of a persona's type,
-/// or a world object.
-///
-/// Several type annotations of one type overlapping on a video are normal (two cars at once),
-/// so a type annotation has an owner only when it carries a `trackId`: two annotations of the
-/// same persona, type and track on one video describe the same thing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Owner {
-    /// A tracked type annotation: persona, type and track.
-    Type {
-        /// The persona.
-        persona_id: String,
-        /// The type.
-        type_id: String,
-        /// The track id (as JSON text: `7` and `"7"` differ).
-        track: String,
-    },
-    /// An object annotation: its first link (`entity`, `event`, `time`, `location`,
-    /// `collection`) and the linked id.
-    Object {
-        /// Kind of the link.
-        link: &'static str,
-        /// The linked id.
-        id: String,
-    },
-}
-
-impl Owner {
-    /// The owner of an annotation, when it has one.
-    pub fn of(a: &Annotation) -> Option<Owner> {
-        if a.is_object() {
-            let (link, id) = a.linked_ids().next()?;
-            Some(Owner::Object {
-                link,
-                id: id.to_owned(),
-            })
-        } else {
-            Some(Owner::Type {
-                persona_id: a.persona_id.clone()?,
-                type_id: a.type_id.clone()?,
-                track: a.bounding_box_sequence.track_id.as_ref()?.to_string(),
-            })
-        }
-    }
-}
-
-/// What conflict detection needs to know about an annotation.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AnnotationSummary {
-    /// Id.
-    pub id: String,
-    /// Video.
-    pub video_id: String,
-    /// Persona/type or linked object.
-    pub owner: Option<Owner>,
-    /// First and last keyframe.
-    pub span: Option<(Frame, Frame)>,
-    /// Consecutive keyframe pairs with the mode that governs each (`linear` without a segment).
-    pub pairs: Vec<(Frame, Frame, InterpolationType)>,
-}
-
-impl AnnotationSummary {
-    /// Summarises an annotation. O(K log K + S).
-    pub fn of(a: &Annotation, policy: KeyframePolicy) -> Self {
-        let seq = &a.bounding_box_sequence;
-        let keys = seq.sorted_keyframes(policy);
-        let pairs = keys
-            .windows(2)
-            .map(|w| {
-                let (s, e) = (w[0].frame_number, w[1].frame_number);
-                let kind = crate::interp::segment_for(&seq.interpolation_segments, s, e)
-                    .map_or(InterpolationType::Linear, |i| {
-                        seq.interpolation_segments[i].kind.clone()
-                    });
-                (s, e, kind)
-            })
-            .collect();
-        AnnotationSummary {
-            id: a.id.clone(),
-            video_id: a.video_id.clone(),
-            owner: Owner::of(a),
-            span: seq.span(policy),
-            pairs,
-        }
-    }
-}
-
-/// The kinds of world object (and videos) an id can name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ObjectKind {
-    /// An entity or location.
-    Entity,
-    /// An event.
-    Event,
-    /// A time.
-    Time,
-    /// An entity collection.
-    EntityCollection,
-    /// An event collection.
-    EventCollection,
-    /// A time collection.
-    TimeCollection,
-    /// A relation.
-    Relation,
-}
-
-impl ObjectKind {
-    /// Human name, as in messages (`entity`, `eventCollection`, …).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ObjectKind::Entity => "entity",
-            ObjectKind::Event => "event",
-            ObjectKind::Time => "time",
-            ObjectKind::EntityCollection => "entityCollection",
-            ObjectKind::EventCollection => "eventCollection",
-            ObjectKind::TimeCollection => "timeCollection",
-            ObjectKind::Relation => "relation",
-        }
-    }
-}
 
 /// What exists in a store, as far as conflict detection asks.
 pub trait Existing {
@@ -269,5 +149,31 @@ impl Existing for Snapshot {
 
     fn annotations_of(&self, video_id: &str, owner: &Owner) -> Vec<AnnotationSummary> {
         self.annotations.of_owner(video_id, owner)
+    }
+}
+
+// Built here rather than in `dataset`, which the snapshot's loading reads with.
+impl Dataset {
+    /// What conflict detection needs to know of this dataset.
+    pub fn snapshot(&self, policy: KeyframePolicy) -> Snapshot {
+        let mut s = Snapshot::new();
+        for id in self.personas.keys() {
+            s.add_persona(id.clone());
+        }
+        for (id, v) in &self.videos {
+            s.add_video(id.clone());
+            if let Some(size) = video_size(v) {
+                s.add_video_size(id.clone(), size);
+            }
+        }
+        for (id, o) in &self.objects {
+            if let Some(kind) = object_kind(o) {
+                s.add_object(id.clone(), kind);
+            }
+        }
+        for a in self.annotations.values() {
+            s.add_annotation(AnnotationSummary::of(a, policy));
+        }
+        s
     }
 }

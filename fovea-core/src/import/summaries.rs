@@ -7,7 +7,7 @@
 //! A summary replaced by a later one with the same id stays in the arena, unreachable.
 
 use super::codec::{Fields, put_owner_key, put_str, put_u32};
-use super::snapshot::AnnotationSummary;
+use super::summary::{AnnotationSummary, Owner};
 use crate::model::InterpolationType;
 use hashbrown::{DefaultHashBuilder, HashTable};
 use std::hash::BuildHasher;
@@ -261,11 +261,7 @@ impl Summaries {
 
     /// The summaries of `owner` on `video_id`, in insertion order. O(1) expected plus their
     /// decoding.
-    pub(crate) fn of_owner(
-        &self,
-        video_id: &str,
-        owner: &super::snapshot::Owner,
-    ) -> Vec<AnnotationSummary> {
+    pub(crate) fn of_owner(&self, video_id: &str, owner: &Owner) -> Vec<AnnotationSummary> {
         let mut key = Vec::new();
         put_owner_key(&mut key, video_id, Some(owner));
         self.chain_of(&key)

@@ -31,7 +31,9 @@ mod eval;
 mod visibility;
 
 use crate::error::{Error, Result};
-use crate::model::{BoundingBox, BoundingBoxSequence, Frame, InterpolationSegment, KeyframePolicy};
+use crate::model::{
+    BoundingBox, BoundingBoxSequence, Counters, Frame, InterpolationSegment, KeyframePolicy,
+};
 use curve::Kernel;
 use std::collections::HashMap;
 
@@ -399,5 +401,31 @@ impl BoundingBoxSequence {
     /// Compiles the sequence for evaluation (see [`CompiledSequence::new`]).
     pub fn compile(&self, opts: &InterpOptions) -> Result<CompiledSequence> {
         CompiledSequence::new(self, opts)
+    }
+}
+
+// The model's questions that the engine's timeline answers (kept here so that the model does
+// not depend on the engine).
+impl BoundingBoxSequence {
+    /// The keyframes under `policy`, stably sorted by frame. O(K log K); needs no compilation.
+    pub fn sorted_keyframes(&self, policy: KeyframePolicy) -> Vec<&BoundingBox> {
+        sorted_keyframes(self, policy)
+            .into_iter()
+            .map(|i| &self.boxes[i])
+            .collect()
+    }
+
+    /// The counters as fovea writes them, under `policy`.
+    ///
+    /// O(K log K + R log R) for K keyframes and R visibility ranges; needs no curve, so it
+    /// succeeds even for sequences the engine would refuse to evaluate.
+    pub fn counters(&self, policy: KeyframePolicy) -> Counters {
+        let timeline = Timeline::new(self, policy);
+        let total = timeline.visible_count();
+        Counters {
+            total_frames: total,
+            keyframe_count: timeline.keyframe_count(),
+            interpolated_frame_count: total - timeline.visible_keyframe_count(),
+        }
     }
 }

@@ -31,11 +31,7 @@ pub use world::{
     TypeAssignment, Video,
 };
 
-/// A frame index: 0-based, inclusive in ranges.
-pub type Frame = u32;
-
-/// The largest accepted frame number (`2^31 - 1`, so frames fit JavaScript's `Int32Array`).
-pub const MAX_FRAME: Frame = i32::MAX as Frame;
+pub use crate::frame::{Frame, MAX_FRAME};
 
 /// Checks and converts a frame number given as a number (e.g. by a binding): it must be a
 /// finite, non-negative integer no larger than [`MAX_FRAME`]. `name` names it in the error.
@@ -408,14 +404,6 @@ impl BoundingBoxSequence {
             .map(|(i, _)| i)
     }
 
-    /// The keyframes under `policy`, stably sorted by frame. O(K log K); needs no compilation.
-    pub fn sorted_keyframes(&self, policy: KeyframePolicy) -> Vec<&BoundingBox> {
-        crate::interp::sorted_keyframes(self, policy)
-            .into_iter()
-            .map(|i| &self.boxes[i])
-            .collect()
-    }
-
     /// The first and last keyframe frames under `policy`, or `None` without keyframes.
     pub fn span(&self, policy: KeyframePolicy) -> Option<(Frame, Frame)> {
         let mut frames = self
@@ -423,19 +411,5 @@ impl BoundingBoxSequence {
             .map(|i| self.boxes[i].frame_number);
         let first = frames.next()?;
         Some(frames.fold((first, first), |(lo, hi), f| (lo.min(f), hi.max(f))))
-    }
-
-    /// The counters as fovea writes them, under `policy`.
-    ///
-    /// O(K log K + R log R) for K keyframes and R visibility ranges; needs no curve, so it
-    /// succeeds even for sequences the engine would refuse to evaluate.
-    pub fn counters(&self, policy: KeyframePolicy) -> Counters {
-        let timeline = crate::interp::Timeline::new(self, policy);
-        let total = timeline.visible_count();
-        Counters {
-            total_frames: total,
-            keyframe_count: timeline.keyframe_count(),
-            interpolated_frame_count: total - timeline.visible_keyframe_count(),
-        }
     }
 }

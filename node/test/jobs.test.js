@@ -324,3 +324,39 @@ test('checkTrackingJob refuses what exceeds the limits it is given', () => {
   assert.throws(() => fovea.checkTrackingJob(job, { frame: 50 }), (e) => e.code === 'invalid-option' && e.path === 'limits.frame')
   assert.throws(() => fovea.checkTrackingJob(job, { frames: -1 }), (e) => e.code === 'invalid-type')
 })
+
+test('the shared queue scenario (testdata/jobs/queue.json) runs alike in every front end', async () => {
+  const doc = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'testdata', 'jobs', 'queue.json'), 'utf8'))
+  const q = await JobQueue.open()
+  const run = (step) => {
+    const options = step.options ?? {}
+    switch (step.call) {
+      case 'add':
+        return q.add(step.data, options)
+      case 'counts':
+        return q.counts()
+      case 'status':
+        return q.status(step.id, options)
+      case 'wait':
+        return q.wait(step.id, options)
+      case 'list':
+        return q.list(options)
+      default:
+        throw new Error(`unknown call ${step.call}`)
+    }
+  }
+  try {
+    for (const [i, step] of doc.steps.entries()) {
+      if (step.code) {
+        await assert.rejects(run(step), (e) => e.code === step.code, `step ${i}`)
+        continue
+      }
+      const got = await run(step)
+      if (step.expectCount !== undefined) assert.equal(got.length, step.expectCount, `step ${i}`)
+      else if (step.call === 'list') assert.deepStrictEqual(got.map((v) => v.jobId), step.expect, `step ${i}`)
+      else assert.deepStrictEqual(got, step.expect, `step ${i}`)
+    }
+  } finally {
+    await q.close()
+  }
+})

@@ -2,12 +2,15 @@
 whose handler is a Python function, FOVEA's status shapes and the job errors."""
 
 import _thread
+import json
 import threading
 import uuid
 
 import pytest
 
 import fovea
+
+from conftest import TESTDATA
 
 
 def test_a_python_handler_completes_jobs_with_progress_and_fovea_status_shapes():
@@ -366,3 +369,44 @@ def test_ctrl_c_interrupts_a_wait():
             q.wait("never", timeout=30)
     finally:
         timer.cancel()
+
+
+QUEUE_SCENARIO = json.loads((TESTDATA / "jobs" / "queue.json").read_text(encoding="utf-8"))
+
+
+def _queue_step(q, step):
+    """One step of testdata/jobs/queue.json, its options as Python's keywords."""
+    options = step.get("options", {})
+    keywords = {"shape": options["shape"]} if "shape" in options else {}
+    call = step["call"]
+    if call == "add":
+        return q.add(
+            step["data"], id=options.get("id"), options=options.get("jobOptions"), **keywords
+        )
+    if call == "counts":
+        return q.counts()
+    if call == "status":
+        return q.status(step["id"], **keywords)
+    if call == "wait":
+        return q.wait(step["id"], timeout=options["timeoutMs"] / 1000, **keywords)
+    if call == "list":
+        return q.list(options.get("states"), limit=options.get("limit", 100), **keywords)
+    raise AssertionError(f"unknown call {call}")
+
+
+def test_queue_scenario_runs_alike_in_every_front_end():
+    """testdata/jobs/queue.json: the same results and codes as the Rust library and Node."""
+    with fovea.JobQueue() as q:
+        for i, step in enumerate(QUEUE_SCENARIO["steps"]):
+            if "code" in step:
+                with pytest.raises(fovea.FoveaError) as info:
+                    _queue_step(q, step)
+                assert info.value.code == step["code"], (i, step)
+                continue
+            got = _queue_step(q, step)
+            if "expectCount" in step:
+                assert len(got) == step["expectCount"], (i, step)
+            elif step["call"] == "list":
+                assert [v["jobId"] for v in got] == step["expect"], (i, step)
+            else:
+                assert got == step["expect"], (i, step)

@@ -337,3 +337,38 @@ test('an unreachable Postgres server rejects with code database', async () => {
   const e = await expectRejection(Store.connect('postgres://127.0.0.1:1/x'), 'database', null)
   assert.ok(e.message.startsWith('database: '), e.message)
 })
+
+test('the shared import scenarios (testdata/import/scenarios.json) resolve in a store as in a dataset', async () => {
+  const doc = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'testdata', 'import', 'scenarios.json'), 'utf8'))
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fovea-node-scenarios-'))
+  const write = (name, lines) => {
+    const file = path.join(dir, name)
+    fs.writeFileSync(file, lines.map((l) => JSON.stringify(l) + '\n').join(''))
+    return file
+  }
+  try {
+    const existing = write('existing.jsonl', doc.existing)
+    for (const [i, c] of doc.scenarios.entries()) {
+      const store = await Store.connect(`sqlite://${path.join(dir, `s${i}.db`)}`)
+      try {
+        assert.ok((await store.import(existing)).result.committed, c.name)
+        const { result } = await store.import(write('incoming.jsonl', c.lines), { options: c.options })
+        const e = c.expect
+        assert.deepStrictEqual([result.success, result.committed], [e.success, e.committed], c.name)
+        const { importedItems, skippedItems } = result.summary
+        assert.equal(importedItems.annotations, e.imported, c.name)
+        assert.equal(skippedItems.annotations, e.skippedAnnotations ?? 0, c.name)
+        assert.equal(skippedItems.worldObjects, e.skippedWorld ?? 0, c.name)
+        assert.equal(importedItems.placeholders, e.placeholders ?? 0, c.name)
+        assert.deepStrictEqual(result.conflicts.map((k) => [k.type, k.line, k.resolution]), e.conflicts, c.name)
+        const { annotations } = await store.annotations()
+        if (e.after) assert.deepStrictEqual(annotations.map((a) => a.id).sort(), [...e.after].sort(), c.name)
+        if (e.afterCount !== undefined) assert.equal(annotations.length, e.afterCount, c.name)
+      } finally {
+        await store.close()
+      }
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+})

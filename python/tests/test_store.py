@@ -167,3 +167,35 @@ def test_async_twins(tmp_path):
             return await store.annotation_async("obj-1")
 
     assert asyncio.run(main())["id"] == "obj-1"
+
+
+IMPORT_SCENARIOS = json.loads((TESTDATA / "import" / "scenarios.json").read_text())
+
+
+def _write_lines(path, lines):
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    return path
+
+
+@pytest.mark.parametrize("case", IMPORT_SCENARIOS["scenarios"], ids=lambda c: c["name"])
+def test_import_scenarios_resolve_in_a_store_as_in_a_dataset(tmp_path, case):
+    """testdata/import/scenarios.json against an SQLite store: as the core and Node find."""
+    existing = _write_lines(tmp_path / "existing.jsonl", IMPORT_SCENARIOS["existing"])
+    incoming = _write_lines(tmp_path / "incoming.jsonl", case["lines"])
+    expect = case["expect"]
+    with fovea.Store(f"sqlite://{tmp_path / 'fovea.db'}") as store:
+        assert store.import_jsonl(existing)["result"]["committed"]
+        result = store.import_jsonl(incoming, options=case["options"])["result"]
+        assert (result["success"], result["committed"]) == (expect["success"], expect["committed"])
+        imported, skipped = result["summary"]["importedItems"], result["summary"]["skippedItems"]
+        assert imported["annotations"] == expect["imported"]
+        assert skipped["annotations"] == expect.get("skippedAnnotations", 0)
+        assert skipped["worldObjects"] == expect.get("skippedWorld", 0)
+        assert imported["placeholders"] == expect.get("placeholders", 0)
+        conflicts = [[c["type"], c["line"], c["resolution"]] for c in result["conflicts"]]
+        assert conflicts == expect["conflicts"]
+        stored = store.annotations()["annotations"]
+        if "after" in expect:
+            assert sorted(a["id"] for a in stored) == sorted(expect["after"])
+        if "afterCount" in expect:
+            assert len(stored) == expect["afterCount"]

@@ -699,6 +699,15 @@ export interface SequenceData {
 /** Where a sequence may be read from: the sequence itself, an annotation, or an annotation record. */
 export type SequenceInput = SequenceData | AnnotationData | AnnotationLine
 
+/** The options of reading and evaluating a sequence. */
+export interface SequenceOptions {
+  /**
+   * The interpolation profile: `default` or `fovea` (absent: the sequence's own, or
+   * `default`).
+   */
+  profile?: 'default' | 'fovea'
+}
+
 /** Strategies for sequence conflicts. */
 export interface SequenceResolution {
   /** `duplicate-sequence`. */
@@ -714,6 +723,28 @@ export type SequenceStrategy = 'skip' | 'replace' | 'merge-keyframes' | 'create-
 
 /** How serious an issue is. Errors make a line invalid; warnings do not. */
 export type Severity = 'error' | 'warning'
+
+/** A simulated video's size and length. */
+export interface SimulatedVideoOptions {
+  /** Width, pixels. */
+  width: number
+  /** Height, pixels. */
+  height: number
+  /** Frames. */
+  frames: number
+}
+
+/** What `Simulation::from_value` reads (camelCase JSON, as the bindings pass it). */
+export interface SimulationOptions {
+  /** The videos the service knows, by id (others answer 404). */
+  videos: Record<string, SimulatedVideoOptions>
+  /** Pixels per frame each box moves by, `[dx, dy]` (default `[1.5, 0.5]`). */
+  velocity?: [number, number]
+  /** Frames (inclusive ranges `[first, last]`) where every object is lost. */
+  lost?: Array<[number, number]>
+  /** Answer the first this-many requests with a 500. */
+  failFirst?: number
+}
 
 /** Items skipped, by kind. */
 export interface SkippedItems {

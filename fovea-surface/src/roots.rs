@@ -69,16 +69,19 @@ fn read() -> Collect {
     c
 }
 
-/// The options objects of Node's queue calls (Python takes them as keywords).
-fn job_options() -> Collect {
+/// The options objects of Node's sequence and queue calls, which take no `AbortSignal`
+/// (Python takes them as keywords).
+fn plain_options() -> Collect {
     let mut c = Collect::new(Contract::Deserialize);
-    c.add::<fovea_jobs::QueueArgs>()
+    c.add::<fovea_core::ops::SequenceArgs>()
+        .add::<fovea_jobs::QueueArgs>()
         .add::<fovea_jobs::AddArgs>()
         .add::<fovea_jobs::StatusArgs>()
         .add::<fovea_jobs::WaitArgs>()
         .add::<fovea_jobs::ListArgs>()
         .add::<fovea_jobs::WorkerArgs>()
-        .add::<fovea_jobs::TrackingWorkerArgs>();
+        .add::<fovea_jobs::TrackingWorkerArgs>()
+        .add::<fovea_jobs::tracking::SimulationArgs>();
     c
 }
 
@@ -123,7 +126,7 @@ fn merged(parts: Vec<Collect>) -> Result<Vec<Def>, String> {
 /// What the Node package declares: every options object also takes an `AbortSignal`.
 pub fn node() -> Result<Vec<Def>, String> {
     let with_signal = options().roots;
-    let mut defs = merged(vec![written(), read(), options(), job_options()])?;
+    let mut defs = merged(vec![written(), read(), options(), plain_options()])?;
     for def in defs.iter_mut().filter(|d| with_signal.contains(&d.name)) {
         if let Ty::Object(fields) = &mut def.ty {
             fields.push(Field {

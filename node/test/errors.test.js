@@ -62,6 +62,7 @@ test('invalid-type: wrong JSON types and unconvertible JavaScript values', () =>
   expect(() => seq.setInterpolation(0, 7), 'invalid-type', 'type')
   expect(() => Sequence.fromJSON({ boxes: [] }), 'invalid-type', 'text')
   expect(() => interpolate(sample(), { profile: 1 }), 'invalid-type', 'options.profile')
+  expect(() => interpolate(sample(), { profiel: 'fovea' }), 'invalid-option', 'options.profiel')
   expect(() => interpolate(sample(), 'fovea'), 'invalid-type', 'options')
   expect(() => seq.addKeyframe(3, [1, 2, 3]), 'invalid-type')
   expect(() => seq.updateKeyframe(0, { x: 'left' }), 'invalid-type', 'x')

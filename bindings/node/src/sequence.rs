@@ -9,9 +9,8 @@ use fovea_core::model::{
     InterpolationType, KeyframePolicy, SequenceInput, control_points_from_value,
     parametric_from_value,
 };
-use fovea_core::{
-    BoundingBox, BoundingBoxSequence, CompiledSequence, Error as CoreError, InterpOptions, Profile,
-};
+use fovea_core::ops::SequenceArgs;
+use fovea_core::{BoundingBox, BoundingBoxSequence, CompiledSequence, InterpOptions, Profile};
 use napi::Env;
 use napi::bindgen_prelude::{Either, Unknown};
 use napi_derive::napi;
@@ -44,15 +43,7 @@ fn read_object(data: &Unknown) -> Res<SequenceInput> {
 
 /// The `profile` of an options object, when it names one.
 pub(crate) fn profile_option(options: Option<&Unknown>) -> Res<Option<Profile>> {
-    match convert::option_field(options, "options", "profile")? {
-        None => Ok(None),
-        Some(Value::String(name)) => Ok(Some(Profile::parse(&name)?)),
-        Some(other) => Err(CoreError::InvalidType {
-            path: "options.profile".into(),
-            message: format!("expected \"default\" or \"fovea\", got {other}"),
-        }
-        .into()),
-    }
+    Ok(convert::options::<SequenceArgs>(options)?.profile()?)
 }
 
 /// Counters of a sequence as fovea writes them.

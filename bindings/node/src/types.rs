@@ -43,15 +43,6 @@ pub struct BoxChanges {
     pub metadata: Option<()>,
 }
 
-/// Options of `interpolate`, `boxAt` and the `Sequence` constructors.
-#[napi(object, object_to_js = false, object_from_js = false)]
-pub struct SequenceOptions {
-    /// `default` (fovea's behaviour: parametric segments honoured, `custom` refused) or `fovea`
-    /// (reproduce FOVEA exactly). Default: `default`.
-    #[napi(ts_type = "'default' | 'fovea'")]
-    pub profile: Option<String>,
-}
-
 /// Curves for `setInterpolation`.
 #[napi(object, object_to_js = false, object_from_js = false)]
 pub struct SegmentOptions {
@@ -150,18 +141,4 @@ pub struct JobStatusView {
     pub result: Option<()>,
     /// The failure's message.
     pub error: Option<String>,
-}
-
-/// What `SimulatedModelService.start` simulates.
-#[napi(object, object_to_js = false, object_from_js = false)]
-pub struct SimulationOptions {
-    /// The videos it knows, by id: `{ width, height, frames }`.
-    #[napi(ts_type = "Record<string, { width: number; height: number; frames: number }>")]
-    pub videos: (),
-    /// Pixels per frame each box moves by (default `[1.5, 0.5]`).
-    #[napi(ts_type = "[number, number]")]
-    pub velocity: Option<()>,
-    /// Frame ranges `[first, last]` where every object is lost.
-    #[napi(ts_type = "Array<[number, number]>")]
-    pub lost: Option<()>,
 }

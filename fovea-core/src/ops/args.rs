@@ -75,6 +75,28 @@ impl ExportArgs {
     }
 }
 
+/// The options of reading and evaluating a sequence.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(
+    feature = "schema",
+    derive(schemars::JsonSchema),
+    schemars(rename = "SequenceOptions")
+)]
+pub struct SequenceArgs {
+    /// The interpolation profile: `default` or `fovea` (absent: the sequence's own, or
+    /// `default`).
+    #[cfg_attr(feature = "schema", schemars(extend("enum" = ["default", "fovea"])))]
+    pub profile: Option<String>,
+}
+
+impl SequenceArgs {
+    /// The profile named, if one is.
+    pub fn profile(self) -> Result<Option<Profile>> {
+        self.profile.as_deref().map(Profile::parse).transpose()
+    }
+}
+
 /// The options of a validation of a JSON Lines file.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

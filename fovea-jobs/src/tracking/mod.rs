@@ -11,4 +11,4 @@ mod stored;
 pub use client::{ClientOptions, DEFAULT_MODEL_SERVICE_URL, ModelServiceClient, TrackRequest};
 pub use handler::{TrackingHandler, TrackingOptions};
 pub use payload::{Exceeded, PayloadError, SCHEMA_VERSION, TrackingJob};
-pub use simulated::{SimulatedModelService, SimulatedVideo, Simulation};
+pub use simulated::{SimulatedModelService, SimulatedVideo, Simulation, SimulationArgs, VideoArgs};

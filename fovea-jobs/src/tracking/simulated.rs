@@ -37,24 +37,42 @@ pub struct Simulation {
 }
 
 /// What [`Simulation::from_value`] reads (camelCase JSON, as the bindings pass it).
-#[derive(serde::Deserialize)]
+#[derive(Debug, Clone, serde::Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct SimulationSpec {
-    videos: HashMap<String, VideoSpec>,
+#[cfg_attr(
+    feature = "schema",
+    derive(schemars::JsonSchema),
+    schemars(rename = "SimulationOptions")
+)]
+pub struct SimulationArgs {
+    /// The videos the service knows, by id (others answer 404).
+    pub videos: HashMap<String, VideoArgs>,
+    /// Pixels per frame each box moves by, `[dx, dy]` (default `[1.5, 0.5]`).
     #[serde(default = "default_velocity")]
-    velocity: (f64, f64),
+    pub velocity: (f64, f64),
+    /// Frames (inclusive ranges `[first, last]`) where every object is lost.
     #[serde(default)]
-    lost: Vec<(u32, u32)>,
+    pub lost: Vec<(u32, u32)>,
+    /// Answer the first this-many requests with a 500.
     #[serde(default)]
-    fail_first: u32,
+    pub fail_first: u32,
 }
 
-#[derive(serde::Deserialize)]
+/// A simulated video's size and length.
+#[derive(Debug, Clone, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
-struct VideoSpec {
-    width: u32,
-    height: u32,
-    frames: u32,
+#[cfg_attr(
+    feature = "schema",
+    derive(schemars::JsonSchema),
+    schemars(rename = "SimulatedVideoOptions")
+)]
+pub struct VideoArgs {
+    /// Width, pixels.
+    pub width: u32,
+    /// Height, pixels.
+    pub height: u32,
+    /// Frames.
+    pub frames: u32,
 }
 
 fn default_velocity() -> (f64, f64) {
@@ -74,7 +92,7 @@ impl Simulation {
     ///     .unwrap_err().to_string().contains("videos.v1"));
     /// ```
     pub fn from_value(value: Value) -> crate::Result<Simulation> {
-        let spec: SimulationSpec = serde_path_to_error::deserialize(value).map_err(|e| {
+        let spec: SimulationArgs = serde_path_to_error::deserialize(value).map_err(|e| {
             crate::JobError::InvalidOptions {
                 field: "simulation",
                 message: format!("{}: {}", e.path(), e.inner()),

@@ -96,6 +96,7 @@ fn spell(ty: &Ty) -> String {
         Ty::Null => "None".into(),
         Ty::Bool => "bool".into(),
         Ty::Number => "float".into(),
+        Ty::Integer => "int".into(),
         Ty::String => "str".into(),
         Ty::Literal(s) => format!("Literal[{s:?}]"),
         Ty::Ref(name) => name.clone(),

@@ -11,8 +11,10 @@ pub enum Ty {
     Null,
     /// A boolean.
     Bool,
-    /// A number (integer or not: both hosts give numbers).
+    /// A number that need not be whole.
     Number,
+    /// A whole number (Python gives an `int`; JavaScript a number).
+    Integer,
     /// A string.
     String,
     /// One string value.
@@ -141,7 +143,8 @@ fn typed(kind: &str, object: &Map<String, Value>) -> Result<Ty, String> {
     Ok(match kind {
         "null" => Ty::Null,
         "boolean" => Ty::Bool,
-        "integer" | "number" => Ty::Number,
+        "integer" => Ty::Integer,
+        "number" => Ty::Number,
         "string" => Ty::String,
         "array" => match (object.get("prefixItems"), object.get("items")) {
             (Some(Value::Array(items)), _) => {

@@ -73,7 +73,7 @@ fn spell(ty: &Ty) -> String {
         Ty::Any => "unknown".into(),
         Ty::Null => "null".into(),
         Ty::Bool => "boolean".into(),
-        Ty::Number => "number".into(),
+        Ty::Number | Ty::Integer => "number".into(),
         Ty::String => "string".into(),
         Ty::Literal(s) => format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'")),
         Ty::Ref(name) => name.clone(),

@@ -33,7 +33,7 @@ Every such extra is optional — ``numpy``, ``arrow``, ``pandas``, ``plot``, ``p
 import asyncio as _asyncio
 import atexit as _atexit
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fovea import _fovea
 from fovea._fovea import (
@@ -120,6 +120,19 @@ from fovea._fovea import (
     tracks_from_service,
     validate_jsonl,
 )
+
+if TYPE_CHECKING:
+    from fovea._types import (
+        Annotation,
+        ImportHistoryEntry,
+        ImportPreview,
+        JobAdded,
+        JobCounts,
+        SchemaReport,
+        StoredAnnotations,
+        StoreExportResult,
+        StoreImportResult,
+    )
 
 __version__: str = _fovea.__version__
 
@@ -250,15 +263,15 @@ class Store(_NativeStore):
         """``close`` on a worker thread."""
         await _asyncio.to_thread(self.close)
 
-    async def migrate_async(self) -> "dict[str, Any]":
+    async def migrate_async(self) -> "SchemaReport":
         """``migrate`` on a worker thread."""
         return await _asyncio.to_thread(self.migrate)
 
-    async def annotation_async(self, id: str) -> "dict[str, Any] | None":
+    async def annotation_async(self, id: str) -> "Annotation | None":
         """``annotation`` on a worker thread."""
         return await _asyncio.to_thread(self.annotation, id)
 
-    async def annotations_async(self, video_id: "str | None" = None) -> "dict[str, Any]":
+    async def annotations_async(self, video_id: "str | None" = None) -> "StoredAnnotations":
         """``annotations`` on a worker thread."""
         return await _asyncio.to_thread(self.annotations, video_id)
 
@@ -270,19 +283,19 @@ class Store(_NativeStore):
         """``delete_annotations`` on a worker thread."""
         return await _asyncio.to_thread(self.delete_annotations, ids)
 
-    async def export_async(self, destination: Any, **options: Any) -> "dict[str, Any]":
+    async def export_async(self, destination: Any, **options: Any) -> "StoreExportResult":
         """``export`` on a worker thread."""
         return await _asyncio.to_thread(self.export, destination, **options)
 
-    async def preview_async(self, path: Any, **options: Any) -> "dict[str, Any]":
+    async def preview_async(self, path: Any, **options: Any) -> "ImportPreview":
         """``preview`` on a worker thread."""
         return await _asyncio.to_thread(self.preview, path, **options)
 
-    async def import_jsonl_async(self, path: Any, **options: Any) -> "dict[str, Any]":
+    async def import_jsonl_async(self, path: Any, **options: Any) -> "StoreImportResult":
         """``import_jsonl`` on a worker thread."""
         return await _asyncio.to_thread(self.import_jsonl, path, **options)
 
-    async def import_history_async(self) -> "list[dict[str, Any]]":
+    async def import_history_async(self) -> "list[ImportHistoryEntry]":
         """``import_history`` on a worker thread."""
         return await _asyncio.to_thread(self.import_history)
 
@@ -311,7 +324,7 @@ class JobQueue(_NativeJobQueue):
         """``close`` on a worker thread."""
         await _asyncio.to_thread(self.close)
 
-    async def add_async(self, data: Any, **options: Any) -> "dict[str, Any]":
+    async def add_async(self, data: Any, **options: Any) -> "JobAdded":
         """``add`` on a worker thread."""
         return await _asyncio.to_thread(self.add, data, **options)
 
@@ -329,7 +342,7 @@ class JobQueue(_NativeJobQueue):
         """``list`` on a worker thread."""
         return await _asyncio.to_thread(self.list, states, **options)
 
-    async def counts_async(self) -> "dict[str, int]":
+    async def counts_async(self) -> "JobCounts":
         """``counts`` on a worker thread."""
         return await _asyncio.to_thread(self.counts)
 

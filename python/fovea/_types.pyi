@@ -75,7 +75,7 @@ class BoundingBox(TypedDict):
     """Width, pixels."""
     height: float
     """Height, pixels."""
-    frameNumber: float
+    frameNumber: int
     isKeyframe: bool
     """Whether the box is a keyframe."""
     confidence: NotRequired[float]
@@ -94,7 +94,7 @@ class BoundingBoxData(TypedDict):
     """Width, pixels."""
     height: float
     """Height, pixels."""
-    frameNumber: float
+    frameNumber: int
     isKeyframe: NotRequired[bool]
     """Whether the box is a keyframe."""
     confidence: NotRequired[float]
@@ -111,16 +111,16 @@ class BoundingBoxSequence(TypedDict):
     trackId: NotRequired[str | float]
     trackingSource: NotRequired[str]
     trackingConfidence: NotRequired[float]
-    totalFrames: float
-    keyframeCount: float
-    interpolatedFrameCount: float
+    totalFrames: int
+    keyframeCount: int
+    interpolatedFrameCount: int
 
 class Conflict(TypedDict):
     """One conflict between the imported data and what exists (or the file itself)."""
 
     type: ConflictKind
     """The conflict type."""
-    line: float
+    line: int
     """Physical line of the imported record."""
     originalId: str
     """Id of the imported object."""
@@ -138,7 +138,7 @@ class Conflict(TypedDict):
 class ConflictChoice(TypedDict):
     """A choice for one conflict, overriding its type's strategy."""
 
-    line: float
+    line: int
     """The conflict's line."""
     type: ConflictKind
     """The conflict's type."""
@@ -176,19 +176,19 @@ DuplicateIdStrategy: TypeAlias = Literal["preserve-id", "regenerate-id"]
 class ExportResult(TypedDict):
     """What `export_file` reports: the export statistics and the source lines left out."""
 
-    lines: dict[str, float]
+    lines: dict[str, int]
     """Lines written per line type (the metadata line included)."""
-    annotationCount: float
+    annotationCount: int
     """Annotation lines written."""
-    sequenceCount: float
+    sequenceCount: int
     """Sequences written (one per annotation)."""
-    keyframeCount: float
+    keyframeCount: int
     """Keyframe boxes written."""
-    interpolatedFrameCount: float
+    interpolatedFrameCount: int
     """Interpolated boxes written."""
-    bytes: float
+    bytes: int
     """Bytes written."""
-    filteredOut: float
+    filteredOut: int
     """Records left out by the filters."""
     readErrors: list[LineError]
     """Source lines that could not be read or exported, in line order."""
@@ -196,49 +196,49 @@ class ExportResult(TypedDict):
 class ExportStats(TypedDict):
     """Exactly what an export wrote."""
 
-    lines: dict[str, float]
+    lines: dict[str, int]
     """Lines written per line type (the metadata line included)."""
-    annotationCount: float
+    annotationCount: int
     """Annotation lines written."""
-    sequenceCount: float
+    sequenceCount: int
     """Sequences written (one per annotation)."""
-    keyframeCount: float
+    keyframeCount: int
     """Keyframe boxes written."""
-    interpolatedFrameCount: float
+    interpolatedFrameCount: int
     """Interpolated boxes written."""
-    bytes: float
+    bytes: int
     """Bytes written."""
-    filteredOut: float
+    filteredOut: int
     """Records left out by the filters."""
 
 class FileStats(TypedDict):
     """What a JSON Lines file holds."""
 
-    lines: dict[str, float]
+    lines: dict[str, int]
     """Records per line type."""
-    annotations: float
+    annotations: int
     """Annotation records."""
-    keyframes: float
+    keyframes: int
     """Keyframes in them."""
-    frames: float
+    frames: int
     """Frames an interpolated export would write for them (visible frames)."""
-    interpolatedFrames: float
+    interpolatedFrames: int
     """Interpolated frames among those."""
-    singleKeyframeSequences: float
+    singleKeyframeSequences: int
     """Annotations with exactly one keyframe."""
-    invalidAnnotations: float
+    invalidAnnotations: int
     """Annotations whose sequence cannot be read (invalid frames, missing fields)."""
-    unreadableLines: float
+    unreadableLines: int
     """Lines that could not be read."""
-    bytes: float
+    bytes: int
     """Bytes read."""
 
 class FrameRange(TypedDict):
     """An inclusive frame range."""
 
-    start: float
+    start: int
     """First frame."""
-    end: float
+    end: int
     """Last frame."""
 
 class ImportHistoryEntry(TypedDict):
@@ -258,9 +258,9 @@ class ImportHistoryEntry(TypedDict):
     """
     success: bool
     """Whether the import succeeded and was committed."""
-    itemsImported: float
+    itemsImported: int
     """Annotations imported."""
-    itemsSkipped: float
+    itemsSkipped: int
     """Annotations skipped."""
     createdAt: str
     """When it ran (ISO, UTC)."""
@@ -268,7 +268,7 @@ class ImportHistoryEntry(TypedDict):
 class ImportMessage(TypedDict):
     """A warning or error of an import."""
 
-    line: float
+    line: int
     """Physical line (0: not line-specific)."""
     type: str
     """`validation`, `import`, `execution` or `conflict` (FOVEA's types)."""
@@ -300,7 +300,7 @@ class ImportPreview(TypedDict):
     """FOVEA's warnings: `Line {n}: {errors}` for invalid lines, `Line {n}: {warning}` per warning."""
     issues: list[Issue]
     """Validation issues, with codes and paths (up to the cap)."""
-    issuesTruncated: float
+    issuesTruncated: int
     """Issues left out beyond the cap."""
     errors: list[LineProblem]
     """Lines that could not be read."""
@@ -344,9 +344,9 @@ class ImportScope(TypedDict):
 class ImportSummary(TypedDict):
     """Counts of an import."""
 
-    totalLines: float
+    totalLines: int
     """Records read (readable lines)."""
-    processedLines: float
+    processedLines: int
     """Records applied."""
     importedItems: ImportedItems
     """What was imported."""
@@ -378,42 +378,42 @@ class ImportValidation(TypedDict):
 class ImportedItems(TypedDict):
     """Items imported, by kind."""
 
-    personas: float
+    personas: int
     """Personas."""
-    ontologies: float
+    ontologies: int
     """Persona ontologies."""
-    entities: float
+    entities: int
     """Entities."""
-    events: float
+    events: int
     """Events."""
-    times: float
+    times: int
     """Times."""
-    entityCollections: float
+    entityCollections: int
     """Entity collections."""
-    eventCollections: float
+    eventCollections: int
     """Event collections."""
-    timeCollections: float
+    timeCollections: int
     """Time collections."""
-    relations: float
+    relations: int
     """Relations."""
-    videos: float
+    videos: int
     """Videos."""
-    annotations: float
+    annotations: int
     """Annotations."""
-    totalKeyframes: float
+    totalKeyframes: int
     """Keyframes of the imported annotations."""
-    totalInterpolatedFrames: float
+    totalInterpolatedFrames: int
     """Interpolated frames of the imported annotations (what an interpolated export writes)."""
-    singleKeyframeSequences: float
+    singleKeyframeSequences: int
     """Imported annotations with exactly one keyframe."""
-    placeholders: float
+    placeholders: int
     """Placeholders created for missing references."""
 
 class InterpolationSegment(TypedDict):
     """How the boxes move between two keyframes."""
 
-    startFrame: float
-    endFrame: float
+    startFrame: int
+    endFrame: int
     type: InterpolationType
     controlPoints: NotRequired[ControlPoints]
     parametric: NotRequired[ParametricSet]
@@ -427,7 +427,7 @@ InterpolationType: TypeAlias = Literal["linear", "bezier", "ease-in", "ease-out"
 class Issue(TypedDict):
     """One problem found in one line."""
 
-    line: float
+    line: int
     """Physical line number."""
     severity: Severity
     """Error or warning."""
@@ -449,23 +449,23 @@ class JobAdded(TypedDict):
 class JobCounts(TypedDict):
     """How many jobs are in each state."""
 
-    waiting: float
+    waiting: int
     """Waiting."""
-    prioritized: float
+    prioritized: int
     """Prioritized."""
-    delayed: float
+    delayed: int
     """Delayed."""
-    active: float
+    active: int
     """Active."""
-    completed: float
+    completed: int
     """Completed (kept)."""
-    failed: float
+    failed: int
     """Failed (kept)."""
 
 class LineError(TypedDict):
     """A line (or row) that could not be read, as reports list it: the message without its line."""
 
-    line: float | None
+    line: int | None
     """The 1-based line, when the error is located on one."""
     code: str
     """The error's code."""
@@ -477,7 +477,7 @@ class LineError(TypedDict):
 class LineProblem(TypedDict):
     """A line that could not be read."""
 
-    line: float
+    line: int
     """Physical line number (0: not line-specific)."""
     code: str
     """Error code."""
@@ -528,17 +528,17 @@ PersonaStrategy: TypeAlias = Literal["skip", "replace", "merge", "rename"]
 class PreviewCounts(TypedDict):
     """Counts of a preview (FOVEA's three, and lines per type)."""
 
-    annotations: float
+    annotations: int
     """Annotation lines."""
-    totalKeyframes: float
+    totalKeyframes: int
     """Keyframes in them."""
-    singleKeyframeSequences: float
+    singleKeyframeSequences: int
     """Annotations with exactly one keyframe."""
-    lines: dict[str, float]
+    lines: dict[str, int]
     """Lines per type."""
-    invalidLines: float
+    invalidLines: int
     """Lines with validation errors."""
-    unreadableLines: float
+    unreadableLines: int
     """Lines that could not be read."""
 
 class SchemaReport(TypedDict):
@@ -560,9 +560,9 @@ class SequenceData(TypedDict):
     trackId: NotRequired[str | float]
     trackingSource: NotRequired[str]
     trackingConfidence: NotRequired[float]
-    totalFrames: NotRequired[float]
-    keyframeCount: NotRequired[float]
-    interpolatedFrameCount: NotRequired[float]
+    totalFrames: NotRequired[int]
+    keyframeCount: NotRequired[int]
+    interpolatedFrameCount: NotRequired[int]
 
 # Where a sequence may be read from: the sequence itself, an annotation, or an annotation record.
 SequenceInput: TypeAlias = SequenceData | AnnotationData | AnnotationLine
@@ -586,31 +586,31 @@ Severity: TypeAlias = Literal["error", "warning"]
 class SkippedItems(TypedDict):
     """Items skipped, by kind."""
 
-    personas: float
+    personas: int
     """Personas (and their ontologies)."""
-    worldObjects: float
+    worldObjects: int
     """World objects and videos."""
-    annotations: float
+    annotations: int
     """Annotations."""
-    sequenceAnnotations: float
+    sequenceAnnotations: int
     """Annotations skipped as duplicate sequences."""
 
 class StoreExportResult(TypedDict):
     """What an export of a store into a file wrote and left out."""
 
-    lines: dict[str, float]
+    lines: dict[str, int]
     """Lines written per line type (the metadata line included)."""
-    annotationCount: float
+    annotationCount: int
     """Annotation lines written."""
-    sequenceCount: float
+    sequenceCount: int
     """Sequences written (one per annotation)."""
-    keyframeCount: float
+    keyframeCount: int
     """Keyframe boxes written."""
-    interpolatedFrameCount: float
+    interpolatedFrameCount: int
     """Interpolated boxes written."""
-    bytes: float
+    bytes: int
     """Bytes written."""
-    filteredOut: float
+    filteredOut: int
     """Records left out by the filters."""
     unreadable: list[UnreadableRow]
     """Annotation rows that hold no readable annotation (not written)."""
@@ -650,38 +650,38 @@ class ValidationReport(TypedDict):
 
     valid: bool
     """No errors and no unreadable lines."""
-    lines: float
+    lines: int
     """Records read."""
-    invalidLines: float
+    invalidLines: int
     """Lines with at least one error (unreadable lines included)."""
     errors: list[Issue]
     """Errors (up to the cap), unreadable lines included (as errors with their read codes)."""
     warnings: list[Issue]
     """Warnings (up to the cap)."""
-    truncated: float
+    truncated: int
     """Issues left out beyond the cap."""
 
 class VisibilityRange(TypedDict):
     """A range of frames where the object is visible or hidden."""
 
-    startFrame: float
-    endFrame: float
+    startFrame: int
+    endFrame: int
     visible: bool
 
 class WorkerReport(TypedDict):
     """What a worker did."""
 
-    completed: float
+    completed: int
     """Attempts that completed their job."""
-    failed: float
+    failed: int
     """Attempts that failed their job for good."""
-    retried: float
+    retried: int
     """Attempts that failed and will be retried."""
-    handedBack: float
+    handedBack: int
     """Jobs handed back at shutdown."""
-    stale: float
+    stale: int
     """Attempts whose result was refused because the lease had been lost."""
-    backendErrors: float
+    backendErrors: int
     """Errors of the queue's backend (claims retried after a pause)."""
 
 # What to do with a world object (or video) whose id exists.

@@ -125,8 +125,9 @@ fn merged(parts: Vec<Collect>) -> Result<Vec<Def>, String> {
 
 /// What the Node package declares: every options object also takes an `AbortSignal`.
 pub fn node() -> Result<Vec<Def>, String> {
-    let with_signal = options().roots;
-    let mut defs = merged(vec![written(), read(), options(), plain_options()])?;
+    let signalled = options();
+    let with_signal = signalled.roots.clone();
+    let mut defs = merged(vec![written(), read(), signalled, plain_options()])?;
     for def in defs.iter_mut().filter(|d| with_signal.contains(&d.name)) {
         if let Ty::Object(fields) = &mut def.ty {
             fields.push(Field {

@@ -287,6 +287,7 @@ test("fovea's native tracking worker against a simulated model service", async (
   await expectRejection(SimulatedModelService.start({ videos: { v1: { width: 1 } } }), 'invalid-option')
   await expectRejection(q.trackingWorker({}), 'missing-field', 'options')
   await expectRejection(q.trackingWorker({ modelService: service.url, tolerence: 1 }), 'invalid-option', 'options.tolerence')
+  await expectRejection(q.trackingWorker({ modelService: service.url, tolerance: -1 }), 'invalid-option')
   await expectRejection(
     q.trackingWorker({ modelService: service.url, db: 'postgres://nobody@127.0.0.1:1/none' }),
     'queue-backend',

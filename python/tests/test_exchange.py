@@ -172,6 +172,10 @@ def test_read_line_too_long_and_typed_errors(mixed, tmp_path):
     with pytest.raises(fovea.InvalidTypeError) as info:
         next(fovea.read_jsonl(typed))
     assert (info.value.line, info.value.path) == (1, "data.id")
+    # A limit of no bytes would refuse every line: it is refused itself, as Node refuses it.
+    with pytest.raises(fovea.InvalidTypeError) as info:
+        fovea.read_jsonl(mixed, max_line_bytes=0)
+    assert info.value.path == "max_line_bytes"
 
 
 def test_read_invalid_utf8(tmp_path):

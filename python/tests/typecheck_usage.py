@@ -10,7 +10,7 @@ def results(path: str, store: fovea.Store) -> list[object]:
     seq = fovea.Sequence({"boxes": [{"x": 0, "y": 0, "width": 1, "height": 1, "frameNumber": 0}]})
     box = seq.at(0)
     keyframe: bool = box["isKeyframe"] if box is not None else False
-    total: float = seq.to_dict()["totalFrames"]
+    total: int = seq.to_dict()["totalFrames"]
     report = fovea.validate_jsonl(path)
     valid: bool = report["valid"]
     codes: list[str] = [issue["code"] for issue in report["errors"]]

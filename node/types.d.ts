@@ -682,6 +682,14 @@ export interface SchemaReport {
   foveaMigrations: boolean
 }
 
+/** The options of giving a keyframe pair an interpolation: its curves or functions. */
+export interface SegmentOptions {
+  /** Per-property bezier curves (for `bezier`; kept from the existing segment when absent). */
+  controlPoints?: ControlPoints | null
+  /** Per-property functions (for `parametric`; kept from the existing segment when absent). */
+  parametric?: ParametricSet | null
+}
+
 /** A sequence as input: `boxes` and whatever else is stored (counters are recomputed). */
 export interface SequenceData {
   boxes: Array<BoundingBoxData>

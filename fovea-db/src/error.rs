@@ -30,6 +30,12 @@ pub enum DbError {
     Row(#[from] RowError),
 }
 
+impl From<DbError> for fovea_core::Error {
+    fn from(e: DbError) -> Self {
+        e.into_core()
+    }
+}
+
 impl DbError {
     /// The error as fovea-core's, for callers that report one error type (the bindings, the
     /// store operations): core errors as they are, everything else as

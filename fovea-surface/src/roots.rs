@@ -74,6 +74,7 @@ fn read() -> Collect {
 fn plain_options() -> Collect {
     let mut c = Collect::new(Contract::Deserialize);
     c.add::<fovea_core::ops::SequenceArgs>()
+        .add::<fovea_core::ops::SegmentArgs>()
         .add::<fovea_jobs::QueueArgs>()
         .add::<fovea_jobs::AddArgs>()
         .add::<fovea_jobs::StatusArgs>()

@@ -131,6 +131,11 @@ test('invalid-option', () => {
   expect(() => interpolate(sample(), { profile: 'strict' }), 'invalid-option', null)
   expect(() => new Sequence(sample(), { profile: 'FOVEA' }), 'invalid-option', null)
   expect(() => Sequence.fromJSON('{"boxes": []}', { profile: '' }), 'invalid-option', null)
+  // A misspelt key is refused, not ignored (the sequence keeps its segment).
+  const seq = new Sequence(sample())
+  const before = seq.toObject()
+  expect(() => seq.setInterpolation(0, 'bezier', { controlPoint: {} }), 'invalid-option', 'controlPoint')
+  assert.deepStrictEqual(seq.toObject(), before)
 })
 
 test('unsupported-parametric, unsupported-interpolation, invalid-control-point', () => {

@@ -27,7 +27,6 @@ use napi::bindgen_prelude::{JsValue, ToNapiValue, TypeName, Unknown};
 use napi::{Env, ValueType, check_status, sys};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde_json::Value;
 use std::ffi::c_char;
 use std::mem::MaybeUninit;
 use std::ptr;
@@ -500,10 +499,19 @@ pub(crate) fn from_js<T: DeserializeOwned>(value: &Unknown, root: &str) -> Res<O
 /// keys), leaving out its `signal` (the task takes it); the defaults when it is absent,
 /// `undefined` or `null`. Errors are located under `options`.
 pub(crate) fn options<T: DeserializeOwned + Default>(value: Option<&Unknown>) -> Res<T> {
+    options_at(value, "options")
+}
+
+/// [`options`], with errors located under `root` (`""`: at the object's own keys, as a
+/// sequence edit names the fields of its arguments).
+pub(crate) fn options_at<T: DeserializeOwned + Default>(
+    value: Option<&Unknown>,
+    root: &str,
+) -> Res<T> {
     match value {
         Some(v) if !is_nullish(v)? => {
             Ok(
-                read_leaving_out(v, Some("signal"), "options", |make| host::read(make))?
+                read_leaving_out(v, Some("signal"), root, |make| host::read(make))?
                     .unwrap_or_default(),
             )
         }
@@ -584,42 +592,6 @@ pub(crate) fn is_nullish(value: &Unknown) -> Res<bool> {
         value.get_type()?,
         ValueType::Undefined | ValueType::Null
     ))
-}
-
-/// The property `name` of an options object (`undefined` and `null` options have none, and a
-/// `null` property is absent).
-pub(crate) fn option_field(
-    options: Option<&Unknown>,
-    root: &str,
-    name: &str,
-) -> Res<Option<Value>> {
-    let Some(options) = options else {
-        return Ok(None);
-    };
-    match options.get_type()? {
-        ValueType::Undefined | ValueType::Null => Ok(None),
-        ValueType::Object => {
-            let raw = options.value();
-            let key = std::ffi::CString::new(name).map_err(napi::Error::from)?;
-            let mut field = ptr::null_mut();
-            // SAFETY: `raw` is a live object of `raw.env`; `key` is NUL-terminated.
-            check_status!(unsafe {
-                sys::napi_get_named_property(raw.env, raw.value, key.as_ptr(), &mut field)
-            })?;
-            // SAFETY: `field` is a live value of `raw.env`.
-            let field = unsafe { Unknown::from_raw_unchecked(raw.env, field) };
-            let path = if root.is_empty() {
-                name.to_owned()
-            } else {
-                format!("{root}.{name}")
-            };
-            Ok(from_js::<Value>(&field, &path)?.filter(|v| !v.is_null()))
-        }
-        other => Err(invalid_type(
-            root,
-            format!("expected an options object, got {}", describe(other)),
-        )),
-    }
 }
 
 /// # Safety

@@ -6,7 +6,7 @@
 
 use crate::convert::{self, Tape};
 use crate::error::{self, OrThrow, Res};
-use crate::task::{Cancel, Job, Listener, Work, listen, spawn};
+use crate::task::{Cancel, Job, Listener, Work, listen, spawn, tape};
 use fovea_core::Error as CoreError;
 use fovea_core::jsonl::ReadOptions;
 use fovea_core::ops::{
@@ -65,9 +65,9 @@ pub fn export_jsonl(
         let source = path_arg(&source, "source")?;
         let destination = path_arg(&destination, "destination")?;
         let opts = convert::options::<ExportArgs>(options)?.options()?;
-        let work: Work<Tape> =
-            Box::new(move |files| Tape::of(&ops::export_file(files, &source, &destination, opts)?));
-        Ok(work)
+        Ok(tape(move |files| {
+            ops::export_file(files, &source, &destination, opts)
+        }))
     })
 }
 
@@ -81,8 +81,7 @@ pub fn stats_jsonl(
 ) -> napi::Result<AsyncTask<Job<Tape>>> {
     spawn(env, options.as_ref(), || {
         let path = path_arg(&path, "path")?;
-        let work: Work<Tape> = Box::new(move |files| Tape::of(&ops::stats_file(files, &path)?));
-        Ok(work)
+        Ok(tape(move |files| ops::stats_file(files, &path)))
     })
 }
 
@@ -99,9 +98,7 @@ pub fn validate_jsonl(
     spawn(env, options, || {
         let path = path_arg(&path, "path")?;
         let opts = convert::options::<ValidateArgs>(options)?.options()?;
-        let work: Work<Tape> =
-            Box::new(move |files| Tape::of(&ops::validate_file(files, &path, &opts)?));
-        Ok(work)
+        Ok(tape(move |files| ops::validate_file(files, &path, &opts)))
     })
 }
 
@@ -122,10 +119,9 @@ pub fn preview_import(
         let mut args = convert::options::<PreviewArgs>(options)?;
         let existing = args.existing.take();
         let opts = args.options()?;
-        let work: Work<Tape> = Box::new(move |files| {
-            Tape::of(&ops::preview_file(files, &path, existing.as_deref(), opts)?)
-        });
-        Ok(work)
+        Ok(tape(move |files| {
+            ops::preview_file(files, &path, existing.as_deref(), opts)
+        }))
     })
 }
 
@@ -153,12 +149,9 @@ pub fn merge_jsonl(
         let incoming = path_arg(&incoming, "incoming")?;
         let destination = path_arg(&destination, "destination")?;
         let opts = convert::options::<MergeArgs>(options)?.options()?;
-        let work: Work<Tape> = Box::new(move |files| {
-            let report =
-                ops::merge_files(files, existing.as_deref(), &incoming, &destination, &opts)?;
-            Tape::of(&report)
-        });
-        Ok(work)
+        Ok(tape(move |files| {
+            ops::merge_files(files, existing.as_deref(), &incoming, &destination, &opts)
+        }))
     })
 }
 

@@ -3,13 +3,10 @@
 
 use crate::convert::{self, Columns, Frames, Js};
 use crate::error::{OrThrow, Res};
-use fovea_core::edit::{BoxUpdate, SegmentSpec, box_values_from_value};
+use fovea_core::edit::{BoxUpdate, box_values_from_value};
 use fovea_core::limits::EAGER_FRAMES;
-use fovea_core::model::{
-    InterpolationType, KeyframePolicy, SequenceInput, control_points_from_value,
-    parametric_from_value,
-};
-use fovea_core::ops::SequenceArgs;
+use fovea_core::model::{KeyframePolicy, SequenceInput};
+use fovea_core::ops::{SegmentArgs, SequenceArgs};
 use fovea_core::{BoundingBox, BoundingBoxSequence, CompiledSequence, InterpOptions, Profile};
 use napi::Env;
 use napi::bindgen_prelude::{Either, Unknown};
@@ -385,19 +382,8 @@ impl Sequence {
     ) -> napi::Result<()> {
         (|| {
             let frame = convert::frame(&frame, "frame")?;
-            let kind = InterpolationType::parse(&convert::string(&kind, "type")?);
-            let options = options.as_ref();
-            let control_points = convert::option_field(options, "", "controlPoints")?
-                .map(control_points_from_value)
-                .transpose()?;
-            let parametric = convert::option_field(options, "", "parametric")?
-                .map(parametric_from_value)
-                .transpose()?;
-            let spec = SegmentSpec {
-                kind,
-                control_points,
-                parametric,
-            };
+            let kind = convert::string(&kind, "type")?;
+            let spec = convert::options_at::<SegmentArgs>(options.as_ref(), "")?.spec(&kind)?;
             let opts = self.opts;
             let result = self.seq.set_interpolation(frame, spec, &opts);
             self.edited(result)

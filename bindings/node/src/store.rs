@@ -16,52 +16,17 @@ use crate::convert;
 use crate::convert::Tape;
 use crate::error::Res;
 use crate::exchange::{invalid_type, path_arg};
-use crate::task::{Abort, Job, Work, spawn, spawn_with};
+use crate::task::{Abort, Job, spawn, spawn_with, tape, work};
 use fovea_core::Error as CoreError;
 use fovea_core::model::Annotation;
 use fovea_core::ops::ExportArgs;
-use fovea_db::{
-    Backend, BlockingStore, ConnectArgs, DbError, Source, StoreImportArgs, StorePreviewArgs,
-};
+use fovea_db::{Backend, BlockingStore, ConnectArgs, Source, StoreImportArgs, StorePreviewArgs};
 use napi::bindgen_prelude::{AsyncTask, JsValue, Unknown};
 use napi::{Env, check_status, sys};
 use napi_derive::napi;
-use serde_json::Value;
 
 /// What the Promise of most store calls resolves to (built on the pool, as a tape).
 type Reply = AsyncTask<Job<Tape>>;
-
-/// A store failure as the core's error.
-fn core(e: DbError) -> CoreError {
-    e.into_core()
-}
-
-/// How a JSON value is named in messages.
-fn describe(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
-/// An array argument, as JSON values (`what` names its items in messages).
-fn array_arg(value: &Unknown, name: &str, what: &str) -> Res<Vec<Value>> {
-    match convert::from_js(value, name)? {
-        Some(Value::Array(items)) => Ok(items),
-        Some(other) => Err(invalid_type(
-            name,
-            format!("expected an array of {what}, got {}", describe(&other)),
-        )
-        .into()),
-        None => {
-            Err(invalid_type(name, format!("expected an array of {what}, got undefined")).into())
-        }
-    }
-}
 
 /// An optional string argument (`undefined` and `null` are absent).
 fn optional_string(value: Option<&Unknown>, name: &str) -> Res<Option<String>> {
@@ -134,11 +99,9 @@ impl Store {
             let url = optional_string(url.as_ref(), "url")?
                 .unwrap_or_else(|| fovea_db::DEFAULT_URL.to_owned());
             let opts = convert::options::<ConnectArgs>(options)?.options()?;
-            let work: Work<Store> = Box::new(move |_| {
-                let inner = BlockingStore::connect(&url, opts).map_err(core)?;
-                Ok(Store { inner })
-            });
-            Ok(work)
+            Ok(work(move |_| {
+                BlockingStore::connect(&url, opts).map(|inner| Store { inner })
+            }))
         })
     }
 
@@ -162,8 +125,7 @@ impl Store {
     ) -> napi::Result<Reply> {
         let store = self.inner.clone();
         spawn_with(env, options.as_ref(), Abort::BeforeStart, || {
-            let work: Work<_> = Box::new(move |_| Tape::of(&store.migrate().map_err(core)?));
-            Ok(work)
+            Ok(tape(move |_| store.migrate()))
         })
     }
 
@@ -179,8 +141,7 @@ impl Store {
         let store = self.inner.clone();
         spawn(env, options.as_ref(), || {
             let id = convert::string(&id, "id")?;
-            let work: Work<_> = Box::new(move |_| Tape::of(&store.annotation(&id).map_err(core)?));
-            Ok(work)
+            Ok(tape(move |_| store.annotation(&id)))
         })
     }
 
@@ -198,14 +159,7 @@ impl Store {
         let store = self.inner.clone();
         spawn(env, options.as_ref(), || {
             let video_id = optional_string(video_id.as_ref(), "videoId")?;
-            let work: Work<_> = Box::new(move |_| {
-                Tape::of(
-                    &store
-                        .annotations_report(video_id.as_deref())
-                        .map_err(core)?,
-                )
-            });
-            Ok(work)
+            Ok(tape(move |_| store.annotations_report(video_id.as_deref())))
         })
     }
 
@@ -225,11 +179,9 @@ impl Store {
         let store = self.inner.clone();
         spawn_with(env, options.as_ref(), Abort::BeforeStart, || {
             let list = annotations_arg(&annotations)?;
-            let work: Work<f64> = Box::new(move |_| {
-                let n = store.save_annotations(&list).map_err(core)?;
-                Ok(n as f64)
-            });
-            Ok(work)
+            Ok(work(move |_| {
+                store.save_annotations(&list).map(|n| n as f64)
+            }))
         })
     }
 
@@ -244,23 +196,12 @@ impl Store {
     ) -> napi::Result<AsyncTask<Job<f64>>> {
         let store = self.inner.clone();
         spawn_with(env, options.as_ref(), Abort::BeforeStart, || {
-            let ids = array_arg(&ids, "ids", "strings")?
-                .into_iter()
-                .enumerate()
-                .map(|(i, id)| match id {
-                    Value::String(s) => Ok(s),
-                    other => Err(invalid_type(
-                        &format!("ids[{i}]"),
-                        format!("expected a string, got {}", describe(&other)),
-                    )
-                    .into()),
-                })
-                .collect::<Res<Vec<String>>>()?;
-            let work: Work<f64> = Box::new(move |_| {
-                let n = store.delete_annotations(&ids).map_err(core)?;
-                Ok(n as f64)
-            });
-            Ok(work)
+            let ids: Vec<String> = convert::from_js(&ids, "ids")?.ok_or_else(|| {
+                invalid_type("ids", "expected an array of strings, got undefined")
+            })?;
+            Ok(work(move |_| {
+                store.delete_annotations(&ids).map(|n| n as f64)
+            }))
         })
     }
 
@@ -283,9 +224,9 @@ impl Store {
         spawn(env, options, || {
             let destination = path_arg(&destination, "destination")?;
             let opts = convert::options::<ExportArgs>(options)?.options()?;
-            let work: Work<_> =
-                Box::new(move |files| Tape::of(&store.export_file(files, &destination, opts)?));
-            Ok(work)
+            Ok(tape(move |files| {
+                store.export_file(files, &destination, opts)
+            }))
         })
     }
 
@@ -305,10 +246,7 @@ impl Store {
         spawn(env, options, || {
             let path = path_arg(&path, "path")?;
             let opts = convert::options::<StorePreviewArgs>(options)?.options()?;
-            let work: Work<_> = Box::new(move |_| {
-                Tape::of(&store.preview(Source::Path(path), opts).map_err(core)?)
-            });
-            Ok(work)
+            Ok(tape(move |_| store.preview(Source::Path(path), opts)))
         })
     }
 
@@ -332,14 +270,9 @@ impl Store {
             let path = path_arg(&path, "path")?;
             let (import_options, params) =
                 convert::options::<StoreImportArgs>(options)?.options()?;
-            let work: Work<_> = Box::new(move |_| {
-                Tape::of(
-                    &store
-                        .import(Source::Path(path), &import_options, params)
-                        .map_err(core)?,
-                )
-            });
-            Ok(work)
+            Ok(tape(move |_| {
+                store.import(Source::Path(path), &import_options, params)
+            }))
         })
     }
 
@@ -352,8 +285,7 @@ impl Store {
     ) -> napi::Result<Reply> {
         let store = self.inner.clone();
         spawn(env, options.as_ref(), || {
-            let work: Work<_> = Box::new(move |_| Tape::of(&store.import_history().map_err(core)?));
-            Ok(work)
+            Ok(tape(move |_| store.import_history()))
         })
     }
 
@@ -363,11 +295,10 @@ impl Store {
     pub fn close(&self, env: &Env) -> napi::Result<AsyncTask<Job<()>>> {
         let store = self.inner.clone();
         spawn(env, None, || {
-            let work: Work<()> = Box::new(move |_| {
+            Ok(work(move |_| {
                 store.close();
-                Ok(())
-            });
-            Ok(work)
+                Ok::<_, CoreError>(())
+            }))
         })
     }
 }

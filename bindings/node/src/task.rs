@@ -16,11 +16,13 @@
 //!   I/O failure of a file rejects with code `io` even where the core counts unreadable lines
 //!   and goes on.
 
+use crate::convert::Tape;
 use crate::error::{self, Fail, Res};
 use fovea_core::Error as CoreError;
 use fovea_core::ops::Files;
 use napi::bindgen_prelude::{JsObjectValue, JsValue, ToNapiValue, TypeName, Unknown};
 use napi::{Env, Task, ValueType, check_status, sys};
+use serde::Serialize;
 use std::ptr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -47,6 +49,21 @@ impl Cancel {
 
 /// The work of a call, run on the pool thread with the call's files.
 pub(crate) type Work<T> = Box<dyn FnOnce(&Files) -> fovea_core::Result<T> + Send>;
+
+/// The work `f`, whose failures become the core's errors.
+pub(crate) fn work<T, E: Into<CoreError>>(
+    f: impl FnOnce(&Files) -> Result<T, E> + Send + 'static,
+) -> Work<T> {
+    Box::new(move |files| f(files).map_err(Into::into))
+}
+
+/// The work `f`, whose result is written as a tape on the pool thread (JavaScript builds the
+/// objects from it when the Promise settles).
+pub(crate) fn tape<T: Serialize, E: Into<CoreError>>(
+    f: impl FnOnce(&Files) -> Result<T, E> + Send + 'static,
+) -> Work<Tape> {
+    Box::new(move |files| Tape::of(&f(files).map_err(Into::into)?))
+}
 
 /// How the work ended.
 pub enum Outcome<T> {

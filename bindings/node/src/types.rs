@@ -43,17 +43,6 @@ pub struct BoxChanges {
     pub metadata: Option<()>,
 }
 
-/// Curves for `setInterpolation`.
-#[napi(object, object_to_js = false, object_from_js = false)]
-pub struct SegmentOptions {
-    /// Per-property bezier curves (for `bezier`; kept from the existing segment when absent).
-    #[napi(ts_type = "ControlPoints")]
-    pub control_points: Option<()>,
-    /// Per-property functions (for `parametric`; kept from the existing segment when absent).
-    #[napi(ts_type = "ParametricSet")]
-    pub parametric: Option<()>,
-}
-
 /// Every visible frame in columnar form (`toTypedArrays()`).
 #[napi(object, object_to_js = false, object_from_js = false)]
 pub struct TypedArrays {

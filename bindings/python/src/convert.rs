@@ -14,7 +14,8 @@
 
 use crate::errors::to_pyerr;
 use fovea_core::Error;
-use fovea_core::host::{self, HostError, KeySerializer, KeyTarget};
+use fovea_core::host::build::{Build, Emit};
+use fovea_core::host::{self, HostError};
 use fovea_core::interp::CompiledSequence;
 use fovea_core::limits::EAGER_FRAMES;
 use fovea_core::model::{Frame, parse_frame};
@@ -79,11 +80,11 @@ impl<'py> Converter<'py> {
         &mut self,
         value: &T,
     ) -> PyResult<Bound<'py, PyAny>> {
-        value.serialize(Ser(self)).map_err(|e| e.0)
+        value.serialize(Emit(self)).map_err(|e| e.0)
     }
 
     /// The dict key `k`, from the cache when it is there. O(|k|).
-    fn key(&mut self, k: &str) -> Bound<'py, PyString> {
+    fn cached_key(&mut self, k: &str) -> Bound<'py, PyString> {
         if let Some(s) = self.keys.get(k) {
             return s.bind(self.py).clone();
         }
@@ -136,338 +137,72 @@ impl From<PyErr> for SerFail {
     }
 }
 
-impl From<std::convert::Infallible> for SerFail {
-    fn from(e: std::convert::Infallible) -> Self {
-        match e {}
-    }
-}
+type Built<'py> = Result<Bound<'py, PyAny>, SerFail>;
 
-type SerResult<'py> = Result<Bound<'py, PyAny>, SerFail>;
-
-/// The serializer: one per value, borrowing the converter.
-struct Ser<'c, 'py>(&'c mut Converter<'py>);
-
-impl<'c, 'py> Ser<'c, 'py> {
-    fn py(&self) -> Python<'py> {
-        self.0.py
-    }
-
-    /// `{variant: value}`, serde_json's shape for a variant with data.
-    fn variant(self, variant: &'static str, value: Bound<'py, PyAny>) -> SerResult<'py> {
-        let d = PyDict::new(self.py());
-        d.set_item(self.0.key(variant), value)?;
-        Ok(d.into_any())
-    }
-}
-
-impl<'c, 'py> ser::Serializer for Ser<'c, 'py> {
-    type Ok = Bound<'py, PyAny>;
+/// Python's values: dicts keyed by cached strings, lists, int, float, str, bool and None.
+impl<'py> Build for Converter<'py> {
+    type Value = Bound<'py, PyAny>;
+    type List = Vec<Bound<'py, PyAny>>;
+    type Dict = Bound<'py, PyDict>;
+    type Key = Bound<'py, PyString>;
     type Error = SerFail;
-    type SerializeSeq = Items<'c, 'py>;
-    type SerializeTuple = Items<'c, 'py>;
-    type SerializeTupleStruct = Items<'c, 'py>;
-    type SerializeTupleVariant = Items<'c, 'py>;
-    type SerializeMap = Entries<'c, 'py>;
-    type SerializeStruct = Entries<'c, 'py>;
-    type SerializeStructVariant = Entries<'c, 'py>;
 
-    fn serialize_bool(self, v: bool) -> SerResult<'py> {
-        Ok(PyBool::new(self.py(), v).to_owned().into_any())
+    fn null(&mut self) -> Built<'py> {
+        Ok(self.py.None().into_bound(self.py))
     }
 
-    fn serialize_i8(self, v: i8) -> SerResult<'py> {
-        self.serialize_i64(i64::from(v))
+    fn bool(&mut self, v: bool) -> Built<'py> {
+        Ok(PyBool::new(self.py, v).to_owned().into_any())
     }
 
-    fn serialize_i16(self, v: i16) -> SerResult<'py> {
-        self.serialize_i64(i64::from(v))
+    fn int(&mut self, v: i64) -> Built<'py> {
+        Ok(PyInt::new(self.py, v).into_any())
     }
 
-    fn serialize_i32(self, v: i32) -> SerResult<'py> {
-        self.serialize_i64(i64::from(v))
+    fn uint(&mut self, v: u64) -> Built<'py> {
+        Ok(PyInt::new(self.py, v).into_any())
     }
 
-    fn serialize_i64(self, v: i64) -> SerResult<'py> {
-        Ok(v.into_pyobject(self.py())?.into_any())
+    fn float(&mut self, v: f64) -> Built<'py> {
+        Ok(number(self.py, v)?)
     }
 
-    fn serialize_i128(self, v: i128) -> SerResult<'py> {
-        Ok(v.into_pyobject(self.py())?.into_any())
+    fn str(&mut self, v: &str) -> Built<'py> {
+        Ok(PyString::new(self.py, v).into_any())
     }
 
-    fn serialize_u8(self, v: u8) -> SerResult<'py> {
-        self.serialize_u64(u64::from(v))
+    fn key(&mut self, k: &str) -> Result<Bound<'py, PyString>, SerFail> {
+        Ok(self.cached_key(k))
     }
 
-    fn serialize_u16(self, v: u16) -> SerResult<'py> {
-        self.serialize_u64(u64::from(v))
+    fn list(&mut self, len: usize) -> Result<Self::List, SerFail> {
+        Ok(Vec::with_capacity(len))
     }
 
-    fn serialize_u32(self, v: u32) -> SerResult<'py> {
-        self.serialize_u64(u64::from(v))
-    }
-
-    fn serialize_u64(self, v: u64) -> SerResult<'py> {
-        Ok(v.into_pyobject(self.py())?.into_any())
-    }
-
-    fn serialize_u128(self, v: u128) -> SerResult<'py> {
-        Ok(v.into_pyobject(self.py())?.into_any())
-    }
-
-    fn serialize_f32(self, v: f32) -> SerResult<'py> {
-        self.serialize_f64(f64::from(v))
-    }
-
-    fn serialize_f64(self, v: f64) -> SerResult<'py> {
-        Ok(number(self.py(), v)?)
-    }
-
-    fn serialize_char(self, v: char) -> SerResult<'py> {
-        self.serialize_str(v.encode_utf8(&mut [0; 4]))
-    }
-
-    fn serialize_str(self, v: &str) -> SerResult<'py> {
-        Ok(PyString::new(self.py(), v).into_any())
-    }
-
-    fn serialize_bytes(self, v: &[u8]) -> SerResult<'py> {
-        // As serde_json writes bytes: an array of numbers.
-        Ok(PyList::new(self.py(), v)?.into_any())
-    }
-
-    fn serialize_none(self) -> SerResult<'py> {
-        Ok(self.py().None().into_bound(self.py()))
-    }
-
-    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> SerResult<'py> {
-        value.serialize(self)
-    }
-
-    fn serialize_unit(self) -> SerResult<'py> {
-        self.serialize_none()
-    }
-
-    fn serialize_unit_struct(self, _: &'static str) -> SerResult<'py> {
-        self.serialize_none()
-    }
-
-    fn serialize_unit_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        variant: &'static str,
-    ) -> SerResult<'py> {
-        self.serialize_str(variant)
-    }
-
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(
-        self,
-        _: &'static str,
-        value: &T,
-    ) -> SerResult<'py> {
-        value.serialize(self)
-    }
-
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(
-        self,
-        _: &'static str,
-        _: u32,
-        variant: &'static str,
-        value: &T,
-    ) -> SerResult<'py> {
-        let inner = value.serialize(Ser(&mut *self.0))?;
-        self.variant(variant, inner)
-    }
-
-    fn serialize_seq(self, len: Option<usize>) -> Result<Items<'c, 'py>, SerFail> {
-        Ok(Items {
-            c: self.0,
-            items: Vec::with_capacity(len.unwrap_or(0)),
-            variant: None,
-        })
-    }
-
-    fn serialize_tuple(self, len: usize) -> Result<Items<'c, 'py>, SerFail> {
-        self.serialize_seq(Some(len))
-    }
-
-    fn serialize_tuple_struct(
-        self,
-        _: &'static str,
-        len: usize,
-    ) -> Result<Items<'c, 'py>, SerFail> {
-        self.serialize_seq(Some(len))
-    }
-
-    fn serialize_tuple_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        variant: &'static str,
-        len: usize,
-    ) -> Result<Items<'c, 'py>, SerFail> {
-        let mut items = self.serialize_seq(Some(len))?;
-        items.variant = Some(variant);
-        Ok(items)
-    }
-
-    fn serialize_map(self, _: Option<usize>) -> Result<Entries<'c, 'py>, SerFail> {
-        let dict = PyDict::new(self.py());
-        Ok(Entries {
-            c: self.0,
-            dict,
-            key: None,
-            variant: None,
-        })
-    }
-
-    fn serialize_struct(self, _: &'static str, len: usize) -> Result<Entries<'c, 'py>, SerFail> {
-        self.serialize_map(Some(len))
-    }
-
-    fn serialize_struct_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        variant: &'static str,
-        len: usize,
-    ) -> Result<Entries<'c, 'py>, SerFail> {
-        let mut entries = self.serialize_map(Some(len))?;
-        entries.variant = Some(variant);
-        Ok(entries)
-    }
-}
-
-/// A list being built.
-struct Items<'c, 'py> {
-    c: &'c mut Converter<'py>,
-    items: Vec<Bound<'py, PyAny>>,
-    variant: Option<&'static str>,
-}
-
-impl<'py> Items<'_, 'py> {
-    fn push<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), SerFail> {
-        let item = value.serialize(Ser(&mut *self.c))?;
-        self.items.push(item);
+    fn push(&mut self, list: &mut Self::List, item: Bound<'py, PyAny>) -> Result<(), SerFail> {
+        list.push(item);
         Ok(())
     }
 
-    fn finish(self) -> SerResult<'py> {
-        let list = PyList::new(self.c.py, self.items)?.into_any();
-        match self.variant {
-            Some(v) => Ser(self.c).variant(v, list),
-            None => Ok(list),
-        }
+    fn end_list(&mut self, list: Self::List) -> Built<'py> {
+        Ok(PyList::new(self.py, list)?.into_any())
     }
-}
 
-macro_rules! impl_items {
-    ($($trait:ident :: $method:ident),*) => {$(
-        impl<'py> ser::$trait for Items<'_, 'py> {
-            type Ok = Bound<'py, PyAny>;
-            type Error = SerFail;
-            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), SerFail> {
-                self.push(value)
-            }
-            fn end(self) -> SerResult<'py> {
-                self.finish()
-            }
-        }
-    )*};
-}
+    fn dict(&mut self, _: usize) -> Result<Bound<'py, PyDict>, SerFail> {
+        Ok(PyDict::new(self.py))
+    }
 
-impl_items!(
-    SerializeSeq::serialize_element,
-    SerializeTuple::serialize_element,
-    SerializeTupleStruct::serialize_field,
-    SerializeTupleVariant::serialize_field
-);
-
-/// A dict being built.
-struct Entries<'c, 'py> {
-    c: &'c mut Converter<'py>,
-    dict: Bound<'py, PyDict>,
-    key: Option<Bound<'py, PyString>>,
-    variant: Option<&'static str>,
-}
-
-impl<'py> Entries<'_, 'py> {
-    fn set<T: Serialize + ?Sized>(
+    fn insert(
         &mut self,
+        dict: &mut Bound<'py, PyDict>,
         key: Bound<'py, PyString>,
-        value: &T,
+        value: Bound<'py, PyAny>,
     ) -> Result<(), SerFail> {
-        let value = value.serialize(Ser(&mut *self.c))?;
-        self.dict.set_item(key, value)?;
-        Ok(())
+        Ok(dict.set_item(key, value)?)
     }
 
-    fn finish(self) -> SerResult<'py> {
-        let dict = self.dict.into_any();
-        match self.variant {
-            Some(v) => Ser(self.c).variant(v, dict),
-            None => Ok(dict),
-        }
-    }
-}
-
-impl<'py> ser::SerializeMap for Entries<'_, 'py> {
-    type Ok = Bound<'py, PyAny>;
-    type Error = SerFail;
-
-    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), SerFail> {
-        self.key = Some(key.serialize(KeySerializer(&mut *self.c))?);
-        Ok(())
-    }
-
-    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), SerFail> {
-        let key = self
-            .key
-            .take()
-            .ok_or_else(|| <SerFail as ser::Error>::custom("a map value without a key"))?;
-        self.set(key, value)
-    }
-
-    fn serialize_entry<K: Serialize + ?Sized, V: Serialize + ?Sized>(
-        &mut self,
-        key: &K,
-        value: &V,
-    ) -> Result<(), SerFail> {
-        let key = key.serialize(KeySerializer(&mut *self.c))?;
-        self.set(key, value)
-    }
-
-    fn end(self) -> SerResult<'py> {
-        self.finish()
-    }
-}
-
-macro_rules! impl_struct_entries {
-    ($($trait:ident),*) => {$(
-        impl<'py> ser::$trait for Entries<'_, 'py> {
-            type Ok = Bound<'py, PyAny>;
-            type Error = SerFail;
-            fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), SerFail> {
-                let key = self.c.key(key);
-                self.set(key, value)
-            }
-            fn end(self) -> SerResult<'py> {
-                self.finish()
-            }
-        }
-    )*};
-}
-
-impl_struct_entries!(SerializeStruct, SerializeStructVariant);
-
-/// Map keys become dict keys through the converter's cache.
-impl<'py> KeyTarget for &mut Converter<'py> {
-    type Ok = Bound<'py, PyString>;
-    type Error = SerFail;
-
-    fn key(self, text: &str) -> Result<Bound<'py, PyString>, SerFail> {
-        Ok(Converter::key(self, text))
+    fn end_dict(&mut self, dict: Bound<'py, PyDict>) -> Built<'py> {
+        Ok(dict.into_any())
     }
 }
 

@@ -36,63 +36,22 @@ const MODULE: &str = "fovea._fovea";
 /// The `OSError` subclasses an I/O failure maps onto, by kind: (kind, class name, base).
 fn io_kinds(py: Python<'_>) -> [(std::io::ErrorKind, &'static str, Bound<'_, PyType>); 11] {
     use std::io::ErrorKind as K;
-    [
-        (
-            K::NotFound,
-            "IoFileNotFoundError",
-            py.get_type::<PyFileNotFoundError>(),
-        ),
-        (
-            K::PermissionDenied,
-            "IoPermissionError",
-            py.get_type::<PyPermissionError>(),
-        ),
-        (
-            K::IsADirectory,
-            "IoIsADirectoryError",
-            py.get_type::<PyIsADirectoryError>(),
-        ),
-        (
-            K::NotADirectory,
-            "IoNotADirectoryError",
-            py.get_type::<PyNotADirectoryError>(),
-        ),
-        (
-            K::AlreadyExists,
-            "IoFileExistsError",
-            py.get_type::<PyFileExistsError>(),
-        ),
-        (
-            K::Interrupted,
-            "IoInterruptedError",
-            py.get_type::<PyInterruptedError>(),
-        ),
-        (
-            K::TimedOut,
-            "IoTimeoutError",
-            py.get_type::<PyTimeoutError>(),
-        ),
-        (
-            K::BrokenPipe,
-            "IoBrokenPipeError",
-            py.get_type::<PyBrokenPipeError>(),
-        ),
-        (
-            K::ConnectionRefused,
-            "IoConnectionRefusedError",
-            py.get_type::<PyConnectionRefusedError>(),
-        ),
-        (
-            K::ConnectionReset,
-            "IoConnectionResetError",
-            py.get_type::<PyConnectionResetError>(),
-        ),
-        (
-            K::ConnectionAborted,
-            "IoConnectionAbortedError",
-            py.get_type::<PyConnectionAbortedError>(),
-        ),
-    ]
+    macro_rules! kinds {
+        ($($kind:ident => $name:literal, $base:ty;)*) => { [$((K::$kind, $name, py.get_type::<$base>())),*] };
+    }
+    kinds! {
+        NotFound => "IoFileNotFoundError", PyFileNotFoundError;
+        PermissionDenied => "IoPermissionError", PyPermissionError;
+        IsADirectory => "IoIsADirectoryError", PyIsADirectoryError;
+        NotADirectory => "IoNotADirectoryError", PyNotADirectoryError;
+        AlreadyExists => "IoFileExistsError", PyFileExistsError;
+        Interrupted => "IoInterruptedError", PyInterruptedError;
+        TimedOut => "IoTimeoutError", PyTimeoutError;
+        BrokenPipe => "IoBrokenPipeError", PyBrokenPipeError;
+        ConnectionRefused => "IoConnectionRefusedError", PyConnectionRefusedError;
+        ConnectionReset => "IoConnectionResetError", PyConnectionResetError;
+        ConnectionAborted => "IoConnectionAbortedError", PyConnectionAbortedError;
+    }
 }
 
 struct Classes {

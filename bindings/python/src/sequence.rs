@@ -5,13 +5,11 @@ use crate::convert::{Converter, frame_arg, frame_dicts, from_py, read_with, to_p
 use crate::errors::to_pyerr;
 use crate::gil::{DETACH_AT, run};
 use crate::packages::require;
-use fovea_core::edit::{BoxUpdate, SegmentSpec, box_values_from_value};
+use fovea_core::edit::{BoxUpdate, box_values_from_value};
 use fovea_core::interp::{CompiledSequence, InterpOptions, Profile};
 use fovea_core::limits::EAGER_FRAMES;
-use fovea_core::model::{
-    BoundingBoxSequence, InterpolationType, SequenceInput, control_points_from_value,
-    parametric_from_value,
-};
+use fovea_core::model::{BoundingBoxSequence, SequenceInput};
+use fovea_core::ops::SegmentArgs;
 use fovea_core::plot::PlotData;
 use numpy::{PyArray1, PyArray2, PyArrayMethods};
 use pyo3::basic::CompareOp;
@@ -386,19 +384,12 @@ impl Sequence {
         parametric: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
         let frame = frame_arg(frame, "frame").map_err(to_pyerr)?;
-        let control_points = control_points
-            .map(|v| from_py(v).and_then(control_points_from_value))
-            .transpose()
-            .map_err(to_pyerr)?;
-        let parametric = parametric
-            .map(|v| from_py(v).and_then(parametric_from_value))
-            .transpose()
-            .map_err(to_pyerr)?;
-        let spec = SegmentSpec {
-            kind: InterpolationType::parse(r#type),
-            control_points,
-            parametric,
-        };
+        let spec = SegmentArgs {
+            control_points: control_points.map(from_py).transpose().map_err(to_pyerr)?,
+            parametric: parametric.map(from_py).transpose().map_err(to_pyerr)?,
+        }
+        .spec(r#type)
+        .map_err(to_pyerr)?;
         self.edit(|seq, opts| seq.set_interpolation(frame, spec, opts))
     }
 

@@ -1,6 +1,7 @@
 //! Exchanging values with a host (Python objects, JavaScript values) without JSON text or a
-//! `serde_json::Value` between. Writing: a binding's serde `Serializer` builds host values from
-//! any `Serialize` value, and turns map keys into text with [`KeySerializer`] (serde_json's
+//! `serde_json::Value` between. Writing: a binding implements [`build::Build`] for its values
+//! (or uses the core's [`tape::Tape`]) and serializes any `Serialize` value with
+//! [`build::Emit`], which turns map keys into text with [`KeySerializer`] (serde_json's
 //! rules). Reading: a binding implements a serde `Deserializer` over its
 //! values with [`HostError`] as the error type, and hands it to a model type's `read`
 //! ([`BoundingBoxSequence::read`](crate::model::BoundingBoxSequence::read),
@@ -13,6 +14,7 @@ pub use crate::serde_errors::ReadError;
 use crate::serde_errors::{data_error, deserialize, root_if_empty};
 use std::fmt;
 
+pub mod build;
 pub mod tape;
 
 /// What a host-value deserializer reports. Wrong types and missing fields use serde's own

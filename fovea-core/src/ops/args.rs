@@ -7,10 +7,12 @@
 //! `invalid-option` error listing the accepted names, in every front end alike.
 
 use super::{DEFAULT_MAX_ISSUES, MergeOptions, OnError, ValidateFileOptions, line_numbering};
+use crate::edit::SegmentSpec;
 use crate::error::Result;
 use crate::import::{ImportOptions, PreviewOptions};
 use crate::interp::{InterpOptions, Profile};
 use crate::jsonl::{ExportMode, ExportOptions, ReadOptions};
+use crate::model::{InterpolationType, control_points_from_value, parametric_from_value};
 use crate::validate::ValidateOptions;
 use serde::Deserialize;
 use serde_json::Value;
@@ -94,6 +96,43 @@ impl SequenceArgs {
     /// The profile named, if one is.
     pub fn profile(self) -> Result<Option<Profile>> {
         self.profile.as_deref().map(Profile::parse).transpose()
+    }
+}
+
+/// The options of giving a keyframe pair an interpolation: its curves or functions.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(
+    feature = "schema",
+    derive(schemars::JsonSchema),
+    schemars(rename = "SegmentOptions")
+)]
+pub struct SegmentArgs {
+    /// Per-property bezier curves (for `bezier`; kept from the existing segment when absent).
+    #[cfg_attr(
+        feature = "schema",
+        schemars(with = "Option<crate::model::schema::ControlPoints>")
+    )]
+    pub control_points: Option<Value>,
+    /// Per-property functions (for `parametric`; kept from the existing segment when absent).
+    #[cfg_attr(
+        feature = "schema",
+        schemars(with = "Option<crate::model::schema::ParametricSet>")
+    )]
+    pub parametric: Option<Value>,
+}
+
+impl SegmentArgs {
+    /// The interpolation `kind` (one of FOVEA's names) with these curves or functions.
+    pub fn spec(self, kind: &str) -> Result<SegmentSpec> {
+        Ok(SegmentSpec {
+            kind: InterpolationType::parse(kind),
+            control_points: self
+                .control_points
+                .map(control_points_from_value)
+                .transpose()?,
+            parametric: self.parametric.map(parametric_from_value).transpose()?,
+        })
     }
 }
 

@@ -12,8 +12,8 @@ mod files;
 mod records;
 
 pub use args::{
-    ExportArgs, ImportOptionsArg, MergeArgs, PreviewArgs, ReadArgs, SequenceArgs, ValidateArgs,
-    preview_options,
+    ExportArgs, ImportOptionsArg, MergeArgs, PreviewArgs, ReadArgs, SegmentArgs, SequenceArgs,
+    ValidateArgs, preview_options,
 };
 pub use files::{BUFFER, FileReader, FileWriter, Files, Tracked};
 pub use records::{OnError, Read, RecordBatches, RecordOut, line_numbering};

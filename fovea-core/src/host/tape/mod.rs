@@ -18,7 +18,7 @@ mod read;
 mod write;
 
 pub use read::Cursor;
-pub use write::{Container, SerFail, Tape};
+pub use write::{Open, SerFail, Tape};
 
 #[cfg(test)]
 mod tests {

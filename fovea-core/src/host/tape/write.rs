@@ -1,7 +1,7 @@
 //! Writing: any `Serialize` value as a tape of words, numbers and strings (see the module
 //! above for the format), which a host's decoder turns into its own values in one pass.
 
-use super::super::{KeySerializer, KeyTarget};
+use super::super::build::{Build, Emit};
 use hashbrown::HashTable;
 use serde::ser::{self, Serialize};
 use std::fmt;
@@ -66,7 +66,7 @@ impl Tape {
     /// Appends a value.
     pub fn push<T: Serialize + ?Sized>(&mut self, value: &T) -> crate::Result<()> {
         value
-            .serialize(&mut *self)
+            .serialize(Emit(self))
             .map_err(|e| crate::Error::InvalidType {
                 path: "$".into(),
                 message: e.0,
@@ -136,27 +136,22 @@ impl Tape {
         }
     }
 
-    /// A word to be patched once its count is known; returns its position.
+    /// A word to be patched once its count is known.
     #[inline]
-    fn open(&mut self, tag: u32) -> usize {
+    fn open(&mut self, tag: u32) -> Open {
         self.ops.push(tag);
-        self.ops.len() - 1
+        Open {
+            at: self.ops.len() - 1,
+            count: 0,
+        }
     }
 
     #[inline]
-    fn close(&mut self, at: usize, tag: u32, count: u32) -> Result<(), SerFail> {
-        if count >= PAYLOAD_LIMIT {
+    fn close(&mut self, open: Open, tag: u32) -> Result<(), SerFail> {
+        if open.count >= PAYLOAD_LIMIT {
             return Err(SerFail("a value too large to hand to JavaScript".into()));
         }
-        self.ops[at] = tag | count << 3;
-        Ok(())
-    }
-
-    #[inline]
-    fn key(&mut self, k: &str) -> Result<(), SerFail> {
-        let i = self.string(k)?;
-        // `__proto__` must become an own property, not the prototype.
-        self.ops.push(i << 1 | u32::from(k == "__proto__"));
+        self.ops[open.at] = tag | open.count << 3;
         Ok(())
     }
 }
@@ -179,280 +174,78 @@ impl ser::Error for SerFail {
     }
 }
 
-impl<'t> ser::Serializer for &'t mut Tape {
-    type Ok = ();
-    type Error = SerFail;
-    type SerializeSeq = Container<'t>;
-    type SerializeTuple = Container<'t>;
-    type SerializeTupleStruct = Container<'t>;
-    type SerializeTupleVariant = Container<'t>;
-    type SerializeMap = Container<'t>;
-    type SerializeStruct = Container<'t>;
-    type SerializeStructVariant = Container<'t>;
+/// An object or array being written: where its word is, patched with its count at the end.
+pub struct Open {
+    at: usize,
+    count: u32,
+}
 
-    fn serialize_bool(self, v: bool) -> Result<(), SerFail> {
+impl Build for Tape {
+    type Value = ();
+    type List = Open;
+    type Dict = Open;
+    type Key = ();
+    type Error = SerFail;
+
+    fn null(&mut self) -> Result<(), SerFail> {
+        self.word(NULL, 0)
+    }
+
+    fn bool(&mut self, v: bool) -> Result<(), SerFail> {
         self.word(if v { TRUE } else { FALSE }, 0)
     }
 
-    fn serialize_i8(self, v: i8) -> Result<(), SerFail> {
-        self.serialize_i64(i64::from(v))
-    }
-
-    fn serialize_i16(self, v: i16) -> Result<(), SerFail> {
-        self.serialize_i64(i64::from(v))
-    }
-
-    fn serialize_i32(self, v: i32) -> Result<(), SerFail> {
-        self.serialize_i64(i64::from(v))
-    }
-
-    fn serialize_i64(self, v: i64) -> Result<(), SerFail> {
+    fn int(&mut self, v: i64) -> Result<(), SerFail> {
         // A JavaScript number: the nearest double, as JSON.parse reads the integer's text.
         self.number(v as f64)
     }
 
-    fn serialize_u8(self, v: u8) -> Result<(), SerFail> {
-        self.serialize_u64(u64::from(v))
-    }
-
-    fn serialize_u16(self, v: u16) -> Result<(), SerFail> {
-        self.serialize_u64(u64::from(v))
-    }
-
-    fn serialize_u32(self, v: u32) -> Result<(), SerFail> {
-        self.serialize_u64(u64::from(v))
-    }
-
-    fn serialize_u64(self, v: u64) -> Result<(), SerFail> {
+    fn uint(&mut self, v: u64) -> Result<(), SerFail> {
         self.number(v as f64)
     }
 
-    fn serialize_f32(self, v: f32) -> Result<(), SerFail> {
-        self.number(f64::from(v))
-    }
-
-    fn serialize_f64(self, v: f64) -> Result<(), SerFail> {
+    fn float(&mut self, v: f64) -> Result<(), SerFail> {
         self.number(v)
     }
 
-    fn serialize_char(self, v: char) -> Result<(), SerFail> {
-        self.serialize_str(v.encode_utf8(&mut [0; 4]))
-    }
-
-    fn serialize_str(self, v: &str) -> Result<(), SerFail> {
+    fn str(&mut self, v: &str) -> Result<(), SerFail> {
         let i = self.string(v)?;
         self.word(STR, i)
     }
 
-    fn serialize_bytes(self, v: &[u8]) -> Result<(), SerFail> {
-        // As serde_json writes bytes: an array of numbers.
-        self.word(ARR, v.len() as u32)?;
-        for b in v {
-            self.word(INT, u32::from(*b))?;
-        }
+    #[inline]
+    fn key(&mut self, k: &str) -> Result<(), SerFail> {
+        let i = self.string(k)?;
+        // `__proto__` must become an own property, not the prototype.
+        self.ops.push(i << 1 | u32::from(k == "__proto__"));
         Ok(())
     }
 
-    fn serialize_none(self) -> Result<(), SerFail> {
-        self.word(NULL, 0)
+    fn list(&mut self, _: usize) -> Result<Open, SerFail> {
+        Ok(self.open(ARR))
     }
-
-    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), SerFail> {
-        value.serialize(self)
-    }
-
-    fn serialize_unit(self) -> Result<(), SerFail> {
-        self.word(NULL, 0)
-    }
-
-    fn serialize_unit_struct(self, _: &'static str) -> Result<(), SerFail> {
-        self.word(NULL, 0)
-    }
-
-    fn serialize_unit_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        variant: &'static str,
-    ) -> Result<(), SerFail> {
-        self.serialize_str(variant)
-    }
-
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(
-        self,
-        _: &'static str,
-        value: &T,
-    ) -> Result<(), SerFail> {
-        value.serialize(self)
-    }
-
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(
-        self,
-        _: &'static str,
-        _: u32,
-        variant: &'static str,
-        value: &T,
-    ) -> Result<(), SerFail> {
-        // serde_json's shape: `{variant: value}`.
-        self.word(OBJ, 1)?;
-        self.key(variant)?;
-        value.serialize(self)
-    }
-
-    fn serialize_seq(self, _: Option<usize>) -> Result<Container<'t>, SerFail> {
-        Ok(Container::open(self, ARR, None))
-    }
-
-    fn serialize_tuple(self, _: usize) -> Result<Container<'t>, SerFail> {
-        Ok(Container::open(self, ARR, None))
-    }
-
-    fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Container<'t>, SerFail> {
-        Ok(Container::open(self, ARR, None))
-    }
-
-    fn serialize_tuple_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        variant: &'static str,
-        _: usize,
-    ) -> Result<Container<'t>, SerFail> {
-        Ok(Container::open(self, ARR, Some(variant)))
-    }
-
-    fn serialize_map(self, _: Option<usize>) -> Result<Container<'t>, SerFail> {
-        Ok(Container::open(self, OBJ, None))
-    }
-
-    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Container<'t>, SerFail> {
-        Ok(Container::open(self, OBJ, None))
-    }
-
-    fn serialize_struct_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        variant: &'static str,
-        _: usize,
-    ) -> Result<Container<'t>, SerFail> {
-        Ok(Container::open(self, OBJ, Some(variant)))
-    }
-}
-
-/// An object or array being written: its word is patched with its count at the end.
-pub struct Container<'t> {
-    tape: &'t mut Tape,
-    at: usize,
-    tag: u32,
-    count: u32,
-}
-
-impl<'t> Container<'t> {
-    #[inline]
-    fn open(tape: &'t mut Tape, tag: u32, variant: Option<&'static str>) -> Self {
-        if let Some(variant) = variant {
-            // serde_json's shape: `{variant: …}`; a variant name is always a short string.
-            tape.ops.push(OBJ | 1 << 3);
-            let _ = tape.key(variant);
-        }
-        let at = tape.open(tag);
-        Container {
-            tape,
-            at,
-            tag,
-            count: 0,
-        }
-    }
-
-    fn item<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), SerFail> {
-        self.count += 1;
-        value.serialize(&mut *self.tape)
-    }
-
-    fn entry<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), SerFail> {
-        self.tape.key(key)?;
-        self.item(value)
-    }
-
-    fn end(self) -> Result<(), SerFail> {
-        self.tape.close(self.at, self.tag, self.count)
-    }
-}
-
-macro_rules! impl_items {
-    ($($trait:ident :: $method:ident),*) => {$(
-        impl ser::$trait for Container<'_> {
-            type Ok = ();
-            type Error = SerFail;
-            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), SerFail> {
-                self.item(value)
-            }
-            fn end(self) -> Result<(), SerFail> {
-                Container::end(self)
-            }
-        }
-    )*};
-}
-
-impl_items!(
-    SerializeSeq::serialize_element,
-    SerializeTuple::serialize_element,
-    SerializeTupleStruct::serialize_field,
-    SerializeTupleVariant::serialize_field
-);
-
-macro_rules! impl_fields {
-    ($($trait:ident),*) => {$(
-        impl ser::$trait for Container<'_> {
-            type Ok = ();
-            type Error = SerFail;
-            fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), SerFail> {
-                self.entry(key, value)
-            }
-            fn end(self) -> Result<(), SerFail> {
-                Container::end(self)
-            }
-        }
-    )*};
-}
-
-impl_fields!(SerializeStruct, SerializeStructVariant);
-
-impl ser::SerializeMap for Container<'_> {
-    type Ok = ();
-    type Error = SerFail;
-
-    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), SerFail> {
-        // The key's entry counts with its value (`serialize_value`).
-        key.serialize(KeySerializer(&mut *self.tape))
-    }
-
-    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), SerFail> {
-        self.item(value)
-    }
-
-    fn serialize_entry<K: Serialize + ?Sized, V: Serialize + ?Sized>(
-        &mut self,
-        key: &K,
-        value: &V,
-    ) -> Result<(), SerFail> {
-        key.serialize(KeySerializer(&mut *self.tape))?;
-        self.item(value)
-    }
-
-    fn end(self) -> Result<(), SerFail> {
-        Container::end(self)
-    }
-}
-
-/// Map keys become strings of the tape.
-impl KeyTarget for &mut Tape {
-    type Ok = ();
-    type Error = SerFail;
 
     #[inline]
-    fn key(self, text: &str) -> Result<(), SerFail> {
-        Tape::key(self, text)
+    fn push(&mut self, list: &mut Open, _: ()) -> Result<(), SerFail> {
+        list.count += 1;
+        Ok(())
+    }
+
+    fn end_list(&mut self, list: Open) -> Result<(), SerFail> {
+        self.close(list, ARR)
+    }
+
+    fn dict(&mut self, _: usize) -> Result<Open, SerFail> {
+        Ok(self.open(OBJ))
+    }
+
+    #[inline]
+    fn insert(&mut self, dict: &mut Open, _: (), _: ()) -> Result<(), SerFail> {
+        dict.count += 1;
+        Ok(())
+    }
+
+    fn end_dict(&mut self, dict: Open) -> Result<(), SerFail> {
+        self.close(dict, OBJ)
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::failure::Failure;
 use fovea_core::import::PreviewOptions;
-use fovea_db::{BlockingStore, ConnectArgs, DEFAULT_URL, Layout};
+use fovea_db::{BlockingStore, ConnectArgs, DEFAULT_URL, Layout, Store, StoreOptions};
 use std::path::PathBuf;
 
 /// Where the store is.
@@ -19,8 +19,8 @@ pub struct DbArgs {
 }
 
 impl DbArgs {
-    /// Opens the store with the given layout of FOVEA's tables.
-    pub fn open(&self, layout: Layout) -> Result<BlockingStore, Failure> {
+    /// The store's URL and options, with the given layout of FOVEA's tables.
+    fn options(&self, layout: Layout) -> Result<(&str, StoreOptions), Failure> {
         let url = self.db.as_deref().unwrap_or(DEFAULT_URL);
         let mut options = ConnectArgs {
             user: self.user.clone(),
@@ -29,7 +29,19 @@ impl DbArgs {
         .options()
         .map_err(Failure::Option)?;
         options.layout = layout;
+        Ok((url, options))
+    }
+
+    /// Opens the store with the given layout of FOVEA's tables.
+    pub fn open(&self, layout: Layout) -> Result<BlockingStore, Failure> {
+        let (url, options) = self.options(layout)?;
         Ok(BlockingStore::connect(url, options)?)
+    }
+
+    /// Opens the store, for async code.
+    pub async fn connect(&self, layout: Layout) -> Result<Store, Failure> {
+        let (url, options) = self.options(layout)?;
+        Ok(Store::connect_with(url, options).await?)
     }
 
     /// The embedded file the URL names, when that file does not exist: the reading commands

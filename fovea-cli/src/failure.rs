@@ -31,7 +31,9 @@ impl Failure {
             Failure::Invalid(e) if e.is_io() => 2,
             Failure::Invalid(_) => 1,
             Failure::Usage(_) | Failure::Io(..) | Failure::Option(_) => 2,
-            Failure::Job(fovea_jobs::JobError::Timeout { .. }) => 2,
+            Failure::Job(
+                fovea_jobs::JobError::Timeout { .. } | fovea_jobs::JobError::InvalidOptions { .. },
+            ) => 2,
             Failure::Db(fovea_db::DbError::Core(e)) => Failure::Invalid(e.clone()).exit_code(),
             Failure::Db(fovea_db::DbError::Row(_) | fovea_db::DbError::Schema(_)) => 1,
             Failure::Db(_) => 2,

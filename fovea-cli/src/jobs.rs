@@ -5,6 +5,7 @@
 use crate::exchange::print_json;
 use crate::failure::{Failure, Outcome};
 use crate::interpolate::read_input;
+use crate::review;
 use fovea_core::limits::TrackingLimits;
 use fovea_jobs::bull::{BullOptions, BullQueue, BullWorker};
 use fovea_jobs::tracking::{
@@ -215,7 +216,7 @@ impl QueueArgs {
         })
     }
 
-    async fn connect(&self, what: &str) -> Result<BullQueue, Failure> {
+    pub(crate) async fn connect(&self, what: &str) -> Result<BullQueue, Failure> {
         Ok(BullQueue::connect(&self.queue, self.options(what)?).await?)
     }
 }
@@ -300,6 +301,13 @@ pub enum JobsCommand {
         #[command(flatten)]
         queue: QueueArgs,
     },
+    /// List a tracking job's candidates (its tracks, their keyframes and their review) as
+    /// JSON; with --redis, a job whose worker had no store is registered from its result.
+    Candidates(review::CandidatesCommand),
+    /// Accept a candidate: save its track, reduced as asked, as an annotation.
+    Accept(review::AcceptCommand),
+    /// Reject a candidate (removing the annotation it had been accepted as).
+    Reject(review::RejectCommand),
 }
 
 /// Runs `fovea jobs …`.
@@ -381,6 +389,9 @@ pub fn jobs(command: &JobsCommand) -> Outcome {
                 };
                 print_json(&serde_json::json!({"jobId": id, "cancelled": what}))
             }
+            JobsCommand::Candidates(c) => review::candidates(c).await,
+            JobsCommand::Accept(c) => review::accept(c).await,
+            JobsCommand::Reject(c) => review::reject(c).await,
         }
     })
 }

@@ -12,6 +12,7 @@ mod interpolate;
 mod jobs;
 mod plot;
 mod progress;
+mod review;
 mod store;
 
 use clap::{Parser, Subcommand};

@@ -316,3 +316,126 @@ fn a_job_whose_worker_is_killed_is_taken_up_within_the_lease_and_half_of_it() {
     assert_eq!(done["stalledCount"], 1, "{done}");
     drop(service);
 }
+
+/// Runs `fovea` with `args`; its exit status, standard output as JSON (or null) and standard
+/// error.
+fn run(args: &[&str]) -> (Option<i32>, Value, String) {
+    let out = fovea().args(args).output().unwrap();
+    let stdout = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    (
+        out.status.code(),
+        stdout,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_tracked_object_is_reviewed_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("review.db").display());
+    let mut cmd = fovea();
+    cmd.args(["track", "--simulate", "--db", &url]);
+    let out = with_stdin(cmd, &payload("v1").to_string());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let job = json(&out)["jobId"].as_str().unwrap().to_owned();
+
+    let (code, listed, err) = run(&["jobs", "candidates", &job, "--db", &url]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    let c = &listed[0];
+    assert_eq!(
+        (
+            &c["objectId"],
+            &c["state"],
+            &c["version"],
+            &c["trackedFrames"]
+        ),
+        (&json!(7), &json!("pending"), &json!(1), &json!(60))
+    );
+
+    // The video is not in the store yet.
+    let accept = [
+        "jobs", "accept", &job, "--object", "7", "--entity", "car-1", "--db", &url,
+    ];
+    let (code, _, err) = run(&accept);
+    assert_eq!(code, Some(1));
+    assert!(
+        err.contains("error[missing-dependency]") && err.contains("\"v1\""),
+        "{err}"
+    );
+    let videos = dir.path().join("videos.jsonl");
+    std::fs::write(
+        &videos,
+        "{\"type\":\"video\",\"data\":{\"id\":\"v1\",\"width\":640,\"height\":360}}\n",
+    )
+    .unwrap();
+    let (code, _, err) = run(&["import", videos.to_str().unwrap(), "--db", &url]);
+    assert_eq!(code, Some(0), "{err}");
+
+    let mut trimmed = accept.to_vec();
+    trimmed.extend([
+        "--tolerance",
+        "0.5",
+        "--frames",
+        "10..40",
+        "--expect-version",
+        "1",
+    ]);
+    let (code, accepted, err) = run(&trimmed);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(
+        (
+            &accepted["state"],
+            &accepted["annotationId"],
+            &accepted["version"]
+        ),
+        (&json!("accepted"), &json!(format!("{job}-obj7")), &json!(2))
+    );
+
+    // A reviewer who saw version 1 is too late; one who saw version 2 is not.
+    let reject = [
+        "jobs",
+        "reject",
+        &job,
+        "--object",
+        "7",
+        "--reason",
+        "wrong car",
+        "--db",
+        &url,
+    ];
+    let (code, _, err) = run(&[&reject[..], &["--expect-version", "1"]].concat());
+    assert_eq!(code, Some(1));
+    assert!(err.contains("error[conflict]"), "{err}");
+    let (code, rejected, err) = run(&[&reject[..], &["--expect-version", "2"]].concat());
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(
+        (&rejected["state"], &rejected["reason"]),
+        (&json!("rejected"), &json!("wrong car"))
+    );
+    let (_, pending, _) = run(&[
+        "jobs",
+        "candidates",
+        &job,
+        "--state",
+        "pending",
+        "--db",
+        &url,
+    ]);
+    assert_eq!(pending, json!([]));
+
+    // Unclear options are refused before the store is touched.
+    let (code, _, err) = run(&[&accept[..], &["--tolerance", "1", "--every-frame"]].concat());
+    assert_eq!(code, Some(2));
+    assert!(err.contains("error[invalid-option]"), "{err}");
+    let (code, _, err) = run(&[&accept[..], &["--frames", "ten"]].concat());
+    assert_eq!(code, Some(2));
+    assert!(err.contains("A..B"), "{err}");
+    let (code, _, err) = run(&["jobs", "reject", &job, "--object", "9", "--db", &url]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("error[candidate-not-found]"), "{err}");
+}

@@ -28,6 +28,36 @@ pub enum DbError {
     /// A row that does not hold an annotation, or an annotation that cannot be a row.
     #[error(transparent)]
     Row(#[from] RowError),
+    /// No tracking candidate has this job and object.
+    #[error("no tracking candidate for object {object_id} of job {job_id:?}")]
+    CandidateNotFound {
+        /// The job.
+        job_id: String,
+        /// The object.
+        object_id: i64,
+    },
+    /// A review named a version of the candidate that another review has replaced.
+    #[error(
+        "the candidate for object {object_id} of job {job_id:?} was reviewed meanwhile (version {found}, not {expected}); list it again"
+    )]
+    Conflict {
+        /// The job.
+        job_id: String,
+        /// The object.
+        object_id: i64,
+        /// The version the review named.
+        expected: u32,
+        /// The version stored.
+        found: u32,
+    },
+    /// What an annotation refers to is not stored.
+    #[error("the {what} {id:?} does not exist")]
+    MissingDependency {
+        /// `video` or `persona`.
+        what: &'static str,
+        /// Its id.
+        id: String,
+    },
 }
 
 impl From<DbError> for fovea_core::Error {
@@ -59,6 +89,9 @@ impl DbError {
             DbError::Sql(_) => "database",
             DbError::Core(e) => e.code(),
             DbError::Row(e) => e.code(),
+            DbError::CandidateNotFound { .. } => "candidate-not-found",
+            DbError::Conflict { .. } => "conflict",
+            DbError::MissingDependency { .. } => "missing-dependency",
         }
     }
 }
@@ -80,6 +113,20 @@ mod tests {
                 id: "a".into(),
                 reason: "r".into(),
             }),
+            DbError::CandidateNotFound {
+                job_id: "j".into(),
+                object_id: 1,
+            },
+            DbError::Conflict {
+                job_id: "j".into(),
+                object_id: 1,
+                expected: 1,
+                found: 2,
+            },
+            DbError::MissingDependency {
+                what: "video",
+                id: "v".into(),
+            },
         ];
         for e in errors {
             let code = e.code();

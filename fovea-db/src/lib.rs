@@ -11,6 +11,7 @@
 
 mod args;
 mod blocking;
+mod candidates;
 mod error;
 mod export;
 mod import;
@@ -28,6 +29,7 @@ mod video;
 
 pub use args::{ConnectArgs, StoreImportArgs, StorePreviewArgs};
 pub use blocking::BlockingStore;
+pub use candidates::{Candidate, CandidateFilter, CandidateState, NewCandidate, Review};
 pub use error::{DbError, Result};
 pub use export::StoreExport;
 pub use import::{HistoryEntry, ImportParams, ImportProgress, Source, StoreImport};

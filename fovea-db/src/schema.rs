@@ -306,6 +306,13 @@ pub(crate) async fn migrate(conn: &mut Conn<'_>) -> Result<SchemaReport> {
             report.existing.push(table.name.to_owned());
         }
     }
+    // fovea's own table (tracking candidates), beside FOVEA's.
+    if crate::candidates::exists(conn).await? {
+        report.existing.push(crate::candidates::TABLE.to_owned());
+    } else {
+        crate::candidates::create(conn).await?;
+        report.created.push(crate::candidates::TABLE.to_owned());
+    }
     Ok(report)
 }
 

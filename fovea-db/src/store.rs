@@ -300,22 +300,27 @@ impl Store {
     /// [`object_persona`]).
     pub async fn save_annotations(&self, annotations: &[Annotation]) -> Result<u64> {
         let mut tx = self.begin(TxKind::Write).await?;
+        let n = self
+            .save_annotations_on(&mut tx.conn(), annotations)
+            .await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    /// [`Store::save_annotations`] within the caller's transaction.
+    pub(crate) async fn save_annotations_on(
+        &self,
+        conn: &mut Conn<'_>,
+        annotations: &[Annotation],
+    ) -> Result<u64> {
         let user = self.options.user.clone();
-        self.ensure_user(&mut tx.conn(), &user).await?;
+        self.ensure_user(conn, &user).await?;
         let rows = annotation_rows(annotations, &user, self.options.layout, "manual")?;
         if annotations.iter().any(Annotation::is_object) {
-            ensure_object_persona(&mut tx.conn(), &user).await?;
+            ensure_object_persona(conn, &user).await?;
         }
         let n = rows.len() as u64;
-        save::upsert(
-            &mut tx.conn(),
-            &save::ANNOTATIONS,
-            rows,
-            Failure::Abort,
-            &mut |_| {},
-        )
-        .await?;
-        tx.commit().await?;
+        save::upsert(conn, &save::ANNOTATIONS, rows, Failure::Abort, &mut |_| {}).await?;
         Ok(n)
     }
 

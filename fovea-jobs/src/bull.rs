@@ -229,9 +229,30 @@ fn bull_options(opts: &JobOptions) -> Result<bullmq::options::JobOptions> {
     })
 }
 
+/// Appends ARGV[1] to the logs (KEYS[2]) of the job (KEYS[1]) when the job exists (as
+/// BullMQ's own `addLog` does); the new length, or -1 without the job.
+const ADD_LOG: &str = "if redis.call('EXISTS', KEYS[1]) == 1 then \
+    return redis.call('RPUSH', KEYS[2], ARGV[1]) end return -1";
+
 impl JobQueue for BullQueue {
     fn name(&self) -> &str {
         &self.name
+    }
+
+    async fn add_log(&self, id: &str, line: &str) -> Result<bool> {
+        let key = self.queue.keys().job_key(id);
+        let logs = format!("{key}:logs");
+        let length: i64 = self
+            .cmd(
+                redis::cmd("EVAL")
+                    .arg(ADD_LOG)
+                    .arg(2)
+                    .arg(&key)
+                    .arg(&logs)
+                    .arg(line),
+            )
+            .await?;
+        Ok(length >= 0)
     }
 
     async fn add(&self, name: &str, data: Value, opts: JobOptions) -> Result<Added> {

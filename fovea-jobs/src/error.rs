@@ -83,6 +83,16 @@ pub enum JobError {
     /// The backend (Redis, the network) failed.
     #[error("queue backend: {0}")]
     Backend(String),
+    /// A failure of the core or of a store (reviewing tracking candidates), with its own code.
+    #[error(transparent)]
+    Core(#[from] fovea_core::Error),
+}
+
+#[cfg(feature = "store")]
+impl From<fovea_db::DbError> for JobError {
+    fn from(e: fovea_db::DbError) -> Self {
+        JobError::Core(e.into_core())
+    }
 }
 
 impl JobError {
@@ -115,6 +125,7 @@ impl JobError {
             JobError::Interrupted { .. } => "aborted",
             JobError::Closed => "queue-closed",
             JobError::Backend(_) => "queue-backend",
+            JobError::Core(e) => e.code(),
         }
     }
 }

@@ -165,6 +165,14 @@ pub trait JobQueue: Send + Sync + 'static {
 
     /// Waits until the job has finished (or is gone) and returns its last status.
     fn finished(&self, id: &str) -> impl Future<Output = Result<Option<JobView>>> + Send;
+
+    /// Appends a line to the job's log (BullMQ's job logs, which its clients read with
+    /// `getJobLogs`); false when there is no such job, or the queue keeps no logs (the
+    /// in-process queue).
+    fn add_log(&self, id: &str, line: &str) -> impl Future<Output = Result<bool>> + Send {
+        let _ = (id, line);
+        async { Ok(false) }
+    }
 }
 
 /// A queue workers claim jobs from, one lease at a time (the in-process queue; the BullMQ

@@ -300,6 +300,10 @@ test('every code in ERROR_CODES that JavaScript can reach is covered above', () 
     'unreadable-row',
     'invalid-row',
     'missing-persona',
+    // Reviewing tracking candidates: covered by candidates.test.js.
+    'candidate-not-found',
+    'conflict',
+    'missing-dependency',
     // A foreign database's tables: covered by the Rust store tests.
     'schema',
     // The job queue's codes are covered by jobs.test.js, against JOB_ERROR_CODES.

@@ -181,6 +181,10 @@ impl JobQueue for AnyQueue {
     async fn finished(&self, id: &str) -> Result<Option<JobView>> {
         each!(self, q => q.finished(id).await)
     }
+
+    async fn add_log(&self, id: &str, line: &str) -> Result<bool> {
+        each!(self, q => q.add_log(id, line).await)
+    }
 }
 
 /// A worker on an [`AnyQueue`].

@@ -2,18 +2,16 @@
 //! turns its masks into tracks and the tracks into keyframe sequences, saves them as
 //! annotations when a store is configured, and returns a small result.
 
+use super::annotate::{Reduction, Target, annotation_id, track_annotation};
 use super::client::{ClientOptions, ModelServiceClient, TrackRequest};
-use super::payload::{Decimation, TrackingJob};
+use super::payload::{TrackedObject, TrackingJob};
 #[cfg(feature = "store")]
 use super::stored;
 use crate::error::JobError;
 use crate::queue::Failure;
 use crate::worker::{Handler, JobContext};
 use fovea_core::model::{Annotation, BoundingBoxSequence};
-use fovea_core::track::{
-    RleMask, Track, decimate_keyframes, optimal_decimation, reduce_track, track_to_sequence,
-    tracks_from_response,
-};
+use fovea_core::track::{RleMask, Track, tracks_from_response};
 use serde_json::{Value, json};
 use std::time::Instant;
 
@@ -108,15 +106,39 @@ impl TrackingHandler {
         saves
     }
 
-    /// Saves the annotations when a store is configured; the ids saved.
-    async fn save(&self, annotations: &[Annotation]) -> Result<Vec<String>, Failure> {
+    /// Saves the annotations and registers every track as a review candidate (those saved as
+    /// accepted) when a store is configured; the ids saved.
+    async fn save(
+        &self,
+        job_id: &str,
+        video_id: &str,
+        tracks: &[Track],
+        sequences: Vec<BoundingBoxSequence>,
+        annotations: &[Annotation],
+    ) -> Result<Vec<String>, Failure> {
         #[cfg(feature = "store")]
-        if let Some(store) = &self.store
-            && !annotations.is_empty()
-        {
-            return stored::save(store, annotations).await;
+        if let Some(store) = &self.store {
+            let saved = stored::save(store, annotations).await?;
+            let candidates = tracks
+                .iter()
+                .zip(sequences)
+                .map(|(track, sequence)| {
+                    let object_id = track.track_id.as_i64().unwrap_or_default();
+                    let id = annotation_id(job_id, object_id);
+                    fovea_db::NewCandidate {
+                        job_id: job_id.to_owned(),
+                        object_id,
+                        video_id: video_id.to_owned(),
+                        track: track.clone(),
+                        sequence,
+                        annotation_id: saved.contains(&id).then_some(id),
+                    }
+                })
+                .collect::<Vec<_>>();
+            stored::register(store, &candidates).await?;
+            return Ok(saved);
         }
-        let _ = annotations;
+        let _ = (job_id, video_id, tracks, sequences, annotations);
         Ok(Vec::new())
     }
 
@@ -175,28 +197,25 @@ pub fn service_request(
     })
 }
 
-/// A track's keyframe sequence by the job's rule: FOVEA's decimation when asked, else the
-/// error-bounded reducer (tolerance 0: every tracked frame, FOVEA's plain conversion).
+/// The job's reduction of its tracks: FOVEA's decimation when asked, else the error-bounded
+/// reducer (tolerance 0: every tracked frame, FOVEA's plain conversion).
+pub fn reduction_for(job: &TrackingJob, default_tolerance: f64) -> Reduction {
+    match job.decimation {
+        Some(d) => Reduction::Decimation(d),
+        None => match job.tolerance.unwrap_or(default_tolerance) {
+            t if t <= 0.0 => Reduction::EveryFrame,
+            t => Reduction::Tolerance(t),
+        },
+    }
+}
+
+/// A track's keyframe sequence by the job's rule ([`reduction_for`]).
 pub fn sequence_for(
     track: &Track,
     job: &TrackingJob,
     default_tolerance: f64,
 ) -> BoundingBoxSequence {
-    match job.decimation {
-        Some(d) => {
-            let mut seq = track_to_sequence(track);
-            let n = match d {
-                Decimation::Every(n) => n as usize,
-                Decimation::Auto(_) => optimal_decimation(seq.boxes.len()),
-            };
-            decimate_keyframes(&mut seq, n);
-            seq
-        }
-        None => match job.tolerance.unwrap_or(default_tolerance) {
-            t if t <= 0.0 => track_to_sequence(track),
-            t => reduce_track(track, t),
-        },
-    }
+    reduction_for(job, default_tolerance).apply(track)
 }
 
 impl Handler for TrackingHandler {
@@ -234,22 +253,21 @@ impl Handler for TrackingHandler {
             }
         }
         let mut sequences = Vec::with_capacity(tracks.len());
+        let mut reduced = Vec::with_capacity(tracks.len());
         let mut annotations = Vec::new();
         for track in &tracks {
             let seq = sequence_for(track, &job, self.options.tolerance);
             let object_id = track.track_id.as_i64().unwrap_or_default();
             let object = job.objects.iter().find(|o| o.object_id == object_id);
-            let annotation_id = format!("{}-obj{object_id}", ctx.id());
-            if let Some(o) = object
-                && (o.type_id.is_some() || o.linked_entity_id.is_some())
+            if let Some(target) = object.and_then(|o| target(&job, o))
                 && !seq.boxes.is_empty()
             {
-                annotations.push(annotation(
-                    &job,
-                    o,
-                    &annotation_id,
-                    track,
+                annotations.push(track_annotation(
                     ctx.id(),
+                    object_id,
+                    &job.video_id,
+                    &target,
+                    track,
                     seq.clone(),
                 ));
             }
@@ -261,9 +279,12 @@ impl Handler for TrackingHandler {
                 "keyframes": seq.boxes.len(),
                 "sequence": seq,
             }));
+            reduced.push(seq);
         }
         ctx.progress(85);
-        let saved = self.save(&annotations).await?;
+        let saved = self
+            .save(ctx.id(), &job.video_id, &tracks, reduced, &annotations)
+            .await?;
         let mut result = json!({
             "videoId": job.video_id,
             "model": job.model,
@@ -288,46 +309,18 @@ impl Handler for TrackingHandler {
     }
 }
 
-/// The annotation a track is saved as: a type annotation (with the job's persona) or an
-/// object annotation linked to an entity; its id is fixed by the job and the object, so a
-/// redelivered job replaces what it saved before instead of duplicating it.
-fn annotation(
-    job: &TrackingJob,
-    object: &super::payload::TrackedObject,
-    id: &str,
-    track: &Track,
-    job_id: &str,
-    sequence: BoundingBoxSequence,
-) -> Annotation {
-    let mut metadata = serde_json::Map::new();
-    metadata.insert("trackingJobId".into(), json!(job_id));
-    metadata.insert("objectId".into(), json!(object.object_id));
-    metadata.insert("label".into(), json!(track.label));
-    let is_object = object.type_id.is_none();
-    Annotation {
-        id: id.to_owned(),
-        video_id: job.video_id.clone(),
-        annotation_type: Some(if is_object { "object" } else { "type" }.into()),
-        bounding_box_sequence: sequence,
-        persona_id: if is_object {
-            None
-        } else {
-            job.persona_id.clone()
-        },
-        type_category: (!is_object).then(|| {
-            object
-                .type_category
-                .clone()
-                .unwrap_or_else(|| "entity".into())
+/// What a job's object is saved as: a type annotation (with the job's persona) or an object
+/// annotation linked to an entity; `None` when the job named neither.
+fn target(job: &TrackingJob, object: &TrackedObject) -> Option<Target> {
+    match (&object.type_id, &object.linked_entity_id) {
+        (Some(type_id), _) => Some(Target::Type {
+            type_id: type_id.clone(),
+            persona_id: job.persona_id.clone().unwrap_or_default(),
+            type_category: object.type_category.clone(),
         }),
-        type_id: object.type_id.clone(),
-        linked_entity_id: if is_object {
-            object.linked_entity_id.clone()
-        } else {
-            None
-        },
-        confidence: Some(track.confidence),
-        metadata: Some(metadata),
-        ..Default::default()
+        (None, Some(entity_id)) => Some(Target::Object {
+            entity_id: entity_id.clone(),
+        }),
+        (None, None) => None,
     }
 }

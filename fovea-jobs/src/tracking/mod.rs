@@ -1,9 +1,12 @@
 //! Tracking jobs: the payload, the model-service client, the handler that turns a job into
 //! keyframe sequences, and a simulated model service for demos and tests.
 
+pub mod annotate;
 pub mod client;
 pub mod handler;
 pub mod payload;
+#[cfg(feature = "store")]
+pub mod review;
 pub mod simulated;
 #[cfg(feature = "store")]
 mod stored;

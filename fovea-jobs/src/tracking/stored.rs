@@ -38,9 +38,24 @@ pub(super) async fn save(
     store: &Store,
     annotations: &[Annotation],
 ) -> Result<Vec<String>, Failure> {
+    if annotations.is_empty() {
+        return Ok(Vec::new());
+    }
     store
         .save_annotations(annotations)
         .await
         .map_err(|e| Failure::retryable(format!("saving the tracks: {e}")))?;
     Ok(annotations.iter().map(|a| a.id.clone()).collect())
+}
+
+/// Registers a job's tracks as review candidates.
+pub(super) async fn register(
+    store: &Store,
+    candidates: &[fovea_db::NewCandidate],
+) -> Result<(), Failure> {
+    store
+        .register_candidates(candidates)
+        .await
+        .map_err(|e| Failure::retryable(format!("registering the tracks for review: {e}")))?;
+    Ok(())
 }

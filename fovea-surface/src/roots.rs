@@ -57,7 +57,8 @@ fn written() -> Collect {
         .add::<fovea_db::StoreImport>()
         .add::<fovea_jobs::Added>()
         .add::<fovea_jobs::Counts>()
-        .add::<fovea_jobs::WorkerReport>();
+        .add::<fovea_jobs::WorkerReport>()
+        .add::<fovea_db::Candidate>();
     c
 }
 
@@ -69,7 +70,8 @@ fn read() -> Collect {
     c
 }
 
-/// The options objects of Node's sequence and queue calls, which take no `AbortSignal`
+/// The options objects of Node's sequence, queue and candidate-review calls, which take no
+/// `AbortSignal`
 /// (Python takes them as keywords).
 fn plain_options() -> Collect {
     let mut c = Collect::new(Contract::Deserialize);
@@ -82,7 +84,10 @@ fn plain_options() -> Collect {
         .add::<fovea_jobs::ListArgs>()
         .add::<fovea_jobs::WorkerArgs>()
         .add::<fovea_jobs::TrackingWorkerArgs>()
-        .add::<fovea_jobs::tracking::SimulationArgs>();
+        .add::<fovea_jobs::tracking::SimulationArgs>()
+        .add::<fovea_jobs::tracking::review::CandidatesArgs>()
+        .add::<fovea_jobs::tracking::review::AcceptArgs>()
+        .add::<fovea_jobs::tracking::review::RejectArgs>();
     c
 }
 

@@ -3,7 +3,11 @@
 
 const assert = require('node:assert/strict')
 const fs = require('node:fs')
+const os = require('node:os')
 const path = require('node:path')
+const readline = require('node:readline')
+const { spawn, execFileSync } = require('node:child_process')
+const { once } = require('node:events')
 
 const FIXTURES = path.join(__dirname, '..', '..', 'testdata', 'interp')
 
@@ -90,4 +94,45 @@ function sample() {
   }
 }
 
-module.exports = { FIXTURES, fixture, assertSubset, expectCode, expectRejection, sample }
+/** A throwaway redis-server on a free port, ready when its log says so; null to skip. */
+async function startRedis(t) {
+  let binary = process.env.FOVEA_REDIS_SERVER
+  if (!binary) {
+    try {
+      binary = execFileSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).trim()
+    } catch {
+      binary = ''
+    }
+  }
+  if (!binary) {
+    if (process.env.FOVEA_REQUIRE_SERVICES === '1') assert.fail('no redis-server, and the test script requires Redis')
+    t.skip('no redis-server binary')
+    return null
+  }
+  const net = require('node:net')
+  const probe = net.createServer()
+  probe.listen(0, '127.0.0.1')
+  await once(probe, 'listening')
+  const port = probe.address().port
+  probe.close()
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fovea-node-redis-'))
+  const child = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  })
+  const lines = readline.createInterface({ input: child.stdout })
+  const log = []
+  for await (const line of lines) {
+    log.push(line)
+    if (line.includes('Ready to accept connections')) break
+  }
+  assert.ok(log.at(-1)?.includes('Ready to accept connections'), `redis-server did not start:\n${log.join('\n')}`)
+  child.stdout.resume()
+  t.after(async () => {
+    child.kill()
+    await once(child, 'exit')
+    fs.rmSync(dir, { recursive: true, force: true })
+  })
+  return `redis://127.0.0.1:${port}`
+}
+
+module.exports = { FIXTURES, fixture, assertSubset, expectCode, expectRejection, sample, startRedis }

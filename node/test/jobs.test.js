@@ -7,14 +7,10 @@
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const fs = require('node:fs')
-const os = require('node:os')
 const path = require('node:path')
-const readline = require('node:readline')
-const { spawn, execFileSync } = require('node:child_process')
-const { once } = require('node:events')
 const fovea = require('..')
 const { JobQueue, UnrecoverableError } = fovea
-const { expectRejection, expectCode } = require('./helpers')
+const { expectRejection, expectCode, startRedis } = require('./helpers')
 
 const FAST_RETRY = { attempts: 2, backoff: { type: 'fixed', delay: 1 } }
 
@@ -175,47 +171,6 @@ test('track converters and the reducer', () => {
   assert.deepEqual(fovea.rleBbox({ size: [4, 3], counts: [5, 2, 5] }), [1, 1, 1, 2])
   assert.equal(fovea.rleBbox({ size: [4, 3], counts: [12] }), null)
 })
-
-/** A throwaway redis-server on a free port, ready when its log says so; null to skip. */
-async function startRedis(t) {
-  let binary = process.env.FOVEA_REDIS_SERVER
-  if (!binary) {
-    try {
-      binary = execFileSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).trim()
-    } catch {
-      binary = ''
-    }
-  }
-  if (!binary) {
-    if (process.env.FOVEA_REQUIRE_SERVICES === '1') assert.fail('no redis-server, and the test script requires Redis')
-    t.skip('no redis-server binary')
-    return null
-  }
-  const net = require('node:net')
-  const probe = net.createServer()
-  probe.listen(0, '127.0.0.1')
-  await once(probe, 'listening')
-  const port = probe.address().port
-  probe.close()
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fovea-node-redis-'))
-  const child = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
-    stdio: ['ignore', 'pipe', 'ignore'],
-  })
-  const lines = readline.createInterface({ input: child.stdout })
-  const log = []
-  for await (const line of lines) {
-    log.push(line)
-    if (line.includes('Ready to accept connections')) break
-  }
-  assert.ok(log.at(-1)?.includes('Ready to accept connections'), `redis-server did not start:\n${log.join('\n')}`)
-  child.stdout.resume()
-  t.after(async () => {
-    child.kill()
-    await once(child, 'exit')
-    fs.rmSync(dir, { recursive: true, force: true })
-  })
-  return `redis://127.0.0.1:${port}`
-}
 
 test('a JS worker on a BullMQ queue', async (t) => {
   const url = await startRedis(t)

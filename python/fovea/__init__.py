@@ -127,6 +127,7 @@ from fovea._fovea import (
 if TYPE_CHECKING:
     from fovea._types import (
         Annotation,
+        Candidate,
         ImportHistoryEntry,
         ImportPreview,
         JobAdded,
@@ -304,6 +305,24 @@ class Store(_NativeStore):
     async def import_history_async(self) -> "list[ImportHistoryEntry]":
         """``import_history`` on a worker thread."""
         return await _asyncio.to_thread(self.import_history)
+
+    async def candidates_async(
+        self, job_id: "str | None" = None, **options: Any
+    ) -> "list[Candidate]":
+        """``candidates`` on a worker thread."""
+        return await _asyncio.to_thread(self.candidates, job_id, **options)
+
+    async def accept_candidate_async(
+        self, job_id: str, object_id: int, **options: Any
+    ) -> "Candidate":
+        """``accept_candidate`` on a worker thread."""
+        return await _asyncio.to_thread(self.accept_candidate, job_id, object_id, **options)
+
+    async def reject_candidate_async(
+        self, job_id: str, object_id: int, **options: Any
+    ) -> "Candidate":
+        """``reject_candidate`` on a worker thread."""
+        return await _asyncio.to_thread(self.reject_candidate, job_id, object_id, **options)
 
 
 class JobQueue(_NativeJobQueue):

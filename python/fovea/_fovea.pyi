@@ -14,6 +14,7 @@ from ._types import (
     Annotation,
     BoundingBox,
     BoundingBoxSequence,
+    Candidate,
     ExportResult,
     FileStats,
     ImportHistoryEntry,
@@ -403,6 +404,41 @@ class Store:
         spill_dir: _Path | None = None,
     ) -> StoreImportResult: ...
     def import_history(self) -> list[ImportHistoryEntry]: ...
+    def candidates(
+        self,
+        job_id: str | None = None,
+        *,
+        video_id: str | None = None,
+        state: str | None = None,
+        queue: JobQueue | None = None,
+    ) -> list[Candidate]: ...
+    def accept_candidate(
+        self,
+        job_id: str,
+        object_id: int,
+        *,
+        type_id: str | None = None,
+        persona_id: str | None = None,
+        type_category: str | None = None,
+        entity_id: str | None = None,
+        tolerance: float | None = None,
+        decimation: int | str | None = None,
+        every_frame: bool = False,
+        frames: tuple[int, int] | None = None,
+        version: int | None = None,
+        reviewer: str | None = None,
+        queue: JobQueue | None = None,
+    ) -> Candidate: ...
+    def reject_candidate(
+        self,
+        job_id: str,
+        object_id: int,
+        *,
+        reason: str | None = None,
+        version: int | None = None,
+        reviewer: str | None = None,
+        queue: JobQueue | None = None,
+    ) -> Candidate: ...
 
 @disjoint_base
 class JobQueue:

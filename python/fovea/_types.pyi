@@ -115,6 +115,45 @@ class BoundingBoxSequence(TypedDict):
     keyframeCount: int
     interpolatedFrameCount: int
 
+class Candidate(TypedDict):
+    """A tracking candidate and its review."""
+
+    jobId: str
+    """The tracking job."""
+    objectId: int
+    """The tracked object's id."""
+    videoId: str
+    """The video tracked."""
+    label: str | None
+    """What the object is."""
+    confidence: float
+    """The track's confidence (the mean of its frames')."""
+    model: str
+    """The model that tracked it."""
+    trackedFrames: int
+    """Frames tracked."""
+    keyframes: int
+    """Keyframes of the worker's sequence."""
+    sequence: SequenceData
+    """The worker's keyframe sequence."""
+    state: CandidateState
+    """Where its review stands."""
+    annotationId: str | None
+    """The annotation it was accepted as."""
+    reason: str | None
+    """Why it was rejected."""
+    reviewedBy: str | None
+    """Who reviewed it last."""
+    reviewedAt: str | None
+    """When it was reviewed last (UTC, ISO 8601)."""
+    version: int
+    """Raised by every review; a review that names another version than the stored one is a
+    `conflict`.
+    """
+
+# Where a candidate's review stands.
+CandidateState: TypeAlias = Literal["pending", "accepted", "rejected"]
+
 class Conflict(TypedDict):
     """One conflict between the imported data and what exists (or the file itself)."""
 

@@ -210,7 +210,7 @@ UNREACHABLE = {
     "unreadable-row",
     "invalid-row",
     "missing-persona",
-    # Reviewing tracking candidates: test_candidates.py raises them.
+    # Reviewing tracking candidates needs a finished tracking job: test_candidates.py.
     "candidate-not-found",
     "conflict",
     "missing-dependency",

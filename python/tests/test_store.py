@@ -45,7 +45,7 @@ def test_import_export_preview_and_history(url, tmp_path):
         assert store.backend == ("sqlite" if url.startswith("sqlite") else "postgres")
         report = store.migrate()
         assert set(report) == {"created", "existing", "foveaMigrations"}
-        assert len(report["created"]) + len(report["existing"]) == 7
+        assert len(report["created"]) + len(report["existing"]) == 8
 
         out = store.import_jsonl(STORED, options=PLACEHOLDERS)
         assert out["result"]["success"] is True

@@ -557,6 +557,18 @@ pub(crate) fn frame(value: &Unknown, name: &str) -> Res<Frame> {
     }
 }
 
+/// A number argument.
+pub(crate) fn number(value: &Unknown, name: &str) -> Res<f64> {
+    match value.get_type()? {
+        // SAFETY: the value is a number.
+        ValueType::Number => Ok(unsafe { value.cast::<f64>()? }),
+        other => Err(invalid_type(
+            name,
+            format!("expected a number, got {}", describe(other)),
+        )),
+    }
+}
+
 /// A boolean argument.
 pub(crate) fn boolean(value: &Unknown, name: &str) -> Res<bool> {
     match value.get_type()? {

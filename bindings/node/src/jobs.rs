@@ -38,7 +38,7 @@ pub const JOB_ERROR_CODES: [&str; JOB_CODE_COUNT] =
     };
 
 /// A failure of a job call: a bad argument (the core's codes) or the queue's.
-enum JobFail {
+pub(crate) enum JobFail {
     Core(CoreError),
     Job(JobError),
 }
@@ -58,7 +58,9 @@ impl From<CoreError> for JobFail {
 impl JobFail {
     fn into_js(self, env: &Env) -> napi::Error {
         let made = match &self {
-            JobFail::Core(e) => coded_error(env, e.code(), &e.to_string(), e.path(), e.line()),
+            JobFail::Core(e) | JobFail::Job(JobError::Core(e)) => {
+                coded_error(env, e.code(), &e.to_string(), e.path(), e.line())
+            }
             JobFail::Job(e) => {
                 let path = match e {
                     JobError::InvalidOptions { field, .. } => Some(*field),
@@ -75,7 +77,7 @@ impl JobFail {
 /// Runs `work` on fovea's runtime and returns a Promise of its result (written to a tape on
 /// the runtime's thread). Argument errors found before (`prepared`) reject the Promise too, so
 /// these calls never throw for them.
-fn promise<F>(env: &Env, prepared: Result<F, Fail>) -> napi::Result<Object<'_>>
+pub(crate) fn promise<F>(env: &Env, prepared: Result<F, Fail>) -> napi::Result<Object<'_>>
 where
     F: Future<Output = Result<Tape, JobFail>> + Send + 'static,
 {
@@ -101,7 +103,7 @@ fn millis(ms: f64) -> Duration {
 }
 
 /// The tape of a job result.
-fn tape<T: serde::Serialize + ?Sized>(value: &T) -> Result<Tape, JobFail> {
+pub(crate) fn tape<T: serde::Serialize + ?Sized>(value: &T) -> Result<Tape, JobFail> {
     Ok(Tape::of(value)?)
 }
 
@@ -115,6 +117,13 @@ fn shaped(view: Option<fovea_jobs::JobView>, shape: Shape) -> Result<Tape, JobFa
 #[napi]
 pub struct JobQueue {
     queue: AnyQueue,
+}
+
+impl JobQueue {
+    /// The queue.
+    pub(crate) fn any(&self) -> &AnyQueue {
+        &self.queue
+    }
 }
 
 #[napi]

@@ -16,17 +16,28 @@ use crate::convert;
 use crate::convert::Tape;
 use crate::error::Res;
 use crate::exchange::{invalid_type, path_arg};
+use crate::jobs::{self, JobQueue};
 use crate::task::{Abort, Job, spawn, spawn_with, tape, work};
 use fovea_core::Error as CoreError;
 use fovea_core::model::Annotation;
 use fovea_core::ops::ExportArgs;
 use fovea_db::{Backend, BlockingStore, ConnectArgs, Source, StoreImportArgs, StorePreviewArgs};
-use napi::bindgen_prelude::{AsyncTask, JsValue, Unknown};
+use fovea_jobs::tracking::review::{self, AcceptArgs, CandidatesArgs, RejectArgs};
+use napi::bindgen_prelude::{AsyncTask, JsValue, Object, Unknown};
 use napi::{Env, check_status, sys};
 use napi_derive::napi;
 
 /// What the Promise of most store calls resolves to (built on the pool, as a tape).
 type Reply = AsyncTask<Job<Tape>>;
+
+/// A tracked object's id: a whole number.
+fn object_arg(value: &Unknown) -> Res<i64> {
+    let n = convert::number(value, "objectId")?;
+    if n.fract() != 0.0 || n.abs() > 9_007_199_254_740_991.0 {
+        return Err(invalid_type("objectId", format!("expected a whole number, got {n}")).into());
+    }
+    Ok(n as i64)
+}
 
 /// An optional string argument (`undefined` and `null` are absent).
 fn optional_string(value: Option<&Unknown>, name: &str) -> Res<Option<String>> {
@@ -274,6 +285,82 @@ impl Store {
                 store.import(Source::Path(path), &import_options, params)
             }))
         })
+    }
+
+    /// Tracking candidates — what tracking jobs found, with their review — by job and
+    /// object. Options: `jobId`, `videoId`, `state` (`pending`, `accepted`, `rejected`).
+    /// `queue`: where `jobId` ran, when its worker had no store (its result registers the
+    /// candidates on first look).
+    #[napi(catch_unwind, ts_return_type = "Promise<Candidate[]>")]
+    pub fn candidates<'env>(
+        &self,
+        env: &'env Env,
+        #[napi(ts_arg_type = "CandidatesOptions")] options: Option<Unknown>,
+        queue: Option<&JobQueue>,
+    ) -> napi::Result<Object<'env>> {
+        let store = self.inner.store().clone();
+        let queue = queue.map(|q| q.any().clone());
+        let prepared =
+            convert::options::<CandidatesArgs>(options.as_ref()).map(|args| async move {
+                jobs::tape(&review::candidates(&store, queue.as_ref(), &args).await?)
+            });
+        jobs::promise(env, prepared)
+    }
+
+    /// Accepts a candidate: its track becomes an annotation (id `{jobId}-obj{objectId}`;
+    /// accepting again replaces it), saved with the review in one transaction. Options:
+    /// `typeId` and `personaId` (a type annotation; `typeCategory`) or `entityId` (an object
+    /// annotation); `tolerance` (pixels, default 1), `decimation` (N or `'auto'`) or
+    /// `everyFrame`; `frames` (`{ start, end }`); `version` (the version the reviewer saw:
+    /// another rejects with `conflict`); `reviewer`. A missing video or persona rejects with
+    /// `missing-dependency`. With `queue`, the review is also written to the job's log.
+    /// Resolves to the candidate.
+    #[napi(catch_unwind, ts_return_type = "Promise<Candidate>")]
+    pub fn accept_candidate<'env>(
+        &self,
+        env: &'env Env,
+        job_id: String,
+        #[napi(ts_arg_type = "number")] object_id: Unknown,
+        #[napi(ts_arg_type = "AcceptCandidateOptions")] options: Unknown,
+        queue: Option<&JobQueue>,
+    ) -> napi::Result<Object<'env>> {
+        let store = self.inner.store().clone();
+        let queue = queue.map(|q| q.any().clone());
+        let prepared = (|| {
+            let object_id = object_arg(&object_id)?;
+            let args = convert::options::<AcceptArgs>(Some(&options))?;
+            Ok(async move {
+                let accept = args.options()?;
+                let c = review::accept(&store, queue.as_ref(), &job_id, object_id, accept).await?;
+                jobs::tape(&c)
+            })
+        })();
+        jobs::promise(env, prepared)
+    }
+
+    /// Rejects a candidate (deleting the annotation it had been accepted as). Options:
+    /// `reason`, `version`, `reviewer` (as `acceptCandidate` takes them); `queue` as there.
+    /// Resolves to the candidate.
+    #[napi(catch_unwind, ts_return_type = "Promise<Candidate>")]
+    pub fn reject_candidate<'env>(
+        &self,
+        env: &'env Env,
+        job_id: String,
+        #[napi(ts_arg_type = "number")] object_id: Unknown,
+        #[napi(ts_arg_type = "RejectCandidateOptions")] options: Option<Unknown>,
+        queue: Option<&JobQueue>,
+    ) -> napi::Result<Object<'env>> {
+        let store = self.inner.store().clone();
+        let queue = queue.map(|q| q.any().clone());
+        let prepared = (|| {
+            let object_id = object_arg(&object_id)?;
+            let args = convert::options::<RejectArgs>(options.as_ref())?;
+            Ok(async move {
+                let c = review::reject(&store, queue.as_ref(), &job_id, object_id, args).await?;
+                jobs::tape(&c)
+            })
+        })();
+        jobs::promise(env, prepared)
     }
 
     /// Every row of the import history, oldest first. Options: `signal`.

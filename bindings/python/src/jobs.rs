@@ -72,6 +72,11 @@ pub struct JobQueue {
 }
 
 impl JobQueue {
+    /// The queue.
+    pub(crate) fn any(&self) -> &AnyQueue {
+        &self.queue
+    }
+
     fn block<T: Send>(
         &self,
         py: Python<'_>,

@@ -5,15 +5,19 @@
 //! store's `Serialize` output (FOVEA's camelCase keys) as plain dicts and lists; failures raise
 //! the exception class of their code (`DatabaseError` for what the database refused).
 
-use crate::convert::{read_with, to_py, type_name};
-use crate::errors::to_pyerr;
+use crate::convert::{from_py, read_with, to_py, type_name};
+use crate::errors::{job_error, to_pyerr};
 use crate::exchange::{
     Fail, Outcome, export_options, import_options_arg, optional_path, path_arg, preview_args,
 };
+use crate::jobs::JobQueue;
 use fovea_core::Error;
 use fovea_core::model::Annotation;
 use fovea_core::ops::Files;
 use fovea_db::{BlockingStore, ConnectArgs, DEFAULT_URL, Source, StoreImportArgs};
+use fovea_jobs::tracking::payload::FrameRange;
+use fovea_jobs::tracking::review::{self, AcceptArgs, CandidatesArgs, RejectArgs};
+use fovea_runtime::runtime;
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 use serde::Serialize;
@@ -225,6 +229,112 @@ impl Store {
         self.run(py, |s| {
             Ok(s.import(Source::Path(path), &options, params)?)
         })
+    }
+
+    /// Tracking candidates — what tracking jobs found, with their review — as dicts, by job
+    /// and object: those of `job_id`, on `video_id`, in `state` ("pending", "accepted",
+    /// "rejected"). `queue` (a `JobQueue`): where `job_id` ran, when its worker had no store;
+    /// its result registers the candidates on first look.
+    #[pyo3(signature = (job_id = None, *, video_id = None, state = None, queue = None))]
+    fn candidates<'py>(
+        &self,
+        py: Python<'py>,
+        job_id: Option<String>,
+        video_id: Option<String>,
+        state: Option<String>,
+        queue: Option<Bound<'py, JobQueue>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let args = CandidatesArgs {
+            job_id,
+            video_id,
+            state,
+        };
+        let queue = queue.as_ref().map(|q| q.get().any());
+        let store = self.store.store();
+        let listed = py
+            .detach(|| runtime().block_on(review::candidates(store, queue, &args)))
+            .map_err(job_error)?;
+        to_py(py, &listed)
+    }
+
+    /// Accepts a candidate: its track becomes an annotation (id `{job_id}-obj{object_id}`;
+    /// accepting again replaces it), saved with the review in one transaction. A type
+    /// annotation (`type_id`, `persona_id`, `type_category`) or an object annotation
+    /// (`entity_id`); keyframes by `tolerance` (pixels, default 1), `decimation` (N or
+    /// "auto", FOVEA's) or `every_frame`; `frames=(start, end)` keeps only those tracked
+    /// frames. `version`: the candidate's version the reviewer saw (another raises
+    /// `ConflictError`). A missing video or persona raises `MissingDependencyError`. With
+    /// `queue`, the review is also written to the job's log. Returns the candidate.
+    #[pyo3(signature = (job_id, object_id, *, type_id = None, persona_id = None, type_category = None, entity_id = None, tolerance = None, decimation = None, every_frame = false, frames = None, version = None, reviewer = None, queue = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn accept_candidate<'py>(
+        &self,
+        py: Python<'py>,
+        job_id: String,
+        object_id: i64,
+        type_id: Option<String>,
+        persona_id: Option<String>,
+        type_category: Option<String>,
+        entity_id: Option<String>,
+        tolerance: Option<f64>,
+        decimation: Option<&Bound<'py, PyAny>>,
+        every_frame: bool,
+        frames: Option<(u32, u32)>,
+        version: Option<u32>,
+        reviewer: Option<String>,
+        queue: Option<Bound<'py, JobQueue>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let accept = AcceptArgs {
+            type_id,
+            persona_id,
+            type_category,
+            entity_id,
+            tolerance,
+            decimation: decimation
+                .map(from_py)
+                .transpose()
+                .map_err(|e| to_pyerr(e.at_path("decimation")))?,
+            every_frame: Some(every_frame),
+            frames: frames.map(|(start, end)| FrameRange { start, end }),
+            version,
+            reviewer,
+        }
+        .options()
+        .map_err(job_error)?;
+        let queue = queue.as_ref().map(|q| q.get().any());
+        let store = self.store.store();
+        let reviewed = py
+            .detach(|| runtime().block_on(review::accept(store, queue, &job_id, object_id, accept)))
+            .map_err(job_error)?;
+        to_py(py, &reviewed)
+    }
+
+    /// Rejects a candidate (deleting the annotation it had been accepted as), with an
+    /// optional `reason`; `version`, `reviewer` and `queue` as for `accept_candidate`.
+    /// Returns the candidate.
+    #[pyo3(signature = (job_id, object_id, *, reason = None, version = None, reviewer = None, queue = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn reject_candidate<'py>(
+        &self,
+        py: Python<'py>,
+        job_id: String,
+        object_id: i64,
+        reason: Option<String>,
+        version: Option<u32>,
+        reviewer: Option<String>,
+        queue: Option<Bound<'py, JobQueue>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let reject = RejectArgs {
+            reason,
+            version,
+            reviewer,
+        };
+        let queue = queue.as_ref().map(|q| q.get().any());
+        let store = self.store.store();
+        let reviewed = py
+            .detach(|| runtime().block_on(review::reject(store, queue, &job_id, object_id, reject)))
+            .map_err(job_error)?;
+        to_py(py, &reviewed)
     }
 
     /// Every `import_history` row, oldest first.

@@ -2,7 +2,7 @@
 //! turns its masks into tracks and the tracks into keyframe sequences, saves them as
 //! annotations when a store is configured, and returns a small result.
 
-use super::annotate::{Reduction, Target, annotation_id, track_annotation};
+use super::annotate::{Reduction, Target, track_annotation};
 use super::client::{ClientOptions, ModelServiceClient, TrackRequest};
 use super::payload::{TrackedObject, TrackingJob};
 #[cfg(feature = "store")]
@@ -124,7 +124,7 @@ impl TrackingHandler {
                 .zip(sequences)
                 .map(|(track, sequence)| {
                     let object_id = track.track_id.as_i64().unwrap_or_default();
-                    let id = annotation_id(job_id, object_id);
+                    let id = super::annotate::annotation_id(job_id, object_id);
                     fovea_db::NewCandidate {
                         job_id: job_id.to_owned(),
                         object_id,

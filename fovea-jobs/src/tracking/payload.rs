@@ -57,6 +57,11 @@ fn default_model() -> String {
 }
 
 /// Frames `start..=end`.
+#[cfg_attr(
+    feature = "schema",
+    derive(schemars::JsonSchema),
+    schemars(rename = "TrackingFrameRange")
+)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FrameRange {
     /// First frame.
@@ -66,6 +71,7 @@ pub struct FrameRange {
 }
 
 /// FOVEA's decimation setting.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Decimation {
@@ -76,6 +82,7 @@ pub enum Decimation {
 }
 
 /// The literal `"auto"`.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum AutoTag {

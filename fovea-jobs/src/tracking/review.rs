@@ -52,12 +52,10 @@ pub struct AcceptArgs {
     /// Keep every tracked box within this many pixels (the default: 1).
     pub tolerance: Option<f64>,
     /// FOVEA's decimation: every N-th box, or `"auto"`.
-    #[cfg_attr(feature = "schema", schemars(with = "Option<Value>"))]
     pub decimation: Option<Decimation>,
     /// Every tracked frame a keyframe.
     pub every_frame: Option<bool>,
     /// Only the tracked frames in this range (inclusive).
-    #[cfg_attr(feature = "schema", schemars(with = "Option<Value>"))]
     pub frames: Option<FrameRange>,
     /// The candidate's version the reviewer saw: another is a `conflict`.
     pub version: Option<u32>,

@@ -250,16 +250,29 @@ fn store_demo() -> Outcome {
         store.close();
         Ok(())
     })();
-    for suffix in ["", "-wal", "-shm"] {
-        let mut p = path.clone().into_os_string();
-        p.push(suffix);
-        let _ = std::fs::remove_file(p);
-    }
+    remove_sqlite(&path);
     outcome
 }
 
-/// A tracking job on the in-process queue against the simulated model service.
+/// A tracking job on the in-process queue against the simulated model service, saving into an
+/// embedded store of its own; its candidates are then reviewed: one accepted, one rejected.
 fn tracking_demo() -> Outcome {
+    let path = std::env::temp_dir().join(format!("fovea-demo-tracking-{}.db", std::process::id()));
+    let outcome = track_and_review(&format!("sqlite://{}", path.display()));
+    remove_sqlite(&path);
+    outcome
+}
+
+/// Removes an SQLite file and its journal files.
+fn remove_sqlite(path: &std::path::Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let mut p = path.to_path_buf().into_os_string();
+        p.push(suffix);
+        let _ = std::fs::remove_file(p);
+    }
+}
+
+fn track_and_review(url: &str) -> Outcome {
     use fovea_jobs::tracking::{
         ClientOptions, ModelServiceClient, SimulatedModelService, SimulatedVideo, Simulation,
         TrackingHandler,
@@ -292,13 +305,22 @@ fn tracking_demo() -> Outcome {
             ..Default::default()
         })
         .map_err(|f| Failure::Usage(f.message))?;
+        let store = fovea_db::Store::connect(url).await?;
+        let video: fovea_core::model::Video = serde_json::from_value(
+            serde_json::json!({"id": "demo-video", "width": 1280, "height": 720}),
+        )
+        .map_err(|e| Failure::Usage(e.to_string()))?;
+        store.save_videos(&[video]).await?;
         let queue = Arc::new(InProcessQueue::new(TRACKING_QUEUE));
-        let handler = TrackingHandler::new(client, Default::default());
+        let handler = TrackingHandler::new(client, Default::default()).with_store(store.clone());
         let worker = Worker::start(queue.clone(), Arc::new(handler), Default::default());
         let payload = serde_json::json!({
             "schemaVersion": 1, "videoId": "demo-video", "model": "samurai",
             "frameRange": {"start": 0, "end": 599}, "videoWidth": 1280, "videoHeight": 720,
-            "objects": [{"objectId": 1, "label": "ship", "initialBox": {"x": 80, "y": 300, "width": 160, "height": 70}}]
+            "objects": [
+                {"objectId": 1, "label": "ship", "initialBox": {"x": 80, "y": 300, "width": 160, "height": 70}},
+                {"objectId": 2, "label": "gull", "initialBox": {"x": 900, "y": 120, "width": 20, "height": 12}}
+            ]
         });
         let t = Instant::now();
         let added = queue
@@ -331,8 +353,72 @@ fn tracking_demo() -> Outcome {
         let mut mapped = view.to_mapped_route();
         mapped["result"] = serde_json::json!("…");
         println!("  FOVEA's claims-route shape: {mapped}");
+        review_demo(&store, &view.job_id).await?;
+        store.close().await;
         Ok(())
     })
+}
+
+/// Reviews the tracking job's candidates: the ship is accepted as an object annotation, the
+/// gull rejected.
+async fn review_demo(store: &fovea_db::Store, job_id: &str) -> Outcome {
+    use fovea_jobs::InProcessQueue;
+    use fovea_jobs::tracking::review::{self, AcceptArgs, CandidatesArgs, RejectArgs};
+    let none: Option<&InProcessQueue> = None;
+    let of_job = CandidatesArgs {
+        job_id: Some(job_id.to_owned()),
+        ..Default::default()
+    };
+    let pending = review::candidates(store, none, &of_job).await?;
+    let listed: Vec<String> = pending
+        .iter()
+        .map(|c| {
+            format!(
+                "{} {:?} ({} frames)",
+                c.object_id,
+                c.label.as_deref().unwrap_or(""),
+                c.tracked_frames
+            )
+        })
+        .collect();
+    println!("  candidates to review: {}", listed.join(", "));
+    let accept = AcceptArgs {
+        entity_id: Some("ship-1".into()),
+        tolerance: Some(2.0),
+        version: Some(1),
+        ..Default::default()
+    }
+    .options()?;
+    let ship = review::accept(store, none, job_id, 1, accept).await?;
+    let saved = store
+        .annotation(ship.annotation_id.as_deref().unwrap_or_default())
+        .await?
+        .map_or(0, |a| a.bounding_box_sequence.boxes.len());
+    println!(
+        "  accepted object 1 as annotation {} ({saved} keyframes within 2 px, version {})",
+        ship.annotation_id.as_deref().unwrap_or("?"),
+        ship.version
+    );
+    let reject = RejectArgs {
+        reason: Some("a gull, not a vessel".into()),
+        ..Default::default()
+    };
+    let gull = review::reject(store, none, job_id, 2, reject).await?;
+    println!(
+        "  rejected object 2 ({}); pending now: {}",
+        gull.reason.as_deref().unwrap_or(""),
+        review::candidates(
+            store,
+            none,
+            &CandidatesArgs {
+                state: Some("pending".into()),
+                ..of_job
+            }
+        )
+        .await?
+        .len()
+    );
+    Ok(())
 }
 
 /// Runs the demo.

@@ -135,3 +135,33 @@ fn usage_and_io_errors_exit_2() {
     );
     assert_eq!(fovea(&["no-such-command"], None).status.code(), Some(2));
 }
+
+#[test]
+fn the_demo_runs_every_part_and_ends_the_tracking_flow_with_a_review() {
+    let out = fovea(&["demo"], None);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for part in ["1. ", "2. ", "3. ", "4. ", "5. ", "6. "] {
+        assert!(
+            text.contains(&format!("\n{part}")) || text.contains(part),
+            "{part} missing:\n{text}"
+        );
+    }
+    let tracking = &text[text.find("5. A tracking job").unwrap()..text.find("6. Timings").unwrap()];
+    assert!(
+        tracking.contains("candidates to review: 1 \"ship\""),
+        "{tracking}"
+    );
+    assert!(
+        tracking.contains("accepted object 1 as annotation track-demo-video-obj1"),
+        "{tracking}"
+    );
+    assert!(
+        tracking.contains("rejected object 2 (a gull, not a vessel); pending now: 0"),
+        "{tracking}"
+    );
+}

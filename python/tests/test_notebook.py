@@ -83,6 +83,13 @@ def test_the_quickstart_notebook_runs_and_computes_what_it_says(tmp_path: Path) 
     assert "visibility: [(0, 59, True), (60, 80, False), (81, 149, True)]" in text
     assert "largest difference between the track and its keyframe interpolation: 0.000 px" in text
 
+    # Review: the tug is a pending candidate, plotted, then accepted as a type annotation;
+    # a second review of the version already reviewed is refused.
+    assert "candidate: 1 tug pending - version 1 - 4 keyframes" in text
+    assert "accepted as track-tug-obj1 - state: accepted - version 2" in text
+    assert "a second review of version 1 is refused: conflict" in text
+    assert "stored: ['buoy', 'gull', 'ship', 'track-tug-obj1', 'tug']" in text
+
     # fovea.plot's figure, and the frame table (pandas over Arrow) agreeing with the export.
     assert "timeline lanes: ['visibility', 'segments', 'keyframes']" in text
     rows = re.search(r"rows per annotation: (\{.*\})", text)
@@ -91,8 +98,8 @@ def test_the_quickstart_notebook_runs_and_computes_what_it_says(tmp_path: Path) 
     total = re.search(r"rows in the interpolated export: (\d+)", text)
     assert total and sum(per_annotation.values()) == int(total.group(1)) == 8 + 782
 
-    # Four figures, drawn inline.
-    assert sum("image/png" in o.get("data", {}) for o in outputs) == 4
+    # Five figures, drawn inline.
+    assert sum("image/png" in o.get("data", {}) for o in outputs) == 5
 
     # The notebook cleans up the folder it worked in.
     workdir = re.search(r"working in (\S+)", text)

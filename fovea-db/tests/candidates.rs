@@ -261,6 +261,32 @@ async fn a_review_of_a_version_already_reviewed_is_a_conflict_and_changes_nothin
         );
         let saved = store.annotation("j1-obj1").await.unwrap().is_some();
         assert_eq!(saved, won.state == CandidateState::Accepted, "{}", db.name);
+
+        // Two reviewers accept one candidate at once, as different types: one annotation.
+        store
+            .register_candidates(&[candidate("j1", 2)])
+            .await
+            .unwrap();
+        let as_type = |t: &str| {
+            let mut a = annotation("j1", 2, "v1", "p1");
+            a.type_id = Some(t.to_owned());
+            Review::Accept(Box::new(a))
+        };
+        let (a, b) = tokio::join!(
+            store.review_candidate("j1", 2, as_type("ship"), Some(1), Some("a")),
+            store.review_candidate("j1", 2, as_type("boat"), Some(1), Some("b")),
+        );
+        let winner = match (a, b) {
+            (Ok(c), Err(e)) | (Err(e), Ok(c)) => {
+                assert_eq!(e.code(), "conflict", "{e}");
+                c
+            }
+            other => panic!("{}: exactly one accept must win: {other:?}", db.name),
+        };
+        let kept = store.annotation("j1-obj2").await.unwrap().unwrap();
+        let by = winner.reviewed_by.as_deref();
+        let expected = if by == Some("a") { "ship" } else { "boat" };
+        assert_eq!(kept.type_id.as_deref(), Some(expected), "{}", db.name);
     }
 }
 

@@ -250,11 +250,7 @@ impl Store {
             state,
         };
         let queue = queue.as_ref().map(|q| q.get().any());
-        let store = self.store.store();
-        let listed = py
-            .detach(|| runtime().block_on(review::candidates(store, queue, &args)))
-            .map_err(job_error)?;
-        to_py(py, &listed)
+        self.review(py, review::candidates(self.store.store(), queue, &args))
     }
 
     /// Accepts a candidate: its track becomes an annotation (id `{job_id}-obj{object_id}`;
@@ -303,10 +299,7 @@ impl Store {
         .map_err(job_error)?;
         let queue = queue.as_ref().map(|q| q.get().any());
         let store = self.store.store();
-        let reviewed = py
-            .detach(|| runtime().block_on(review::accept(store, queue, &job_id, object_id, accept)))
-            .map_err(job_error)?;
-        to_py(py, &reviewed)
+        self.review(py, review::accept(store, queue, &job_id, object_id, accept))
     }
 
     /// Rejects a candidate (deleting the annotation it had been accepted as), with an
@@ -331,10 +324,7 @@ impl Store {
         };
         let queue = queue.as_ref().map(|q| q.get().any());
         let store = self.store.store();
-        let reviewed = py
-            .detach(|| runtime().block_on(review::reject(store, queue, &job_id, object_id, reject)))
-            .map_err(job_error)?;
-        to_py(py, &reviewed)
+        self.review(py, review::reject(store, queue, &job_id, object_id, reject))
     }
 
     /// Every `import_history` row, oldest first.
@@ -344,6 +334,16 @@ impl Store {
 }
 
 impl Store {
+    /// Runs a review of tracking candidates with the GIL released, and converts its result.
+    fn review<'py, T: Serialize + Send>(
+        &self,
+        py: Python<'py>,
+        work: impl Future<Output = fovea_jobs::Result<T>> + Send,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let value = py.detach(|| runtime().block_on(work)).map_err(job_error)?;
+        to_py(py, &value)
+    }
+
     /// Runs `f` on the store with the GIL released, and converts its result.
     fn run<'py, T: Serialize + Send>(
         &self,

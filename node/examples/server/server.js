@@ -1,9 +1,10 @@
 'use strict'
-// An example HTTP server over the fovea-core package: FOVEA's annotation, export, import and
-// tracking-job routes, with fovea as the engine. By default it keeps annotations in an embedded
-// SQLite file and runs tracking jobs on the in-process queue; with DATABASE_URL (postgres://…)
-// and REDIS_URL it uses Postgres and a BullMQ queue on Redis instead. In every case fovea's own
-// tracking worker consumes the queue, calling the model service at MODEL_SERVICE_URL.
+// An example HTTP server over the fovea-core package: FOVEA's annotation, export, import,
+// tracking-job and tracking-candidate review routes, with fovea as the engine. By default it
+// keeps annotations in an embedded SQLite file and runs tracking jobs on the in-process queue;
+// with DATABASE_URL (postgres://…) and REDIS_URL it uses Postgres and a BullMQ queue on Redis
+// instead. In every case fovea's own tracking worker consumes the queue, calling the model
+// service at MODEL_SERVICE_URL.
 //
 //   const app = build({ db: 'sqlite://annotations.db', modelService: 'http://localhost:8000' })
 //   await app.listen({ port: 3000 })
@@ -28,6 +29,9 @@ const MAX_UPLOAD_BYTES = 100 * 1024 * 1024
 /** Status shapes of `GET /api/jobs/:id` (`summary` is FOVEA's `{jobId, status, progress, result, error}`). */
 const JOB_SHAPES = ['summary', 'mapped', 'frontend', 'canonical']
 
+/** The review states of a tracking candidate (`GET /api/tracking/:jobId/candidates?state=`). */
+const CANDIDATE_STATES = ['pending', 'accepted', 'rejected']
+
 /** Every code a fovea error can carry. */
 const FOVEA_CODES = new Set([...ERROR_CODES, ...JOB_ERROR_CODES])
 
@@ -41,7 +45,11 @@ const STATUS_BY_CODE = new Map([
   ['queue-closed', 503],
   ['timeout', 504],
   ['job-not-found', 404],
+  ['candidate-not-found', 404],
+  ['conflict', 409],
+  ['invalid-state', 409],
   ['payload-too-large', 413],
+  ['missing-dependency', 422],
 ])
 
 /**
@@ -101,14 +109,43 @@ function checkAnnotation(body) {
   }
 }
 
-/** An error of `saveAnnotations([annotation])` with its path relative to the annotation. */
-function relativeToAnnotation(e) {
-  if (typeof e.path === 'string' && e.path.startsWith('annotations[0]')) {
-    const rest = e.path.slice('annotations[0]'.length).replace(/^\./, '')
-    e.message = e.message.replace(e.path, rest || 'annotation')
+/**
+ * A fovea error whose path starts at `prefix` — the argument a route passed its request body
+ * as, e.g. `annotations[0]` — with its path and message relative to the body instead (`whole`
+ * names the body itself in the message).
+ */
+function relativeToBody(e, prefix, whole) {
+  if (typeof e.path === 'string' && e.path.startsWith(prefix)) {
+    const rest = e.path.slice(prefix.length).replace(/^\./, '')
+    e.message = e.message.replace(e.path, rest || whole)
     e.path = rest
   }
   return e
+}
+
+/** The `:objectId` of a candidate route: a whole number, as fovea's object ids are. */
+function objectIdParam(value) {
+  const id = /^-?\d+$/.test(value) ? Number(value) : NaN
+  if (!Number.isSafeInteger(id)) {
+    throw clientError('invalid-type', `objectId: expected a whole number, got ${JSON.stringify(value)}`, 'objectId')
+  }
+  return id
+}
+
+/** A review's options: the JSON body, an object (`{}` when an optional body is absent). */
+function reviewOptions(body, required) {
+  if (body === undefined && !required) return {}
+  if (!isObject(body)) throw clientError('invalid-type', 'body: expected an object of review options', '')
+  return body
+}
+
+/** Runs a review call of the store; its option errors' paths made relative to the body. */
+async function review(call) {
+  try {
+    return await call()
+  } catch (e) {
+    throw relativeToBody(e, 'options', 'body')
+  }
 }
 
 /**
@@ -286,7 +323,7 @@ function build(options = {}) {
           422,
         )
       }
-      throw relativeToAnnotation(e)
+      throw relativeToBody(e, 'annotations[0]', 'annotation')
     }
     const annotation = await fovea.store.annotation(body.id)
     const interpolated = interpolate(annotation)
@@ -405,6 +442,33 @@ function build(options = {}) {
       return status
     },
   )
+
+  // A job's tracking candidates, by object (`?state=` filters): the worker registers them in
+  // the store; a job whose worker had none is registered from its result on first look. 404
+  // for an unknown job, 409 for one that has not completed.
+  app.get(
+    '/api/tracking/:jobId/candidates',
+    { schema: { querystring: { type: 'object', properties: { state: { enum: CANDIDATE_STATES } } } } },
+    async (request) => fovea.store.candidates({ jobId: request.params.jobId, state: request.query.state }, fovea.queue),
+  )
+
+  // Accepting a candidate: its track saved as the annotation `{jobId}-obj{objectId}`. The body
+  // is fovea's options: `typeId` + `personaId` (+ `typeCategory`) or `entityId`; `tolerance`,
+  // `decimation` or `everyFrame`; `frames`; `version` (another stored one: 409); `reviewer`.
+  // The review is also written to the job's log.
+  app.post('/api/tracking/:jobId/candidates/:objectId/accept', async (request) => {
+    const objectId = objectIdParam(request.params.objectId)
+    const options = reviewOptions(request.body, true)
+    return review(() => fovea.store.acceptCandidate(request.params.jobId, objectId, options, fovea.queue))
+  })
+
+  // Rejecting a candidate (deleting the annotation it had been accepted as). Optional body:
+  // `{ reason, version, reviewer }`.
+  app.post('/api/tracking/:jobId/candidates/:objectId/reject', async (request) => {
+    const objectId = objectIdParam(request.params.objectId)
+    const options = reviewOptions(request.body, false)
+    return review(() => fovea.store.rejectCandidate(request.params.jobId, objectId, options, fovea.queue))
+  })
 
   return app
 }

@@ -1,11 +1,12 @@
 'use strict'
 // The example server over real HTTP (listening on a free loopback port, requests with fetch and
 // FormData): one scenario — seed a persona and a video, post an annotation, preview and import
-// a file that conflicts with it, export with and without interpolated frames, track an object
-// through the queue — run on an SQLite file with the in-process queue and, when available, on
-// Postgres (FOVEA_TEST_DATABASE_URL: a fresh database is created and dropped) with a BullMQ queue
-// on a throwaway redis-server (FOVEA_REDIS_SERVER or redis-server on the PATH). Without those
-// services that test is skipped, or fails when FOVEA_REQUIRE_SERVICES=1.
+// a file that conflicts with it, export with and without interpolated frames, track objects
+// through the queue and review the candidates they give — run on an SQLite file with the
+// in-process queue and, when available, on Postgres (FOVEA_TEST_DATABASE_URL: a fresh database
+// is created and dropped) with a BullMQ queue on a throwaway redis-server (FOVEA_REDIS_SERVER or
+// redis-server on the PATH). Without those services that test is skipped, or fails when
+// FOVEA_REQUIRE_SERVICES=1.
 
 const test = require('node:test')
 const assert = require('node:assert/strict')
@@ -225,7 +226,8 @@ async function scenario({ app, request }) {
   assert.equal(badQuery.status, 400)
   assert.equal(badQuery.body.path, 'querystring.includeInterpolated')
 
-  // A tracking job: 202, then polled until done; the track is saved as an annotation.
+  // A tracking job: 202, then polled until done; the track of the object with a type is saved
+  // as an annotation, the other two (no type, no entity) wait for review.
   const job = {
     schemaVersion: 1,
     videoId: 'v1',
@@ -234,7 +236,11 @@ async function scenario({ app, request }) {
     videoWidth: 640,
     videoHeight: 480,
     personaId: 'p1',
-    objects: [{ objectId: 1, label: 'ship', initialBox: { x: 100, y: 200, width: 40, height: 20 }, typeId: 't-ship' }],
+    objects: [
+      { objectId: 1, label: 'ship', initialBox: { x: 100, y: 200, width: 40, height: 20 }, typeId: 't-ship' },
+      { objectId: 2, label: 'tug', initialBox: { x: 300, y: 100, width: 30, height: 15 } },
+      { objectId: 3, label: 'buoy', initialBox: { x: 400, y: 300, width: 8, height: 8 } },
+    ],
   }
   const submitted = await request('POST', '/api/tracking?jobId=track-v1-ship', job)
   assert.equal(submitted.status, 202, submitted.text)
@@ -244,8 +250,9 @@ async function scenario({ app, request }) {
   assert.equal(status.status, 'completed', JSON.stringify(status))
   assert.equal(status.error, null)
   assert.equal(status.result.videoId, 'v1')
-  assert.equal(status.result.trackCount, 1)
+  assert.equal(status.result.trackCount, 3)
   const [tracked] = status.result.sequences
+  assert.equal(tracked.objectId, 1)
   assert.equal(tracked.trackedFrames, 60)
   // The simulated object moves in a straight line: two keyframes reproduce every frame.
   assert.deepStrictEqual(tracked.sequence.boxes.map((b) => b.frameNumber), [0, 59])
@@ -253,6 +260,7 @@ async function scenario({ app, request }) {
   const afterTracking = records((await request('GET', '/api/export?videoIds=v1')).text)
   assert.ok(afterTracking.some((r) => r.data.id === status.result.annotationIds[0]), 'the track is in the store')
   assert.equal(afterTracking.length, 3)
+  await review(request, status.result.annotationIds[0])
   // The frontend's shape on request; an unknown job is a 404.
   const frontend = await request('GET', '/api/jobs/track-v1-ship?shape=frontend')
   assert.deepStrictEqual([frontend.body.id, frontend.body.state], ['track-v1-ship', 'completed'])
@@ -272,6 +280,72 @@ async function scenario({ app, request }) {
   await app.close()
   assert.equal(worker.running, false)
   await assert.rejects(store.annotation('ann-1'), (e) => e.code === 'database')
+}
+
+/**
+ * Reviews the candidates of the job `track-v1-ship` (a ship accepted by the worker as
+ * `shipAnnotation`, a tug and a buoy pending) through the candidate routes.
+ */
+async function review(request, shipAnnotation) {
+  const candidates = '/api/tracking/track-v1-ship/candidates'
+  const listed = await request('GET', candidates)
+  assert.equal(listed.status, 200, listed.text)
+  assert.deepStrictEqual(
+    listed.body.map((c) => [c.objectId, c.label, c.state, c.annotationId, c.version]),
+    [[1, 'ship', 'accepted', shipAnnotation, 1], [2, 'tug', 'pending', null, 1], [3, 'buoy', 'pending', null, 1]],
+  )
+  assert.deepStrictEqual([listed.body[1].trackedFrames, listed.body[1].videoId], [60, 'v1'])
+  const pending = await request('GET', `${candidates}?state=pending`)
+  assert.deepStrictEqual([pending.status, pending.body.map((c) => c.objectId)], [200, [2, 3]], pending.text)
+
+  // The tug, accepted as an object annotation of world object tug-7, every tracked frame a keyframe.
+  const accepted = await request('POST', `${candidates}/2/accept`, { entityId: 'tug-7', everyFrame: true, version: 1, reviewer: 'analyst' })
+  assert.equal(accepted.status, 200, accepted.text)
+  assert.deepStrictEqual(
+    [accepted.body.state, accepted.body.annotationId, accepted.body.version, accepted.body.reviewedBy],
+    ['accepted', 'track-v1-ship-obj2', 2, 'analyst'],
+  )
+  const objects = records((await request('GET', '/api/export?annotationTypes=object')).text)
+  assert.deepStrictEqual(objects.map((r) => [r.data.id, r.data.linkedEntityId]), [['track-v1-ship-obj2', 'tug-7']])
+  const boxes = objects[0].data.boundingBoxSequence.boxes
+  assert.equal(boxes.length, 60)
+  assert.ok(boxes.every((b) => b.isKeyframe === true))
+  // The simulated tug moves 2 px a frame to the right.
+  const { frameNumber, x, y, width, height } = boxes[10]
+  assert.deepStrictEqual([frameNumber, x, y, width, height], [10, 320, 100, 30, 15])
+
+  // The buoy, rejected with a reason; a reviewer who saw the tug's first version is too late.
+  const rejected = await request('POST', `${candidates}/3/reject`, { reason: 'a buoy, not a vessel' })
+  assert.equal(rejected.status, 200, rejected.text)
+  assert.deepStrictEqual([rejected.body.state, rejected.body.reason, rejected.body.version], ['rejected', 'a buoy, not a vessel', 2])
+  const stale = await request('POST', `${candidates}/2/reject`, { reason: 'late', version: 1 })
+  assert.deepStrictEqual([stale.status, stale.body.code], [409, 'conflict'], stale.text)
+  // Rejecting without a body: the ship's annotation is deleted.
+  const ship = await request('POST', `${candidates}/1/reject`)
+  assert.deepStrictEqual([ship.status, ship.body.state, ship.body.annotationId, ship.body.version], [200, 'rejected', null, 2], ship.text)
+  const ids = records((await request('GET', '/api/export?videoIds=v1')).text).map((r) => r.data.id)
+  assert.deepStrictEqual(ids.sort(), ['ann-1', 'ann-2', 'track-v1-ship-obj2'])
+  const reviewed = await request('GET', candidates)
+  assert.deepStrictEqual(reviewed.body.map((c) => [c.objectId, c.state]), [[1, 'rejected'], [2, 'accepted'], [3, 'rejected']])
+
+  // Errors: fovea's codes with their statuses, option paths relative to the body.
+  const unknownObject = await request('POST', `${candidates}/9/reject`, {})
+  assert.deepStrictEqual([unknownObject.status, unknownObject.body.code], [404, 'candidate-not-found'], unknownObject.text)
+  const misspelt = await request('POST', `${candidates}/2/accept`, { entityId: 'tug-7', tolerence: 1 })
+  assert.deepStrictEqual([misspelt.status, misspelt.body.code, misspelt.body.path], [400, 'invalid-option', 'tolerence'], misspelt.text)
+  assert.match(misspelt.body.message, /^tolerence: /)
+  for (const objectId of ['tug', '2.5']) {
+    const notNumeric = await request('POST', `${candidates}/${objectId}/accept`, { entityId: 'tug-7' })
+    assert.deepStrictEqual([notNumeric.status, notNumeric.body.code, notNumeric.body.path], [400, 'invalid-type', 'objectId'], notNumeric.text)
+  }
+  const noPersona = await request('POST', `${candidates}/2/accept`, { typeId: 't-tug', personaId: 'p9' })
+  assert.deepStrictEqual([noPersona.status, noPersona.body.code], [422, 'missing-dependency'], noPersona.text)
+  const noOptions = await request('POST', `${candidates}/2/accept`)
+  assert.deepStrictEqual([noOptions.status, noOptions.body.code, noOptions.body.path], [400, 'invalid-type', ''], noOptions.text)
+  const badState = await request('GET', `${candidates}?state=maybe`)
+  assert.deepStrictEqual([badState.status, badState.body.path], [400, 'querystring.state'], badState.text)
+  const unknownJob = await request('GET', '/api/tracking/no-such-job/candidates')
+  assert.deepStrictEqual([unknownJob.status, unknownJob.body.code], [404, 'job-not-found'], unknownJob.text)
 }
 
 /** A simulated model service that knows v1 (640×480, 60 frames); closed after the test. */

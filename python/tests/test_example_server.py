@@ -1,8 +1,8 @@
 """The FastAPI example server (python/examples/server/app.py) over real HTTP: uvicorn serves it
 on a free loopback port in a background thread and httpx talks to it. One scenario — seed,
-save an annotation, preview and run an import, export in both modes, a tracking job, errors —
-runs on the embedded SQLite store with the in-process queue, and on Postgres with BullMQ on a
-throwaway Redis.
+save an annotation, preview and run an import, export in both modes, a tracking job and the
+review of its candidates, errors — runs on the embedded SQLite store with the in-process queue,
+and on Postgres with BullMQ on a throwaway Redis.
 
 Needs fastapi, uvicorn, httpx and python-multipart: skipped without them, failed instead when
 FOVEA_REQUIRE_SERVICES=1 (scripts/test)."""
@@ -106,6 +106,45 @@ def annotation(
     }
 
 
+def tracking_job() -> dict[str, Any]:
+    """A tracking job on v1: a ship typed for persona p1 (saved as a type annotation when the
+    worker has a store) and an untyped buoy (a candidate left pending)."""
+    return {
+        "schemaVersion": 1,
+        "videoId": "v1",
+        "model": "samurai",
+        "frameRange": {"start": 0, "end": 59},
+        "videoWidth": 640,
+        "videoHeight": 480,
+        "personaId": "p1",
+        "objects": [
+            {
+                "objectId": 1,
+                "label": "ship",
+                "initialBox": {"x": 100, "y": 200, "width": 40, "height": 20},
+                "typeId": "t-ship",
+            },
+            {
+                "objectId": 2,
+                "label": "buoy",
+                "initialBox": {"x": 300, "y": 50, "width": 8, "height": 8},
+            },
+        ],
+    }
+
+
+def seed(client: httpx.Client) -> None:
+    """Imports the persona and video annotations refer to (FOVEA's foreign keys)."""
+    records = jsonl(
+        {"type": "ontology", "data": {"personas": [PERSONA], "personaOntologies": []}},
+        {"type": "video", "data": VIDEO},
+    )
+    r = client.post("/api/import", files={"file": ("seed.jsonl", records, "application/x-ndjson")})
+    assert r.status_code == 200, r.text
+    assert r.json()["success"] is True, r.text
+    assert r.headers["x-import-history-id"]
+
+
 def export_lines(
     client: httpx.Client, **params: str
 ) -> tuple[httpx.Response, list[dict[str, Any]]]:
@@ -125,15 +164,7 @@ def all_boxes(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def run_scenario(base: str, service: fovea.SimulatedModelService | None = None) -> None:
     with httpx.Client(base_url=base, timeout=DEADLINE) as client:
-        # Seed: the persona and video annotations refer to (FOVEA's foreign keys).
-        seed = jsonl(
-            {"type": "ontology", "data": {"personas": [PERSONA], "personaOntologies": []}},
-            {"type": "video", "data": VIDEO},
-        )
-        r = client.post("/api/import", files={"file": ("seed.jsonl", seed, "application/x-ndjson")})
-        assert r.status_code == 200, r.text
-        assert r.json()["success"] is True, r.text
-        assert r.headers["x-import-history-id"]
+        seed(client)
 
         # Save an annotation: ease-in from (0, 0, 100, 100) at 0 to (100, 100, 200, 200) at 10.
         ann = annotation(
@@ -256,24 +287,8 @@ def run_scenario(base: str, service: fovea.SimulatedModelService | None = None) 
         assert [line["type"] for line in filtered].count("annotation") == 0
         assert client.get("/api/export", params={"annotationTypes": "event"}).status_code == 400
 
-        # A tracking job, saved as a type annotation of the seeded persona.
-        job = {
-            "schemaVersion": 1,
-            "videoId": "v1",
-            "model": "samurai",
-            "frameRange": {"start": 0, "end": 59},
-            "videoWidth": 640,
-            "videoHeight": 480,
-            "personaId": "p1",
-            "objects": [
-                {
-                    "objectId": 1,
-                    "label": "ship",
-                    "initialBox": {"x": 100, "y": 200, "width": 40, "height": 20},
-                    "typeId": "t-ship",
-                }
-            ],
-        }
+        # A tracking job: the ship is saved as a type annotation of the seeded persona.
+        job = tracking_job()
         r = client.post("/api/tracking", params={"jobId": "track-v1"}, json=job)
         assert r.status_code == 202, r.text
         assert r.json() == {"jobId": "track-v1", "status": "queued", "duplicate": False}
@@ -282,7 +297,9 @@ def run_scenario(base: str, service: fovea.SimulatedModelService | None = None) 
         assert status["status"] == "completed" and status["error"] is None, status
         assert status["progress"] == 100
         result = status["result"]
-        (seq,) = result["sequences"]
+        assert [s["objectId"] for s in result["sequences"]] == [1, 2]
+        seq = result["sequences"][0]
+        assert result["tracks"][0]["label"] == "ship"
         assert seq["objectId"] == 1 and seq["label"] == "ship" and seq["trackedFrames"] == 60
         tracked = {f["frameNumber"]: f["box"] for f in result["tracks"][0]["frames"]}
         for frame, tracked_box in tracked.items():
@@ -300,6 +317,7 @@ def run_scenario(base: str, service: fovea.SimulatedModelService | None = None) 
             assert service.requests >= 1
         r = client.post("/api/tracking", params={"jobId": "track-v1"}, json=job)
         assert r.status_code == 202 and r.json()["duplicate"] is True
+        review_candidates(client)
 
         # A malformed job is refused before it is queued, naming the field.
         r = client.post("/api/tracking", json={**job, "objects": []})
@@ -319,6 +337,98 @@ def run_scenario(base: str, service: fovea.SimulatedModelService | None = None) 
         assert r.status_code == 404 and r.json()["error"] == "NOT_FOUND"
         r = client.post("/api/tracking", params={"jobId": "12"}, json=job)
         assert r.status_code == 400 and r.json()["code"] == "invalid-job-id", r.text
+
+
+def review_candidates(client: httpx.Client) -> None:
+    """Reviews the candidates of the scenario's job track-v1: the ship, tracked with a type,
+    is accepted already; the buoy is pending until accepted; then the ship is rejected."""
+    candidates = "/api/tracking/track-v1/candidates"
+    r = client.get(candidates)
+    assert r.status_code == 200, r.text
+    listed = r.json()
+    assert [(c["objectId"], c["label"], c["state"], c["version"]) for c in listed] == [
+        (1, "ship", "accepted", 1),
+        (2, "buoy", "pending", 1),
+    ]
+    assert listed[0]["annotationId"] == "track-v1-obj1" and listed[1]["annotationId"] is None
+    assert listed[1]["trackedFrames"] == 60 and listed[1]["sequence"]["boxes"]
+    r = client.get(candidates, params={"state": "pending"})
+    assert [c["objectId"] for c in r.json()] == [2], r.text
+
+    # The buoy becomes an object annotation: every tracked frame from 10 to 20.
+    review = {"entityId": "buoy-1", "everyFrame": True, "frames": {"start": 10, "end": 20}}
+    r = client.post(f"{candidates}/2/accept", json={**review, "version": 1, "reviewer": "ann"})
+    assert r.status_code == 200, r.text
+    accepted = r.json()
+    assert (accepted["state"], accepted["annotationId"], accepted["version"]) == (
+        "accepted",
+        "track-v1-obj2",
+        2,
+    )
+    assert accepted["reviewedBy"] == "ann" and accepted["reviewedAt"]
+    saved = client.get("/api/annotations/track-v1-obj2").json()
+    assert (saved["annotationType"], saved["linkedEntityId"]) == ("object", "buoy-1")
+    boxes = saved["boundingBoxSequence"]["boxes"]
+    assert [b["frameNumber"] for b in boxes] == list(range(10, 21))
+    # A second reviewer who saw version 1 is too late.
+    r = client.post(f"{candidates}/2/reject", json={"reason": "late", "version": 1})
+    assert r.status_code == 409 and r.json()["code"] == "conflict", r.text
+    assert client.get("/api/annotations/track-v1-obj2").status_code == 200
+
+    # The ship is rejected (no body needed): its annotation is deleted.
+    r = client.post(f"{candidates}/1/reject", json={"reason": "a wake", "reviewer": "bob"})
+    assert r.status_code == 200, r.text
+    rejected = r.json()
+    assert (rejected["state"], rejected["reason"], rejected["reviewedBy"]) == (
+        "rejected",
+        "a wake",
+        "bob",
+    )
+    assert client.get("/api/annotations/track-v1-obj1").status_code == 404
+    r = client.get(candidates, params={"state": "pending"})
+    assert r.status_code == 200 and r.json() == [], r.text
+    assert [(c["objectId"], c["state"]) for c in client.get(candidates).json()] == [
+        (1, "rejected"),
+        (2, "accepted"),
+    ]
+    review_errors(client, candidates)
+
+
+def review_errors(client: httpx.Client, candidates: str) -> None:
+    """Reviews refused, with their status, code and path; none of them changes a candidate."""
+    refused = [
+        ("99/accept", {"entityId": "e"}, 404, "candidate-not-found", None),
+        ("2/accept", {"entityId": "e", "entity": "e"}, 400, "invalid-option", "entity"),
+        ("2/accept", {"entityId": "e", "tolerance": "1"}, 400, "invalid-type", "tolerance"),
+        ("2/accept", {"entityId": "e", "frames": [10, 20]}, 400, "invalid-type", "frames"),
+        (
+            "2/accept",
+            {"entityId": "e", "frames": {"start": -1, "end": 5}},
+            400,
+            "invalid-option",
+            "frames.start",
+        ),
+        (
+            "2/accept",
+            {"entityId": "e", "tolerance": 1, "everyFrame": True},
+            400,
+            "invalid-option",
+            "tolerance",
+        ),
+        ("2/accept", {}, 400, "invalid-option", "typeId"),
+        ("2/accept", {"typeId": "t-ship", "personaId": "p9"}, 422, "missing-dependency", None),
+        ("2/reject", {"reason": "x", "why": "y"}, 400, "invalid-option", "why"),
+        ("two/reject", {}, 400, "invalid-type", "objectId"),
+    ]
+    for route, body, status, code, path in refused:
+        r = client.post(f"{candidates}/{route}", json=body)
+        assert r.status_code == status, (route, body, r.text)
+        assert (r.json()["code"], r.json()["path"]) == (code, path), (route, body, r.text)
+    r = client.get(candidates, params={"state": "maybe"})
+    assert r.status_code == 400 and r.json()["code"] == "invalid-option", r.text
+    r = client.get("/api/tracking/no-such-job/candidates")
+    assert r.status_code == 404 and r.json()["code"] == "job-not-found", r.text
+    assert [c["version"] for c in client.get(candidates).json()] == [2, 2]
 
 
 def poll_job(client: httpx.Client, job_id: str) -> dict[str, Any]:
@@ -345,6 +455,46 @@ def test_the_example_server_on_sqlite_with_the_in_process_queue(tmp_path: Path) 
         run_scenario(base)
     # Nothing left behind in the scratch folder: uploads and exports are removed.
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("fovea.db")) == []
+
+
+def test_candidates_of_a_worker_without_a_store_come_from_the_job_result(tmp_path: Path) -> None:
+    server = load_server()
+    settings = server.Settings(
+        database_url=f"sqlite://{tmp_path / 'fovea.db'}",
+        simulated_videos={"v1": {"width": 640, "height": 480, "frames": 60}},
+        save_tracks=False,
+    )
+    with serving(server.create_app(settings)) as base, httpx.Client(base_url=base) as client:
+        seed(client)
+        r = client.post("/api/tracking", params={"jobId": "nostore"}, json=tracking_job())
+        assert r.status_code == 202, r.text
+        assert poll_job(client, "nostore")["status"] == "completed"
+        assert client.get("/api/annotations/nostore-obj1").status_code == 404
+        candidates = "/api/tracking/nostore/candidates"
+        r = client.get(candidates)
+        assert r.status_code == 200, r.text
+        assert [(c["objectId"], c["state"]) for c in r.json()] == [(1, "pending"), (2, "pending")]
+        # The ship as a type annotation of persona p1, keyframes within 2 pixels.
+        review = {"typeId": "t-ship", "personaId": "p1", "typeCategory": "entity", "tolerance": 2}
+        r = client.post(f"{candidates}/1/accept", json=review)
+        assert r.status_code == 200 and r.json()["state"] == "accepted", r.text
+        saved = client.get("/api/annotations/nostore-obj1").json()
+        assert (saved["annotationType"], saved["typeId"], saved["personaId"]) == (
+            "type",
+            "t-ship",
+            "p1",
+        )
+
+
+def test_a_job_not_completed_has_no_candidates_yet(tmp_path: Path) -> None:
+    server = load_server()
+    # No model service: nothing runs the job, which stays queued.
+    settings = server.Settings(database_url=f"sqlite://{tmp_path / 'fovea.db'}")
+    with serving(server.create_app(settings)) as base, httpx.Client(base_url=base) as client:
+        r = client.post("/api/tracking", params={"jobId": "waiting"}, json=tracking_job())
+        assert r.status_code == 202, r.text
+        r = client.get("/api/tracking/waiting/candidates")
+        assert r.status_code == 409 and r.json()["code"] == "invalid-state", r.text
 
 
 def _postgres_database() -> tuple[str, str, str]:

@@ -1,9 +1,21 @@
 """A FastAPI server doing FOVEA's data work with the ``fovea`` package as its engine.
 
 It implements the routes of FOVEA's seed flow — save an annotation, export JSON Lines,
-preview and run an import, queue a tracking job and poll it — over a ``fovea.Store``
-(an embedded SQLite file by default, or FOVEA's Postgres tables) and a ``fovea.JobQueue``
-(in this process by default, or BullMQ on Redis, shared with FOVEA's Node backend).
+preview and run an import, queue a tracking job and poll it, review the job's tracks — over a
+``fovea.Store`` (an embedded SQLite file by default, or FOVEA's Postgres tables) and a
+``fovea.JobQueue`` (in this process by default, or BullMQ on Redis, shared with FOVEA's Node
+backend).
+
+A finished tracking job's tracks are candidates, for a reviewer to accept or reject:
+
+- ``GET /api/tracking/{job_id}/candidates[?state=pending|accepted|rejected]`` lists them;
+- ``POST /api/tracking/{job_id}/candidates/{object_id}/accept`` saves one as an annotation
+  (body: ``AcceptBody``);
+- ``POST /api/tracking/{job_id}/candidates/{object_id}/reject`` rejects one (optional body:
+  ``RejectBody``).
+
+Both reviews answer the candidate; one naming a ``version`` that is no longer the stored one is
+refused with 409 ``conflict``.
 
 Run it with ``uvicorn app:app`` from this folder (settings from the environment, see
 ``Settings.from_env``), or build an app with ``create_app(Settings(...))``.
@@ -24,10 +36,12 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Optional
+from typing import Annotated, Any, Optional, TypeVar
 
 from fastapi import FastAPI, Query, Request
 from fastapi.responses import FileResponse, JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic.alias_generators import to_camel
 from starlette.background import BackgroundTask
 from starlette.datastructures import UploadFile
 
@@ -116,8 +130,12 @@ class ApiError(Exception):
 
 def _status_of(e: fovea.FoveaError) -> tuple[int, str]:
     """The HTTP status and FOVEA error label of a fovea error."""
-    if isinstance(e, fovea.JobNotFoundError):
+    if isinstance(e, (fovea.JobNotFoundError, fovea.CandidateNotFoundError)):
         return 404, "NOT_FOUND"
+    if isinstance(e, (fovea.ConflictError, fovea.InvalidStateError)):
+        return 409, "CONFLICT"
+    if isinstance(e, fovea.MissingDependencyError):
+        return 422, "UNPROCESSABLE_ENTITY"
     if isinstance(e, fovea.PayloadTooLargeError):
         return 413, "PAYLOAD_TOO_LARGE"
     if isinstance(e, (fovea.QueueBackendError, fovea.QueueClosedError)):
@@ -217,6 +235,24 @@ def _csv(value: Optional[str]) -> Optional[list[str]]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def _object_id(text: str) -> int:
+    """A path's object id as fovea reads it (a 64-bit whole number), or a 400."""
+    try:
+        value: Optional[int] = int(text)
+    except ValueError:
+        value = None
+    if value is None or not -(2**63) <= value < 2**63:
+        raise ApiError(
+            400,
+            "VALIDATION_ERROR",
+            f"objectId: {text!r} is not a 64-bit whole number",
+            code="invalid-type",
+            path="objectId",
+            line=None,
+        )
+    return value
+
+
 def _preview_of(seq: fovea.Sequence) -> dict[str, Any]:
     """Every visible frame's box of a sequence, with its span and counters."""
     span = seq.span
@@ -225,6 +261,83 @@ def _preview_of(seq: fovea.Sequence) -> dict[str, Any]:
         "counters": seq.counters,
         "frames": seq.interpolate(),
     }
+
+
+# --- candidate reviews ------------------------------------------------------------------------
+
+#: A frame number or a candidate's version, as fovea stores them (32 bits, unsigned).
+_U32 = Annotated[int, Field(ge=0, le=0xFFFF_FFFF)]
+#: pydantic's error types that fovea would call an invalid option (the others: a wrong type).
+_INVALID_OPTION = frozenset({"extra_forbidden", "missing", "greater_than_equal", "less_than_equal"})
+
+
+class _ReviewBody(BaseModel):
+    """A review's JSON body: camelCase keys, unknown keys and loose types refused."""
+
+    model_config = ConfigDict(alias_generator=to_camel, extra="forbid", strict=True)
+
+    def options(self) -> dict[str, Any]:
+        """The keyword arguments of the store's review call (keys not given left out)."""
+        return self.model_dump(exclude_none=True)
+
+
+class FrameRange(_ReviewBody):
+    """The tracked frames to keep, ``start`` to ``end`` inclusive."""
+
+    start: _U32
+    end: _U32
+
+
+class AcceptBody(_ReviewBody):
+    """``POST …/accept``: a type annotation (``typeId``, ``personaId``, ``typeCategory``) or an
+    object annotation (``entityId``); keyframes by ``tolerance`` (pixels), ``decimation`` (N or
+    ``"auto"``) or ``everyFrame``; ``frames``; the ``version`` the reviewer saw; ``reviewer``."""
+
+    type_id: Optional[str] = None
+    persona_id: Optional[str] = None
+    type_category: Optional[str] = None
+    entity_id: Optional[str] = None
+    tolerance: Optional[float] = None
+    #: A whole number or "auto", checked by fovea.
+    decimation: Any = None
+    every_frame: bool = False
+    frames: Optional[FrameRange] = None
+    version: Optional[_U32] = None
+    reviewer: Optional[str] = None
+
+    def options(self) -> dict[str, Any]:
+        """As the base's, ``frames`` as the ``(start, end)`` pair the store takes."""
+        options = super().options()
+        if self.frames is not None:
+            options["frames"] = (self.frames.start, self.frames.end)
+        return options
+
+
+class RejectBody(_ReviewBody):
+    """``POST …/reject``: why (``reason``), the ``version`` the reviewer saw, ``reviewer``."""
+
+    reason: Optional[str] = None
+    version: Optional[_U32] = None
+    reviewer: Optional[str] = None
+
+
+_Body = TypeVar("_Body", bound=_ReviewBody)
+
+
+async def _review_body(request: Request, model: type[_Body]) -> _Body:
+    """The request's JSON body (none: no options) read as ``model``, or a 400 naming the key
+    at fault: ``invalid-option`` for an unknown key or a value out of range, ``invalid-type``
+    for a value of the wrong type."""
+    data = await _json_object(request) if await request.body() else {}
+    try:
+        return model.model_validate(data)
+    except ValidationError as e:
+        first = e.errors()[0]
+        path = ".".join(str(part) for part in first["loc"])
+        code = "invalid-option" if first["type"] in _INVALID_OPTION else "invalid-type"
+        raise ApiError(
+            400, "VALIDATION_ERROR", f"{path}: {first['msg']}", code=code, path=path, line=None
+        ) from None
 
 
 # --- the app ----------------------------------------------------------------------------------
@@ -433,6 +546,41 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         if view is None:
             raise ApiError(404, "NOT_FOUND", f"Job {job_id} not found")
         return JSONResponse(view)
+
+    @app.get("/api/tracking/{job_id}/candidates")
+    async def list_candidates(
+        request: Request, job_id: str, state: Optional[str] = None
+    ) -> JSONResponse:
+        """The job's tracking candidates, by object (``state``: only those pending, accepted
+        or rejected). A job whose worker had no store is registered from its result; 404 for
+        an unknown job, 409 for one not completed."""
+        services = _services(request)
+        found = await services.store.candidates_async(job_id, state=state, queue=services.queue)
+        return JSONResponse(found)
+
+    @app.post("/api/tracking/{job_id}/candidates/{object_id}/accept")
+    async def accept_candidate(request: Request, job_id: str, object_id: str) -> JSONResponse:
+        """Accepts a candidate (body: ``AcceptBody``): its track is saved as the annotation
+        ``{job_id}-obj{object_id}``. Answers the candidate; 404 when there is none, 409 for a
+        stale ``version``, 422 when the video or persona is not in the store."""
+        body = await _review_body(request, AcceptBody)
+        services = _services(request)
+        reviewed = await services.store.accept_candidate_async(
+            job_id, _object_id(object_id), queue=services.queue, **body.options()
+        )
+        return JSONResponse(reviewed)
+
+    @app.post("/api/tracking/{job_id}/candidates/{object_id}/reject")
+    async def reject_candidate(request: Request, job_id: str, object_id: str) -> JSONResponse:
+        """Rejects a candidate (optional body: ``RejectBody``), deleting the annotation it had
+        been accepted as. Answers the candidate; 404 when there is none, 409 for a stale
+        ``version``."""
+        body = await _review_body(request, RejectBody)
+        services = _services(request)
+        reviewed = await services.store.reject_candidate_async(
+            job_id, _object_id(object_id), queue=services.queue, **body.options()
+        )
+        return JSONResponse(reviewed)
 
     return app
 

@@ -197,6 +197,9 @@ pub enum Error {
         code: &'static str,
         /// What the database or the store said.
         message: String,
+        /// The field at fault, when the store names one (`annotations[2].videoId` for a video
+        /// that does not exist).
+        path: Option<String>,
     },
     /// An eager evaluation would produce more frames than the caller's limit (a keyframe at a
     /// huge frame number, usually a data error, would otherwise exhaust memory).
@@ -347,6 +350,9 @@ impl Error {
             | Error::UnsupportedParametric { path, .. }
             | Error::InvalidControlPoint { path, .. }
             | Error::LimitExceeded { path, .. } => Some(path),
+            Error::Database {
+                path: Some(path), ..
+            } => Some(path),
             Error::AtLine { error, .. } => error.path(),
             _ => None,
         }
@@ -511,6 +517,7 @@ mod tests {
             Error::Database {
                 code: "database",
                 message: "refused".into(),
+                path: None,
             },
         ];
         for e in samples {

@@ -508,6 +508,7 @@ impl Store {
                     return Err(DbError::MissingDependency {
                         what: "video",
                         id: annotation.video_id.clone(),
+                        path: None,
                     });
                 }
                 if let Some(persona) = annotation.persona_id.as_deref()
@@ -517,6 +518,7 @@ impl Store {
                     return Err(DbError::MissingDependency {
                         what: "persona",
                         id: persona.to_owned(),
+                        path: None,
                     });
                 }
                 self.save_annotations_on(&mut conn, std::slice::from_ref(&annotation))

@@ -51,12 +51,14 @@ pub enum DbError {
         found: u32,
     },
     /// What an annotation refers to is not stored.
-    #[error("the {what} {id:?} does not exist")]
+    #[error("{}the {what} {id:?} does not exist", path.as_deref().map(|p| format!("{p}: ")).unwrap_or_default())]
     MissingDependency {
         /// `video` or `persona`.
         what: &'static str,
         /// Its id.
         id: String,
+        /// The field that refers to it (`annotations[2].videoId`).
+        path: Option<String>,
     },
 }
 
@@ -77,6 +79,10 @@ impl DbError {
             other => fovea_core::Error::Database {
                 code: other.code(),
                 message: other.to_string(),
+                path: match &other {
+                    DbError::MissingDependency { path, .. } => path.clone(),
+                    _ => None,
+                },
             },
         }
     }
@@ -126,6 +132,7 @@ mod tests {
             DbError::MissingDependency {
                 what: "video",
                 id: "v".into(),
+                path: Some("annotations[0].videoId".into()),
             },
         ];
         for e in errors {

@@ -19,6 +19,7 @@ mod load;
 mod ops;
 mod parallel;
 mod records;
+mod references;
 pub mod rows;
 mod save;
 mod schema;

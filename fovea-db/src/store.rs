@@ -296,8 +296,8 @@ impl Store {
 
     /// Stores annotations (inserting or replacing by id) in one transaction, in the store's
     /// layout, with `source = "manual"`. Their videos and (type annotations) personas must
-    /// exist; object annotations are filed under the user's system persona (see
-    /// [`object_persona`]).
+    /// exist (else `missing-dependency`, naming the field and the id, and nothing is written);
+    /// object annotations are filed under the user's system persona (see [`object_persona`]).
     pub async fn save_annotations(&self, annotations: &[Annotation]) -> Result<u64> {
         let mut tx = self.begin(TxKind::Write).await?;
         let n = self
@@ -314,6 +314,7 @@ impl Store {
         annotations: &[Annotation],
     ) -> Result<u64> {
         let user = self.options.user.clone();
+        crate::references::check(conn, annotations).await?;
         self.ensure_user(conn, &user).await?;
         let rows = annotation_rows(annotations, &user, self.options.layout, "manual")?;
         if annotations.iter().any(Annotation::is_object) {

@@ -580,3 +580,55 @@ async fn the_ui_layout_writes_the_bare_sequence_fovea_s_ui_reads() {
         assert_eq!(back.created_at, None);
     }
 }
+
+#[tokio::test]
+async fn saving_what_refers_to_a_missing_video_or_persona_names_the_field_and_writes_nothing() {
+    for db in databases().await {
+        let store = open(&db).await;
+        store
+            .save_videos(&[serde_json::from_str(r#"{"id":"v1"}"#).unwrap()])
+            .await
+            .unwrap();
+        store
+            .save_personas(&[serde_json::from_str(r#"{"id":"p1","name":"Analyst"}"#).unwrap()])
+            .await
+            .unwrap();
+        let annotation = |id: &str, video: &str, persona: &str| {
+            Annotation::from_json(&format!(
+                r#"{{"id":"{id}","videoId":"{video}","annotationType":"type","personaId":"{persona}",
+                "typeId":"t","boundingBoxSequence":{{"boxes":[{{"x":1,"y":2,"width":3,"height":4,
+                "frameNumber":0,"isKeyframe":true}}]}}}}"#
+            ))
+            .unwrap()
+        };
+        for (batch, path, message) in [
+            (
+                vec![annotation("a", "v1", "p1"), annotation("b", "v9", "p1")],
+                "annotations[1].videoId",
+                "the video \"v9\" does not exist",
+            ),
+            (
+                vec![annotation("c", "v1", "p9")],
+                "annotations[0].personaId",
+                "the persona \"p9\" does not exist",
+            ),
+        ] {
+            let e = store.save_annotations(&batch).await.unwrap_err();
+            assert_eq!(e.code(), "missing-dependency", "{}: {e}", db.name);
+            assert!(e.to_string().contains(message), "{e}");
+            let core = e.into_core();
+            assert_eq!(
+                (core.code(), core.path()),
+                ("missing-dependency", Some(path))
+            );
+        }
+        assert_eq!(count(&store).await, 0, "{}: nothing written", db.name);
+        // An object annotation needs no persona of its own.
+        let object = Annotation::from_json(
+            r#"{"id":"o","videoId":"v1","annotationType":"object","linkedEntityId":"e",
+            "boundingBoxSequence":{"boxes":[{"x":1,"y":2,"width":3,"height":4,"frameNumber":0,"isKeyframe":true}]}}"#,
+        )
+        .unwrap();
+        assert_eq!(store.save_annotations(&[object]).await.unwrap(), 1);
+    }
+}

@@ -277,10 +277,11 @@ test('database: what a store refuses or cannot reach', async () => {
   seen.add('database')
   const store = await Store.connect('sqlite::memory:')
   try {
-    // The row's persona and video do not exist: the database refuses it (foreign keys).
+    // The row's video (and persona) do not exist: named before the database would refuse it.
+    seen.add('missing-dependency')
     const annotation = { id: 'a1', videoId: 'v1', annotationType: 'type', personaId: 'nobody', boundingBoxSequence: sample() }
-    const e = await expectRejection(store.saveAnnotations([annotation]), 'database', null)
-    assert.ok(e.message.startsWith('database: '), e.message)
+    const e = await expectRejection(store.saveAnnotations([annotation]), 'missing-dependency', 'annotations[0].videoId')
+    assert.match(e.message, /the video "v1" does not exist/)
   } finally {
     await store.close()
   }
@@ -303,7 +304,6 @@ test('every code in ERROR_CODES that JavaScript can reach is covered above', () 
     // Reviewing tracking candidates: covered by candidates.test.js.
     'candidate-not-found',
     'conflict',
-    'missing-dependency',
     // A foreign database's tables: covered by the Rust store tests.
     'schema',
     // The job queue's codes are covered by jobs.test.js, against JOB_ERROR_CODES.

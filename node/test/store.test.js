@@ -147,8 +147,9 @@ async function scenario(store, work) {
   assert.equal(await store.deleteAnnotations(['obj-2', 'no-such-annotation']), 1)
   assert.equal(await store.annotation('obj-2'), null)
   assert.equal(await store.deleteAnnotations([]), 0)
-  // A row the database refuses (its persona does not exist) rejects; nothing is written.
-  await expectRejection(store.saveAnnotations([orphan('orphan-0').data]), 'database')
+  // A persona the store lacks: missing-dependency, naming the field; nothing is written.
+  const missing = await expectRejection(store.saveAnnotations([orphan('orphan-0').data]), 'missing-dependency', 'annotations[0].personaId')
+  assert.match(missing.message, /persona "nobody" does not exist/)
   assert.equal(await store.annotation('orphan-0'), null)
 
   // A failing atomic import resolves, uncommitted, and changes nothing.

@@ -211,7 +211,8 @@ def run_scenario(base: str, service: fovea.SimulatedModelService | None = None) 
             "/api/annotations",
             json={**annotation("elsewhere", [box(0, 0, 0, 10, 10)]), "videoId": "nowhere"},
         )
-        assert r.status_code == 409 and r.json()["code"] == "database", r.text
+        assert r.status_code == 422 and r.json()["code"] == "missing-dependency", r.text
+        assert r.json()["path"] == "videoId" and '"nowhere"' in r.json()["message"], r.text
         r = client.post(
             "/api/annotations", content=b"[1, 2]", headers={"content-type": "application/json"}
         )

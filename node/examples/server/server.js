@@ -148,13 +148,6 @@ async function review(call) {
   }
 }
 
-/**
- * A store error that is the database refusing a reference: the annotation's video (or persona)
- * is not in the store. fovea reports it with code `database`, as any database failure, so the
- * drivers' messages (SQLite's, Postgres') tell it apart.
- */
-const FOREIGN_KEY = /FOREIGN KEY constraint failed|violates foreign key constraint/
-
 /** A comma-separated query list (FOVEA's filters), empty items dropped; undefined when absent. */
 function list(value) {
   if (value === undefined) return undefined
@@ -314,15 +307,7 @@ function build(options = {}) {
     try {
       await fovea.store.saveAnnotations([body])
     } catch (e) {
-      if (e.code === 'database' && FOREIGN_KEY.test(e.message)) {
-        const refs = body.personaId && body.annotationType !== 'object' ? ` or persona ${body.personaId}` : ''
-        throw clientError(
-          'missing-dependency',
-          `the store has no video ${body.videoId}${refs}: import them first (${e.message})`,
-          undefined,
-          422,
-        )
-      }
+      // A video or persona the store lacks is `missing-dependency` (422), naming the field.
       throw relativeToBody(e, 'annotations[0]', 'annotation')
     }
     const annotation = await fovea.store.annotation(body.id)

@@ -437,7 +437,8 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         try:
             await store.save_annotations_async([body])
         except fovea.DatabaseError as e:
-            # Most often a foreign key: the video or persona is not in the store.
+            # The database refused the row (a video or persona it lacks is
+            # MissingDependencyError, a 422, below).
             error = _error_body(e)
             error["error"] = "CONFLICT"
             return JSONResponse(error, status_code=409)

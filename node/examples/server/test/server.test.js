@@ -140,7 +140,8 @@ async function scenario({ app, request }) {
   // A video the store does not hold: 422, nothing saved.
   const elsewhere = await request('POST', '/api/annotations', { ...original, id: 'ann-x', videoId: 'nowhere' })
   assert.deepStrictEqual([elsewhere.status, elsewhere.body.code], [422, 'missing-dependency'], elsewhere.text)
-  assert.match(elsewhere.body.message, /video nowhere/)
+  assert.match(elsewhere.body.message, /video "nowhere" does not exist/)
+  assert.equal(elsewhere.body.path, 'videoId')
   const notJson = await request('POST', '/api/annotations', '{"id":')
   assert.equal(notJson.status, 400)
   assert.equal(typeof notJson.body.code, 'string')

@@ -375,17 +375,6 @@ fn missing_table(e: sqlx::Error) -> DbError {
     }
 }
 
-/// Whether a row with this id exists in `table` (one of FOVEA's).
-async fn row_exists(conn: &mut Conn<'_>, table: &str, id: &str) -> Result<bool> {
-    let backend = conn.backend();
-    let mut sql = Sql::new(
-        backend,
-        &format!(r#"SELECT 1 FROM "{table}" WHERE "id" = "#),
-    );
-    sql.bind(Arg::Text(id.to_owned()));
-    Ok(!fetch_all!(conn, sql, |row| row.try_get::<i32, _>(0))?.is_empty())
-}
-
 impl Store {
     /// Registers a finished job's candidates. A candidate already registered keeps its review;
     /// one still pending takes the new track (a job run again). O(candidates).
@@ -503,26 +492,13 @@ impl Store {
         }
         let (state, annotation_id, reason) = match review {
             Review::Accept(annotation) => {
-                let mut conn = tx.conn();
-                if !row_exists(&mut conn, "videos", &annotation.video_id).await? {
-                    return Err(DbError::MissingDependency {
-                        what: "video",
-                        id: annotation.video_id.clone(),
-                        path: None,
-                    });
-                }
-                if let Some(persona) = annotation.persona_id.as_deref()
-                    && !annotation.is_object()
-                    && !row_exists(&mut conn, "personas", persona).await?
-                {
-                    return Err(DbError::MissingDependency {
-                        what: "persona",
-                        id: persona.to_owned(),
-                        path: None,
-                    });
-                }
-                self.save_annotations_on(&mut conn, std::slice::from_ref(&annotation))
-                    .await?;
+                // A missing video or persona is named by its field of the annotation.
+                self.save_annotations_on(
+                    &mut tx.conn(),
+                    std::slice::from_ref(&annotation),
+                    |_, field| field.to_owned(),
+                )
+                .await?;
                 (CandidateState::Accepted, Some(annotation.id.clone()), None)
             }
             Review::Reject { reason } => {

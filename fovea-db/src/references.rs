@@ -31,11 +31,15 @@ async fn existing<'a>(
     Ok(found)
 }
 
-/// Fails with `missing-dependency`, naming the field (`annotations[i].videoId`,
-/// `annotations[i].personaId`) and the id, at the first annotation whose video — or, for a type
+/// Fails with `missing-dependency`, naming the field (`path(i, "videoId")`,
+/// `path(i, "personaId")`) and the id, at the first annotation whose video — or, for a type
 /// annotation, persona — the store lacks (object annotations are filed under the user's own
 /// persona). O(annotations), two queries per 500 distinct ids.
-pub(crate) async fn check(conn: &mut Conn<'_>, annotations: &[Annotation]) -> Result<()> {
+pub(crate) async fn check(
+    conn: &mut Conn<'_>,
+    annotations: &[Annotation],
+    path: impl Fn(usize, &str) -> String,
+) -> Result<()> {
     let typed = || annotations.iter().filter(|a| !a.is_object());
     let videos = existing(
         conn,
@@ -54,7 +58,7 @@ pub(crate) async fn check(conn: &mut Conn<'_>, annotations: &[Annotation]) -> Re
             return Err(DbError::MissingDependency {
                 what: "video",
                 id: a.video_id.clone(),
-                path: Some(format!("annotations[{i}].videoId")),
+                path: Some(path(i, "videoId")),
             });
         }
         if let Some(persona) = a.persona_id.as_deref()
@@ -64,7 +68,7 @@ pub(crate) async fn check(conn: &mut Conn<'_>, annotations: &[Annotation]) -> Re
             return Err(DbError::MissingDependency {
                 what: "persona",
                 id: persona.to_owned(),
-                path: Some(format!("annotations[{i}].personaId")),
+                path: Some(path(i, "personaId")),
             });
         }
     }

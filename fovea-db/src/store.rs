@@ -301,20 +301,24 @@ impl Store {
     pub async fn save_annotations(&self, annotations: &[Annotation]) -> Result<u64> {
         let mut tx = self.begin(TxKind::Write).await?;
         let n = self
-            .save_annotations_on(&mut tx.conn(), annotations)
+            .save_annotations_on(&mut tx.conn(), annotations, |i, field| {
+                format!("annotations[{i}].{field}")
+            })
             .await?;
         tx.commit().await?;
         Ok(n)
     }
 
-    /// [`Store::save_annotations`] within the caller's transaction.
+    /// [`Store::save_annotations`] within the caller's transaction; `path` names the field of
+    /// the `i`-th annotation that refers to something missing.
     pub(crate) async fn save_annotations_on(
         &self,
         conn: &mut Conn<'_>,
         annotations: &[Annotation],
+        path: impl Fn(usize, &str) -> String,
     ) -> Result<u64> {
         let user = self.options.user.clone();
-        crate::references::check(conn, annotations).await?;
+        crate::references::check(conn, annotations, path).await?;
         self.ensure_user(conn, &user).await?;
         let rows = annotation_rows(annotations, &user, self.options.layout, "manual")?;
         if annotations.iter().any(Annotation::is_object) {
